@@ -1,0 +1,16 @@
+//! msv: scaffold, build, deploy (blue-green) and observe microservices.
+//!
+//! The binary in `main.rs` is a thin shell around [`run`]; every concern lives in its
+//! own module so that commands can share it.
+
+pub mod cli;
+pub mod cluster;
+pub mod commands;
+pub mod config;
+pub mod deploy;
+pub mod exit;
+pub mod health;
+pub mod image;
+pub mod output;
+pub mod scaffold;
+pub mod traces;

@@ -1,0 +1,15 @@
+//! One integration test binary: every test drives the real `msv` executable.
+
+mod support;
+
+mod build;
+mod cli;
+mod config;
+mod deploy;
+mod fake_api;
+mod logs;
+mod new;
+mod push;
+mod status;
+mod templates;
+mod traces;
