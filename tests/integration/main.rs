@@ -7,6 +7,7 @@ mod cli;
 mod config;
 mod deploy;
 mod fake_api;
+mod generated;
 mod logs;
 mod new;
 mod push;
