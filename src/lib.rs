@@ -11,6 +11,7 @@ pub mod deploy;
 pub mod exit;
 pub mod health;
 pub mod image;
+pub mod interrupt;
 pub mod output;
 pub mod scaffold;
 pub mod traces;
