@@ -12,6 +12,8 @@ pub mod exit;
 pub mod health;
 pub mod image;
 pub mod interrupt;
+pub mod logs;
 pub mod output;
 pub mod scaffold;
+pub mod status;
 pub mod traces;
