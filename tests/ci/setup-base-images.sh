@@ -66,6 +66,17 @@ bootstrap() {
   : >"$root/etc/resolv.conf"
 }
 
+# The image trusts the CAs this machine trusts locally (/usr/local/share/ca-certificates, e.g.
+# an egress proxy's), as the machine itself does, so that `pip install` in a build reaches PyPI.
+trust_local_cas() {
+  local root=$1
+  compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null || return 0
+  mkdir -p "$root/usr/local/share/ca-certificates"
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+  chroot "$root" update-ca-certificates >/dev/null 2>&1 \
+    || { log "update-ca-certificates failed in $root"; exit 1; }
+}
+
 import() {
   local root=$1 image=$2; shift 2
   log "importing $image"
@@ -82,6 +93,7 @@ for image in "${missing[@]}"; do
     python:3.11-slim-bookworm)
       bootstrap "$work/python" python3,python3-venv,ca-certificates,netbase,tzdata
       for exe in python python3; do ln -sf /usr/bin/python3 "$work/python/usr/local/bin/$exe"; done
+      trust_local_cas "$work/python"
       # The official image's pip installs anywhere; Debian marks the system Python as externally
       # managed. Dockerfiles use a venv either way, so only python is required at that path.
       import "$work/python" "$image" \
