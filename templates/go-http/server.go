@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"sync/atomic"
@@ -72,7 +73,7 @@ func (s *server) handle(mux *http.ServeMux, pattern, route string, byMethod meth
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
 			if p := recover(); p != nil {
-				logger.Error(ctx, "panic while handling a request", map[string]any{"panic": p})
+				logger.Error(ctx, "panic while handling a request", map[string]any{"panic": fmt.Sprint(p)})
 				writeError(rec, http.StatusInternalServerError, "internal", "internal server error", nil)
 			}
 			s.observe(ctx, span, r, route, rec.status, time.Since(start))

@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 
 from . import api, errors
 from .lifecycle import Lifecycle
+from .settings import SERVICE_NAME
 
 log = logging.getLogger("app")
 tracer = trace.get_tracer("app")
@@ -38,7 +39,7 @@ def create_app(lifecycle: Lifecycle | None = None) -> FastAPI:
         yield
         log.info("stopped")
 
-    app = FastAPI(title="service", version="1.0.0", lifespan=lifespan)
+    app = FastAPI(title=SERVICE_NAME, version="1.0.0", lifespan=lifespan)
     app.state.lifecycle = lifecycle
     errors.install(app)
     app.include_router(api.router)
