@@ -10,41 +10,35 @@ mod probe;
 #[path = "generated/toolchains.rs"]
 mod toolchains;
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use serde::Deserialize;
 use tempfile::TempDir;
+
+use crate::support::Test;
 
 pub(crate) const AUTHOR: &str = "Ada Lovelace";
 
-/// Generates `template` as service `name` in a fresh temporary directory, with a fixed
-/// git author and no terminal; returns the directory holding it and the service folder.
+/// Generates `template` as service `name` in a fresh temporary directory with the real
+/// `msv new` (no terminal, a fixed git author); returns the directory and the service folder.
 pub(crate) fn generate(template: &str, name: &str, sets: &[&str]) -> (TempDir, PathBuf) {
     let tmp = tempfile::Builder::new().prefix("msv-gen-").tempdir().unwrap();
     let gitconfig = tmp.path().join("gitconfig");
     fs::write(&gitconfig, format!("[user]\n\tname = {AUTHOR}\n")).unwrap();
-    let mut args = vec!["new", name, "--template", template, "--yes"];
+    let mut args = vec!["new", name, "--template", template];
     for s in sets {
         args.extend(["--set", s]);
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_msv"))
+    Test::new()
         .args(&args)
         .current_dir(tmp.path())
         .env("GIT_CONFIG_GLOBAL", &gitconfig)
         .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("XDG_CONFIG_HOME", tmp.path().join("xdg"))
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "msv {}: {}\n{}{}",
-        args.join(" "),
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run()
+        .status(0);
     let dir = tmp.path().join(name);
     assert!(dir.is_dir(), "msv new did not create {}", dir.display());
     (tmp, dir)
@@ -135,19 +129,67 @@ fn the_ci_workflow_is_copied_byte_for_byte() {
     }
 }
 
+#[derive(Deserialize)]
+struct Shown {
+    manifest: Option<PathBuf>,
+    values: BTreeMap<String, Entry>,
+}
+
+#[derive(Deserialize)]
+struct Entry {
+    value: serde_json::Value,
+}
+
+/// The generated msv.toml as msv itself reads it (`msv config show`), so a key the
+/// configuration does not know, or a value it rejects, fails here.
+fn settings_of(dir: &Path) -> BTreeMap<String, serde_json::Value> {
+    let shown: Shown = Test::new().args(&["config", "show", "-o", "json"]).current_dir(dir).run().status(0).stdout_json();
+    assert_eq!(shown.manifest.as_deref(), Some(dir.join("msv.toml").as_path()));
+    shown.values.into_iter().map(|(k, e)| (k, e.value)).collect()
+}
+
+#[test]
+fn msv_reads_the_generated_settings() {
+    for template in ["python-fastapi", "go-http", "node-express"] {
+        let (_tmp, dir) = generate(template, "orders", &[]);
+        let values = settings_of(&dir);
+        assert_eq!(values["service.name"], "orders", "{template}");
+        assert_eq!(values["service.port"], 8080, "{template}");
+        assert_eq!(values["service.health_path"], "/healthz", "{template}");
+        assert_eq!(values["service.readiness_path"], "/readyz", "{template}");
+        assert_eq!(values["service.env.SHUTDOWN_DELAY_SECONDS"], "5", "{template}");
+        assert_eq!(values["image.repository"], "orders", "{template}");
+        assert_eq!(values["image.registry"], serde_json::Value::Null, "{template}");
+    }
+}
+
 #[test]
 fn settings_follow_the_variables() {
-    let (_tmp, dir) = generate("go-http", "billing-api", &["port=9090", "registry=registry.example:5000/team", "with_ci=false"]);
-    let msv = fs::read_to_string(dir.join("msv.toml")).unwrap();
-    let parsed: toml::Table = toml::from_str(&msv).unwrap();
-    assert_eq!(parsed["service"]["name"].as_str(), Some("billing-api"));
-    assert_eq!(parsed["service"]["port"].as_integer(), Some(9090));
-    assert_eq!(parsed["service"]["health_path"].as_str(), Some("/healthz"));
-    assert_eq!(parsed["service"]["readiness_path"].as_str(), Some("/readyz"));
-    assert_eq!(parsed["image"]["repository"].as_str(), Some("registry.example:5000/team/billing-api"));
-    assert!(!dir.join(".github").exists(), "with_ci=false still wrote .github");
-    let dockerfile = fs::read_to_string(dir.join("Dockerfile")).unwrap();
-    assert!(dockerfile.contains("EXPOSE 9090") && dockerfile.contains("ENV PORT=9090"), "{dockerfile}");
+    let sets = ["port=9090", "registry=registry.example:5000/team", "with_ci=false"];
+    for template in ["python-fastapi", "go-http", "node-express"] {
+        let (_tmp, dir) = generate(template, "billing-api", &sets);
+        let values = settings_of(&dir);
+        assert_eq!(values["service.name"], "billing-api", "{template}");
+        assert_eq!(values["service.port"], 9090, "{template}");
+        assert_eq!(values["image.registry"], "registry.example:5000/team", "{template}");
+        assert!(!dir.join(".github").exists(), "{template}: with_ci=false still wrote .github");
+        let dockerfile = fs::read_to_string(dir.join("Dockerfile")).unwrap();
+        assert!(dockerfile.contains("EXPOSE 9090") && dockerfile.contains("PORT=9090"), "{template}: {dockerfile}");
+    }
+    let (_tmp, dir) = generate("go-http", "billing-api", &["port=9090", "module=github.com/acme/billing"]);
     let main = fs::read_to_string(dir.join("main.go")).unwrap();
-    assert!(main.contains(r#"serviceName = "billing-api""#) && main.contains("defaultPort = 9090"));
+    assert!(main.contains(r#"serviceName = "billing-api""#) && main.contains("defaultPort = 9090"), "{main}");
+    assert!(fs::read_to_string(dir.join("go.mod")).unwrap().starts_with("module github.com/acme/billing\n"));
+}
+
+#[test]
+fn a_registry_that_is_not_one_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    Test::new()
+        .args(&["new", "orders", "--template", "python-fastapi", "--set", "registry=https://Registry"])
+        .current_dir(tmp.path())
+        .run()
+        .status(2)
+        .stderr_has("registry");
+    assert!(!tmp.path().join("orders").exists(), "a refused value still created the service");
 }

@@ -2,7 +2,7 @@
 // Entry point: `node src/server.js`. Tracing is set up before Express is loaded.
 //
 // On SIGTERM (or Ctrl-C) /readyz turns 503 at once while requests are still served for
-// SHUTDOWN_DRAIN_SECONDS, so that load balancers stop routing here; then the server stops
+// SHUTDOWN_DELAY_SECONDS, so that load balancers stop routing here; then the server stops
 // accepting, lets in-flight requests finish and exits. A second signal skips the drain.
 
 const { setupTracing } = require('./tracing');

@@ -1,7 +1,7 @@
 """Entry point: `python -m app`. Runs uvicorn with a graceful, readiness-aware shutdown.
 
 On SIGTERM (or Ctrl-C) /readyz turns 503 at once while requests are still served for
-SHUTDOWN_DRAIN_SECONDS, so that load balancers stop routing here; then uvicorn stops
+SHUTDOWN_DELAY_SECONDS, so that load balancers stop routing here; then uvicorn stops
 accepting, lets in-flight requests finish and exits. A second signal stops at once.
 """
 

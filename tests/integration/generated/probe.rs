@@ -63,7 +63,7 @@ impl Service {
         cmd.current_dir(dir)
             .env("PORT", port.to_string())
             .env("HOST", "127.0.0.1")
-            .env("SHUTDOWN_DRAIN_SECONDS", "2")
+            .env("SHUTDOWN_DELAY_SECONDS", "2")
             .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
             .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
             .stdin(Stdio::null())

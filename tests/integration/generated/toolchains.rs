@@ -164,7 +164,7 @@ fn python_fastapi_image_builds_and_serves() {
 
     let id = run_step(
         "docker run",
-        Command::new("docker").args(["run", "-d", "--rm", "-p", "127.0.0.1:0:8080", "-e", "SHUTDOWN_DRAIN_SECONDS=1", &tag]),
+        Command::new("docker").args(["run", "-d", "--rm", "-p", "127.0.0.1:0:8080", "-e", "SHUTDOWN_DELAY_SECONDS=1", &tag]),
     );
     let container = Container(id.trim().to_string());
     let mapped = run_step("docker port", Command::new("docker").args(["port", &container.0, "8080/tcp"]));
