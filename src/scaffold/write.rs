@@ -25,7 +25,7 @@ pub fn target_state(dir: &Path) -> anyhow::Result<Option<usize>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e).with_context(|| format!("checking {}", dir.display())),
         Ok(m) if m.is_dir() => Ok(Some(fs::read_dir(dir)?.count())),
-        Ok(_) => bail!("{} exists and is not a folder; choose another --output", dir.display()),
+        Ok(_) => bail!("{} exists and is not a folder; choose another --dir", dir.display()),
     }
 }
 
@@ -37,7 +37,7 @@ pub fn write_tree(target: &Path, outputs: &[Output], force: bool) -> anyhow::Res
         && !force
     {
         bail!(
-            "{} already exists and is not empty ({n} entries); choose another name or --output, \
+            "{} already exists and is not empty ({n} entries); choose another name or --dir, \
              or pass --force to replace it (the old folder is kept beside it as a backup)",
             target.display()
         );
