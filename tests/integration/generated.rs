@@ -25,7 +25,10 @@ pub(crate) const AUTHOR: &str = "Ada Lovelace";
 /// Generates `template` as service `name` in a fresh temporary directory with the real
 /// `msv new` (no terminal, a fixed git author); returns the directory and the service folder.
 pub(crate) fn generate(template: &str, name: &str, sets: &[&str]) -> (TempDir, PathBuf) {
-    let tmp = tempfile::Builder::new().prefix("msv-gen-").tempdir().unwrap();
+    let tmp = tempfile::Builder::new()
+        .prefix("msv-gen-")
+        .tempdir()
+        .unwrap();
     let gitconfig = tmp.path().join("gitconfig");
     fs::write(&gitconfig, format!("[user]\n\tname = {AUTHOR}\n")).unwrap();
     let mut args = vec!["new", name, "--template", template];
@@ -52,7 +55,12 @@ fn files(dir: &Path) -> Vec<String> {
             if path.is_dir() {
                 walk(root, &path, out);
             } else {
-                out.push(path.strip_prefix(root).unwrap().to_string_lossy().into_owned());
+                out.push(
+                    path.strip_prefix(root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned(),
+                );
             }
         }
     }
@@ -81,7 +89,11 @@ fn snapshot(template: &str) {
     let (tmp, dir) = generate(template, "orders", &[]);
     let year = current_year();
     let tmp_path = regex_escape(&tmp.path().to_string_lossy());
-    let filters = vec![(tmp_path.as_str(), "[TEMP]"), (year.as_str(), "[YEAR]"), (AUTHOR, "[AUTHOR]")];
+    let filters = vec![
+        (tmp_path.as_str(), "[TEMP]"),
+        (year.as_str(), "[YEAR]"),
+        (AUTHOR, "[AUTHOR]"),
+    ];
     insta::with_settings!({ filters => filters, snapshot_suffix => template, prepend_module_to_snapshot => false }, {
         insta::assert_snapshot!("generated", tree_and_files(&dir));
     });
@@ -123,9 +135,20 @@ fn the_ci_workflow_is_copied_byte_for_byte() {
     for template in ["python-fastapi", "go-http", "node-express"] {
         let (_tmp, dir) = generate(template, "orders", &[]);
         let generated = fs::read(dir.join(".github/workflows/ci.yml")).unwrap();
-        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates").join(template).join(".github/workflows/ci.yml");
-        assert_eq!(generated, fs::read(source).unwrap(), "{template}: ci.yml differs from the template's");
-        assert!(String::from_utf8(generated).unwrap().contains("${{ github.sha }}"));
+        let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("templates")
+            .join(template)
+            .join(".github/workflows/ci.yml");
+        assert_eq!(
+            generated,
+            fs::read(source).unwrap(),
+            "{template}: ci.yml differs from the template's"
+        );
+        assert!(
+            String::from_utf8(generated)
+                .unwrap()
+                .contains("${{ github.sha }}")
+        );
     }
 }
 
@@ -143,9 +166,21 @@ struct Entry {
 /// The generated msv.toml as msv itself reads it (`msv config show`), so a key the
 /// configuration does not know, or a value it rejects, fails here.
 fn settings_of(dir: &Path) -> BTreeMap<String, serde_json::Value> {
-    let shown: Shown = Test::new().args(&["config", "show", "-o", "json"]).current_dir(dir).run().status(0).stdout_json();
-    assert_eq!(shown.manifest.as_deref(), Some(dir.join("msv.toml").as_path()));
-    shown.values.into_iter().map(|(k, e)| (k, e.value)).collect()
+    let shown: Shown = Test::new()
+        .args(&["config", "show", "-o", "json"])
+        .current_dir(dir)
+        .run()
+        .status(0)
+        .stdout_json();
+    assert_eq!(
+        shown.manifest.as_deref(),
+        Some(dir.join("msv.toml").as_path())
+    );
+    shown
+        .values
+        .into_iter()
+        .map(|(k, e)| (k, e.value))
+        .collect()
 }
 
 #[test]
@@ -157,39 +192,80 @@ fn msv_reads_the_generated_settings() {
         assert_eq!(values["service.port"], 8080, "{template}");
         assert_eq!(values["service.health_path"], "/healthz", "{template}");
         assert_eq!(values["service.readiness_path"], "/readyz", "{template}");
-        assert_eq!(values["service.env.SHUTDOWN_DELAY_SECONDS"], "5", "{template}");
+        assert_eq!(
+            values["service.env.SHUTDOWN_DELAY_SECONDS"], "5",
+            "{template}"
+        );
         assert_eq!(values["image.repository"], "orders", "{template}");
-        assert_eq!(values["image.registry"], serde_json::Value::Null, "{template}");
+        assert_eq!(
+            values["image.registry"],
+            serde_json::Value::Null,
+            "{template}"
+        );
     }
 }
 
 #[test]
 fn settings_follow_the_variables() {
-    let sets = ["port=9090", "registry=registry.example:5000/team", "with_ci=false"];
+    let sets = [
+        "port=9090",
+        "registry=registry.example:5000/team",
+        "with_ci=false",
+    ];
     for template in ["python-fastapi", "go-http", "node-express"] {
         let (_tmp, dir) = generate(template, "billing-api", &sets);
         let values = settings_of(&dir);
         assert_eq!(values["service.name"], "billing-api", "{template}");
         assert_eq!(values["service.port"], 9090, "{template}");
-        assert_eq!(values["image.registry"], "registry.example:5000/team", "{template}");
-        assert!(!dir.join(".github").exists(), "{template}: with_ci=false still wrote .github");
+        assert_eq!(
+            values["image.registry"], "registry.example:5000/team",
+            "{template}"
+        );
+        assert!(
+            !dir.join(".github").exists(),
+            "{template}: with_ci=false still wrote .github"
+        );
         let dockerfile = fs::read_to_string(dir.join("Dockerfile")).unwrap();
-        assert!(dockerfile.contains("EXPOSE 9090") && dockerfile.contains("PORT=9090"), "{template}: {dockerfile}");
+        assert!(
+            dockerfile.contains("EXPOSE 9090") && dockerfile.contains("PORT=9090"),
+            "{template}: {dockerfile}"
+        );
     }
-    let (_tmp, dir) = generate("go-http", "billing-api", &["port=9090", "module=github.com/acme/billing"]);
+    let (_tmp, dir) = generate(
+        "go-http",
+        "billing-api",
+        &["port=9090", "module=github.com/acme/billing"],
+    );
     let main = fs::read_to_string(dir.join("main.go")).unwrap();
-    assert!(main.contains(r#"serviceName = "billing-api""#) && main.contains("defaultPort = 9090"), "{main}");
-    assert!(fs::read_to_string(dir.join("go.mod")).unwrap().starts_with("module github.com/acme/billing\n"));
+    assert!(
+        main.contains(r#"serviceName = "billing-api""#) && main.contains("defaultPort = 9090"),
+        "{main}"
+    );
+    assert!(
+        fs::read_to_string(dir.join("go.mod"))
+            .unwrap()
+            .starts_with("module github.com/acme/billing\n")
+    );
 }
 
 #[test]
 fn a_registry_that_is_not_one_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     Test::new()
-        .args(&["new", "orders", "--template", "python-fastapi", "--set", "registry=https://Registry"])
+        .args(&[
+            "new",
+            "orders",
+            "--template",
+            "python-fastapi",
+            "--set",
+            "registry=https://Registry",
+        ])
         .current_dir(tmp.path())
         .run()
         .status(2)
         .stderr_has("registry");
-    assert!(!tmp.path().join("orders").exists(), "a refused value still created the service");
+    assert!(
+        !tmp.path().join("orders").exists(),
+        "a refused value still created the service"
+    );
 }

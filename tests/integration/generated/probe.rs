@@ -13,15 +13,25 @@ const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-
 
 /// A free port on 127.0.0.1 (bound, then released for the service to take).
 pub(crate) fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// One HTTP GET; a small current-thread runtime keeps the tests themselves synchronous.
 pub(crate) fn get(url: &str, headers: &[(&str, &str)]) -> Option<(u16, String)> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().ok()?;
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()
+            .ok()?;
         let mut req = client.get(url);
         for (k, v) in headers {
             req = req.header(*k, *v);
@@ -43,7 +53,9 @@ pub(crate) fn wait_for(url: &str, want: u16, timeout: Duration) -> Result<(), St
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    Err(format!("{url} did not answer {want} within {timeout:?}; last answer {last:?}"))
+    Err(format!(
+        "{url} did not answer {want} within {timeout:?}; last answer {last:?}"
+    ))
 }
 
 /// A service started by a test; killed on drop if still running.
@@ -69,8 +81,15 @@ impl Service {
             .stdin(Stdio::null())
             .stdout(fs::File::create(&log).unwrap())
             .stderr(fs::File::create(dir.join("stderr.log")).unwrap());
-        let child = cmd.spawn().unwrap_or_else(|e| panic!("{name}: cannot start {cmd:?}: {e}"));
-        Service { child, port, log, name }
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("{name}: cannot start {cmd:?}: {e}"));
+        Service {
+            child,
+            port,
+            log,
+            name,
+        }
     }
 
     pub(crate) fn url(&self, path: &str) -> String {
@@ -107,20 +126,36 @@ impl Service {
         }
 
         // The example API's error shape, with a traceparent to follow into the log.
-        let (status, body) = get(&self.url("/api/v1/items/424242"), &[("traceparent", TRACEPARENT)])
-            .unwrap_or_else(|| self.fail("no answer from /api/v1/items/424242"));
+        let (status, body) = get(
+            &self.url("/api/v1/items/424242"),
+            &[("traceparent", TRACEPARENT)],
+        )
+        .unwrap_or_else(|| self.fail("no answer from /api/v1/items/424242"));
         let error: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-        if status != 404 || error["error"]["code"] != "not_found" || !error["error"]["message"].is_string() {
-            self.fail(&format!("GET /api/v1/items/424242: {status} {body}, want 404 with error.code not_found"));
+        if status != 404
+            || error["error"]["code"] != "not_found"
+            || !error["error"]["message"].is_string()
+        {
+            self.fail(&format!(
+                "GET /api/v1/items/424242: {status} {body}, want 404 with error.code not_found"
+            ));
         }
 
-        let (status, metrics) = get(&self.url("/metrics"), &[]).unwrap_or_else(|| self.fail("no /metrics"));
+        let (status, metrics) =
+            get(&self.url("/metrics"), &[]).unwrap_or_else(|| self.fail("no /metrics"));
         let counter = format!(r#"route="{item_route}""#);
         let has = |prefix: &str| {
-            metrics.lines().any(|l| l.starts_with(prefix) && l.contains(&counter) && l.contains(r#"status="404""#))
+            metrics.lines().any(|l| {
+                l.starts_with(prefix) && l.contains(&counter) && l.contains(r#"status="404""#)
+            })
         };
-        if status != 200 || !has("http_requests_total{") || !has("http_request_duration_seconds_bucket{") {
-            self.fail(&format!("/metrics lacks request count and latency for {item_route} 404:\n{metrics}"));
+        if status != 200
+            || !has("http_requests_total{")
+            || !has("http_request_duration_seconds_bucket{")
+        {
+            self.fail(&format!(
+                "/metrics lacks request count and latency for {item_route} 404:\n{metrics}"
+            ));
         }
 
         self.check_trace_in_log();
@@ -131,14 +166,20 @@ impl Service {
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
             let text = fs::read_to_string(&self.log).unwrap_or_default();
-            let found = text.lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()).any(|v| {
-                v["trace_id"] == TRACE_ID && v["span_id"].as_str().is_some_and(|s| s.len() == 16)
-            });
+            let found = text
+                .lines()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .any(|v| {
+                    v["trace_id"] == TRACE_ID
+                        && v["span_id"].as_str().is_some_and(|s| s.len() == 16)
+                });
             if found {
                 return;
             }
             if Instant::now() > deadline {
-                self.fail(&format!("no JSON log line carries trace_id {TRACE_ID} and a span_id"));
+                self.fail(&format!(
+                    "no JSON log line carries trace_id {TRACE_ID} and a span_id"
+                ));
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -185,9 +226,19 @@ impl Drop for Service {
 #[track_caller]
 pub(crate) fn run_step(what: &str, cmd: &mut Command) -> String {
     let started = Instant::now();
-    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: cannot run {cmd:?}: {e}"));
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{what} failed ({}):\n{text}", out.status);
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run {cmd:?}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{text}",
+        out.status
+    );
     eprintln!("{what}: ok in {:.1} s", started.elapsed().as_secs_f64());
     text
 }

@@ -16,7 +16,9 @@ fn toolchain_tests(test: &str) -> bool {
     if std::env::var("MSV_TOOLCHAIN_TESTS").as_deref() == Ok("1") {
         return true;
     }
-    eprintln!("{test}: skipped: set MSV_TOOLCHAIN_TESTS=1 to build and run generated services (CI does)");
+    eprintln!(
+        "{test}: skipped: set MSV_TOOLCHAIN_TESTS=1 to build and run generated services (CI does)"
+    );
     false
 }
 
@@ -30,17 +32,24 @@ fn python_venv(project: &Path) -> PathBuf {
     let mut key = fs::read(project.join("requirements.txt")).unwrap();
     key.extend(fs::read(project.join("requirements-dev.txt")).unwrap());
     // FNV-1a: a stable name for the cache folder, not a security boundary.
-    let hash = key.iter().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100000001b3));
+    let hash = key.iter().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100000001b3)
+    });
     let venv = cache_dir().join(format!("pyvenv-{hash:016x}"));
     let complete = venv.join(".complete");
     if complete.exists() {
         return venv;
     }
     let _ = fs::remove_dir_all(&venv);
-    run_step("python3 -m venv", Command::new("python3").args(["-m", "venv"]).arg(&venv));
+    run_step(
+        "python3 -m venv",
+        Command::new("python3").args(["-m", "venv"]).arg(&venv),
+    );
     run_step(
         "pip install -r requirements-dev.txt",
-        Command::new(venv.join("bin/pip")).args(["install", "-q", "-r", "requirements-dev.txt"]).current_dir(project),
+        Command::new(venv.join("bin/pip"))
+            .args(["install", "-q", "-r", "requirements-dev.txt"])
+            .current_dir(project),
     );
     fs::write(complete, "").unwrap();
     venv
@@ -54,7 +63,12 @@ fn python_fastapi_service_runs() {
     let (_tmp, dir) = generate("python-fastapi", "orders", &[]);
     let venv = python_venv(&dir);
     let python = venv.join("bin/python");
-    run_step("python-fastapi: pytest", Command::new(&python).args(["-m", "pytest", "-q", "-p", "no:cacheprovider"]).current_dir(&dir));
+    run_step(
+        "python-fastapi: pytest",
+        Command::new(&python)
+            .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+            .current_dir(&dir),
+    );
     let mut cmd = Command::new(&python);
     cmd.args(["-m", "app"]);
     Service::start("python-fastapi", cmd, &dir).check_all("/api/v1/items/{item_id}");
@@ -72,7 +86,9 @@ fn go_http_service_builds_and_runs() {
         "*** go-http: built with Debian's Go and Debian's modules (client_golang, OpenTelemetry API/SDK 1.1.0) \
          in GOPATH mode; the OTLP exporter package is a STAND-IN (Debian does not package it) ***"
     );
-    let shim = tmp.path().join("gopath/src/go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp");
+    let shim = tmp
+        .path()
+        .join("gopath/src/go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp");
     fs::create_dir_all(&shim).unwrap();
     fs::write(shim.join("shim.go"), GO_SHIM).unwrap();
     let go = |args: &[&str]| {
@@ -80,27 +96,46 @@ fn go_http_service_builds_and_runs() {
         cmd.args(if args[0] == "gofmt" { &args[1..] } else { args })
             .current_dir(&dir)
             .env("GO111MODULE", "off")
-            .env("GOPATH", format!("/usr/share/gocode:{}", tmp.path().join("gopath").display()))
+            .env(
+                "GOPATH",
+                format!("/usr/share/gocode:{}", tmp.path().join("gopath").display()),
+            )
             .env("GOCACHE", cache_dir().join("go-build"))
             .env("GOFLAGS", "")
             .env("GOPROXY", "off");
         cmd
     };
     let unformatted = run_step("go-http: gofmt -l", &mut go(&["gofmt", "-l", "."]));
-    assert!(unformatted.trim().is_empty(), "gofmt would change: {unformatted}");
+    assert!(
+        unformatted.trim().is_empty(),
+        "gofmt would change: {unformatted}"
+    );
     run_step("go-http: go vet", &mut go(&["vet", "."]));
     run_step("go-http: go test", &mut go(&["test", "."]));
-    run_step("go-http: go build", &mut go(&["build", "-o", "orders", "."]));
-    Service::start("go-http", Command::new(dir.join("orders")), &dir).check_all("/api/v1/items/{id}");
+    run_step(
+        "go-http: go build",
+        &mut go(&["build", "-o", "orders", "."]),
+    );
+    Service::start("go-http", Command::new(dir.join("orders")), &dir)
+        .check_all("/api/v1/items/{id}");
 }
 
 /// The npm packages Debian does not have, as stand-ins (see generated/node_shims/README.md).
 const NODE_SHIMS: &[(&str, &str)] = &[
     ("prom-client", include_str!("node_shims/prom-client.js")),
     ("@opentelemetry/api", include_str!("node_shims/otel-api.js")),
-    ("@opentelemetry/sdk-trace-node", include_str!("node_shims/otel-sdk-trace-node.js")),
-    ("@opentelemetry/resources", include_str!("node_shims/otel-resources.js")),
-    ("@opentelemetry/exporter-trace-otlp-http", include_str!("node_shims/otel-exporter-trace-otlp-http.js")),
+    (
+        "@opentelemetry/sdk-trace-node",
+        include_str!("node_shims/otel-sdk-trace-node.js"),
+    ),
+    (
+        "@opentelemetry/resources",
+        include_str!("node_shims/otel-resources.js"),
+    ),
+    (
+        "@opentelemetry/exporter-trace-otlp-http",
+        include_str!("node_shims/otel-exporter-trace-otlp-http.js"),
+    ),
 ];
 
 #[test]
@@ -120,11 +155,16 @@ fn node_express_service_runs() {
     }
     let node_path = format!("{}:/usr/share/nodejs", shims.display());
     for f in super::files(&dir).iter().filter(|f| f.ends_with(".js")) {
-        run_step(&format!("node-express: node --check {f}"), Command::new("node").args(["--check", f]).current_dir(&dir));
+        run_step(
+            &format!("node-express: node --check {f}"),
+            Command::new("node").args(["--check", f]).current_dir(&dir),
+        );
     }
     let node = |args: &[&str]| {
         let mut cmd = Command::new("node");
-        cmd.args(args).current_dir(&dir).env("NODE_PATH", &node_path);
+        cmd.args(args)
+            .current_dir(&dir)
+            .env("NODE_PATH", &node_path);
         cmd
     };
     run_step("node-express: node --test", &mut node(&["--test", "test/"]));
@@ -135,9 +175,15 @@ const PYTHON_BASE_IMAGE: &str = "python:3.11-slim-bookworm";
 
 /// Whether a Docker engine answers; a failure when MSV_REQUIRE_DOCKER=1, else a printed skip.
 fn docker_available(test: &str) -> bool {
-    let ok = Command::new("docker").args(["info", "--format", "{{.ServerVersion}}"]).output().is_ok_and(|o| o.status.success());
+    let ok = Command::new("docker")
+        .args(["info", "--format", "{{.ServerVersion}}"])
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !ok {
-        assert!(std::env::var("MSV_REQUIRE_DOCKER").as_deref() != Ok("1"), "{test}: MSV_REQUIRE_DOCKER=1 but no Docker engine answers");
+        assert!(
+            std::env::var("MSV_REQUIRE_DOCKER").as_deref() != Ok("1"),
+            "{test}: MSV_REQUIRE_DOCKER=1 but no Docker engine answers"
+        );
         eprintln!("{test}: skipped: no Docker engine reachable");
     }
     ok
@@ -149,33 +195,87 @@ fn python_fastapi_image_builds_and_serves() {
     if !toolchain_tests(test) || !docker_available(test) {
         return;
     }
-    let base = Command::new("docker").args(["image", "inspect", PYTHON_BASE_IMAGE]).output().unwrap();
-    assert!(base.status.success(), "{PYTHON_BASE_IMAGE} is missing: run tests/ci/setup-base-images.sh");
+    let base = Command::new("docker")
+        .args(["image", "inspect", PYTHON_BASE_IMAGE])
+        .output()
+        .unwrap();
+    assert!(
+        base.status.success(),
+        "{PYTHON_BASE_IMAGE} is missing: run tests/ci/setup-base-images.sh"
+    );
 
     let (_tmp, dir) = generate("python-fastapi", "orders", &[]);
     let tag = format!("msv-test/python-fastapi:{}", std::process::id());
     let started = Instant::now();
-    run_step("python-fastapi: docker build", Command::new("docker").args(["build", "-q", "-t", &tag, "."]).current_dir(&dir));
-    eprintln!("python-fastapi: image built in {:.1} s", started.elapsed().as_secs_f64());
+    run_step(
+        "python-fastapi: docker build",
+        Command::new("docker")
+            .args(["build", "-q", "-t", &tag, "."])
+            .current_dir(&dir),
+    );
+    eprintln!(
+        "python-fastapi: image built in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let image = Image(tag.clone());
 
-    let user = run_step("docker inspect", Command::new("docker").args(["image", "inspect", "-f", "{{.Config.User}} {{json .Config.ExposedPorts}}", &tag]));
-    assert!(user.starts_with("10001 ") && user.contains("8080/tcp"), "image runs as {user}");
+    let user = run_step(
+        "docker inspect",
+        Command::new("docker").args([
+            "image",
+            "inspect",
+            "-f",
+            "{{.Config.User}} {{json .Config.ExposedPorts}}",
+            &tag,
+        ]),
+    );
+    assert!(
+        user.starts_with("10001 ") && user.contains("8080/tcp"),
+        "image runs as {user}"
+    );
 
     let id = run_step(
         "docker run",
-        Command::new("docker").args(["run", "-d", "--rm", "-p", "127.0.0.1:0:8080", "-e", "SHUTDOWN_DELAY_SECONDS=1", &tag]),
+        Command::new("docker").args([
+            "run",
+            "-d",
+            "--rm",
+            "-p",
+            "127.0.0.1:0:8080",
+            "-e",
+            "SHUTDOWN_DELAY_SECONDS=1",
+            &tag,
+        ]),
     );
     let container = Container(id.trim().to_string());
-    let mapped = run_step("docker port", Command::new("docker").args(["port", &container.0, "8080/tcp"]));
-    let port = mapped.lines().find_map(|l| l.strip_prefix("127.0.0.1:")).expect("no 127.0.0.1 port mapping");
+    let mapped = run_step(
+        "docker port",
+        Command::new("docker").args(["port", &container.0, "8080/tcp"]),
+    );
+    let port = mapped
+        .lines()
+        .find_map(|l| l.strip_prefix("127.0.0.1:"))
+        .expect("no 127.0.0.1 port mapping");
     let base_url = format!("http://127.0.0.1:{}", port.trim());
-    let logs = || run_step("docker logs", Command::new("docker").args(["logs", &container.0]));
+    let logs = || {
+        run_step(
+            "docker logs",
+            Command::new("docker").args(["logs", &container.0]),
+        )
+    };
     if let Err(e) = wait_for(&format!("{base_url}/healthz"), 200, Duration::from_secs(60)) {
         panic!("{e}\n{}", logs());
     }
-    assert_eq!(get(&format!("{base_url}/readyz"), &[]).map(|r| r.0), Some(200), "{}", logs());
-    run_step("docker stop", Command::new("docker").args(["stop", "-t", "20", &container.0]));
+    assert_eq!(
+        get(&format!("{base_url}/readyz"), &[]).map(|r| r.0),
+        Some(200),
+        "{}",
+        logs()
+    );
+    run_step(
+        "docker stop",
+        Command::new("docker").args(["stop", "-t", "20", &container.0]),
+    );
     drop(container);
     drop(image);
 }
@@ -185,7 +285,9 @@ struct Image(String);
 
 impl Drop for Image {
     fn drop(&mut self) {
-        let _ = Command::new("docker").args(["image", "rm", "-f", &self.0]).output();
+        let _ = Command::new("docker")
+            .args(["image", "rm", "-f", &self.0])
+            .output();
     }
 }
 
