@@ -187,6 +187,8 @@ pub(crate) struct Shared {
     /// Bumped whenever a log line is added, for `follow=true`.
     pub log_tick: tokio::sync::watch::Sender<u64>,
     pub addr: Mutex<Option<SocketAddr>>,
+    /// Watch streams open now.
+    pub open_watches: std::sync::atomic::AtomicUsize,
 }
 
 impl Shared {
@@ -238,6 +240,7 @@ impl FakeCluster {
             watch_kill: tokio::sync::watch::channel(0).0,
             log_tick: tokio::sync::watch::channel(0).0,
             addr: Mutex::new(None),
+            open_watches: std::sync::atomic::AtomicUsize::new(0),
         });
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             let obj = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
@@ -345,6 +348,10 @@ impl FakeCluster {
     /// Ends every open watch stream now (clients must re-watch).
     pub fn drop_watches(&self) {
         self.shared.watch_kill.send_modify(|n| *n += 1);
+    }
+    /// How many watch streams are open (to drop a watch only once a client has one).
+    pub fn open_watches(&self) -> usize {
+        self.shared.open_watches.load(std::sync::atomic::Ordering::SeqCst)
     }
     /// Forgets the event history: a watch from any earlier resourceVersion gets 410 Gone.
     pub fn compact(&self) {

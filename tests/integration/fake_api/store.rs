@@ -94,7 +94,9 @@ impl Store {
         self.history.iter().filter(|c| c.rv > rv && c.resource == resource).cloned().collect()
     }
 
+    /// Compaction after other writes: every resourceVersion a client holds now is too old.
     pub fn compact(&mut self) {
+        self.rv += 1;
         self.compacted = self.rv;
         self.history.clear();
     }

@@ -94,7 +94,16 @@ pub(crate) fn serve(sh: Arc<Shared>, r: Route, ctx: Ctx) -> Response<Body> {
     let (tx, out) = futures::channel::mpsc::channel::<Result<Frame<Bytes>, std::io::Error>>(64);
     let mut kill = sh.watch_kill.subscribe();
     kill.mark_unchanged();
+    struct Open(Arc<Shared>);
+    impl Drop for Open {
+        fn drop(&mut self) {
+            self.0.open_watches.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    sh.open_watches.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let open = Open(sh.clone());
     tokio::spawn(async move {
+        let _open = open;
         let mut tx = tx;
         let mut headers_sent = false;
         let mut encode = |ev: Value| -> Bytes {
