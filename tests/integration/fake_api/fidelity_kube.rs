@@ -94,7 +94,8 @@ async fn kube_api_verbs_and_their_errors() {
     assert_eq!(scale.spec.unwrap().replicas, Some(3));
 
     // Wrong token: 401 with a Status body.
-    let mut bad = Config::new(cluster.url().parse().unwrap());
+    let kc = kube::config::Kubeconfig::read_from(cluster.kubeconfig_path()).unwrap();
+    let mut bad = Config::from_custom_kubeconfig(kc, &Default::default()).await.unwrap();
     bad.auth_info.token = Some("wrong".to_string().into());
     let unauthorized = api_err(Api::<Deployment>::default_namespaced(Client::try_from(bad).unwrap()).get("orders-blue").await.unwrap_err());
     assert_eq!((unauthorized.code, unauthorized.reason.as_str()), (401, "Unauthorized"));

@@ -1,5 +1,5 @@
-//! A fake Kubernetes API server for the tests: stateful, on `127.0.0.1:0` over plain
-//! HTTP, with a bearer token, a kubeconfig written for it, and simulated controllers, so
+//! A fake Kubernetes API server for the tests: stateful, on `127.0.0.1:0` over HTTPS
+//! (a CA made per cluster), with a bearer token, a kubeconfig written for it, and simulated controllers, so
 //! the real `msv` binary, kubectl and kube-rs can run against it.
 //!
 //! ```ignore
@@ -30,8 +30,8 @@
 //! termination (deleted pods vanish at once), namespace termination (immediate), rolling
 //! update surge/unavailable arithmetic (the new ReplicaSet is scaled to the full count at
 //! once and old ones go to zero when it is available), minReadySeconds, EndpointSlices,
-//! admission, RBAC, HPA/PDB behaviour, aggregated discovery and OpenAPI (404), protobuf,
-//! TLS.
+//! admission, RBAC, HPA/PDB behaviour, aggregated discovery, OpenAPI schemas (v3 lists operations only; v2 is 404), protobuf,
+//! HTTP/2, client certificates.
 
 mod apply;
 mod controllers;
@@ -39,6 +39,7 @@ mod faults;
 mod handlers;
 mod kubeconfig;
 mod logs;
+mod openapi;
 mod ops;
 mod patch;
 mod pods;
@@ -49,6 +50,7 @@ mod server;
 mod status;
 mod store;
 mod table;
+mod tls;
 mod validate;
 mod watch;
 
@@ -201,6 +203,7 @@ impl Shared {
 pub struct FakeCluster {
     shared: Arc<Shared>,
     addr: SocketAddr,
+    ca_pem: String,
     dir: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
 }
@@ -246,6 +249,9 @@ impl FakeCluster {
             let obj = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
             ops::create(&mut shared.lock(), resources::by_plural("namespaces"), "", obj, "kube-apiserver", None).expect("seed namespace");
         }
+        let tls = tls::make();
+        let ca_pem = tls.ca_pem.clone();
+        let acceptor = tls.acceptor;
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = oneshot::channel();
         let sh = shared.clone();
@@ -260,7 +266,7 @@ impl FakeCluster {
                     addr_tx.send(addr).expect("send addr");
                     tokio::spawn(controllers::run(sh.clone()));
                     tokio::select! {
-                        _ = server::serve(listener, sh) => {}
+                        _ = server::serve(listener, acceptor, sh) => {}
                         _ = stop_rx => {}
                     }
                 });
@@ -269,17 +275,23 @@ impl FakeCluster {
             .expect("spawn fake-api thread");
         let addr = addr_rx.recv().expect("fake API server started");
         let dir = tempfile::tempdir().expect("temp dir");
-        kubeconfig::write(&dir.path().join("kubeconfig"), &format!("http://{addr}"), &shared.token).expect("write kubeconfig");
-        FakeCluster { shared, addr, dir, shutdown: Some(stop_tx) }
+        kubeconfig::write(&dir.path().join("kubeconfig"), &format!("https://{addr}"), &ca_pem, &shared.token).expect("write kubeconfig");
+        FakeCluster { shared, addr, ca_pem, dir, shutdown: Some(stop_tx) }
     }
 
+    /// `https://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("https://{}", self.addr)
+    }
+    /// The CA certificate (PEM) that signed the server's certificate.
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
     }
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
-    /// A kubeconfig with cluster/user/context `fake`, namespace `default`, bearer token.
+    /// A kubeconfig with cluster/user/context `fake`, namespace `default`, the CA data and
+    /// the bearer token.
     pub fn kubeconfig_path(&self) -> PathBuf {
         self.dir.path().join("kubeconfig")
     }

@@ -44,13 +44,15 @@ pub(crate) fn error_response(e: ApiError) -> Response<Body> {
     json_response(e.code, &e.body)
 }
 
-pub(crate) async fn serve(listener: tokio::net::TcpListener, sh: Arc<Shared>) {
+pub(crate) async fn serve(listener: tokio::net::TcpListener, acceptor: tokio_rustls::TlsAcceptor, sh: Arc<Shared>) {
     loop {
         let Ok((stream, _)) = listener.accept().await else { continue };
         let sh = sh.clone();
+        let acceptor = acceptor.clone();
         tokio::spawn(async move {
+            let Ok(tls) = acceptor.accept(stream).await else { return };
             let svc = hyper::service::service_fn(move |req| handle(sh.clone(), req));
-            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(tls), svc).await;
         });
     }
 }
@@ -80,6 +82,8 @@ pub(crate) fn route(path: &str, addr: &str) -> Target {
     let doc = |v: Option<Value>| v.map(Target::Doc).unwrap_or(Target::NotFound);
     match segs.as_slice() {
         ["version"] => Target::Doc(resources::version()),
+        ["openapi", "v3"] => Target::Doc(super::openapi::index()),
+        ["openapi", "v3", ..] => doc(super::openapi::document(&trimmed["openapi/v3/".len()..])),
         ["api"] => Target::Doc(resources::core_versions(addr)),
         ["apis"] => Target::Doc(resources::group_list()),
         ["api", "v1"] => doc(resources::resource_list("", "v1")),
