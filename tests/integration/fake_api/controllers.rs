@@ -376,15 +376,17 @@ fn endpoints(st: &mut State, now_i: Instant) {
 
 /// Deletes objects whose controller owner no longer exists (background cascading).
 fn garbage_collect(st: &mut State) {
-    for (res, obj) in st.store.all() {
+    let all = st.store.all();
+    let uids: std::collections::HashSet<&str> = all.iter().filter_map(|(_, o)| o["metadata"]["uid"].as_str()).collect();
+    for (res, obj) in &all {
         let Some(refs) = obj["metadata"]["ownerReferences"].as_array() else { continue };
         if refs.is_empty() {
             continue;
         }
-        if refs.iter().all(|r| !st.store.uid_exists(r["uid"].as_str().unwrap_or(""))) {
+        if refs.iter().all(|r| !uids.contains(r["uid"].as_str().unwrap_or(""))) {
             let rt = by_plural(res);
             let ns = obj["metadata"]["namespace"].as_str().unwrap_or("").to_string();
-            let _ = ops::delete(st, rt, &ns, name_of(&obj), None);
+            let _ = ops::delete(st, rt, &ns, name_of(obj), None);
         }
     }
 }

@@ -395,3 +395,45 @@ async fn hpa_and_pdb_are_stored_and_validated() {
     pdbs.create(&PostParams::default(), &one).await.unwrap();
     assert!(cluster.get("poddisruptionbudgets", "default", "web").is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_events_follow_label_filters_and_carry_bookmarks() {
+    use kube::api::{WatchEvent, WatchParams};
+    let cluster = FakeCluster::start();
+    let api: Api<ConfigMap> = Api::default_namespaced(client(&cluster).await);
+    let cm = serde_json::from_value::<ConfigMap>(json!({"metadata": {"name": "a", "labels": {"tier": "web"}}})).unwrap();
+    let created = api.create(&PostParams::default(), &cm).await.unwrap();
+    let rv = created.metadata.resource_version.clone().unwrap();
+    let params = WatchParams::default().labels("tier=web").timeout(5);
+    assert!(params.bookmarks, "kube-rs asks for bookmarks by default");
+    let mut events = api.watch(&params, &rv).await.unwrap().boxed();
+    api.patch("a", &PatchParams::default(), &Patch::Merge(json!({"data": {"k": "1"}}))).await.unwrap();
+    api.patch("a", &PatchParams::default(), &Patch::Merge(json!({"metadata": {"labels": {"tier": "db"}}}))).await.unwrap();
+    let mut kinds = Vec::new();
+    let mut bookmark = None;
+    while let Ok(Some(ev)) = tokio::time::timeout(Duration::from_secs(3), events.try_next()).await.map(|r| r.unwrap()) {
+        match ev {
+            WatchEvent::Added(_) => kinds.push("ADDED"),
+            WatchEvent::Modified(_) => kinds.push("MODIFIED"),
+            WatchEvent::Deleted(_) => kinds.push("DELETED"),
+            WatchEvent::Bookmark(b) => {
+                bookmark = Some(b.metadata.resource_version);
+                break;
+            }
+            WatchEvent::Error(e) => panic!("{e:?}"),
+        }
+    }
+    assert_eq!(kinds, ["MODIFIED", "DELETED"], "leaving the selector is a DELETED for a filtered watch");
+    let bm: u64 = bookmark.expect("a bookmark").parse().unwrap();
+    assert!(bm > rv.parse::<u64>().unwrap());
+
+    // sendInitialEvents: the current state as ADDED, then the bookmark that ends it.
+    let req = http::Request::get("/api/v1/namespaces/default/configmaps?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1").body(Vec::new()).unwrap();
+    let client = client(&cluster).await;
+    let mut lines = client.request_stream(req).await.unwrap().lines();
+    let first: Value = serde_json::from_str(&lines.try_next().await.unwrap().unwrap()).unwrap();
+    assert_eq!((first["type"].as_str(), first["object"]["metadata"]["name"].as_str()), (Some("ADDED"), Some("a")));
+    let second: Value = serde_json::from_str(&lines.try_next().await.unwrap().unwrap()).unwrap();
+    assert_eq!(second["type"], "BOOKMARK");
+    assert_eq!(second["object"]["metadata"]["annotations"]["k8s.io/initial-events-end"], "true");
+}

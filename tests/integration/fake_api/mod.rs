@@ -85,6 +85,7 @@ pub enum Behavior {
 
 /// A request the proxy forwards to a pod's backend.
 #[derive(Debug, Clone)]
+#[allow(dead_code)]
 pub struct ProxyRequest {
     pub method: String,
     /// Path after `/proxy`, always starting with `/`.

@@ -101,9 +101,6 @@ impl ApiError {
     pub fn service_unavailable(message: String) -> ApiError {
         status(503, "ServiceUnavailable", message, None)
     }
-    pub fn gone(message: String) -> ApiError {
-        status(410, "Expired", message, None)
-    }
     /// A failure chosen by a test (fault injection), shaped like the server's own.
     pub fn injected(code: u16, message: &str) -> ApiError {
         let reason = match code {

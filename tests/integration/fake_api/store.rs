@@ -21,16 +21,6 @@ pub(crate) enum EventType {
     Deleted,
 }
 
-impl EventType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventType::Added => "ADDED",
-            EventType::Modified => "MODIFIED",
-            EventType::Deleted => "DELETED",
-        }
-    }
-}
-
 /// One change, as watchers see it; `old` lets a filtered watch turn "stopped matching"
 /// into DELETED and "started matching" into ADDED, as the API server's watch cache does.
 #[derive(Debug)]
@@ -192,10 +182,6 @@ impl Store {
     /// Every stored object, for the garbage collector.
     pub fn all(&self) -> Vec<(&'static str, Value)> {
         self.objects.iter().flat_map(|(k, m)| m.values().map(move |v| (*k, v.clone()))).collect()
-    }
-
-    pub fn uid_exists(&self, uid: &str) -> bool {
-        self.objects.values().any(|m| m.values().any(|v| v["metadata"]["uid"] == uid))
     }
 }
 

@@ -128,9 +128,11 @@ pub(crate) fn serve(sh: Arc<Shared>, r: Route, ctx: Ctx) -> Response<Body> {
         let mut tick = tokio::time::interval(BOOKMARK_EVERY);
         tick.tick().await;
         loop {
+            // Biased: a dropped watch delivers nothing that happened after the drop.
             tokio::select! {
-                _ = &mut deadline => return,
+                biased;
                 _ = kill.changed() => return,
+                _ = &mut deadline => return,
                 _ = tick.tick(), if bookmarks => {
                     let ev = json!({"type": "BOOKMARK", "object": {"kind": rt.kind, "apiVersion": rt.api_version(), "metadata": {"resourceVersion": last_rv.to_string()}}});
                     if tx.send(Ok(Frame::data(encode(ev)))).await.is_err() { return; }
