@@ -42,6 +42,11 @@ impl Ctx {
         self.q("fieldManager").map(String::from).unwrap_or_else(|| self.user_agent.split('/').next().unwrap_or("unknown").to_string())
     }
     fn json_body(&self, yaml_ok: bool) -> Result<Value, ApiError> {
+        // Protobuf and CBOR bodies (typed client-go clients) are not decoded here.
+        let ct = self.content_type.split(';').next().unwrap_or("").trim();
+        if ct.starts_with("application/vnd.kubernetes.protobuf") || ct == "application/cbor" {
+            return Err(ApiError::unsupported_media(ct));
+        }
         match serde_json::from_slice::<Value>(&self.body) {
             Ok(v) => Ok(v),
             Err(e) if yaml_ok => serde_yaml::from_slice::<Value>(&self.body).map_err(|_| ApiError::bad_request(format!("error decoding YAML: {e}"))),

@@ -30,8 +30,11 @@
 //! termination (deleted pods vanish at once), namespace termination (immediate), rolling
 //! update surge/unavailable arithmetic (the new ReplicaSet is scaled to the full count at
 //! once and old ones go to zero when it is available), minReadySeconds, EndpointSlices,
-//! admission, RBAC, HPA/PDB behaviour, aggregated discovery, OpenAPI schemas (v3 lists operations only; v2 is 404), protobuf,
-//! HTTP/2, client certificates.
+//! admission, RBAC, HPA/PDB behaviour, protobuf and CBOR request bodies (typed client-go
+//! callers such as `kubectl create deployment` or `kubectl expose` get 415; `kubectl
+//! create|apply -f`, kube-rs and msv send JSON), the proxy's refusal of loopback pod
+//! addresses (a `Backend::Url` may be a local process), aggregated discovery,
+//! OpenAPI schemas (v3 lists operations only; v2 is 404), HTTP/2, client certificates.
 
 mod apply;
 mod controllers;

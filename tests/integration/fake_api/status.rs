@@ -96,7 +96,7 @@ impl ApiError {
         status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource".into(), Some(json!({})))
     }
     pub fn unsupported_media(ct: &str) -> ApiError {
-        status(415, "UnsupportedMediaType", format!("the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got {ct:?})"), None)
+        status(415, "UnsupportedMediaType", format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got {ct:?})"), None)
     }
     pub fn service_unavailable(message: String) -> ApiError {
         status(503, "ServiceUnavailable", message, None)
