@@ -437,3 +437,21 @@ async fn watch_events_follow_label_filters_and_carry_bookmarks() {
     assert_eq!(second["type"], "BOOKMARK");
     assert_eq!(second["object"]["metadata"]["annotations"]["k8s.io/initial-events-end"], "true");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_side_dry_run_answers_without_storing() {
+    let cluster = FakeCluster::start();
+    let api: Api<Deployment> = Api::default_namespaced(client(&cluster).await);
+    let d = dep(deployment("web", "web:1", 1, json!({"app": "web"})));
+    let answered = api.create(&PostParams { dry_run: true, ..Default::default() }, &d).await.unwrap();
+    assert_eq!(answered.spec.progress_deadline_seconds, Some(600), "defaults are applied");
+    assert!(cluster.get("deployments", "default", "web").is_none());
+    api.patch("web", &PatchParams::apply("msv"), &Patch::Apply(deployment("web", "web:1", 1, json!({"app": "web"})))).await.unwrap();
+    let before = cluster.get("deployments", "default", "web").unwrap();
+    let dry = PatchParams::apply("msv").dry_run();
+    let planned = api.patch("web", &dry, &Patch::Apply(deployment("web", "web:2", 1, json!({"app": "web"})))).await.unwrap();
+    assert_eq!(planned.spec.template.spec.unwrap().containers[0].image.as_deref(), Some("web:2"));
+    let after = cluster.get("deployments", "default", "web").unwrap();
+    assert_eq!(after["metadata"]["resourceVersion"], before["metadata"]["resourceVersion"]);
+    assert_eq!(after["spec"]["template"]["spec"]["containers"][0]["image"], "web:1");
+}

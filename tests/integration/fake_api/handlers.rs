@@ -91,6 +91,36 @@ fn respond(result: Result<Value, ApiError>, code: u16, r: &Route, ctx: &Ctx) -> 
 }
 
 pub(crate) async fn dispatch(sh: Arc<Shared>, r: Route, ctx: Ctx) -> Response<Body> {
+    let dry = ctx.q("dryRun") == Some("All") && matches!(ctx.verb, "create" | "update" | "patch" | "delete" | "deletecollection");
+    if dry && r.sub.as_deref() != Some("proxy") {
+        // One lock for the whole request, so no controller sees the flag.
+        let mut st = sh.lock();
+        st.store.dry_run = true;
+        let resp = dispatch_sync(&mut st, &r, &ctx);
+        st.store.dry_run = false;
+        return resp;
+    }
+    dispatch_inner(sh, r, ctx).await
+}
+
+fn dispatch_sync(st: &mut super::State, r: &Route, ctx: &Ctx) -> Response<Body> {
+    let name = r.name.clone().unwrap_or_default();
+    let result = match ctx.verb {
+        "create" => ctx.json_body(false).and_then(|obj| ops::create(st, r.rt, ns_of(r), obj, &ctx.manager(), None)),
+        "update" => ctx.json_body(false).and_then(|obj| ops::update(st, r.rt, ns_of(r), &name, obj, &ctx.manager(), r.sub.as_deref())),
+        "patch" => PatchType::from_content_type(&ctx.content_type, ctx.flag("force")).and_then(|kind| {
+            let apply = matches!(kind, PatchType::Apply { .. });
+            let body = ctx.json_body(apply)?;
+            let manager = if apply { ctx.q("fieldManager").map(String::from) } else { Some(ctx.manager()) };
+            ops::patch(st, r.rt, ns_of(r), &name, kind, &body, manager.as_deref(), r.sub.as_deref())
+        }),
+        "delete" => ops::delete(st, r.rt, ns_of(r), &name, None),
+        _ => Err(ApiError::method_not_allowed()),
+    };
+    respond(result, if ctx.verb == "create" { 201 } else { 200 }, r, ctx)
+}
+
+async fn dispatch_inner(sh: Arc<Shared>, r: Route, ctx: Ctx) -> Response<Body> {
     match (r.sub.as_deref(), ctx.verb) {
         (Some("log"), "get") => logs::serve(sh, r, ctx).await,
         (Some("proxy"), _) => proxy::serve(sh, r, ctx).await,

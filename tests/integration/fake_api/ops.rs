@@ -224,7 +224,7 @@ pub(crate) fn delete(st: &mut State, rt: &'static ResourceType, ns: &str, name: 
     if precondition_rv.is_some_and(|rv| Some(rv) != old["metadata"]["resourceVersion"].as_str()) {
         return Err(ApiError::conflict(rt, name));
     }
-    if rt.kind == "Namespace" {
+    if rt.kind == "Namespace" && !st.store.dry_run {
         for r in super::resources::RESOURCES.iter().filter(|r| r.namespaced) {
             for o in st.store.list(r, Some(name)) {
                 st.store.delete(r, name, name_of(&o));

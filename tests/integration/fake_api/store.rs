@@ -40,6 +40,8 @@ pub(crate) struct Store {
     history: VecDeque<Arc<Change>>,
     /// Watches from a resourceVersion below this get 410 Gone.
     pub compacted: u64,
+    /// Set for a `dryRun=All` request: writes are computed and answered, not stored.
+    pub dry_run: bool,
     tx: broadcast::Sender<Arc<Change>>,
 }
 
@@ -57,7 +59,7 @@ pub(crate) fn ns_of(obj: &Value) -> &str {
 
 impl Store {
     pub fn new(tx: broadcast::Sender<Arc<Change>>) -> Store {
-        Store { rv: 1, uids: 0, objects: BTreeMap::new(), history: VecDeque::new(), compacted: 0, tx }
+        Store { rv: 1, uids: 0, objects: BTreeMap::new(), history: VecDeque::new(), compacted: 0, dry_run: false, tx }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Change>> {
@@ -111,8 +113,10 @@ impl Store {
     /// Stores a new object, filling what the server owns. The caller has validated it
     /// and checked that it does not exist.
     pub fn create(&mut self, rt: &'static ResourceType, ns: &str, mut obj: Value) -> Value {
-        self.rv += 1;
-        let uid = self.next_uid();
+        let uid = if self.dry_run { String::new() } else { self.next_uid() };
+        if !self.dry_run {
+            self.rv += 1;
+        }
         let meta = obj["metadata"].as_object_mut().expect("metadata is an object");
         meta.insert("uid".into(), json!(uid));
         meta.insert("resourceVersion".into(), json!(self.rv.to_string()));
@@ -128,6 +132,10 @@ impl Store {
         meta.remove("deletionTimestamp");
         obj["apiVersion"] = json!(rt.api_version());
         obj["kind"] = json!(rt.kind);
+        if self.dry_run {
+            obj["metadata"]["resourceVersion"] = json!("");
+            return obj;
+        }
         let name = name_of(&obj).to_string();
         self.objects.entry(rt.key()).or_default().insert((ns.to_string(), name), obj.clone());
         self.record(rt, ns, EventType::Added, obj.clone(), None);
@@ -164,6 +172,9 @@ impl Store {
             let g = old["metadata"]["generation"].as_i64().unwrap_or(0);
             obj["metadata"]["generation"] = json!(g + 1);
         }
+        if self.dry_run {
+            return obj;
+        }
         self.rv += 1;
         obj["metadata"]["resourceVersion"] = json!(self.rv.to_string());
         self.objects.entry(rt.key()).or_default().insert(key, obj.clone());
@@ -172,6 +183,9 @@ impl Store {
     }
 
     pub fn delete(&mut self, rt: &'static ResourceType, ns: &str, name: &str) -> Option<Value> {
+        if self.dry_run {
+            return self.get(rt, ns, name).cloned();
+        }
         let mut obj = self.objects.get_mut(rt.key())?.remove(&(ns.to_string(), name.to_string()))?;
         self.rv += 1;
         obj["metadata"]["resourceVersion"] = json!(self.rv.to_string());
