@@ -42,6 +42,14 @@ mod tests {
         let text = super::render("https://127.0.0.1:1", "-----BEGIN CERTIFICATE-----", "t0k");
         let cfg: kube::config::Kubeconfig = serde_yaml::from_str(&text).unwrap();
         assert_eq!(cfg.current_context.as_deref(), Some("fake"));
-        assert_eq!(cfg.contexts[0].context.as_ref().unwrap().namespace.as_deref(), Some("default"));
+        assert_eq!(
+            cfg.contexts[0]
+                .context
+                .as_ref()
+                .unwrap()
+                .namespace
+                .as_deref(),
+            Some("default")
+        );
     }
 }
