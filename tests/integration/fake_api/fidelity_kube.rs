@@ -521,3 +521,43 @@ async fn server_side_dry_run_answers_without_storing() {
         "web:1"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leases_take_optimistic_locks() {
+    use k8s_openapi::api::coordination::v1::Lease;
+    let cluster = FakeCluster::start();
+    let api: Api<Lease> = Api::default_namespaced(client(&cluster).await);
+    let lease: Lease = serde_json::from_value(json!({"metadata": {"name": "orders-msv-lock"},
+        "spec": {"holderIdentity": "ci-1", "leaseDurationSeconds": 60}}))
+    .unwrap();
+    let held = api.create(&PostParams::default(), &lease).await.unwrap();
+    let taken = api_err(
+        api.create(&PostParams::default(), &lease)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!((taken.code, taken.reason.as_str()), (409, "AlreadyExists"));
+    assert_eq!(
+        taken.message,
+        "leases.coordination.k8s.io \"orders-msv-lock\" already exists"
+    );
+    let mut mine = held.clone();
+    mine.spec.as_mut().unwrap().holder_identity = Some("ci-2".into());
+    api.replace("orders-msv-lock", &PostParams::default(), &mine)
+        .await
+        .unwrap();
+    // A second taker with the version it read first loses the race.
+    let lost = api_err(
+        api.replace("orders-msv-lock", &PostParams::default(), &mine)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(lost.code, 409);
+    let mut bad = lease.clone();
+    bad.metadata.name = Some("bad".into());
+    bad.spec.as_mut().unwrap().lease_duration_seconds = Some(0);
+    assert_eq!(
+        api_err(api.create(&PostParams::default(), &bad).await.unwrap_err()).code,
+        422
+    );
+}
