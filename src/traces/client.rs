@@ -1,0 +1,1 @@
+//! HTTP access to the trace backends (placeholder until wired).
