@@ -18,3 +18,6 @@ pub mod zipkin;
 
 pub use model::{Event, KeyValue, Span, Trace};
 pub use summary::TraceSummary;
+
+#[cfg(test)]
+mod fixture_tests;

@@ -87,9 +87,16 @@ impl Span {
 impl Trace {
     /// Builds a trace from parsed spans: sorts them, resolves parents, flags orphans and
     /// clock skew. Never drops a span.
-    pub fn new(trace_id: &str, mut spans: Vec<Span>, warnings: Vec<String>) -> Trace {
+    pub fn new(trace_id: &str, mut spans: Vec<Span>, mut warnings: Vec<String>) -> Trace {
         for s in &mut spans {
             s.parent_id = s.parent_id.take().map(|p| normalize_id(&p)).filter(|p| !is_zero_id(p));
+        }
+        let filled = fill_missing_starts(&mut spans);
+        if filled > 0 {
+            warnings.push(format!(
+                "{filled} span{} had no start time; drawn at the start of the nearest ancestor that has one",
+                if filled == 1 { "" } else { "s" }
+            ));
         }
         // Stable sort keeps the backend's order among spans that start together.
         spans.sort_by_key(|s| s.start_ns);
@@ -154,6 +161,43 @@ pub(crate) fn normalize_id(id: &str) -> String {
     }
     let width = if id.len() <= 16 { 16 } else if id.len() <= 32 { 32 } else { id.len() };
     format!("{id:0>width$}")
+}
+
+/// Zipkin keeps spans whose start was never reported (timestamp absent, read as 0).
+/// Placing them at 1970 would stretch the trace over decades, so they take the start of
+/// their nearest ancestor that has one, else the trace's earliest start.
+fn fill_missing_starts(spans: &mut [Span]) -> usize {
+    if spans.iter().all(|s| s.start_ns != 0) {
+        return 0;
+    }
+    let Some(earliest) = spans.iter().map(|s| s.start_ns).filter(|&t| t != 0).min() else {
+        return 0;
+    };
+    let mut by_id: HashMap<&str, usize> = HashMap::new();
+    for (i, s) in spans.iter().enumerate() {
+        if s.start_ns != 0 || !by_id.contains_key(s.span_id.as_str()) {
+            by_id.insert(s.span_id.as_str(), i);
+        }
+    }
+    let fills: Vec<(usize, u64)> = (0..spans.len())
+        .filter(|&i| spans[i].start_ns == 0)
+        .map(|i| {
+            let mut cur = i;
+            // Bounded walk: a cycle of start-less spans ends at the trace start.
+            for _ in 0..spans.len() {
+                let Some(p) = spans[cur].parent_id.as_deref().and_then(|p| by_id.get(p)) else { break };
+                if spans[*p].start_ns != 0 {
+                    return (i, spans[*p].start_ns);
+                }
+                cur = *p;
+            }
+            (i, earliest)
+        })
+        .collect();
+    for &(i, start) in &fills {
+        spans[i].start_ns = start;
+    }
+    fills.len()
 }
 
 fn is_zero_id(id: &str) -> bool {
@@ -275,6 +319,17 @@ mod tests {
         let t = Trace::new("1", vec![span("a", Some("x"), 0), span("a", Some("x"), 0)], vec![]);
         assert_eq!(t.spans.len(), 2);
         assert_eq!(t.roots(), vec![0, 1]);
+    }
+
+    #[test]
+    fn missing_start_takes_the_ancestors() {
+        let mut late = span("c", Some("b"), 0);
+        late.duration_ns = 0;
+        let t = Trace::new("1", vec![span("a", None, 100), span("b", Some("a"), 150), late, span("d", Some("zz"), 0)], vec![]);
+        let c = t.spans.iter().find(|s| s.span_id.ends_with('c')).unwrap();
+        assert_eq!(c.start_ns, 150);
+        assert_eq!(t.start_ns(), 100, "the orphan without a start goes to the trace start");
+        assert_eq!(t.warnings.len(), 1);
     }
 
     #[test]

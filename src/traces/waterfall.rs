@@ -39,17 +39,17 @@ pub fn render(t: &Trace, opts: &Options) -> String {
         .map(|r| r.depth * 3 + text_width(&t.spans[r.index].service) + 1 + text_width(&t.spans[r.index].operation))
         .max()
         .unwrap_or(0);
-    // marks(2) + label + ' ' + offset + ' ' + duration + ' ' + bar
-    let room = width - 2 - 3 - 2 * NUM_W;
+    // marks(2) + ' ' + label + ' ' + offset + ' ' + duration + ' ' + bar
+    let room = width - 3 - 3 - 2 * NUM_W;
     let label_w = natural.min(room * 3 / 5).min(room - MIN_BAR).max(10);
     let bar_w = room - label_w;
 
     let mut out = String::new();
     let errors = t.error_count();
     let services = t.services().len();
+    out.push_str(&format!("Trace {}\n", clean(&t.trace_id)));
     let header = format!(
-        "Trace {} · {} · {} · {} span{} · {} service{}{}",
-        clean(&t.trace_id),
+        "{} · {} · {} span{} · {} service{}{}",
         format_start(t0),
         format_duration(total),
         t.spans.len(),
@@ -62,7 +62,7 @@ pub fn render(t: &Trace, opts: &Options) -> String {
     out.push('\n');
     let scale_end = format_duration(total);
     let scale = format!("0{}{scale_end}", " ".repeat(bar_w.saturating_sub(1 + scale_end.len())));
-    let head = format!("  {:<label_w$} {:>NUM_W$} {:>NUM_W$} {scale}", "SPAN", "OFFSET", "DURATION");
+    let head = format!("   {:<label_w$} {:>NUM_W$} {:>NUM_W$} {scale}", "SPAN", "OFFSET", "DURATION");
     out.push_str(&paint(dim, head.trim_end()));
     out.push('\n');
 
@@ -89,7 +89,7 @@ pub fn render(t: &Trace, opts: &Options) -> String {
         let bar = bar(s.start_ns - t0, s.duration_ns, total, bar_w);
         let name_style = if s.error { red } else { Style::new() };
         let line = format!(
-            "{}{}{} {}{pad} {:>NUM_W$} {:>NUM_W$} {}",
+            "{} {}{} {}{pad} {:>NUM_W$} {:>NUM_W$} {}",
             if s.error { paint(red, &marks) } else { marks },
             paint(dim, &prefix),
             paint(svc_style, &service),
@@ -157,13 +157,15 @@ fn tree_rows(t: &Trace) -> Vec<Row> {
     rows
 }
 
-/// Keeps the innermost part of a too-deep prefix, marked with a leading `…`.
+/// Keeps the innermost whole guides of a too-deep prefix (each guide is 3 columns),
+/// marked with a leading `…`.
 fn fit_prefix(prefix: &str, max: usize) -> String {
     let w = text_width(prefix);
     if w <= max {
         return prefix.to_string();
     }
-    let keep: String = prefix.chars().skip(w - (max - 1)).collect();
+    let keep_guides = (max.saturating_sub(1) / 3).max(1);
+    let keep: String = prefix.chars().skip(w - keep_guides * 3).collect();
     format!("…{keep}")
 }
 
@@ -246,7 +248,7 @@ mod tests {
     fn every_line_fits_the_width() {
         for width in [60, 80, 133] {
             let out = render(&chain(300), &Options { width, color: false });
-            assert_eq!(out.lines().count(), 302);
+            assert_eq!(out.lines().count(), 303);
             for line in out.lines() {
                 assert!(text_width(line) <= width, "{width}: {line:?}");
             }
@@ -259,6 +261,13 @@ mod tests {
         assert_eq!(text_width(&s) + 1 + text_width(&o), 30);
         assert!(s.ends_with('…') && o.ends_with('…'), "{s} {o}");
         assert_eq!(fit_names("a", "b", 30), ("a".into(), "b".into()));
+    }
+
+    #[test]
+    fn deep_prefixes_keep_whole_inner_guides() {
+        assert_eq!(fit_prefix("│  │     └─ ", 12), "│  │     └─ ");
+        assert_eq!(fit_prefix("│  │     └─ ", 8), "…   └─ ");
+        assert_eq!(fit_prefix("│  │     └─ ", 2), "…└─ ");
     }
 
     #[test]
