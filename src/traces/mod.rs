@@ -21,3 +21,5 @@ pub use summary::TraceSummary;
 
 #[cfg(test)]
 mod fixture_tests;
+#[cfg(test)]
+mod mutation_tests;
