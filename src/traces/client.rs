@@ -68,6 +68,19 @@ pub struct NotFound {
     pub url: String,
 }
 
+/// Jaeger serves two query APIs on one port; a base URL ending in `/api/v3` asks for
+/// the v3 (OTLP/JSON) one. Returns the backend to speak and the base URL without that suffix.
+pub fn select_api(backend: Backend, mut base: Url) -> (Backend, Url) {
+    let path = base.path().trim_end_matches('/').to_string();
+    match path.strip_suffix("/api/v3") {
+        Some(prefix) if backend == Backend::Jaeger => {
+            base.set_path(&format!("{prefix}/"));
+            (Backend::JaegerV3, base)
+        }
+        _ => (backend, base),
+    }
+}
+
 /// The search URL for `q`, relative to the backend's base URL.
 pub fn search_url(backend: Backend, base: &Url, q: &Query) -> Url {
     let end = q.now.duration_since(UNIX_EPOCH).unwrap_or_default();
@@ -192,7 +205,7 @@ pub fn check_trace_id(id: &str) -> Result<&str> {
 pub async fn search(http: &reqwest::Client, backend: Backend, base: &Url, q: &Query) -> Result<Vec<TraceSummary>> {
     let url = search_url(backend, base, q);
     let body = get(http, backend, &url, None).await?;
-    let ctx = || format!("reading the {} search response from {url}", backend.name());
+    let ctx = || format!("reading the {} search response from {}", backend.name(), without_query(&url));
     let mut list = match backend {
         Backend::Tempo => super::tempo::parse_search(&body).with_context(ctx)?,
         _ => parse_traces(backend, &body).with_context(ctx)?.iter().map(TraceSummary::of).collect(),
@@ -230,23 +243,28 @@ fn parse_traces(backend: Backend, body: &[u8]) -> Result<Vec<Trace>> {
 }
 
 async fn get(http: &reqwest::Client, backend: Backend, url: &Url, trace: Option<&str>) -> Result<Vec<u8>> {
+    let mut at = url.clone();
+    at.set_query(None);
     let resp = http
         .get(url.clone())
         .header(reqwest::header::ACCEPT, "application/json")
         .send()
         .await
-        .with_context(|| format!("cannot reach the {} backend at {url}; check MSV_TRACES_URL or [traces] url in msv.toml", backend.name()))?;
+        .map_err(reqwest::Error::without_url)
+        .with_context(|| {
+            format!("cannot reach the {} backend at {at} (check --url, MSV_TRACES_URL or [traces] url in msv.toml)", backend.name())
+        })?;
     let status = resp.status();
-    if status == reqwest::StatusCode::NOT_FOUND {
-        if let Some(id) = trace {
-            return Err(NotFound { id: id.to_string(), backend: backend.name(), url: url.to_string() }.into());
-        }
+    if status == reqwest::StatusCode::NOT_FOUND
+        && let Some(id) = trace
+    {
+        return Err(NotFound { id: id.to_string(), backend: backend.name(), url: at.to_string() }.into());
     }
-    let body = resp.bytes().await.with_context(|| format!("reading the response from {url}"))?;
+    let body = resp.bytes().await.map_err(reqwest::Error::without_url).with_context(|| format!("reading the response from {at}"))?;
     if !status.is_success() {
         let text = String::from_utf8_lossy(&body);
         let text: String = text.chars().take(300).map(|c| if c.is_control() { ' ' } else { c }).collect();
-        anyhow::bail!("the {} backend at {url} answered {status}: {}", backend.name(), text.trim());
+        anyhow::bail!("the {} backend at {at} answered {status}: {}", backend.name(), text.trim());
     }
     Ok(body.to_vec())
 }
@@ -259,6 +277,12 @@ fn join(base: &Url, segments: &[&str]) -> Url {
     if let Ok(mut path) = url.path_segments_mut() {
         path.pop_if_empty().extend(segments);
     }
+    url
+}
+
+fn without_query(url: &Url) -> Url {
+    let mut url = url.clone();
+    url.set_query(None);
     url
 }
 
@@ -361,6 +385,16 @@ mod tests {
         let base = Url::parse("http://h:3200").unwrap();
         assert_eq!(trace_url(Backend::Tempo, &base, "abc").as_str(), "http://h:3200/api/traces/abc");
         assert_eq!(trace_url(Backend::Zipkin, &base, "abc").as_str(), "http://h:3200/api/v2/trace/abc");
+    }
+
+    #[test]
+    fn jaeger_v3_is_chosen_by_the_url() {
+        let (b, u) = select_api(Backend::Jaeger, Url::parse("http://h:16686/jaeger/api/v3/").unwrap());
+        assert_eq!((b, u.as_str()), (Backend::JaegerV3, "http://h:16686/jaeger/"));
+        let (b, _) = select_api(Backend::Jaeger, Url::parse("http://h:16686").unwrap());
+        assert_eq!(b, Backend::Jaeger);
+        let (b, _) = select_api(Backend::Tempo, Url::parse("http://h/api/v3").unwrap());
+        assert_eq!(b, Backend::Tempo);
     }
 
     #[test]

@@ -223,7 +223,7 @@ fn truncate(s: &str, max: usize) -> String {
 
 /// Trace data comes from other programs: no control characters reach the terminal.
 fn clean(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { '�' } else { c }).collect()
+    crate::output::sanitize(s).into_owned()
 }
 
 #[cfg(test)]
@@ -280,7 +280,7 @@ mod tests {
 
     #[test]
     fn control_characters_are_replaced() {
-        assert_eq!(clean("a\x1b[31mb\n"), "a�[31mb�");
+        assert_eq!(clean("a\x1b[31mb\n"), "a\\e[31mb\\n");
     }
 
     #[test]
