@@ -11,10 +11,10 @@ use crate::cli::{OutputFormat, TracesArgs, TracesCommand, TracesListArgs, Traces
 use crate::config::Config;
 use crate::exit::{ExitCode, Failure};
 use crate::output::{Cell, Table, Tone, sanitize};
+use crate::traces::TraceSummary;
 use crate::traces::client::{self, Backend, NotFound, Query};
 use crate::traces::summary::{format_duration, format_start};
 use crate::traces::waterfall::{self, Options};
-use crate::traces::TraceSummary;
 
 use super::Context;
 
@@ -27,9 +27,16 @@ pub async fn run(args: &TracesArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
 }
 
 async fn run_list(args: &TracesListArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let format = ctx.printer.format("traces list", OutputFormat::Table, &[OutputFormat::Table, OutputFormat::Json])?;
+    let format = ctx.printer.format(
+        "traces list",
+        OutputFormat::Table,
+        &[OutputFormat::Table, OutputFormat::Json],
+    )?;
     let (backend, base) = backend(&ctx.config(None)?)?;
-    let service = args.service.clone().context("name the service whose traces to list")?;
+    let service = args
+        .service
+        .clone()
+        .context("name the service whose traces to list")?;
     let query = Query {
         service: service.clone(),
         since: args.since,
@@ -37,7 +44,11 @@ async fn run_list(args: &TracesListArgs, ctx: &Context) -> anyhow::Result<ExitCo
         operation: args.operation.clone(),
         min_duration: args.min_duration,
         errors: args.errors,
-        tags: args.tag.iter().map(|kv| (kv.key.clone(), kv.value.clone())).collect(),
+        tags: args
+            .tag
+            .iter()
+            .map(|kv| (kv.key.clone(), kv.value.clone()))
+            .collect(),
         now: SystemTime::now(),
     };
     let list = client::search(&http()?, backend, &base, &query).await?;
@@ -57,11 +68,17 @@ async fn run_list(args: &TracesListArgs, ctx: &Context) -> anyhow::Result<ExitCo
 }
 
 async fn run_show(args: &TracesShowArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let format = ctx.printer.format("traces show", OutputFormat::Tree, &[OutputFormat::Tree, OutputFormat::Json])?;
+    let format = ctx.printer.format(
+        "traces show",
+        OutputFormat::Tree,
+        &[OutputFormat::Tree, OutputFormat::Json],
+    )?;
     let traces = match (&args.file, &args.trace_id) {
         (Some(path), _) => {
-            let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-            let traces = crate::traces::detect::parse_any(&bytes).with_context(|| format!("reading {}", path.display()))?;
+            let bytes =
+                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            let traces = crate::traces::detect::parse_any(&bytes)
+                .with_context(|| format!("reading {}", path.display()))?;
             if traces.iter().all(|t| t.spans.is_empty()) {
                 anyhow::bail!("{} holds no spans", path.display());
             }
@@ -71,7 +88,9 @@ async fn run_show(args: &TracesShowArgs, ctx: &Context) -> anyhow::Result<ExitCo
             let (backend, base) = backend(&ctx.config(None)?)?;
             match client::fetch(&http()?, backend, &base, id).await {
                 Ok(t) => vec![t],
-                Err(e) if e.downcast_ref::<NotFound>().is_some() => return Err(Failure::bad(format!("{e:#}"))),
+                Err(e) if e.downcast_ref::<NotFound>().is_some() => {
+                    return Err(Failure::bad(format!("{e:#}")));
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -79,7 +98,8 @@ async fn run_show(args: &TracesShowArgs, ctx: &Context) -> anyhow::Result<ExitCo
     };
     for t in &traces {
         for w in &t.warnings {
-            ctx.printer.warn(&format!("trace {}: {}", sanitize(&t.trace_id), sanitize(w)));
+            ctx.printer
+                .warn(&format!("trace {}: {}", sanitize(&t.trace_id), sanitize(w)));
         }
     }
     if format == OutputFormat::Json {
@@ -89,8 +109,15 @@ async fn run_show(args: &TracesShowArgs, ctx: &Context) -> anyhow::Result<ExitCo
         }
         return Ok(ExitCode::Success);
     }
-    let opts = Options { width: terminal_width(), color: ctx.printer.color };
-    let text: Vec<String> = traces.iter().filter(|t| !t.spans.is_empty()).map(|t| waterfall::render(t, &opts)).collect();
+    let opts = Options {
+        width: terminal_width(),
+        color: ctx.printer.color,
+    };
+    let text: Vec<String> = traces
+        .iter()
+        .filter(|t| !t.spans.is_empty())
+        .map(|t| waterfall::render(t, &opts))
+        .collect();
     ctx.printer.stdout(&text.join("\n"))?;
     Ok(ExitCode::Success)
 }
@@ -98,7 +125,11 @@ async fn run_show(args: &TracesShowArgs, ctx: &Context) -> anyhow::Result<ExitCo
 /// The backend and its base URL from the merged configuration.
 fn backend(config: &Config) -> anyhow::Result<(Backend, Url)> {
     let traces = &config.settings.traces;
-    let kind = traces.backend.map(|b| serde_json::to_value(b).ok().and_then(|v| v.as_str().map(str::to_string)));
+    let kind = traces.backend.map(|b| {
+        serde_json::to_value(b)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+    });
     if let Some(spec) = &traces.service {
         client::service_proxy_path(spec)?;
         if traces.url.is_none() {
@@ -122,7 +153,8 @@ fn backend(config: &Config) -> anyhow::Result<(Backend, Url)> {
         );
     };
     let backend = Backend::parse(&kind)?;
-    let base = Url::parse(url).with_context(|| format!("trace backend URL {url:?} is not a valid URL"))?;
+    let base =
+        Url::parse(url).with_context(|| format!("trace backend URL {url:?} is not a valid URL"))?;
     Ok(client::select_api(backend, base))
 }
 
@@ -137,7 +169,11 @@ fn http() -> anyhow::Result<reqwest::Client> {
 
 /// `COLUMNS` when set (scripts, tests), else the terminal's width, else 120.
 fn terminal_width() -> usize {
-    if let Some(cols) = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<usize>().ok()).filter(|&c| c > 0) {
+    if let Some(cols) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0)
+    {
         return cols;
     }
     terminal_size::terminal_size_of(std::io::stdout())
@@ -146,7 +182,9 @@ fn terminal_width() -> usize {
 }
 
 fn table(list: &[TraceSummary]) -> Table {
-    let mut table = Table::new(&["start", "trace id", "root", "duration", "spans", "services", "errors"]);
+    let mut table = Table::new(&[
+        "start", "trace id", "root", "duration", "spans", "services", "errors",
+    ]);
     for s in list {
         table.row(vec![
             Cell::new(format_start(s.start_ns)),
@@ -155,7 +193,11 @@ fn table(list: &[TraceSummary]) -> Table {
             Cell::new(format_duration(s.duration_ns)),
             Cell::new(s.span_count.map_or("?".to_string(), |n| n.to_string())),
             Cell::new(s.services.join(",")),
-            if s.error { Cell::tone("error", Tone::Bad) } else { Cell::tone("-", Tone::Dim) },
+            if s.error {
+                Cell::tone("error", Tone::Bad)
+            } else {
+                Cell::tone("-", Tone::Dim)
+            },
         ]);
     }
     table

@@ -123,7 +123,10 @@ pub fn search_url(backend: Backend, base: &Url, q: &Query) -> Url {
                 }
                 let tags = jaeger_tags(q);
                 if !tags.is_empty() {
-                    p.append_pair("query.attributes", &serde_json::Value::Object(tags).to_string());
+                    p.append_pair(
+                        "query.attributes",
+                        &serde_json::Value::Object(tags).to_string(),
+                    );
                 }
             }
             url
@@ -136,7 +139,8 @@ pub fn search_url(backend: Backend, base: &Url, q: &Query) -> Url {
                 if let Some(op) = &q.operation {
                     p.append_pair("spanName", op);
                 }
-                let mut annotations: Vec<String> = q.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                let mut annotations: Vec<String> =
+                    q.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 if q.errors {
                     annotations.push("error".into());
                 }
@@ -179,16 +183,25 @@ pub fn trace_url(backend: Backend, base: &Url, id: &str) -> Url {
 /// The API server path that proxies to a Service port, from `NAMESPACE/NAME:PORT`
 /// (`--backend-service`). The port may be a number or a port name.
 pub fn service_proxy_path(spec: &str) -> Result<String> {
-    let usage = || format!("--backend-service {spec:?}: expected NAMESPACE/NAME:PORT, e.g. observability/jaeger-query:16686");
+    let usage = || {
+        format!(
+            "--backend-service {spec:?}: expected NAMESPACE/NAME:PORT, e.g. observability/jaeger-query:16686"
+        )
+    };
     let (ns, rest) = spec.split_once('/').with_context(usage)?;
     let (name, port) = rest.split_once(':').with_context(usage)?;
     let dns_label = |s: &str| {
-        !s.is_empty() && s.len() <= 63 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        !s.is_empty()
+            && s.len() <= 63
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     };
     if !dns_label(ns) || !dns_label(name) || !dns_label(port) {
         anyhow::bail!("{}", usage());
     }
-    Ok(format!("/api/v1/namespaces/{ns}/services/{name}:{port}/proxy/"))
+    Ok(format!(
+        "/api/v1/namespaces/{ns}/services/{name}:{port}/proxy/"
+    ))
 }
 
 /// Trace ids go into URLs as given, but only hex (or Tempo's base64 never occurs in a
@@ -202,13 +215,28 @@ pub fn check_trace_id(id: &str) -> Result<&str> {
 }
 
 /// Searches `backend` for the traces `q` describes.
-pub async fn search(http: &reqwest::Client, backend: Backend, base: &Url, q: &Query) -> Result<Vec<TraceSummary>> {
+pub async fn search(
+    http: &reqwest::Client,
+    backend: Backend,
+    base: &Url,
+    q: &Query,
+) -> Result<Vec<TraceSummary>> {
     let url = search_url(backend, base, q);
     let body = get(http, backend, &url, None).await?;
-    let ctx = || format!("reading the {} search response from {}", backend.name(), without_query(&url));
+    let ctx = || {
+        format!(
+            "reading the {} search response from {}",
+            backend.name(),
+            without_query(&url)
+        )
+    };
     let mut list = match backend {
         Backend::Tempo => super::tempo::parse_search(&body).with_context(ctx)?,
-        _ => parse_traces(backend, &body).with_context(ctx)?.iter().map(TraceSummary::of).collect(),
+        _ => parse_traces(backend, &body)
+            .with_context(ctx)?
+            .iter()
+            .map(TraceSummary::of)
+            .collect(),
     };
     if q.errors && backend != Backend::Tempo {
         // The backends match the `error` tag on any span of a trace; keep only what
@@ -221,17 +249,30 @@ pub async fn search(http: &reqwest::Client, backend: Backend, base: &Url, q: &Qu
 }
 
 /// Fetches one trace by id.
-pub async fn fetch(http: &reqwest::Client, backend: Backend, base: &Url, id: &str) -> Result<Trace> {
+pub async fn fetch(
+    http: &reqwest::Client,
+    backend: Backend,
+    base: &Url,
+    id: &str,
+) -> Result<Trace> {
     let id = check_trace_id(id)?;
     let url = trace_url(backend, base, id);
     let body = get(http, backend, &url, Some(id)).await?;
-    let traces = parse_traces(backend, &body).with_context(|| format!("reading the {} trace from {url}", backend.name()))?;
+    let traces = parse_traces(backend, &body)
+        .with_context(|| format!("reading the {} trace from {url}", backend.name()))?;
     let wanted = super::model::normalize_id(id);
     traces
         .into_iter()
         .max_by_key(|t| (t.trace_id == wanted, t.spans.len()))
         .filter(|t| !t.spans.is_empty())
-        .ok_or_else(|| NotFound { id: id.to_string(), backend: backend.name(), url: url.to_string() }.into())
+        .ok_or_else(|| {
+            NotFound {
+                id: id.to_string(),
+                backend: backend.name(),
+                url: url.to_string(),
+            }
+            .into()
+        })
 }
 
 fn parse_traces(backend: Backend, body: &[u8]) -> Result<Vec<Trace>> {
@@ -242,7 +283,12 @@ fn parse_traces(backend: Backend, body: &[u8]) -> Result<Vec<Trace>> {
     }
 }
 
-async fn get(http: &reqwest::Client, backend: Backend, url: &Url, trace: Option<&str>) -> Result<Vec<u8>> {
+async fn get(
+    http: &reqwest::Client,
+    backend: Backend,
+    url: &Url,
+    trace: Option<&str>,
+) -> Result<Vec<u8>> {
     let mut at = url.clone();
     at.set_query(None);
     let resp = http
@@ -258,13 +304,30 @@ async fn get(http: &reqwest::Client, backend: Backend, url: &Url, trace: Option<
     if status == reqwest::StatusCode::NOT_FOUND
         && let Some(id) = trace
     {
-        return Err(NotFound { id: id.to_string(), backend: backend.name(), url: at.to_string() }.into());
+        return Err(NotFound {
+            id: id.to_string(),
+            backend: backend.name(),
+            url: at.to_string(),
+        }
+        .into());
     }
-    let body = resp.bytes().await.map_err(reqwest::Error::without_url).with_context(|| format!("reading the response from {at}"))?;
+    let body = resp
+        .bytes()
+        .await
+        .map_err(reqwest::Error::without_url)
+        .with_context(|| format!("reading the response from {at}"))?;
     if !status.is_success() {
         let text = String::from_utf8_lossy(&body);
-        let text: String = text.chars().take(300).map(|c| if c.is_control() { ' ' } else { c }).collect();
-        anyhow::bail!("the {} backend at {at} answered {status}: {}", backend.name(), text.trim());
+        let text: String = text
+            .chars()
+            .take(300)
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        anyhow::bail!(
+            "the {} backend at {at} answered {status}: {}",
+            backend.name(),
+            text.trim()
+        );
     }
     Ok(body.to_vec())
 }
@@ -287,8 +350,11 @@ fn without_query(url: &Url) -> Url {
 }
 
 fn jaeger_tags(q: &Query) -> serde_json::Map<String, serde_json::Value> {
-    let mut tags: serde_json::Map<String, serde_json::Value> =
-        q.tags.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect();
+    let mut tags: serde_json::Map<String, serde_json::Value> = q
+        .tags
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone().into()))
+        .collect();
     if q.errors {
         tags.insert("error".into(), "true".into());
     }
@@ -337,7 +403,11 @@ mod tests {
 
     #[test]
     fn jaeger_search() {
-        let url = search_url(Backend::Jaeger, &Url::parse("http://h:16686").unwrap(), &query());
+        let url = search_url(
+            Backend::Jaeger,
+            &Url::parse("http://h:16686").unwrap(),
+            &query(),
+        );
         assert_eq!(
             url.as_str(),
             "http://h:16686/api/traces?service=orders&operation=GET+%2Fx&start=1699996400000000&end=1700000000000000&limit=20&minDuration=100000us&tags=%7B%22error%22%3A%22true%22%2C%22http.status_code%22%3A%22500%22%7D"
@@ -346,7 +416,11 @@ mod tests {
 
     #[test]
     fn zipkin_search() {
-        let url = search_url(Backend::Zipkin, &Url::parse("http://h:9411/zipkin/").unwrap(), &query());
+        let url = search_url(
+            Backend::Zipkin,
+            &Url::parse("http://h:9411/zipkin/").unwrap(),
+            &query(),
+        );
         assert_eq!(
             url.as_str(),
             "http://h:9411/zipkin/api/v2/traces?serviceName=orders&spanName=GET+%2Fx&annotationQuery=http.status_code%3D500+and+error&minDuration=100000&endTs=1700000000000&lookback=3600000&limit=20"
@@ -362,35 +436,67 @@ mod tests {
             r#"{ resource.service.name = "a\"b" && name = "GET /x" && status = error && duration >= 100000us && .http.status_code = "500" }"#
         );
         let url = search_url(Backend::Tempo, &Url::parse("http://h:3200").unwrap(), &q);
-        assert!(url.as_str().starts_with("http://h:3200/api/search?q=%7B+resource.service.name"), "{url}");
-        assert!(url.as_str().ends_with("&start=1699996400&end=1700000000&limit=20"), "{url}");
+        assert!(
+            url.as_str()
+                .starts_with("http://h:3200/api/search?q=%7B+resource.service.name"),
+            "{url}"
+        );
+        assert!(
+            url.as_str()
+                .ends_with("&start=1699996400&end=1700000000&limit=20"),
+            "{url}"
+        );
     }
 
     #[test]
     fn jaeger_v3_search() {
-        let url = search_url(Backend::JaegerV3, &Url::parse("http://h:16686").unwrap(), &query());
+        let url = search_url(
+            Backend::JaegerV3,
+            &Url::parse("http://h:16686").unwrap(),
+            &query(),
+        );
         let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
         assert_eq!(url.path(), "/api/v3/traces");
-        assert!(pairs.contains(&("query.start_time_min".into(), "2023-11-14T21:13:20.000000000Z".into())), "{pairs:?}");
+        assert!(
+            pairs.contains(&(
+                "query.start_time_min".into(),
+                "2023-11-14T21:13:20.000000000Z".into()
+            )),
+            "{pairs:?}"
+        );
         assert!(pairs.contains(&("query.num_traces".into(), "20".into())));
     }
 
     #[test]
     fn trace_urls_keep_a_base_path() {
-        let base = Url::parse("https://api:6443/api/v1/namespaces/o/services/jaeger-query:16686/proxy/").unwrap();
+        let base =
+            Url::parse("https://api:6443/api/v1/namespaces/o/services/jaeger-query:16686/proxy/")
+                .unwrap();
         assert_eq!(
             trace_url(Backend::Jaeger, &base, "abc").as_str(),
             "https://api:6443/api/v1/namespaces/o/services/jaeger-query:16686/proxy/api/traces/abc"
         );
         let base = Url::parse("http://h:3200").unwrap();
-        assert_eq!(trace_url(Backend::Tempo, &base, "abc").as_str(), "http://h:3200/api/traces/abc");
-        assert_eq!(trace_url(Backend::Zipkin, &base, "abc").as_str(), "http://h:3200/api/v2/trace/abc");
+        assert_eq!(
+            trace_url(Backend::Tempo, &base, "abc").as_str(),
+            "http://h:3200/api/traces/abc"
+        );
+        assert_eq!(
+            trace_url(Backend::Zipkin, &base, "abc").as_str(),
+            "http://h:3200/api/v2/trace/abc"
+        );
     }
 
     #[test]
     fn jaeger_v3_is_chosen_by_the_url() {
-        let (b, u) = select_api(Backend::Jaeger, Url::parse("http://h:16686/jaeger/api/v3/").unwrap());
-        assert_eq!((b, u.as_str()), (Backend::JaegerV3, "http://h:16686/jaeger/"));
+        let (b, u) = select_api(
+            Backend::Jaeger,
+            Url::parse("http://h:16686/jaeger/api/v3/").unwrap(),
+        );
+        assert_eq!(
+            (b, u.as_str()),
+            (Backend::JaegerV3, "http://h:16686/jaeger/")
+        );
         let (b, _) = select_api(Backend::Jaeger, Url::parse("http://h:16686").unwrap());
         assert_eq!(b, Backend::Jaeger);
         let (b, _) = select_api(Backend::Tempo, Url::parse("http://h/api/v3").unwrap());
@@ -403,7 +509,10 @@ mod tests {
             service_proxy_path("observability/jaeger-query:16686").unwrap(),
             "/api/v1/namespaces/observability/services/jaeger-query:16686/proxy/"
         );
-        assert_eq!(service_proxy_path("o/tempo:http").unwrap(), "/api/v1/namespaces/o/services/tempo:http/proxy/");
+        assert_eq!(
+            service_proxy_path("o/tempo:http").unwrap(),
+            "/api/v1/namespaces/o/services/tempo:http/proxy/"
+        );
         for bad in ["jaeger:16686", "o/jaeger", "o/../x:1", "O/j:1", "o/j:"] {
             assert!(service_proxy_path(bad).is_err(), "{bad}");
         }
@@ -419,6 +528,9 @@ mod tests {
     #[test]
     fn backend_names() {
         assert_eq!(Backend::parse("Zipkin").unwrap(), Backend::Zipkin);
-        assert!(format!("{:#}", Backend::parse("honeycomb").unwrap_err()).contains("use jaeger, jaeger-v3, zipkin or tempo"));
+        assert!(
+            format!("{:#}", Backend::parse("honeycomb").unwrap_err())
+                .contains("use jaeger, jaeger-v3, zipkin or tempo")
+        );
     }
 }

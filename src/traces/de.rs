@@ -7,7 +7,9 @@ use serde::{Deserialize, Deserializer};
 /// A u64 written as a number, a numeric string or null (null and junk read as absent).
 pub(crate) fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     Ok(match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Number(n) => n.as_u64().or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
+        serde_json::Value::Number(n) => n
+            .as_u64()
+            .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
         serde_json::Value::String(s) => s.trim().parse::<u64>().ok(),
         _ => None,
     })
@@ -42,7 +44,10 @@ mod tests {
 
     #[test]
     fn base64_ids_become_hex() {
-        assert_eq!(otlp_id("O6VWCcPN5JZJzXfR+dzZNg=="), "3ba55609c3cde49649cd77d1f9dcd936");
+        assert_eq!(
+            otlp_id("O6VWCcPN5JZJzXfR+dzZNg=="),
+            "3ba55609c3cde49649cd77d1f9dcd936"
+        );
         assert_eq!(otlp_id("EEE19B7EC3C1B174"), "eee19b7ec3c1b174");
     }
 }

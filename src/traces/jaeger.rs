@@ -117,8 +117,10 @@ pub fn parse_v1(bytes: &[u8]) -> Result<Vec<Trace>> {
     match (env.data, env.errors) {
         (Some(data), _) => Ok(data.into_iter().map(convert).collect()),
         (None, Some(errors)) if !errors.is_empty() => {
-            let msgs: Vec<String> =
-                errors.iter().map(|e| format!("{} ({})", e.msg, e.code.unwrap_or_default())).collect();
+            let msgs: Vec<String> = errors
+                .iter()
+                .map(|e| format!("{} ({})", e.msg, e.code.unwrap_or_default()))
+                .collect();
             anyhow::bail!("Jaeger answered with errors: {}", msgs.join("; "))
         }
         (None, _) => Ok(Vec::new()),
@@ -136,7 +138,11 @@ fn convert(t: V1Trace) -> Trace {
                 .process
                 .as_ref()
                 .map(|p| p.service_name.clone())
-                .or_else(|| t.processes.get(&s.process_id).map(|p| p.service_name.clone()))
+                .or_else(|| {
+                    t.processes
+                        .get(&s.process_id)
+                        .map(|p| p.service_name.clone())
+                })
                 .filter(|n| !n.is_empty())
                 .unwrap_or_else(|| "unknown".to_string());
             let mut span = Span::new(&s.span_id, &service, &s.operation_name);
@@ -144,8 +150,14 @@ fn convert(t: V1Trace) -> Trace {
             span.start_ns = de::us_to_ns(s.start_time.unwrap_or(0));
             span.duration_ns = de::us_to_ns(s.duration.unwrap_or(0));
             span.attributes = tags(s.tags.unwrap_or_default());
-            span.error = span.attributes.iter().any(|kv| kv.key == "error" && truthy(&kv.value))
-                || span.attributes.iter().any(|kv| kv.key == "otel.status_code" && kv.value == "ERROR");
+            span.error = span
+                .attributes
+                .iter()
+                .any(|kv| kv.key == "error" && truthy(&kv.value))
+                || span
+                    .attributes
+                    .iter()
+                    .any(|kv| kv.key == "otel.status_code" && kv.value == "ERROR");
             span.kind = span
                 .attributes
                 .iter()
@@ -164,7 +176,11 @@ fn convert(t: V1Trace) -> Trace {
                         .and_then(|kv| kv.value.as_str())
                         .unwrap_or("log")
                         .to_string();
-                    Event { time_ns: de::us_to_ns(l.timestamp.unwrap_or(0)), name, attributes }
+                    Event {
+                        time_ns: de::us_to_ns(l.timestamp.unwrap_or(0)),
+                        name,
+                        attributes,
+                    }
                 })
                 .collect();
             for w in s.warnings.unwrap_or_default() {
@@ -194,7 +210,12 @@ fn parent(s: &V1Span, trace_id: &str) -> Option<String> {
 }
 
 fn tags(tags: Vec<V1Tag>) -> Vec<KeyValue> {
-    tags.into_iter().map(|t| KeyValue { key: t.key, value: t.value }).collect()
+    tags.into_iter()
+        .map(|t| KeyValue {
+            key: t.key,
+            value: t.value,
+        })
+        .collect()
 }
 
 fn truthy(v: &serde_json::Value) -> bool {
@@ -213,7 +234,10 @@ mod tests {
     fn not_found_envelope_is_an_error() {
         let body = br#"{"data":null,"total":0,"limit":0,"offset":0,"errors":[{"code":404,"msg":"trace not found"}]}"#;
         let err = parse_v1(body).unwrap_err();
-        assert!(format!("{err:#}").contains("trace not found (404)"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("trace not found (404)"),
+            "{err:#}"
+        );
     }
 
     #[test]
@@ -225,6 +249,9 @@ mod tests {
         let t = &parse_v1(body).unwrap()[0];
         assert_eq!(t.spans[0].parent_id.as_deref(), Some("0000000000000002"));
         assert_eq!(t.spans[0].service, "unknown");
-        assert_eq!((t.spans[0].start_ns, t.spans[0].duration_ns), (1_000, 2_000));
+        assert_eq!(
+            (t.spans[0].start_ns, t.spans[0].duration_ns),
+            (1_000, 2_000)
+        );
     }
 }

@@ -89,7 +89,11 @@ impl Trace {
     /// clock skew. Never drops a span.
     pub fn new(trace_id: &str, mut spans: Vec<Span>, mut warnings: Vec<String>) -> Trace {
         for s in &mut spans {
-            s.parent_id = s.parent_id.take().map(|p| normalize_id(&p)).filter(|p| !is_zero_id(p));
+            s.parent_id = s
+                .parent_id
+                .take()
+                .map(|p| normalize_id(&p))
+                .filter(|p| !is_zero_id(p));
         }
         let filled = fill_missing_starts(&mut spans);
         if filled > 0 {
@@ -101,7 +105,11 @@ impl Trace {
         // Stable sort keeps the backend's order among spans that start together.
         spans.sort_by_key(|s| s.start_ns);
         resolve_parents(&mut spans);
-        Trace { trace_id: normalize_id(trace_id), spans, warnings }
+        Trace {
+            trace_id: normalize_id(trace_id),
+            spans,
+            warnings,
+        }
     }
 
     pub fn start_ns(&self) -> u64 {
@@ -128,7 +136,9 @@ impl Trace {
 
     /// Indices of the spans drawn at top level, in start order.
     pub fn roots(&self) -> Vec<usize> {
-        (0..self.spans.len()).filter(|&i| self.spans[i].parent_index.is_none()).collect()
+        (0..self.spans.len())
+            .filter(|&i| self.spans[i].parent_index.is_none())
+            .collect()
     }
 
     /// Children of every span, each list in start order.
@@ -159,7 +169,13 @@ pub(crate) fn normalize_id(id: &str) -> String {
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return id;
     }
-    let width = if id.len() <= 16 { 16 } else if id.len() <= 32 { 32 } else { id.len() };
+    let width = if id.len() <= 16 {
+        16
+    } else if id.len() <= 32 {
+        32
+    } else {
+        id.len()
+    };
     format!("{id:0>width$}")
 }
 
@@ -185,7 +201,9 @@ fn fill_missing_starts(spans: &mut [Span]) -> usize {
             let mut cur = i;
             // Bounded walk: a cycle of start-less spans ends at the trace start.
             for _ in 0..spans.len() {
-                let Some(p) = spans[cur].parent_id.as_deref().and_then(|p| by_id.get(p)) else { break };
+                let Some(p) = spans[cur].parent_id.as_deref().and_then(|p| by_id.get(p)) else {
+                    break;
+                };
                 if spans[*p].start_ns != 0 {
                     return (i, spans[*p].start_ns);
                 }
@@ -292,13 +310,20 @@ mod tests {
     #[test]
     fn ids_get_their_leading_zeros_back() {
         assert_eq!(normalize_id("ec2b4e0bcea566d"), "0ec2b4e0bcea566d");
-        assert_eq!(normalize_id("2E299711CE47710289DC6640727404F"), "02e299711ce47710289dc6640727404f");
+        assert_eq!(
+            normalize_id("2E299711CE47710289DC6640727404F"),
+            "02e299711ce47710289dc6640727404f"
+        );
         assert_eq!(normalize_id("not-hex"), "not-hex");
     }
 
     #[test]
     fn missing_parent_makes_an_orphan_root() {
-        let t = Trace::new("1", vec![span("a", None, 0), span("b", Some("zz"), 5)], vec![]);
+        let t = Trace::new(
+            "1",
+            vec![span("a", None, 0), span("b", Some("zz"), 5)],
+            vec![],
+        );
         assert_eq!(t.roots(), vec![0, 1]);
         assert!(t.spans[1].orphan && !t.spans[0].orphan);
     }
@@ -307,7 +332,11 @@ mod tests {
     fn shared_server_half_hangs_under_client_half() {
         let mut server = span("b", Some("a"), 1);
         server.shared = true;
-        let t = Trace::new("1", vec![span("a", None, 0), server, span("b", Some("a"), 2)], vec![]);
+        let t = Trace::new(
+            "1",
+            vec![span("a", None, 0), server, span("b", Some("a"), 2)],
+            vec![],
+        );
         // Sorted: a(0), shared b(1), client b(2); the shared one is under the client one.
         assert_eq!(t.spans[1].parent_index, Some(2));
         assert!(t.spans[1].skew, "server starts before its client: skew");
@@ -316,7 +345,11 @@ mod tests {
 
     #[test]
     fn exact_duplicates_are_kept_side_by_side() {
-        let t = Trace::new("1", vec![span("a", Some("x"), 0), span("a", Some("x"), 0)], vec![]);
+        let t = Trace::new(
+            "1",
+            vec![span("a", Some("x"), 0), span("a", Some("x"), 0)],
+            vec![],
+        );
         assert_eq!(t.spans.len(), 2);
         assert_eq!(t.roots(), vec![0, 1]);
     }
@@ -325,22 +358,46 @@ mod tests {
     fn missing_start_takes_the_ancestors() {
         let mut late = span("c", Some("b"), 0);
         late.duration_ns = 0;
-        let t = Trace::new("1", vec![span("a", None, 100), span("b", Some("a"), 150), late, span("d", Some("zz"), 0)], vec![]);
+        let t = Trace::new(
+            "1",
+            vec![
+                span("a", None, 100),
+                span("b", Some("a"), 150),
+                late,
+                span("d", Some("zz"), 0),
+            ],
+            vec![],
+        );
         let c = t.spans.iter().find(|s| s.span_id.ends_with('c')).unwrap();
         assert_eq!(c.start_ns, 150);
-        assert_eq!(t.start_ns(), 100, "the orphan without a start goes to the trace start");
+        assert_eq!(
+            t.start_ns(),
+            100,
+            "the orphan without a start goes to the trace start"
+        );
         assert_eq!(t.warnings.len(), 1);
     }
 
     #[test]
     fn cycles_are_cut_not_followed() {
-        let t = Trace::new("1", vec![span("a", Some("b"), 0), span("b", Some("a"), 1)], vec![]);
+        let t = Trace::new(
+            "1",
+            vec![span("a", Some("b"), 0), span("b", Some("a"), 1)],
+            vec![],
+        );
         assert_eq!(t.roots().len(), 1);
     }
 
     #[test]
     fn self_parent_and_zero_parent_are_roots() {
-        let t = Trace::new("1", vec![span("a", Some("a"), 0), span("b", Some("0000000000000000"), 1)], vec![]);
+        let t = Trace::new(
+            "1",
+            vec![
+                span("a", Some("a"), 0),
+                span("b", Some("0000000000000000"), 1),
+            ],
+            vec![],
+        );
         assert_eq!(t.roots(), vec![0, 1]);
         assert!(!t.spans[0].orphan && !t.spans[1].orphan);
     }

@@ -5,8 +5,20 @@
 use super::{detect, jaeger, otlp, summary::TraceSummary, tempo, waterfall, zipkin};
 
 const TOKENS: &[&[u8]] = &[
-    b"null", b"-1", b"1e999", b"\"\"", b"[]", b"{}", b"18446744073709551616", b"\"\\u0000\"", b"0",
-    b"\"==\"", b"true", b"\"\\u001b[31m\"", b"[[[[[[[[", b"\"ffffffffffffffffffffffffffffffffff\"",
+    b"null",
+    b"-1",
+    b"1e999",
+    b"\"\"",
+    b"[]",
+    b"{}",
+    b"18446744073709551616",
+    b"\"\\u0000\"",
+    b"0",
+    b"\"==\"",
+    b"true",
+    b"\"\\u001b[31m\"",
+    b"[[[[[[[[",
+    b"\"ffffffffffffffffffffffffffffffffff\"",
 ];
 
 fn mutate(rng: &mut fastrand::Rng, input: &[u8]) -> Vec<u8> {
@@ -47,14 +59,25 @@ fn mutate(rng: &mut fastrand::Rng, input: &[u8]) -> Vec<u8> {
 
 /// Everything a user-facing command does with untrusted bytes.
 pub(crate) fn exercise(bytes: &[u8]) {
-    let parsers: [fn(&[u8]) -> anyhow::Result<Vec<super::Trace>>; 5] =
-        [detect::parse_any, jaeger::parse_v1, otlp::parse, zipkin::parse, tempo::parse_trace];
+    let parsers: [fn(&[u8]) -> anyhow::Result<Vec<super::Trace>>; 5] = [
+        detect::parse_any,
+        jaeger::parse_v1,
+        otlp::parse,
+        zipkin::parse,
+        tempo::parse_trace,
+    ];
     for parse in parsers {
         if let Ok(traces) = parse(bytes) {
             for t in &traces {
                 let _ = TraceSummary::of(t);
                 let _ = serde_json::to_string(t).expect("a parsed trace always serializes");
-                let out = waterfall::render(t, &waterfall::Options { width: 80, color: true });
+                let out = waterfall::render(
+                    t,
+                    &waterfall::Options {
+                        width: 80,
+                        color: true,
+                    },
+                );
                 assert!(out.lines().count() >= t.spans.len());
             }
         }
@@ -72,14 +95,24 @@ fn mutated_fixtures_never_panic() {
             let path = entry.unwrap().path();
             let bytes = std::fs::read(&path).unwrap();
             // Big files cost much per parse and teach little more than their mutations.
-            let rounds = if bytes.len() > 150_000 { 0 } else if bytes.len() > 50_000 { 10 } else { 100 };
+            let rounds = if bytes.len() > 150_000 {
+                0
+            } else if bytes.len() > 50_000 {
+                10
+            } else {
+                100
+            };
             for _ in 0..rounds {
                 let input = mutate(&mut rng, &bytes);
                 let result = std::panic::catch_unwind(|| exercise(&input));
                 if result.is_err() {
                     let dump = std::env::temp_dir().join("msv-traces-crash.json");
                     std::fs::write(&dump, &input).unwrap();
-                    panic!("{} mutated as in {} panicked", path.display(), dump.display());
+                    panic!(
+                        "{} mutated as in {} panicked",
+                        path.display(),
+                        dump.display()
+                    );
                 }
             }
             files += 1;

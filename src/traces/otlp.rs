@@ -122,7 +122,10 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Trace>> {
             }
         }
     }
-    Ok(traces.into_iter().map(|(id, spans)| Trace::new(&id, spans, Vec::new())).collect())
+    Ok(traces
+        .into_iter()
+        .map(|(id, spans)| Trace::new(&id, spans, Vec::new()))
+        .collect())
 }
 
 fn convert(s: OtlpSpan, service: &str) -> Span {
@@ -136,9 +139,15 @@ fn convert(s: OtlpSpan, service: &str) -> Span {
     span.attributes = kvs(s.attributes.unwrap_or_default());
     if let Some(status) = s.status {
         span.error = matches!(&status.code, serde_json::Value::Number(n) if n.as_u64() == Some(2))
-            || status.code.as_str().is_some_and(|c| c.eq_ignore_ascii_case("STATUS_CODE_ERROR"));
+            || status
+                .code
+                .as_str()
+                .is_some_and(|c| c.eq_ignore_ascii_case("STATUS_CODE_ERROR"));
         if !status.message.is_empty() {
-            span.attributes.push(KeyValue { key: "otel.status_description".into(), value: status.message.into() });
+            span.attributes.push(KeyValue {
+                key: "otel.status_description".into(),
+                value: status.message.into(),
+            });
         }
     }
     span.events = s
@@ -174,7 +183,12 @@ fn kind(v: &serde_json::Value) -> Option<String> {
 }
 
 pub(crate) fn kvs(list: Vec<OtlpKv>) -> Vec<KeyValue> {
-    list.into_iter().map(|kv| KeyValue { key: kv.key, value: any_value(kv.value) }).collect()
+    list.into_iter()
+        .map(|kv| KeyValue {
+            key: kv.key,
+            value: any_value(kv.value),
+        })
+        .collect()
 }
 
 /// OTLP's `AnyValue` (`{"stringValue":..}`, `{"intValue":"7"}`, ...) as plain JSON.
@@ -234,7 +248,12 @@ mod tests {
         let traces = parse(body).unwrap();
         assert_eq!(traces.len(), 2);
         assert_eq!(traces[0].spans.len(), 2);
-        assert!(traces[0].spans.iter().any(|s| s.error && s.duration_ns == 4));
+        assert!(
+            traces[0]
+                .spans
+                .iter()
+                .any(|s| s.error && s.duration_ns == 4)
+        );
         assert_eq!(traces[0].spans[0].service, "unknown");
     }
 }

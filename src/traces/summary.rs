@@ -38,7 +38,11 @@ impl TraceSummary {
 
 /// Newest first, as every backend's UI lists them.
 pub(crate) fn sort_newest_first(list: &mut [TraceSummary]) {
-    list.sort_by(|a, b| b.start_ns.cmp(&a.start_ns).then_with(|| a.trace_id.cmp(&b.trace_id)));
+    list.sort_by(|a, b| {
+        b.start_ns
+            .cmp(&a.start_ns)
+            .then_with(|| a.trace_id.cmp(&b.trace_id))
+    });
 }
 
 /// A duration with three significant digits in the largest unit that keeps it >= 1.
@@ -55,7 +59,13 @@ pub fn format_duration(ns: u64) -> String {
     for (scale, unit) in UNITS {
         if ns >= scale {
             let v = ns as f64 / scale as f64;
-            let decimals = if v >= 100.0 { 0 } else if v >= 10.0 { 1 } else { 2 };
+            let decimals = if v >= 100.0 {
+                0
+            } else if v >= 10.0 {
+                1
+            } else {
+                2
+            };
             return format!("{v:.decimals$}{unit}");
         }
     }
@@ -86,6 +96,9 @@ mod tests {
 
     #[test]
     fn start_is_utc() {
-        assert_eq!(format_start(1_571_326_774_777_373_000), "2019-10-17T15:39:34.777Z");
+        assert_eq!(
+            format_start(1_571_326_774_777_373_000),
+            "2019-10-17T15:39:34.777Z"
+        );
     }
 }

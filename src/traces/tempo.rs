@@ -67,12 +67,20 @@ struct ServiceStats {
 /// Parses a search response into summaries (Tempo does not return whole traces here).
 pub fn parse_search(bytes: &[u8]) -> Result<Vec<TraceSummary>> {
     let search: Search = serde_json::from_slice(bytes).context("not a Tempo search response")?;
-    Ok(search.traces.unwrap_or_default().into_iter().map(summarize).collect())
+    Ok(search
+        .traces
+        .unwrap_or_default()
+        .into_iter()
+        .map(summarize)
+        .collect())
 }
 
 fn summarize(f: Found) -> TraceSummary {
     let stats = f.service_stats.unwrap_or_default();
-    let matched = f.span_set.into_iter().chain(f.span_sets.unwrap_or_default());
+    let matched = f
+        .span_set
+        .into_iter()
+        .chain(f.span_sets.unwrap_or_default());
     let mut services: BTreeSet<String> = stats.keys().cloned().collect();
     let mut error = stats.values().any(|s| s.error_count.unwrap_or(0) > 0);
     for set in matched {
@@ -91,7 +99,12 @@ fn summarize(f: Found) -> TraceSummary {
     if !f.root_service_name.is_empty() {
         services.insert(f.root_service_name.clone());
     }
-    let span_count = (!stats.is_empty()).then(|| stats.values().map(|s| s.span_count.unwrap_or(0) as usize).sum());
+    let span_count = (!stats.is_empty()).then(|| {
+        stats
+            .values()
+            .map(|s| s.span_count.unwrap_or(0) as usize)
+            .sum()
+    });
     TraceSummary {
         trace_id: normalize_id(&f.trace_id),
         start_ns: f.start_time_unix_nano.unwrap_or(0),

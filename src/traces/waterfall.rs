@@ -26,7 +26,13 @@ const MIN_BAR: usize = 12;
 /// used). Strings from the trace are sanitized here.
 pub fn render(t: &Trace, opts: &Options) -> String {
     let width = opts.width.max(MIN_WIDTH);
-    let paint = |style: Style, s: &str| if opts.color { format!("{style}{s}{style:#}") } else { s.to_string() };
+    let paint = |style: Style, s: &str| {
+        if opts.color {
+            format!("{style}{s}{style:#}")
+        } else {
+            s.to_string()
+        }
+    };
     let dim = Style::new().dimmed();
     let red = Style::new().fg_color(Some(AnsiColor::Red.into())).bold();
     let svc_style = Style::new().fg_color(Some(AnsiColor::Cyan.into()));
@@ -36,7 +42,12 @@ pub fn render(t: &Trace, opts: &Options) -> String {
     let rows = tree_rows(t);
     let natural = rows
         .iter()
-        .map(|r| r.depth * 3 + text_width(&t.spans[r.index].service) + 1 + text_width(&t.spans[r.index].operation))
+        .map(|r| {
+            r.depth * 3
+                + text_width(&t.spans[r.index].service)
+                + 1
+                + text_width(&t.spans[r.index].operation)
+        })
         .max()
         .unwrap_or(0);
     // marks(2) + ' ' + label + ' ' + offset + ' ' + duration + ' ' + bar
@@ -56,13 +67,23 @@ pub fn render(t: &Trace, opts: &Options) -> String {
         if t.spans.len() == 1 { "" } else { "s" },
         services,
         if services == 1 { "" } else { "s" },
-        if errors > 0 { format!(" · {errors} error{}", if errors == 1 { "" } else { "s" }) } else { String::new() },
+        if errors > 0 {
+            format!(" · {errors} error{}", if errors == 1 { "" } else { "s" })
+        } else {
+            String::new()
+        },
     );
     out.push_str(&truncate(&header, width));
     out.push('\n');
     let scale_end = format_duration(total);
-    let scale = format!("0{}{scale_end}", " ".repeat(bar_w.saturating_sub(1 + scale_end.len())));
-    let head = format!("   {:<label_w$} {:>NUM_W$} {:>NUM_W$} {scale}", "SPAN", "OFFSET", "DURATION");
+    let scale = format!(
+        "0{}{scale_end}",
+        " ".repeat(bar_w.saturating_sub(1 + scale_end.len()))
+    );
+    let head = format!(
+        "   {:<label_w$} {:>NUM_W$} {:>NUM_W$} {scale}",
+        "SPAN", "OFFSET", "DURATION"
+    );
     out.push_str(&paint(dim, head.trim_end()));
     out.push('\n');
 
@@ -83,7 +104,11 @@ pub fn render(t: &Trace, opts: &Options) -> String {
         };
         let marks = format!("{}{mark2}", if s.error { '!' } else { ' ' });
         let prefix = fit_prefix(&row.prefix, label_w / 2);
-        let (service, operation) = fit_names(&clean(&s.service), &clean(&s.operation), label_w - text_width(&prefix));
+        let (service, operation) = fit_names(
+            &clean(&s.service),
+            &clean(&s.operation),
+            label_w - text_width(&prefix),
+        );
         let used = text_width(&prefix) + text_width(&service) + 1 + text_width(&operation);
         let pad = " ".repeat(label_w.saturating_sub(used));
         let bar = bar(s.start_ns - t0, s.duration_ns, total, bar_w);
@@ -133,7 +158,8 @@ fn tree_rows(t: &Trace) -> Vec<Row> {
     const MAX_GUIDES: usize = 40;
     let children = t.children();
     let mut rows = Vec::with_capacity(t.spans.len());
-    let mut stack: Vec<(usize, usize, bool)> = t.roots().into_iter().rev().map(|i| (i, 0, true)).collect();
+    let mut stack: Vec<(usize, usize, bool)> =
+        t.roots().into_iter().rev().map(|i| (i, 0, true)).collect();
     let mut lasts: Vec<bool> = Vec::new();
     while let Some((index, depth, last)) = stack.pop() {
         let mut prefix = String::new();
@@ -148,7 +174,11 @@ fn tree_rows(t: &Trace) -> Vec<Row> {
         } else {
             lasts.clear();
         }
-        rows.push(Row { index, depth, prefix });
+        rows.push(Row {
+            index,
+            depth,
+            prefix,
+        });
         let kids = &children[index];
         for (n, &c) in kids.iter().enumerate().rev() {
             stack.push((c, depth + 1, n + 1 == kids.len()));
@@ -190,7 +220,9 @@ fn bar(offset: u64, duration: u64, total: u64, width: usize) -> String {
     } else {
         let scale = |v: u64| ((v as u128 * width as u128) / total as u128) as usize;
         let from = scale(offset).min(width - 1);
-        let to = (((offset as u128 + duration as u128) * width as u128).div_ceil(total as u128) as usize).clamp(from + 1, width);
+        let to = (((offset as u128 + duration as u128) * width as u128).div_ceil(total as u128)
+            as usize)
+            .clamp(from + 1, width);
         (from, to)
     };
     format!("{}{}", " ".repeat(from), "█".repeat(to - from))
@@ -247,7 +279,13 @@ mod tests {
     #[test]
     fn every_line_fits_the_width() {
         for width in [60, 80, 133] {
-            let out = render(&chain(300), &Options { width, color: false });
+            let out = render(
+                &chain(300),
+                &Options {
+                    width,
+                    color: false,
+                },
+            );
             assert_eq!(out.lines().count(), 303);
             for line in out.lines() {
                 assert!(text_width(line) <= width, "{width}: {line:?}");
@@ -257,7 +295,11 @@ mod tests {
 
     #[test]
     fn long_names_share_the_room() {
-        let (s, o) = fit_names("istio-ingressgateway.istio-system", "productpage:9080/productpage", 30);
+        let (s, o) = fit_names(
+            "istio-ingressgateway.istio-system",
+            "productpage:9080/productpage",
+            30,
+        );
         assert_eq!(text_width(&s) + 1 + text_width(&o), 30);
         assert!(s.ends_with('…') && o.ends_with('…'), "{s} {o}");
         assert_eq!(fit_names("a", "b", 30), ("a".into(), "b".into()));
@@ -285,8 +327,20 @@ mod tests {
 
     #[test]
     fn color_only_when_asked() {
-        let plain = render(&chain(3), &Options { width: 80, color: false });
-        let colored = render(&chain(3), &Options { width: 80, color: true });
+        let plain = render(
+            &chain(3),
+            &Options {
+                width: 80,
+                color: false,
+            },
+        );
+        let colored = render(
+            &chain(3),
+            &Options {
+                width: 80,
+                color: true,
+            },
+        );
         assert!(!plain.contains('\x1b'));
         assert!(colored.contains("\x1b["));
     }

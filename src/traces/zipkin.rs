@@ -64,21 +64,31 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Trace>> {
             .into_iter()
             .enumerate()
             .map(|(i, t)| {
-                let spans: Vec<ZSpan> =
-                    serde_json::from_value(t).with_context(|| format!("trace {} in the list is not a list of Zipkin spans", i + 1))?;
+                let spans: Vec<ZSpan> = serde_json::from_value(t).with_context(|| {
+                    format!("trace {} in the list is not a list of Zipkin spans", i + 1)
+                })?;
                 Ok(convert(spans))
             })
             .filter(|t| !matches!(t, Ok(t) if t.spans.is_empty()))
             .collect()
     } else {
-        let spans: Vec<ZSpan> =
-            serde_json::from_value(serde_json::Value::Array(items)).context("not a list of Zipkin v2 spans")?;
-        Ok(if spans.is_empty() { Vec::new() } else { vec![convert(spans)] })
+        let spans: Vec<ZSpan> = serde_json::from_value(serde_json::Value::Array(items))
+            .context("not a list of Zipkin v2 spans")?;
+        Ok(if spans.is_empty() {
+            Vec::new()
+        } else {
+            vec![convert(spans)]
+        })
     }
 }
 
 fn convert(spans: Vec<ZSpan>) -> Trace {
-    let trace_id = spans.iter().map(|s| s.trace_id.as_str()).find(|t| !t.is_empty()).unwrap_or_default().to_string();
+    let trace_id = spans
+        .iter()
+        .map(|s| s.trace_id.as_str())
+        .find(|t| !t.is_empty())
+        .unwrap_or_default()
+        .to_string();
     let spans = spans
         .into_iter()
         .map(|z| {
@@ -96,15 +106,25 @@ fn convert(spans: Vec<ZSpan>) -> Trace {
             span.shared = z.shared.unwrap_or(false);
             let tags = z.tags.unwrap_or_default();
             span.error = tags.contains_key("error");
-            span.attributes = tags.into_iter().map(|(key, value)| KeyValue { key, value }).collect();
+            span.attributes = tags
+                .into_iter()
+                .map(|(key, value)| KeyValue { key, value })
+                .collect();
             if let Some(remote) = z.remote_endpoint.filter(|e| !e.service_name.is_empty()) {
-                span.attributes.push(KeyValue { key: "peer.service".into(), value: remote.service_name.into() });
+                span.attributes.push(KeyValue {
+                    key: "peer.service".into(),
+                    value: remote.service_name.into(),
+                });
             }
             span.events = z
                 .annotations
                 .unwrap_or_default()
                 .into_iter()
-                .map(|a| Event { time_ns: de::us_to_ns(a.timestamp.unwrap_or(0)), name: a.value, attributes: Vec::new() })
+                .map(|a| Event {
+                    time_ns: de::us_to_ns(a.timestamp.unwrap_or(0)),
+                    name: a.value,
+                    attributes: Vec::new(),
+                })
                 .collect();
             span
         })

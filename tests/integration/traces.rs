@@ -45,7 +45,10 @@ impl Fake {
     fn new(routes: &[(&str, u16, String)]) -> Fake {
         let listener = TcpListener::bind("127.0.0.1:0").expect("binding the fake backend");
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let routes: Vec<Route> = routes.iter().map(|(p, s, b)| (p.to_string(), *s, b.clone())).collect();
+        let routes: Vec<Route> = routes
+            .iter()
+            .map(|(p, s, b)| (p.to_string(), *s, b.clone()))
+            .collect();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let (seen2, stop2) = (seen.clone(), stop.clone());
@@ -59,7 +62,12 @@ impl Fake {
                 }
             }
         });
-        Fake { url, seen, stop, thread: Some(thread) }
+        Fake {
+            url,
+            seen,
+            stop,
+            thread: Some(thread),
+        }
     }
 
     fn seen(&self) -> Vec<Seen> {
@@ -98,8 +106,15 @@ fn serve(conn: TcpStream, routes: &[Route], seen: &Mutex<Vec<Seen>>) -> std::io:
     let url = reqwest::Url::parse(&format!("http://x{target}")).unwrap();
     let path = url.path().to_string();
     let query = url.query_pairs().into_owned().collect();
-    seen.lock().unwrap().push(Seen { path: path.clone(), query, accept });
-    let route = routes.iter().filter(|(p, ..)| path.starts_with(p.as_str())).max_by_key(|(p, ..)| p.len());
+    seen.lock().unwrap().push(Seen {
+        path: path.clone(),
+        query,
+        accept,
+    });
+    let route = routes
+        .iter()
+        .filter(|(p, ..)| path.starts_with(p.as_str()))
+        .max_by_key(|(p, ..)| p.len());
     let (status, body) = match route {
         Some((_, s, b)) => (*s, b.as_str()),
         None => (404, "404 page not found"),
@@ -144,7 +159,10 @@ struct SpanJson {
 }
 
 fn jaeger_envelope(traces: &[&str]) -> String {
-    format!(r#"{{"data":[{}],"total":0,"limit":0,"offset":0,"errors":null}}"#, traces.join(","))
+    format!(
+        r#"{{"data":[{}],"total":0,"limit":0,"offset":0,"errors":null}}"#,
+        traces.join(",")
+    )
 }
 
 fn single_jaeger_trace(rel: &str) -> String {
@@ -156,7 +174,10 @@ fn single_jaeger_trace(rel: &str) -> String {
 }
 
 fn msv(fake: &Fake, backend: &str) -> Test {
-    Test::new().env("MSV_TRACES_BACKEND", backend).env("MSV_TRACES_URL", &fake.url).env("COLUMNS", "100")
+    Test::new()
+        .env("MSV_TRACES_BACKEND", backend)
+        .env("MSV_TRACES_URL", &fake.url)
+        .env("COLUMNS", "100")
 }
 
 #[test]
@@ -167,17 +188,37 @@ fn jaeger_list_asks_the_v1_api_and_summarizes() {
     ]);
     let fake = Fake::new(&[("/api/traces", 200, body)]);
     let run = msv(&fake, "jaeger")
-        .args(&["traces", "api-gateway", "--since", "2h", "--limit", "5", "--operation", "GET", "--min-duration", "1ms"])
+        .args(&[
+            "traces",
+            "api-gateway",
+            "--since",
+            "2h",
+            "--limit",
+            "5",
+            "--operation",
+            "GET",
+            "--min-duration",
+            "1ms",
+        ])
         .args(&["--tag", "http.status_code=200", "-o", "json"])
         .run()
         .status(0);
     let list: Vec<Summary> = run.stdout_json();
     assert_eq!(list.len(), 2);
-    let pet = list.iter().find(|s| s.span_count == Some(17)).expect("the petclinic trace");
+    let pet = list
+        .iter()
+        .find(|s| s.span_count == Some(17))
+        .expect("the petclinic trace");
     assert_eq!(pet.services, vec!["api-gateway", "customers-service"]);
-    assert_eq!((pet.root_service.as_str(), pet.error), ("api-gateway", false));
+    assert_eq!(
+        (pet.root_service.as_str(), pet.error),
+        ("api-gateway", false)
+    );
     assert_eq!(pet.duration_ns, 3_720_000);
-    let ui = list.iter().find(|s| s.span_count == Some(5)).expect("the ui_01 trace");
+    let ui = list
+        .iter()
+        .find(|s| s.span_count == Some(5))
+        .expect("the ui_01 trace");
     assert!(ui.error);
     assert_eq!(ui.trace_id, "0000000000000001");
     assert!(list[0].start_ns >= list[1].start_ns, "newest first");
@@ -186,7 +227,14 @@ fn jaeger_list_asks_the_v1_api_and_summarizes() {
     assert_eq!(seen.len(), 1);
     let q = &seen[0].query;
     assert_eq!(seen[0].path, "/api/traces");
-    assert_eq!((q["service"].as_str(), q["limit"].as_str(), q["operation"].as_str()), ("api-gateway", "5", "GET"));
+    assert_eq!(
+        (
+            q["service"].as_str(),
+            q["limit"].as_str(),
+            q["operation"].as_str()
+        ),
+        ("api-gateway", "5", "GET")
+    );
     assert_eq!(q["minDuration"], "1000us");
     assert_eq!(q["tags"], r#"{"http.status_code":"200"}"#);
     let (start, end): (u64, u64) = (q["start"].parse().unwrap(), q["end"].parse().unwrap());
@@ -197,17 +245,33 @@ fn jaeger_list_asks_the_v1_api_and_summarizes() {
 fn jaeger_list_table_marks_errors() {
     let body = jaeger_envelope(&[&single_jaeger_trace("jaeger/ui_01.json")]);
     let fake = Fake::new(&[("/api/traces", 200, body)]);
-    let run = msv(&fake, "jaeger").args(&["traces", "list", "service-x", "--errors"]).run().status(0);
-    let run = run.stdout_has("TRACE ID").stdout_has("0000000000000001").stdout_has("service-x: test-general-conversion");
+    let run = msv(&fake, "jaeger")
+        .args(&["traces", "list", "service-x", "--errors"])
+        .run()
+        .status(0);
+    let run = run
+        .stdout_has("TRACE ID")
+        .stdout_has("0000000000000001")
+        .stdout_has("service-x: test-general-conversion");
     run.stdout_has("error").stdout_has("service-x,service-y");
     assert_eq!(fake.seen()[0].query["tags"], r#"{"error":"true"}"#);
 }
 
 #[test]
 fn jaeger_show_draws_the_waterfall() {
-    let fake = Fake::new(&[("/api/traces/2db17286b3e6b148", 200, fixture("jaeger/jaeger-query-self-trace_ui-trace.json"))]);
-    let run = msv(&fake, "jaeger").args(&["traces", "show", "2db17286b3e6b148"]).run().status(0);
-    assert!(!run.stdout().contains('\x1b'), "no color when stdout is not a terminal");
+    let fake = Fake::new(&[(
+        "/api/traces/2db17286b3e6b148",
+        200,
+        fixture("jaeger/jaeger-query-self-trace_ui-trace.json"),
+    )]);
+    let run = msv(&fake, "jaeger")
+        .args(&["traces", "show", "2db17286b3e6b148"])
+        .run()
+        .status(0);
+    assert!(
+        !run.stdout().contains('\x1b'),
+        "no color when stdout is not a terminal"
+    );
     insta::assert_snapshot!("jaeger_show", run.stdout());
 }
 
@@ -219,17 +283,32 @@ fn jaeger_v3_is_reached_through_an_api_v3_url() {
         fixture("otlp/jaeger-apiv3-getTrace-response_hotrod.json"),
     )]);
     let run = Test::new()
-        .args(&["traces", "show", "2ea75461946a7dd10f2c15ab36a076cb", "-o", "json"])
-        .args(&["--backend", "jaeger", "--url", &format!("{}/api/v3", fake.url)])
+        .args(&[
+            "traces",
+            "show",
+            "2ea75461946a7dd10f2c15ab36a076cb",
+            "-o",
+            "json",
+        ])
+        .args(&[
+            "--backend",
+            "jaeger",
+            "--url",
+            &format!("{}/api/v3", fake.url),
+        ])
         .run()
         .status(0);
     let t: TraceJson = run.stdout_json();
     assert_eq!(t.trace_id, "2ea75461946a7dd10f2c15ab36a076cb");
     assert_eq!(t.spans.len(), 40);
     assert_eq!(t.spans.iter().filter(|s| s.error).count(), 3);
-    let services: std::collections::BTreeSet<&str> = t.spans.iter().map(|s| s.service.as_str()).collect();
+    let services: std::collections::BTreeSet<&str> =
+        t.spans.iter().map(|s| s.service.as_str()).collect();
     assert_eq!(services.len(), 6);
-    assert_eq!(fake.seen()[0].path, "/api/v3/traces/2ea75461946a7dd10f2c15ab36a076cb");
+    assert_eq!(
+        fake.seen()[0].path,
+        "/api/v3/traces/2ea75461946a7dd10f2c15ab36a076cb"
+    );
 }
 
 #[test]
@@ -246,16 +325,36 @@ fn jaeger_not_found_exits_1() {
 
 #[test]
 fn zipkin_list_and_errors_filter() {
-    let body = format!("[{},{}]", fixture("zipkin/skew.json"), fixture("zipkin/messaging-kafka.json"));
+    let body = format!(
+        "[{},{}]",
+        fixture("zipkin/skew.json"),
+        fixture("zipkin/messaging-kafka.json")
+    );
     let fake = Fake::new(&[("/api/v2/traces", 200, body)]);
-    let all: Vec<Summary> = msv(&fake, "zipkin").args(&["traces", "servicea", "-o", "json"]).run().status(0).stdout_json();
+    let all: Vec<Summary> = msv(&fake, "zipkin")
+        .args(&["traces", "servicea", "-o", "json"])
+        .run()
+        .status(0)
+        .stdout_json();
     assert_eq!(all.len(), 2);
-    let skew = all.iter().find(|s| s.trace_id == "1e223ff1f80f1c69").unwrap();
-    assert_eq!((skew.span_count, skew.root_operation.as_str(), skew.error), (Some(4), "get", false));
-    let errors: Vec<Summary> =
-        msv(&fake, "zipkin").args(&["traces", "servicea", "--errors", "-o", "json"]).run().status(0).stdout_json();
+    let skew = all
+        .iter()
+        .find(|s| s.trace_id == "1e223ff1f80f1c69")
+        .unwrap();
+    assert_eq!(
+        (skew.span_count, skew.root_operation.as_str(), skew.error),
+        (Some(4), "get", false)
+    );
+    let errors: Vec<Summary> = msv(&fake, "zipkin")
+        .args(&["traces", "servicea", "--errors", "-o", "json"])
+        .run()
+        .status(0)
+        .stdout_json();
     assert_eq!(errors.len(), 1, "only the kafka trace has error tags");
-    assert_eq!((errors[0].span_count, errors[0].services.len()), (Some(28), 2));
+    assert_eq!(
+        (errors[0].span_count, errors[0].services.len()),
+        (Some(28), 2)
+    );
     let seen = fake.seen();
     assert_eq!(seen[1].query["serviceName"], "servicea");
     assert_eq!(seen[1].query["annotationQuery"], "error");
@@ -264,8 +363,15 @@ fn zipkin_list_and_errors_filter() {
 
 #[test]
 fn zipkin_show_draws_shared_spans_and_skew() {
-    let fake = Fake::new(&[("/api/v2/trace/1e223ff1f80f1c69", 200, fixture("zipkin/skew.json"))]);
-    let run = msv(&fake, "zipkin").args(&["traces", "show", "1e223ff1f80f1c69"]).run().status(0);
+    let fake = Fake::new(&[(
+        "/api/v2/trace/1e223ff1f80f1c69",
+        200,
+        fixture("zipkin/skew.json"),
+    )]);
+    let run = msv(&fake, "zipkin")
+        .args(&["traces", "show", "1e223ff1f80f1c69"])
+        .run()
+        .status(0);
     insta::assert_snapshot!("zipkin_show_skew", run.stdout());
 }
 
@@ -274,16 +380,31 @@ fn tempo_search_then_show() {
     let search = fixture("tempo/search-traceql_bookinfo-ambient_responseAmbient.json");
     let trace = fixture("tempo/trace-by-id_bookinfo_responseTrace.json");
     let fake = Fake::new(&[("/api/search", 200, search), ("/api/traces/", 200, trace)]);
-    let list: Vec<Summary> =
-        msv(&fake, "tempo").args(&["traces", "productpage", "--errors", "-o", "json"]).run().status(0).stdout_json();
+    let list: Vec<Summary> = msv(&fake, "tempo")
+        .args(&["traces", "productpage", "--errors", "-o", "json"])
+        .run()
+        .status(0)
+        .stdout_json();
     assert_eq!(list.len(), 1);
-    assert_eq!(list[0].trace_id, "02e299711ce47710289dc6640727404f", "the dropped leading zero is back");
-    assert_eq!((list[0].root_service.as_str(), list[0].span_count), ("waypoint.bookinfo", Some(4)));
+    assert_eq!(
+        list[0].trace_id, "02e299711ce47710289dc6640727404f",
+        "the dropped leading zero is back"
+    );
+    assert_eq!(
+        (list[0].root_service.as_str(), list[0].span_count),
+        ("waypoint.bookinfo", Some(4))
+    );
     assert_eq!(list[0].duration_ns, 12_000_000);
     let q = &fake.seen()[0].query;
-    assert_eq!(q["q"], r#"{ resource.service.name = "productpage" && status = error }"#);
+    assert_eq!(
+        q["q"],
+        r#"{ resource.service.name = "productpage" && status = error }"#
+    );
 
-    let run = msv(&fake, "tempo").args(&["traces", "show", "3ba55609c3cde49649cd77d1f9dcd936"]).run().status(0);
+    let run = msv(&fake, "tempo")
+        .args(&["traces", "show", "3ba55609c3cde49649cd77d1f9dcd936"])
+        .run()
+        .status(0);
     let seen = fake.seen();
     assert_eq!(seen[1].path, "/api/traces/3ba55609c3cde49649cd77d1f9dcd936");
     assert_eq!(seen[1].accept.as_deref(), Some("application/json"));
@@ -309,28 +430,56 @@ fn config_file_names_the_backend() {
 #[test]
 fn broken_backends_are_clear_errors() {
     let truncated = fixture("jaeger/ui_01.json")[..400].to_string();
-    let fake = Fake::new(&[("/api/traces/0bad", 200, truncated), ("/api/traces/0500", 500, "boom".into())]);
+    let fake = Fake::new(&[
+        ("/api/traces/0bad", 200, truncated),
+        ("/api/traces/0500", 500, "boom".into()),
+    ]);
     msv(&fake, "jaeger")
         .args(&["traces", "show", "0bad"])
         .run()
         .status(2)
         .stderr_has("reading the jaeger trace from")
         .stderr_has("EOF while parsing");
-    msv(&fake, "jaeger").args(&["traces", "show", "0500"]).run().status(2).stderr_has("answered 500 Internal Server Error: boom");
-    msv(&fake, "jaeger").args(&["traces", "show", "../../x"]).run().status(2).stderr_has("not valid: expected up to 32 hexadecimal digits");
+    msv(&fake, "jaeger")
+        .args(&["traces", "show", "0500"])
+        .run()
+        .status(2)
+        .stderr_has("answered 500 Internal Server Error: boom");
+    msv(&fake, "jaeger")
+        .args(&["traces", "show", "../../x"])
+        .run()
+        .status(2)
+        .stderr_has("not valid: expected up to 32 hexadecimal digits");
     assert_eq!(fake.seen().len(), 2, "a bad id never reaches the backend");
 
-    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     Test::new()
         .args(&["traces", "orders"])
         .env("MSV_TRACES_BACKEND", "tempo")
         .env("MSV_TRACES_URL", format!("http://{closed}"))
         .run()
         .status(2)
-        .stderr_has(&format!("cannot reach the tempo backend at http://{closed}/api/search"));
-    Test::new().args(&["traces", "orders"]).run().status(2).stderr_has("no trace backend configured");
+        .stderr_has(&format!(
+            "cannot reach the tempo backend at http://{closed}/api/search"
+        ));
     Test::new()
-        .args(&["traces", "show", "abc", "--backend", "jaeger", "--backend-service", "observability/jaeger-query:16686"])
+        .args(&["traces", "orders"])
+        .run()
+        .status(2)
+        .stderr_has("no trace backend configured");
+    Test::new()
+        .args(&[
+            "traces",
+            "show",
+            "abc",
+            "--backend",
+            "jaeger",
+            "--backend-service",
+            "observability/jaeger-query:16686",
+        ])
         .run()
         .status(2)
         .stderr_has("is not implemented yet");
@@ -340,10 +489,30 @@ fn broken_backends_are_clear_errors() {
 fn show_file_reads_every_format() {
     // (file, trace id, spans, orphans)
     for (file, id, spans, orphans) in [
-        ("jaeger/petclinic_spanAmongEachOtherGroupedAndSpans.json", None, 17, 0),
-        ("otlp/oteldemo-checkout-error_timeout_masked.json", Some("3e241b731fcf87976a3d50f5a7cc4d94"), 26, 0),
-        ("otlp/otel-proto-example-trace.json", Some("5b8efff798038103d269b633813fc60c"), 1, 1),
-        ("tempo/trace-by-id_bookinfo_responseTrace.json", Some("3ba55609c3cde49649cd77d1f9dcd936"), 8, 0),
+        (
+            "jaeger/petclinic_spanAmongEachOtherGroupedAndSpans.json",
+            None,
+            17,
+            0,
+        ),
+        (
+            "otlp/oteldemo-checkout-error_timeout_masked.json",
+            Some("3e241b731fcf87976a3d50f5a7cc4d94"),
+            26,
+            0,
+        ),
+        (
+            "otlp/otel-proto-example-trace.json",
+            Some("5b8efff798038103d269b633813fc60c"),
+            1,
+            1,
+        ),
+        (
+            "tempo/trace-by-id_bookinfo_responseTrace.json",
+            Some("3ba55609c3cde49649cd77d1f9dcd936"),
+            8,
+            0,
+        ),
         ("zipkin/messaging2.json", Some("0d1a94ebc9256244"), 11, 6),
     ] {
         let path = fixture_path(file);
@@ -354,14 +523,31 @@ fn show_file_reads_every_format() {
             .status(0)
             .stdout_json();
         assert_eq!(t.spans.len(), spans, "{file}");
-        assert_eq!(t.spans.iter().filter(|s| s.orphan).count(), orphans, "{file}");
+        assert_eq!(
+            t.spans.iter().filter(|s| s.orphan).count(),
+            orphans,
+            "{file}"
+        );
         if let Some(id) = id {
             assert_eq!(t.trace_id, id, "{file}");
         }
         let ids: Vec<&str> = t.spans.iter().map(|s| s.span_id.as_str()).collect();
-        let linked = t.spans.iter().filter(|s| s.parent_id.as_deref().is_some_and(|p| ids.contains(&p))).count();
-        assert_eq!(linked + t.spans.iter().filter(|s| s.parent_id.is_none()).count() + orphans, spans, "{file}");
-        assert!(t.spans.iter().all(|s| s.duration_ns > 0 || file.contains("proto")), "{file}");
+        let linked = t
+            .spans
+            .iter()
+            .filter(|s| s.parent_id.as_deref().is_some_and(|p| ids.contains(&p)))
+            .count();
+        assert_eq!(
+            linked + t.spans.iter().filter(|s| s.parent_id.is_none()).count() + orphans,
+            spans,
+            "{file}"
+        );
+        assert!(
+            t.spans
+                .iter()
+                .all(|s| s.duration_ns > 0 || file.contains("proto")),
+            "{file}"
+        );
     }
 }
 
@@ -370,16 +556,30 @@ fn show_file_bad_input() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, b"{\"spans\": [").unwrap();
-    Test::new().args(&["traces", "show", "--file"]).arg(&bad).run().status(2).stderr_has("bad.json: not valid JSON");
+    Test::new()
+        .args(&["traces", "show", "--file"])
+        .arg(&bad)
+        .run()
+        .status(2)
+        .stderr_has("bad.json: not valid JSON");
     std::fs::write(&bad, b"{\"hello\": 1}").unwrap();
-    Test::new().args(&["traces", "show", "--file"]).arg(&bad).run().status(2).stderr_has("not a trace format msv knows");
+    Test::new()
+        .args(&["traces", "show", "--file"])
+        .arg(&bad)
+        .run()
+        .status(2)
+        .stderr_has("not a trace format msv knows");
     Test::new()
         .args(&["traces", "show", "--file"])
         .arg(fixture_path("tempo/search-traceql_bookinfo_response.json"))
         .run()
         .status(2)
         .stderr_has("Tempo search result");
-    Test::new().args(&["traces", "show", "--file", "/nonexistent/t.json"]).run().status(2).stderr_has("reading /nonexistent/t.json");
+    Test::new()
+        .args(&["traces", "show", "--file", "/nonexistent/t.json"])
+        .run()
+        .status(2)
+        .stderr_has("reading /nonexistent/t.json");
     Test::new()
         .args(&["traces", "show", "-o", "table", "--file"])
         .arg(fixture_path("zipkin/envoy.json"))
@@ -391,9 +591,19 @@ fn show_file_bad_input() {
 #[test]
 fn show_file_color_and_width() {
     let path = fixture_path("zipkin/yelp.json");
-    let run = Test::new().args(&["traces", "show", "--color", "always", "--file"]).arg(&path).env("COLUMNS", "70").run().status(0);
+    let run = Test::new()
+        .args(&["traces", "show", "--color", "always", "--file"])
+        .arg(&path)
+        .env("COLUMNS", "70")
+        .run()
+        .status(0);
     assert!(run.stdout().contains("\x1b["), "--color always paints");
-    let run = Test::new().args(&["traces", "show", "--file"]).arg(&path).env("COLUMNS", "70").run().status(0);
+    let run = Test::new()
+        .args(&["traces", "show", "--file"])
+        .arg(&path)
+        .env("COLUMNS", "70")
+        .run()
+        .status(0);
     for line in run.stdout().lines() {
         assert!(line.chars().count() <= 70, "{line:?}");
     }
