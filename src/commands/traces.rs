@@ -1,11 +1,204 @@
-//! `msv traces`: not implemented in this version yet; it exists so that its flags, help and
-//! completions are stable, and it says so plainly (exit 2) instead of printing anything made up.
+//! `msv traces [list] SERVICE` and `msv traces show TRACE_ID | --file PATH`: find a
+//! service's recent traces in Jaeger, Zipkin or Tempo and draw one as a waterfall.
+//! The backend comes from the merged configuration (flags, MSV_TRACES_*, msv.toml).
 
-use crate::cli::TracesArgs;
+use std::time::SystemTime;
+
+use anyhow::Context as _;
+use reqwest::Url;
+
+use crate::cli::{OutputFormat, TracesArgs, TracesCommand, TracesListArgs, TracesShowArgs};
+use crate::config::Config;
 use crate::exit::{ExitCode, Failure};
+use crate::output::{Cell, Table, Tone, sanitize};
+use crate::traces::TraceSummary;
+use crate::traces::client::{self, Backend, NotFound, Query};
+use crate::traces::summary::{format_duration, format_start};
+use crate::traces::waterfall::{self, Options};
 
 use super::Context;
 
-pub async fn run(_args: &TracesArgs, _ctx: &Context) -> anyhow::Result<ExitCode> {
-    Err(Failure::not_implemented("traces"))
+pub async fn run(args: &TracesArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    match &args.command {
+        Some(TracesCommand::Show(show)) => run_show(show, ctx).await,
+        Some(TracesCommand::List(list)) => run_list(list, ctx).await,
+        None => run_list(&args.list, ctx).await,
+    }
+}
+
+async fn run_list(args: &TracesListArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let format = ctx.printer.format(
+        "traces list",
+        OutputFormat::Table,
+        &[OutputFormat::Table, OutputFormat::Json],
+    )?;
+    let (backend, base) = backend(&ctx.config(None)?)?;
+    let service = args
+        .service
+        .clone()
+        .context("name the service whose traces to list")?;
+    let query = Query {
+        service: service.clone(),
+        since: args.since,
+        limit: args.limit.max(1),
+        operation: args.operation.clone(),
+        min_duration: args.min_duration,
+        errors: args.errors,
+        tags: args
+            .tag
+            .iter()
+            .map(|kv| (kv.key.clone(), kv.value.clone()))
+            .collect(),
+        now: SystemTime::now(),
+    };
+    let list = client::search(&http()?, backend, &base, &query).await?;
+    if format == OutputFormat::Json {
+        ctx.printer.data(format, &list)?;
+    } else if list.is_empty() {
+        ctx.printer.info(&format!(
+            "no traces of {} in the last {} in {} at {base}",
+            sanitize(&service),
+            humantime::format_duration(args.since),
+            backend.name()
+        ));
+    } else {
+        ctx.printer.table(&table(&list))?;
+    }
+    Ok(ExitCode::Success)
+}
+
+async fn run_show(args: &TracesShowArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let format = ctx.printer.format(
+        "traces show",
+        OutputFormat::Tree,
+        &[OutputFormat::Tree, OutputFormat::Json],
+    )?;
+    let traces = match (&args.file, &args.trace_id) {
+        (Some(path), _) => {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            let traces = crate::traces::detect::parse_any(&bytes)
+                .with_context(|| format!("reading {}", path.display()))?;
+            if traces.iter().all(|t| t.spans.is_empty()) {
+                anyhow::bail!("{} holds no spans", path.display());
+            }
+            traces
+        }
+        (None, Some(id)) => {
+            let (backend, base) = backend(&ctx.config(None)?)?;
+            match client::fetch(&http()?, backend, &base, id).await {
+                Ok(t) => vec![t],
+                Err(e) if e.downcast_ref::<NotFound>().is_some() => {
+                    return Err(Failure::bad(format!("{e:#}")));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        (None, None) => anyhow::bail!("name a trace id or give --file PATH"),
+    };
+    for t in &traces {
+        for w in &t.warnings {
+            ctx.printer
+                .warn(&format!("trace {}: {}", sanitize(&t.trace_id), sanitize(w)));
+        }
+    }
+    if format == OutputFormat::Json {
+        match traces.as_slice() {
+            [one] => ctx.printer.data(format, one)?,
+            many => ctx.printer.data(format, many)?,
+        }
+        return Ok(ExitCode::Success);
+    }
+    let opts = Options {
+        width: terminal_width(),
+        color: ctx.printer.color,
+    };
+    let text: Vec<String> = traces
+        .iter()
+        .filter(|t| !t.spans.is_empty())
+        .map(|t| waterfall::render(t, &opts))
+        .collect();
+    ctx.printer.stdout(&text.join("\n"))?;
+    Ok(ExitCode::Success)
+}
+
+/// The backend and its base URL from the merged configuration.
+fn backend(config: &Config) -> anyhow::Result<(Backend, Url)> {
+    let traces = &config.settings.traces;
+    let kind = traces.backend.map(|b| {
+        serde_json::to_value(b)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+    });
+    if let Some(spec) = &traces.service {
+        client::service_proxy_path(spec)?;
+        if traces.url.is_none() {
+            anyhow::bail!(
+                "reaching the trace backend through the API server (--backend-service {spec}) is not implemented yet in msv {}; \
+                 port-forward it (kubectl port-forward) and pass --url or set MSV_TRACES_URL",
+                env!("CARGO_PKG_VERSION")
+            );
+        }
+    }
+    let Some(url) = &traces.url else {
+        anyhow::bail!(
+            "no trace backend configured: set MSV_TRACES_BACKEND and MSV_TRACES_URL, pass --backend and --url, \
+             or add [traces] backend = \"jaeger\" and url = \"http://...\" to msv.toml"
+        );
+    };
+    let Some(Some(kind)) = kind else {
+        anyhow::bail!(
+            "the trace backend at {url} has no type: set MSV_TRACES_BACKEND, pass --backend, or add [traces] backend \
+             (jaeger, zipkin or tempo) to msv.toml"
+        );
+    };
+    let backend = Backend::parse(&kind)?;
+    let base =
+        Url::parse(url).with_context(|| format!("trace backend URL {url:?} is not a valid URL"))?;
+    Ok(client::select_api(backend, base))
+}
+
+fn http() -> anyhow::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .timeout(std::time::Duration::from_secs(60))
+        .user_agent(concat!("msv/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .context("setting up the HTTP client")
+}
+
+/// `COLUMNS` when set (scripts, tests), else the terminal's width, else 120.
+fn terminal_width() -> usize {
+    if let Some(cols) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0)
+    {
+        return cols;
+    }
+    terminal_size::terminal_size_of(std::io::stdout())
+        .map(|(w, _)| w.0 as usize)
+        .unwrap_or(120)
+}
+
+fn table(list: &[TraceSummary]) -> Table {
+    let mut table = Table::new(&[
+        "start", "trace id", "root", "duration", "spans", "services", "errors",
+    ]);
+    for s in list {
+        table.row(vec![
+            Cell::new(format_start(s.start_ns)),
+            Cell::new(s.trace_id.clone()),
+            Cell::new(format!("{}: {}", s.root_service, s.root_operation)),
+            Cell::new(format_duration(s.duration_ns)),
+            Cell::new(s.span_count.map_or("?".to_string(), |n| n.to_string())),
+            Cell::new(s.services.join(",")),
+            if s.error {
+                Cell::tone("error", Tone::Bad)
+            } else {
+                Cell::tone("-", Tone::Dim)
+            },
+        ]);
+    }
+    table
 }

@@ -1,0 +1,23 @@
+//! Fuzz target: the Tempo trace-by-id and search JSON (OTLP/JSON underneath) parser and, for whatever it accepts, the summary, JSON output
+//! and waterfall. Any panic is a bug.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use msv::traces::waterfall::{Options, render};
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(traces) = msv::traces::tempo::parse_trace(data) {
+        for t in &traces {
+            let _ = msv::traces::TraceSummary::of(t);
+            let _ = serde_json::to_vec(t);
+            let _ = render(
+                t,
+                &Options {
+                    width: 80,
+                    color: true,
+                },
+            );
+        }
+    }
+    let _ = msv::traces::tempo::parse_search(data);
+});

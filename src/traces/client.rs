@@ -1,0 +1,536 @@
+//! HTTP access to the trace backends: which URL to ask (pure functions, unit-tested),
+//! and the two requests `msv traces` makes — search a service's recent traces, fetch one
+//! trace by id. Parsing is left to the format modules.
+//!
+//! Reaching a backend inside the cluster through the API server's service proxy only
+//! changes the base URL (see [`service_proxy_path`]); the requests are the same.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result};
+use reqwest::Url;
+
+use super::model::Trace;
+use super::summary::{self, TraceSummary};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Jaeger query API v1 (`/api/traces`), served by Jaeger 1.x and 2.x.
+    Jaeger,
+    /// Jaeger query API v3 (`/api/v3/traces`, OTLP/JSON).
+    JaegerV3,
+    Zipkin,
+    Tempo,
+}
+
+impl Backend {
+    pub fn parse(name: &str) -> Result<Backend> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "jaeger" => Ok(Backend::Jaeger),
+            "jaeger-v3" | "jaegerv3" => Ok(Backend::JaegerV3),
+            "zipkin" => Ok(Backend::Zipkin),
+            "tempo" => Ok(Backend::Tempo),
+            other => anyhow::bail!(
+                "unknown traces backend {other:?}: use jaeger, jaeger-v3, zipkin or tempo (MSV_TRACES_BACKEND or [traces] backend in msv.toml)"
+            ),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Jaeger => "jaeger",
+            Backend::JaegerV3 => "jaeger-v3",
+            Backend::Zipkin => "zipkin",
+            Backend::Tempo => "tempo",
+        }
+    }
+}
+
+/// What `msv traces list` asks for.
+#[derive(Debug, Clone)]
+pub struct Query {
+    pub service: String,
+    pub since: Duration,
+    pub limit: usize,
+    pub operation: Option<String>,
+    pub min_duration: Option<Duration>,
+    pub errors: bool,
+    pub tags: Vec<(String, String)>,
+    pub now: SystemTime,
+}
+
+/// A trace the backend does not have: the command exits 1, not 2.
+#[derive(Debug, thiserror::Error)]
+#[error("trace {id} not found in {backend} at {url}")]
+pub struct NotFound {
+    pub id: String,
+    pub backend: &'static str,
+    pub url: String,
+}
+
+/// Jaeger serves two query APIs on one port; a base URL ending in `/api/v3` asks for
+/// the v3 (OTLP/JSON) one. Returns the backend to speak and the base URL without that suffix.
+pub fn select_api(backend: Backend, mut base: Url) -> (Backend, Url) {
+    let path = base.path().trim_end_matches('/').to_string();
+    match path.strip_suffix("/api/v3") {
+        Some(prefix) if backend == Backend::Jaeger => {
+            base.set_path(&format!("{prefix}/"));
+            (Backend::JaegerV3, base)
+        }
+        _ => (backend, base),
+    }
+}
+
+/// The search URL for `q`, relative to the backend's base URL.
+pub fn search_url(backend: Backend, base: &Url, q: &Query) -> Url {
+    let end = q.now.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let start = end.saturating_sub(q.since);
+    match backend {
+        Backend::Jaeger => {
+            let mut url = join(base, &["api", "traces"]);
+            {
+                let mut p = url.query_pairs_mut();
+                p.append_pair("service", &q.service);
+                if let Some(op) = &q.operation {
+                    p.append_pair("operation", op);
+                }
+                p.append_pair("start", &start.as_micros().to_string());
+                p.append_pair("end", &end.as_micros().to_string());
+                p.append_pair("limit", &q.limit.to_string());
+                if let Some(d) = q.min_duration {
+                    p.append_pair("minDuration", &format!("{}us", d.as_micros()));
+                }
+                let tags = jaeger_tags(q);
+                if !tags.is_empty() {
+                    p.append_pair("tags", &serde_json::Value::Object(tags).to_string());
+                }
+            }
+            url
+        }
+        Backend::JaegerV3 => {
+            let mut url = join(base, &["api", "v3", "traces"]);
+            {
+                let mut p = url.query_pairs_mut();
+                p.append_pair("query.service_name", &q.service);
+                if let Some(op) = &q.operation {
+                    p.append_pair("query.operation_name", op);
+                }
+                p.append_pair("query.start_time_min", &rfc3339(start));
+                p.append_pair("query.start_time_max", &rfc3339(end));
+                p.append_pair("query.num_traces", &q.limit.to_string());
+                if let Some(d) = q.min_duration {
+                    p.append_pair("query.duration_min", &format!("{}us", d.as_micros()));
+                }
+                let tags = jaeger_tags(q);
+                if !tags.is_empty() {
+                    p.append_pair(
+                        "query.attributes",
+                        &serde_json::Value::Object(tags).to_string(),
+                    );
+                }
+            }
+            url
+        }
+        Backend::Zipkin => {
+            let mut url = join(base, &["api", "v2", "traces"]);
+            {
+                let mut p = url.query_pairs_mut();
+                p.append_pair("serviceName", &q.service);
+                if let Some(op) = &q.operation {
+                    p.append_pair("spanName", op);
+                }
+                let mut annotations: Vec<String> =
+                    q.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                if q.errors {
+                    annotations.push("error".into());
+                }
+                if !annotations.is_empty() {
+                    p.append_pair("annotationQuery", &annotations.join(" and "));
+                }
+                if let Some(d) = q.min_duration {
+                    p.append_pair("minDuration", &d.as_micros().to_string());
+                }
+                p.append_pair("endTs", &end.as_millis().to_string());
+                p.append_pair("lookback", &q.since.as_millis().to_string());
+                p.append_pair("limit", &q.limit.to_string());
+            }
+            url
+        }
+        Backend::Tempo => {
+            let mut url = join(base, &["api", "search"]);
+            {
+                let mut p = url.query_pairs_mut();
+                p.append_pair("q", &traceql(q));
+                p.append_pair("start", &start.as_secs().to_string());
+                p.append_pair("end", &end.as_secs().max(start.as_secs() + 1).to_string());
+                p.append_pair("limit", &q.limit.to_string());
+            }
+            url
+        }
+    }
+}
+
+/// The URL of one trace.
+pub fn trace_url(backend: Backend, base: &Url, id: &str) -> Url {
+    match backend {
+        Backend::Jaeger => join(base, &["api", "traces", id]),
+        Backend::JaegerV3 => join(base, &["api", "v3", "traces", id]),
+        Backend::Zipkin => join(base, &["api", "v2", "trace", id]),
+        Backend::Tempo => join(base, &["api", "traces", id]),
+    }
+}
+
+/// The API server path that proxies to a Service port, from `NAMESPACE/NAME:PORT`
+/// (`--backend-service`). The port may be a number or a port name.
+pub fn service_proxy_path(spec: &str) -> Result<String> {
+    let usage = || {
+        format!(
+            "--backend-service {spec:?}: expected NAMESPACE/NAME:PORT, e.g. observability/jaeger-query:16686"
+        )
+    };
+    let (ns, rest) = spec.split_once('/').with_context(usage)?;
+    let (name, port) = rest.split_once(':').with_context(usage)?;
+    let dns_label = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 63
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    if !dns_label(ns) || !dns_label(name) || !dns_label(port) {
+        anyhow::bail!("{}", usage());
+    }
+    Ok(format!(
+        "/api/v1/namespaces/{ns}/services/{name}:{port}/proxy/"
+    ))
+}
+
+/// Trace ids go into URLs as given, but only hex (or Tempo's base64 never occurs in a
+/// request) is accepted, so nothing can change the path.
+pub fn check_trace_id(id: &str) -> Result<&str> {
+    let id = id.trim();
+    if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        anyhow::bail!("trace id {id:?} is not valid: expected up to 32 hexadecimal digits");
+    }
+    Ok(id)
+}
+
+/// Searches `backend` for the traces `q` describes.
+pub async fn search(
+    http: &reqwest::Client,
+    backend: Backend,
+    base: &Url,
+    q: &Query,
+) -> Result<Vec<TraceSummary>> {
+    let url = search_url(backend, base, q);
+    let body = get(http, backend, &url, None).await?;
+    let ctx = || {
+        format!(
+            "reading the {} search response from {}",
+            backend.name(),
+            without_query(&url)
+        )
+    };
+    let mut list = match backend {
+        Backend::Tempo => super::tempo::parse_search(&body).with_context(ctx)?,
+        _ => parse_traces(backend, &body)
+            .with_context(ctx)?
+            .iter()
+            .map(TraceSummary::of)
+            .collect(),
+    };
+    if q.errors && backend != Backend::Tempo {
+        // The backends match the `error` tag on any span of a trace; keep only what
+        // our model also calls failed, so the list and `show` agree.
+        list.retain(|s| s.error);
+    }
+    summary::sort_newest_first(&mut list);
+    list.truncate(q.limit);
+    Ok(list)
+}
+
+/// Fetches one trace by id.
+pub async fn fetch(
+    http: &reqwest::Client,
+    backend: Backend,
+    base: &Url,
+    id: &str,
+) -> Result<Trace> {
+    let id = check_trace_id(id)?;
+    let url = trace_url(backend, base, id);
+    let body = get(http, backend, &url, Some(id)).await?;
+    let traces = parse_traces(backend, &body)
+        .with_context(|| format!("reading the {} trace from {url}", backend.name()))?;
+    let wanted = super::model::normalize_id(id);
+    traces
+        .into_iter()
+        .max_by_key(|t| (t.trace_id == wanted, t.spans.len()))
+        .filter(|t| !t.spans.is_empty())
+        .ok_or_else(|| {
+            NotFound {
+                id: id.to_string(),
+                backend: backend.name(),
+                url: url.to_string(),
+            }
+            .into()
+        })
+}
+
+fn parse_traces(backend: Backend, body: &[u8]) -> Result<Vec<Trace>> {
+    match backend {
+        Backend::Jaeger => super::jaeger::parse_v1(body),
+        Backend::JaegerV3 | Backend::Tempo => super::otlp::parse(body),
+        Backend::Zipkin => super::zipkin::parse(body),
+    }
+}
+
+async fn get(
+    http: &reqwest::Client,
+    backend: Backend,
+    url: &Url,
+    trace: Option<&str>,
+) -> Result<Vec<u8>> {
+    let mut at = url.clone();
+    at.set_query(None);
+    let resp = http
+        .get(url.clone())
+        .header(reqwest::header::ACCEPT, "application/json")
+        .send()
+        .await
+        .map_err(reqwest::Error::without_url)
+        .with_context(|| {
+            format!("cannot reach the {} backend at {at} (check --url, MSV_TRACES_URL or [traces] url in msv.toml)", backend.name())
+        })?;
+    let status = resp.status();
+    if status == reqwest::StatusCode::NOT_FOUND
+        && let Some(id) = trace
+    {
+        return Err(NotFound {
+            id: id.to_string(),
+            backend: backend.name(),
+            url: at.to_string(),
+        }
+        .into());
+    }
+    let body = resp
+        .bytes()
+        .await
+        .map_err(reqwest::Error::without_url)
+        .with_context(|| format!("reading the response from {at}"))?;
+    if !status.is_success() {
+        let text = String::from_utf8_lossy(&body);
+        let text: String = text
+            .chars()
+            .take(300)
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        anyhow::bail!(
+            "the {} backend at {at} answered {status}: {}",
+            backend.name(),
+            text.trim()
+        );
+    }
+    Ok(body.to_vec())
+}
+
+/// `base` with `segments` appended to its path (a base with a path prefix, such as a
+/// service proxy path, keeps it).
+fn join(base: &Url, segments: &[&str]) -> Url {
+    let mut url = base.clone();
+    url.set_query(None);
+    if let Ok(mut path) = url.path_segments_mut() {
+        path.pop_if_empty().extend(segments);
+    }
+    url
+}
+
+fn without_query(url: &Url) -> Url {
+    let mut url = url.clone();
+    url.set_query(None);
+    url
+}
+
+fn jaeger_tags(q: &Query) -> serde_json::Map<String, serde_json::Value> {
+    let mut tags: serde_json::Map<String, serde_json::Value> = q
+        .tags
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone().into()))
+        .collect();
+    if q.errors {
+        tags.insert("error".into(), "true".into());
+    }
+    tags
+}
+
+/// A TraceQL query for Tempo's search. Values are quoted with `"` and `\` escaped.
+fn traceql(q: &Query) -> String {
+    let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    let mut conds = vec![format!("resource.service.name = {}", quote(&q.service))];
+    if let Some(op) = &q.operation {
+        conds.push(format!("name = {}", quote(op)));
+    }
+    if q.errors {
+        conds.push("status = error".into());
+    }
+    if let Some(d) = q.min_duration {
+        conds.push(format!("duration >= {}us", d.as_micros()));
+    }
+    for (k, v) in &q.tags {
+        conds.push(format!(".{k} = {}", quote(v)));
+    }
+    format!("{{ {} }}", conds.join(" && "))
+}
+
+fn rfc3339(since_epoch: Duration) -> String {
+    humantime::format_rfc3339_nanos(UNIX_EPOCH + since_epoch).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query() -> Query {
+        Query {
+            service: "orders".into(),
+            since: Duration::from_secs(3600),
+            limit: 20,
+            operation: Some("GET /x".into()),
+            min_duration: Some(Duration::from_millis(100)),
+            errors: true,
+            tags: vec![("http.status_code".into(), "500".into())],
+            now: UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+        }
+    }
+
+    #[test]
+    fn jaeger_search() {
+        let url = search_url(
+            Backend::Jaeger,
+            &Url::parse("http://h:16686").unwrap(),
+            &query(),
+        );
+        assert_eq!(
+            url.as_str(),
+            "http://h:16686/api/traces?service=orders&operation=GET+%2Fx&start=1699996400000000&end=1700000000000000&limit=20&minDuration=100000us&tags=%7B%22error%22%3A%22true%22%2C%22http.status_code%22%3A%22500%22%7D"
+        );
+    }
+
+    #[test]
+    fn zipkin_search() {
+        let url = search_url(
+            Backend::Zipkin,
+            &Url::parse("http://h:9411/zipkin/").unwrap(),
+            &query(),
+        );
+        assert_eq!(
+            url.as_str(),
+            "http://h:9411/zipkin/api/v2/traces?serviceName=orders&spanName=GET+%2Fx&annotationQuery=http.status_code%3D500+and+error&minDuration=100000&endTs=1700000000000&lookback=3600000&limit=20"
+        );
+    }
+
+    #[test]
+    fn tempo_search_is_traceql() {
+        let mut q = query();
+        q.service = "a\"b".into();
+        assert_eq!(
+            traceql(&q),
+            r#"{ resource.service.name = "a\"b" && name = "GET /x" && status = error && duration >= 100000us && .http.status_code = "500" }"#
+        );
+        let url = search_url(Backend::Tempo, &Url::parse("http://h:3200").unwrap(), &q);
+        assert!(
+            url.as_str()
+                .starts_with("http://h:3200/api/search?q=%7B+resource.service.name"),
+            "{url}"
+        );
+        assert!(
+            url.as_str()
+                .ends_with("&start=1699996400&end=1700000000&limit=20"),
+            "{url}"
+        );
+    }
+
+    #[test]
+    fn jaeger_v3_search() {
+        let url = search_url(
+            Backend::JaegerV3,
+            &Url::parse("http://h:16686").unwrap(),
+            &query(),
+        );
+        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        assert_eq!(url.path(), "/api/v3/traces");
+        assert!(
+            pairs.contains(&(
+                "query.start_time_min".into(),
+                "2023-11-14T21:13:20.000000000Z".into()
+            )),
+            "{pairs:?}"
+        );
+        assert!(pairs.contains(&("query.num_traces".into(), "20".into())));
+    }
+
+    #[test]
+    fn trace_urls_keep_a_base_path() {
+        let base =
+            Url::parse("https://api:6443/api/v1/namespaces/o/services/jaeger-query:16686/proxy/")
+                .unwrap();
+        assert_eq!(
+            trace_url(Backend::Jaeger, &base, "abc").as_str(),
+            "https://api:6443/api/v1/namespaces/o/services/jaeger-query:16686/proxy/api/traces/abc"
+        );
+        let base = Url::parse("http://h:3200").unwrap();
+        assert_eq!(
+            trace_url(Backend::Tempo, &base, "abc").as_str(),
+            "http://h:3200/api/traces/abc"
+        );
+        assert_eq!(
+            trace_url(Backend::Zipkin, &base, "abc").as_str(),
+            "http://h:3200/api/v2/trace/abc"
+        );
+    }
+
+    #[test]
+    fn jaeger_v3_is_chosen_by_the_url() {
+        let (b, u) = select_api(
+            Backend::Jaeger,
+            Url::parse("http://h:16686/jaeger/api/v3/").unwrap(),
+        );
+        assert_eq!(
+            (b, u.as_str()),
+            (Backend::JaegerV3, "http://h:16686/jaeger/")
+        );
+        let (b, _) = select_api(Backend::Jaeger, Url::parse("http://h:16686").unwrap());
+        assert_eq!(b, Backend::Jaeger);
+        let (b, _) = select_api(Backend::Tempo, Url::parse("http://h/api/v3").unwrap());
+        assert_eq!(b, Backend::Tempo);
+    }
+
+    #[test]
+    fn service_proxy_paths() {
+        assert_eq!(
+            service_proxy_path("observability/jaeger-query:16686").unwrap(),
+            "/api/v1/namespaces/observability/services/jaeger-query:16686/proxy/"
+        );
+        assert_eq!(
+            service_proxy_path("o/tempo:http").unwrap(),
+            "/api/v1/namespaces/o/services/tempo:http/proxy/"
+        );
+        for bad in ["jaeger:16686", "o/jaeger", "o/../x:1", "O/j:1", "o/j:"] {
+            assert!(service_proxy_path(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn trace_ids_are_hex_only() {
+        assert!(check_trace_id("2e299711ce47710289dc6640727404f").is_ok());
+        assert!(check_trace_id("../../etc").is_err());
+        assert!(check_trace_id("").is_err());
+    }
+
+    #[test]
+    fn backend_names() {
+        assert_eq!(Backend::parse("Zipkin").unwrap(), Backend::Zipkin);
+        assert!(
+            format!("{:#}", Backend::parse("honeycomb").unwrap_err())
+                .contains("use jaeger, jaeger-v3, zipkin or tempo")
+        );
+    }
+}

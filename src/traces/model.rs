@@ -1,0 +1,404 @@
+//! The one trace model every backend format is turned into, and the steps that make a
+//! parsed trace safe to draw: id normalization, parent resolution (duplicates, shared
+//! Zipkin spans, missing parents, cycles) and clock-skew detection.
+//!
+//! Parsers only fill in [`Span`]s; [`Trace::new`] does everything else, so the rules are
+//! the same whatever the wire format was. Nothing here does I/O.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::Serialize;
+
+/// A trace with its spans sorted by start time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trace {
+    pub trace_id: String,
+    pub spans: Vec<Span>,
+    /// Problems the backend reported or the parser noticed, in plain words.
+    pub warnings: Vec<String>,
+}
+
+/// One span. Times are nanoseconds since the Unix epoch whatever unit the backend used.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Span {
+    pub span_id: String,
+    /// The parent as the backend named it (may be absent from the trace).
+    pub parent_id: Option<String>,
+    pub service: String,
+    pub operation: String,
+    /// `server`, `client`, `producer`, `consumer` or `internal` when known.
+    pub kind: Option<String>,
+    pub start_ns: u64,
+    pub duration_ns: u64,
+    pub error: bool,
+    pub attributes: Vec<KeyValue>,
+    pub events: Vec<Event>,
+    /// Zipkin: the server half of a span whose id it shares with the client half.
+    pub shared: bool,
+    /// Set by [`Trace::new`]: a parent was named but is not in the trace, so this span is
+    /// drawn as a root.
+    pub orphan: bool,
+    /// Set by [`Trace::new`]: starts before its parent (clock skew between hosts).
+    pub skew: bool,
+    /// Set by [`Trace::new`]: index of the resolved parent in `spans`.
+    #[serde(skip)]
+    pub parent_index: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KeyValue {
+    pub key: String,
+    pub value: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    pub time_ns: u64,
+    pub name: String,
+    pub attributes: Vec<KeyValue>,
+}
+
+impl Span {
+    /// A span with only the fields every format has; parsers fill in the rest.
+    pub(crate) fn new(span_id: &str, service: &str, operation: &str) -> Span {
+        Span {
+            span_id: normalize_id(span_id),
+            parent_id: None,
+            service: service.to_string(),
+            operation: operation.to_string(),
+            kind: None,
+            start_ns: 0,
+            duration_ns: 0,
+            error: false,
+            attributes: Vec::new(),
+            events: Vec::new(),
+            shared: false,
+            orphan: false,
+            skew: false,
+            parent_index: None,
+        }
+    }
+
+    pub(crate) fn end_ns(&self) -> u64 {
+        self.start_ns.saturating_add(self.duration_ns)
+    }
+}
+
+impl Trace {
+    /// Builds a trace from parsed spans: sorts them, resolves parents, flags orphans and
+    /// clock skew. Never drops a span.
+    pub fn new(trace_id: &str, mut spans: Vec<Span>, mut warnings: Vec<String>) -> Trace {
+        for s in &mut spans {
+            s.parent_id = s
+                .parent_id
+                .take()
+                .map(|p| normalize_id(&p))
+                .filter(|p| !is_zero_id(p));
+        }
+        let filled = fill_missing_starts(&mut spans);
+        if filled > 0 {
+            warnings.push(format!(
+                "{filled} span{} had no start time; drawn at the start of the nearest ancestor that has one",
+                if filled == 1 { "" } else { "s" }
+            ));
+        }
+        // Stable sort keeps the backend's order among spans that start together.
+        spans.sort_by_key(|s| s.start_ns);
+        resolve_parents(&mut spans);
+        Trace {
+            trace_id: normalize_id(trace_id),
+            spans,
+            warnings,
+        }
+    }
+
+    pub fn start_ns(&self) -> u64 {
+        self.spans.iter().map(|s| s.start_ns).min().unwrap_or(0)
+    }
+
+    pub fn end_ns(&self) -> u64 {
+        self.spans.iter().map(Span::end_ns).max().unwrap_or(0)
+    }
+
+    pub fn duration_ns(&self) -> u64 {
+        self.end_ns().saturating_sub(self.start_ns())
+    }
+
+    /// Distinct service names, sorted.
+    pub fn services(&self) -> Vec<String> {
+        let set: BTreeSet<&str> = self.spans.iter().map(|s| s.service.as_str()).collect();
+        set.into_iter().map(str::to_string).collect()
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.spans.iter().filter(|s| s.error).count()
+    }
+
+    /// Indices of the spans drawn at top level, in start order.
+    pub fn roots(&self) -> Vec<usize> {
+        (0..self.spans.len())
+            .filter(|&i| self.spans[i].parent_index.is_none())
+            .collect()
+    }
+
+    /// Children of every span, each list in start order.
+    pub fn children(&self) -> Vec<Vec<usize>> {
+        let mut children = vec![Vec::new(); self.spans.len()];
+        for (i, s) in self.spans.iter().enumerate() {
+            if let Some(p) = s.parent_index {
+                children[p].push(i);
+            }
+        }
+        children
+    }
+
+    /// The span a listing names the trace after: the first root that is not an orphan,
+    /// else the first span.
+    pub fn root_span(&self) -> Option<&Span> {
+        self.spans
+            .iter()
+            .find(|s| s.parent_index.is_none() && !s.orphan)
+            .or_else(|| self.spans.first())
+    }
+}
+
+/// Lower-case hex with the leading zeros some backends drop put back (to 16 or 32 digits).
+/// Anything that is not hex is kept as it is (lower-cased), so it still matches itself.
+pub(crate) fn normalize_id(id: &str) -> String {
+    let id = id.trim().to_ascii_lowercase();
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return id;
+    }
+    let width = if id.len() <= 16 {
+        16
+    } else if id.len() <= 32 {
+        32
+    } else {
+        id.len()
+    };
+    format!("{id:0>width$}")
+}
+
+/// Zipkin keeps spans whose start was never reported (timestamp absent, read as 0).
+/// Placing them at 1970 would stretch the trace over decades, so they take the start of
+/// their nearest ancestor that has one, else the trace's earliest start.
+fn fill_missing_starts(spans: &mut [Span]) -> usize {
+    if spans.iter().all(|s| s.start_ns != 0) {
+        return 0;
+    }
+    let Some(earliest) = spans.iter().map(|s| s.start_ns).filter(|&t| t != 0).min() else {
+        return 0;
+    };
+    let mut by_id: HashMap<&str, usize> = HashMap::new();
+    for (i, s) in spans.iter().enumerate() {
+        if s.start_ns != 0 || !by_id.contains_key(s.span_id.as_str()) {
+            by_id.insert(s.span_id.as_str(), i);
+        }
+    }
+    let fills: Vec<(usize, u64)> = (0..spans.len())
+        .filter(|&i| spans[i].start_ns == 0)
+        .map(|i| {
+            let mut cur = i;
+            // Bounded walk: a cycle of start-less spans ends at the trace start.
+            for _ in 0..spans.len() {
+                let Some(p) = spans[cur].parent_id.as_deref().and_then(|p| by_id.get(p)) else {
+                    break;
+                };
+                if spans[*p].start_ns != 0 {
+                    return (i, spans[*p].start_ns);
+                }
+                cur = *p;
+            }
+            (i, earliest)
+        })
+        .collect();
+    for &(i, start) in &fills {
+        spans[i].start_ns = start;
+    }
+    fills.len()
+}
+
+fn is_zero_id(id: &str) -> bool {
+    id.is_empty() || id.bytes().all(|b| b == b'0')
+}
+
+/// Links every span to its parent by index.
+///
+/// Rules, in order: among spans sharing an id the first non-`shared` one is the primary
+/// that children attach to; a `shared` span (Zipkin server half) hangs under its primary;
+/// any other duplicate keeps the primary's parent, so it is drawn beside it; a parent that
+/// is absent makes the span an orphan root; a link that would close a cycle is cut.
+fn resolve_parents(spans: &mut [Span]) {
+    let mut primary: HashMap<&str, usize> = HashMap::new();
+    for (i, s) in spans.iter().enumerate() {
+        let e = primary.entry(s.span_id.as_str()).or_insert(i);
+        if spans[*e].shared && !s.shared {
+            *e = i;
+        }
+    }
+    let links: Vec<(Option<usize>, bool)> = spans
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let own = primary.get(s.span_id.as_str()).copied().filter(|&p| p != i);
+            if let (Some(p), true) = (own, s.shared) {
+                return (Some(p), false);
+            }
+            match &s.parent_id {
+                None => (None, false),
+                Some(pid) => match primary.get(pid.as_str()).copied() {
+                    Some(p) if p != i => (Some(p), false),
+                    Some(_) => (None, false),
+                    None => (None, true),
+                },
+            }
+        })
+        .collect();
+    for (s, (p, orphan)) in spans.iter_mut().zip(&links) {
+        s.parent_index = *p;
+        s.orphan = *orphan;
+    }
+    cut_cycles(spans);
+    for i in 0..spans.len() {
+        spans[i].skew = match spans[i].parent_index {
+            Some(p) => spans[i].start_ns < spans[p].start_ns,
+            None => false,
+        };
+    }
+}
+
+/// Walks up from every span; a span met twice on one walk closes a cycle, so its link
+/// is cut and it becomes a root. Iterative, so a 10,000-deep chain is fine.
+fn cut_cycles(spans: &mut [Span]) {
+    // 0 = unvisited, 1 = on the current walk, 2 = known to reach a root.
+    let mut state = vec![0u8; spans.len()];
+    let mut walk = Vec::new();
+    for start in 0..spans.len() {
+        let mut cur = Some(start);
+        while let Some(i) = cur {
+            match state[i] {
+                2 => break,
+                1 => {
+                    spans[i].parent_index = None;
+                    break;
+                }
+                _ => {
+                    state[i] = 1;
+                    walk.push(i);
+                    cur = spans[i].parent_index;
+                }
+            }
+        }
+        for i in walk.drain(..) {
+            state[i] = 2;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(id: &str, parent: Option<&str>, start: u64) -> Span {
+        let mut s = Span::new(id, "svc", "op");
+        s.parent_id = parent.map(str::to_string);
+        s.start_ns = start;
+        s.duration_ns = 10;
+        s
+    }
+
+    #[test]
+    fn ids_get_their_leading_zeros_back() {
+        assert_eq!(normalize_id("ec2b4e0bcea566d"), "0ec2b4e0bcea566d");
+        assert_eq!(
+            normalize_id("2E299711CE47710289DC6640727404F"),
+            "02e299711ce47710289dc6640727404f"
+        );
+        assert_eq!(normalize_id("not-hex"), "not-hex");
+    }
+
+    #[test]
+    fn missing_parent_makes_an_orphan_root() {
+        let t = Trace::new(
+            "1",
+            vec![span("a", None, 0), span("b", Some("zz"), 5)],
+            vec![],
+        );
+        assert_eq!(t.roots(), vec![0, 1]);
+        assert!(t.spans[1].orphan && !t.spans[0].orphan);
+    }
+
+    #[test]
+    fn shared_server_half_hangs_under_client_half() {
+        let mut server = span("b", Some("a"), 1);
+        server.shared = true;
+        let t = Trace::new(
+            "1",
+            vec![span("a", None, 0), server, span("b", Some("a"), 2)],
+            vec![],
+        );
+        // Sorted: a(0), shared b(1), client b(2); the shared one is under the client one.
+        assert_eq!(t.spans[1].parent_index, Some(2));
+        assert!(t.spans[1].skew, "server starts before its client: skew");
+        assert_eq!(t.spans[2].parent_index, Some(0));
+    }
+
+    #[test]
+    fn exact_duplicates_are_kept_side_by_side() {
+        let t = Trace::new(
+            "1",
+            vec![span("a", Some("x"), 0), span("a", Some("x"), 0)],
+            vec![],
+        );
+        assert_eq!(t.spans.len(), 2);
+        assert_eq!(t.roots(), vec![0, 1]);
+    }
+
+    #[test]
+    fn missing_start_takes_the_ancestors() {
+        let mut late = span("c", Some("b"), 0);
+        late.duration_ns = 0;
+        let t = Trace::new(
+            "1",
+            vec![
+                span("a", None, 100),
+                span("b", Some("a"), 150),
+                late,
+                span("d", Some("zz"), 0),
+            ],
+            vec![],
+        );
+        let c = t.spans.iter().find(|s| s.span_id.ends_with('c')).unwrap();
+        assert_eq!(c.start_ns, 150);
+        assert_eq!(
+            t.start_ns(),
+            100,
+            "the orphan without a start goes to the trace start"
+        );
+        assert_eq!(t.warnings.len(), 1);
+    }
+
+    #[test]
+    fn cycles_are_cut_not_followed() {
+        let t = Trace::new(
+            "1",
+            vec![span("a", Some("b"), 0), span("b", Some("a"), 1)],
+            vec![],
+        );
+        assert_eq!(t.roots().len(), 1);
+    }
+
+    #[test]
+    fn self_parent_and_zero_parent_are_roots() {
+        let t = Trace::new(
+            "1",
+            vec![
+                span("a", Some("a"), 0),
+                span("b", Some("0000000000000000"), 1),
+            ],
+            vec![],
+        );
+        assert_eq!(t.roots(), vec![0, 1]);
+        assert!(!t.spans[0].orphan && !t.spans[1].orphan);
+    }
+}
