@@ -227,7 +227,9 @@ fn missing_values_without_a_terminal_are_listed_together() {
 fn templates_cannot_write_outside_the_target() {
     let tmp = tempfile::tempdir().unwrap();
     let manifest = "[template]\ndescription = \"x\"\n[[variables]]\nname = \"where\"\ndefault = \"..\"\n";
-    let cases: [(&str, &[(&str, &str)], &[&str], &str); 3] = [
+    // (template folder, its files besides template.toml, extra flags, expected message)
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str], &'a str);
+    let cases: [Case; 3] = [
         ("dotdot", &[("{{ where }}/escaped.txt", "x")], &[], "renders to a `.` or `..` segment (\"..\")"),
         ("absolute", &[("{{ where }}", "x")], &["--set", "where=/tmp/escaped.txt"], "a path separator (\"/tmp/escaped.txt\")"),
         ("nested", &[("a/{{ where }}/b", "x")], &["--set", "where=../../up"], "a path separator"),
