@@ -290,3 +290,16 @@ fn unknown_template_name_lists_what_exists() {
         .stderr_has("no template named \"cobol-cics\"; available: ")
         .stderr_has("rust-axum");
 }
+
+#[test]
+fn without_a_terminal_the_default_template_is_used_and_nothing_is_asked() {
+    let tmp = tempfile::tempdir().unwrap();
+    Test::new()
+        .args(&["new", "quiet-svc", "-q"])
+        .current_dir(tmp.path())
+        .run()
+        .status(0)
+        .stderr_lacks("created")
+        .stdout_has("Cargo.toml\n");
+    assert!(tmp.path().join("quiet-svc/src/main.rs").is_file(), "rust-axum is the default template");
+}
