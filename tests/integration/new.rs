@@ -51,7 +51,10 @@ fn custom(root: &Path) -> PathBuf {
         "tpl",
         &[
             ("template.toml", MANIFEST),
-            ("{{ name_snake }}.txt.tera", "{{ name_pascal }} by {{ team }} ({{ tier }}) on {{ port }}\n"),
+            (
+                "{{ name_snake }}.txt.tera",
+                "{{ name_pascal }} by {{ team }} ({{ tier }}) on {{ port }}\n",
+            ),
             ("ci.yml", "key: ${{ secrets.X }}\n"),
             ("docs/index.md", "docs\n"),
             ("run.sh", "#!/bin/sh\n"),
@@ -62,7 +65,10 @@ fn custom(root: &Path) -> PathBuf {
 }
 
 fn entries(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut v: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     v.sort();
     v
 }
@@ -74,18 +80,45 @@ fn custom_template_from_a_folder() {
     Test::new()
         .args(&["new", "order-svc", "-t"])
         .arg(&tpl)
-        .args(&["--set", "team=core", "--set", "tier=gold", "--set", "port=9090"])
+        .args(&[
+            "--set",
+            "team=core",
+            "--set",
+            "tier=gold",
+            "--set",
+            "port=9090",
+        ])
         .current_dir(tmp.path())
         .run()
         .status(0)
         .stdout_has("order_svc.txt\n")
         .stderr_has("created order-svc from template tpl");
     let out = tmp.path().join("order-svc");
-    assert_eq!(fs::read_to_string(out.join("order_svc.txt")).unwrap(), "OrderSvc by core (gold) on 9090\n");
-    assert_eq!(fs::read_to_string(out.join("ci.yml")).unwrap(), "key: ${{ secrets.X }}\n");
-    assert!(!out.join("docs").exists(), "docs/ is only included when with_docs");
-    assert_eq!(fs::metadata(out.join("run.sh")).unwrap().permissions().mode() & 0o111, 0o111);
-    assert_eq!(entries(tmp.path()), ["order-svc", "tpl"], "no staging folder left behind");
+    assert_eq!(
+        fs::read_to_string(out.join("order_svc.txt")).unwrap(),
+        "OrderSvc by core (gold) on 9090\n"
+    );
+    assert_eq!(
+        fs::read_to_string(out.join("ci.yml")).unwrap(),
+        "key: ${{ secrets.X }}\n"
+    );
+    assert!(
+        !out.join("docs").exists(),
+        "docs/ is only included when with_docs"
+    );
+    assert_eq!(
+        fs::metadata(out.join("run.sh"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o111,
+        0o111
+    );
+    assert_eq!(
+        entries(tmp.path()),
+        ["order-svc", "tpl"],
+        "no staging folder left behind"
+    );
 }
 
 #[test]
@@ -103,14 +136,25 @@ fn conditional_files_follow_their_variable_and_json_output_is_an_api() {
     let run = Test::new()
         .args(&["new", "svc", "-o", "json", "--dir", "out/svc", "-t"])
         .arg(&tpl)
-        .args(&["--set", "team=core", "--set", "tier=silver", "--set", "with_docs=yes"])
+        .args(&[
+            "--set",
+            "team=core",
+            "--set",
+            "tier=silver",
+            "--set",
+            "with_docs=yes",
+        ])
         .current_dir(tmp.path())
         .run()
         .status(0);
     let c: Created = run.stdout_json();
     assert_eq!((c.name.as_str(), c.template.as_str()), ("svc", "tpl"));
     assert_eq!(c.path, PathBuf::from("out/svc"));
-    assert!(c.files.contains(&"docs/index.md".to_string()), "{:?}", c.files);
+    assert!(
+        c.files.contains(&"docs/index.md".to_string()),
+        "{:?}",
+        c.files
+    );
     assert!(c.backup.is_none());
     assert!(tmp.path().join("out/svc/docs/index.md").is_file());
 }
@@ -121,35 +165,70 @@ fn custom_template_from_the_user_folder_and_from_git() {
     let test = Test::new();
     let user = test.home().join(".config/msv/templates");
     custom(&user);
-    test.args(&["new", "a", "-t", "tpl", "--set", "team=x", "--set", "tier=gold"])
-        .current_dir(tmp.path())
-        .run()
-        .status(0)
-        .stderr_has("[user (");
+    test.args(&[
+        "new",
+        "a",
+        "-t",
+        "tpl",
+        "--set",
+        "team=x",
+        "--set",
+        "tier=gold",
+    ])
+    .current_dir(tmp.path())
+    .run()
+    .status(0)
+    .stderr_has("[user (");
     assert!(tmp.path().join("a/a.txt").is_file());
 
     let repo = custom(&tmp.path().join("repo"));
     let git = |args: &[&str]| {
         let ok = std::process::Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main"])
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@example.com",
+                "-c",
+                "init.defaultBranch=main",
+            ])
             .args(args)
             .current_dir(&repo)
             .output()
             .unwrap();
-        assert!(ok.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&ok.stderr));
+        assert!(
+            ok.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
     };
     git(&["init", "-q"]);
     git(&["add", "."]);
     git(&["commit", "-qm", "template"]);
     let url = format!("file://{}", repo.display());
     Test::new()
-        .args(&["new", "b", "-t", &url, "--set", "team=x", "--set", "tier=gold"])
+        .args(&[
+            "new",
+            "b",
+            "-t",
+            &url,
+            "--set",
+            "team=x",
+            "--set",
+            "tier=gold",
+        ])
         .current_dir(tmp.path())
         .run()
         .status(0)
         .stderr_has(&format!("[git ({url})]"));
-    assert_eq!(fs::read_to_string(tmp.path().join("b/b.txt")).unwrap(), "B by x (gold) on 8080\n");
-    assert!(!tmp.path().join("b/.git").exists(), "the template's .git is not copied");
+    assert_eq!(
+        fs::read_to_string(tmp.path().join("b/b.txt")).unwrap(),
+        "B by x (gold) on 8080\n"
+    );
+    assert!(
+        !tmp.path().join("b/.git").exists(),
+        "the template's .git is not copied"
+    );
 
     Test::new()
         .args(&["new", "c", "-t", "file:///nonexistent/repo.git"])
@@ -180,14 +259,36 @@ fn non_empty_target_is_kept_unless_forced_and_then_moved_aside() {
     let tpl = custom(tmp.path());
     fs::create_dir(tmp.path().join("svc")).unwrap();
     fs::write(tmp.path().join("svc/notes.txt"), "mine").unwrap();
-    let new = || Test::new().args(&["new", "svc", "--set", "team=x", "--set", "tier=gold", "-t"]).arg(&tpl).current_dir(tmp.path());
-    new().run().status(2).stderr_has("svc already exists and is not empty (1 entries)").stderr_has("--force");
+    let new = || {
+        Test::new()
+            .args(&["new", "svc", "--set", "team=x", "--set", "tier=gold", "-t"])
+            .arg(&tpl)
+            .current_dir(tmp.path())
+    };
+    new()
+        .run()
+        .status(2)
+        .stderr_has("svc already exists and is not empty (1 entries)")
+        .stderr_has("--force");
     assert_eq!(entries(&tmp.path().join("svc")), ["notes.txt"]);
 
-    new().arg("--force").run().status(0).stderr_has("were moved to");
-    assert_eq!(entries(&tmp.path().join("svc")), ["ci.yml", "run.sh", "svc.txt"]);
-    let backup = entries(tmp.path()).into_iter().find(|e| e.starts_with("svc.msv-backup-")).expect("a backup folder");
-    assert_eq!(fs::read_to_string(tmp.path().join(backup).join("notes.txt")).unwrap(), "mine");
+    new()
+        .arg("--force")
+        .run()
+        .status(0)
+        .stderr_has("were moved to");
+    assert_eq!(
+        entries(&tmp.path().join("svc")),
+        ["ci.yml", "run.sh", "svc.txt"]
+    );
+    let backup = entries(tmp.path())
+        .into_iter()
+        .find(|e| e.starts_with("svc.msv-backup-"))
+        .expect("a backup folder");
+    assert_eq!(
+        fs::read_to_string(tmp.path().join(backup).join("notes.txt")).unwrap(),
+        "mine"
+    );
 }
 
 #[test]
@@ -226,13 +327,29 @@ fn missing_values_without_a_terminal_are_listed_together() {
 #[test]
 fn templates_cannot_write_outside_the_target() {
     let tmp = tempfile::tempdir().unwrap();
-    let manifest = "[template]\ndescription = \"x\"\n[[variables]]\nname = \"where\"\ndefault = \"..\"\n";
+    let manifest =
+        "[template]\ndescription = \"x\"\n[[variables]]\nname = \"where\"\ndefault = \"..\"\n";
     // (template folder, its files besides template.toml, extra flags, expected message)
     type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str], &'a str);
     let cases: [Case; 3] = [
-        ("dotdot", &[("{{ where }}/escaped.txt", "x")], &[], "renders to a `.` or `..` segment (\"..\")"),
-        ("absolute", &[("{{ where }}", "x")], &["--set", "where=/tmp/escaped.txt"], "a path separator (\"/tmp/escaped.txt\")"),
-        ("nested", &[("a/{{ where }}/b", "x")], &["--set", "where=../../up"], "a path separator"),
+        (
+            "dotdot",
+            &[("{{ where }}/escaped.txt", "x")],
+            &[],
+            "renders to a `.` or `..` segment (\"..\")",
+        ),
+        (
+            "absolute",
+            &[("{{ where }}", "x")],
+            &["--set", "where=/tmp/escaped.txt"],
+            "a path separator (\"/tmp/escaped.txt\")",
+        ),
+        (
+            "nested",
+            &[("a/{{ where }}/b", "x")],
+            &["--set", "where=../../up"],
+            "a path separator",
+        ),
     ];
     for (name, files, sets, expected) in cases {
         let mut all = vec![("template.toml", manifest)];
@@ -249,7 +366,11 @@ fn templates_cannot_write_outside_the_target() {
             .stderr_has(expected)
             .stderr_has("only write inside the output folder");
     }
-    let links = template(tmp.path(), "links", &[("template.toml", manifest), ("ok.txt", "ok")]);
+    let links = template(
+        tmp.path(),
+        "links",
+        &[("template.toml", manifest), ("ok.txt", "ok")],
+    );
     std::os::unix::fs::symlink("/etc/passwd", links.join("passwd")).unwrap();
     std::os::unix::fs::symlink("../../outside", links.join("up")).unwrap();
     std::os::unix::fs::symlink("ok.txt", links.join("inside")).unwrap();
@@ -264,13 +385,25 @@ fn templates_cannot_write_outside_the_target() {
         .stderr_lacks("inside:");
     assert!(!tmp.path().join("work/svc").exists());
     assert!(!Path::new("/tmp/escaped.txt").exists());
-    assert!(!tmp.path().join("escaped.txt").exists() && !tmp.path().join("work/escaped.txt").exists());
+    assert!(
+        !tmp.path().join("escaped.txt").exists() && !tmp.path().join("work/escaped.txt").exists()
+    );
 }
 
 #[test]
 fn unknown_template_toml_key_is_reported_with_its_position() {
     let tmp = tempfile::tempdir().unwrap();
-    let tpl = template(tmp.path(), "t", &[("template.toml", "[template]\ndescription = \"x\"\nhooks = [\"rm -rf /\"]\n"), ("a", "a")]);
+    let tpl = template(
+        tmp.path(),
+        "t",
+        &[
+            (
+                "template.toml",
+                "[template]\ndescription = \"x\"\nhooks = [\"rm -rf /\"]\n",
+            ),
+            ("a", "a"),
+        ],
+    );
     Test::new()
         .args(&["new", "svc", "-t"])
         .arg(&tpl)
@@ -301,5 +434,8 @@ fn without_a_terminal_the_default_template_is_used_and_nothing_is_asked() {
         .status(0)
         .stderr_lacks("created")
         .stdout_has("Cargo.toml\n");
-    assert!(tmp.path().join("quiet-svc/src/main.rs").is_file(), "rust-axum is the default template");
+    assert!(
+        tmp.path().join("quiet-svc/src/main.rs").is_file(),
+        "rust-axum is the default template"
+    );
 }
