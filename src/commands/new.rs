@@ -11,13 +11,24 @@ use super::Context;
 pub async fn run(args: &NewArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let printer = &ctx.printer;
     if args.allow_hooks {
-        printer.debug(1, "templates run no hooks in this version; --allow-hooks changes nothing");
+        printer.debug(
+            1,
+            "templates run no hooks in this version; --allow-hooks changes nothing",
+        );
     }
-    let format = printer.format("new", OutputFormat::Text, &[OutputFormat::Text, OutputFormat::Json, OutputFormat::Yaml])?;
+    let format = printer.format(
+        "new",
+        OutputFormat::Text,
+        &[OutputFormat::Text, OutputFormat::Json, OutputFormat::Yaml],
+    )?;
     let request = Request {
         name: args.name.clone(),
         template: args.template.clone(),
-        sets: args.set.iter().map(|kv| format!("{}={}", kv.key, kv.value)).collect(),
+        sets: args
+            .set
+            .iter()
+            .map(|kv| format!("{}={}", kv.key, kv.value))
+            .collect(),
         output: args.dir.clone(),
         force: args.force,
         interactive: printer.interactive,
@@ -30,7 +41,11 @@ pub async fn run(args: &NewArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::Success);
     }
     if let Some(backup) = &created.backup {
-        printer.warn(&format!("the previous contents of {} were moved to {}", created.path.display(), backup.display()));
+        printer.warn(&format!(
+            "the previous contents of {} were moved to {}",
+            created.path.display(),
+            backup.display()
+        ));
     }
     printer.success(&format!(
         "created {} from template {} [{}] ({} files)",
@@ -39,8 +54,15 @@ pub async fn run(args: &NewArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         sanitize(&created.source),
         created.files.len()
     ));
-    let files: String = created.files.iter().map(|f| format!("{}\n", sanitize(f))).collect();
+    let files: String = created
+        .files
+        .iter()
+        .map(|f| format!("{}\n", sanitize(f)))
+        .collect();
     printer.stdout(&files)?;
-    printer.info(&format!("\nnext:\n  cd {}\n  cargo test / your toolchain's tests\n  msv build\n  msv deploy", created.path.display()));
+    printer.info(&format!(
+        "\nnext:\n  cd {}\n  cargo test / your toolchain's tests\n  msv build\n  msv deploy",
+        created.path.display()
+    ));
     Ok(ExitCode::Success)
 }

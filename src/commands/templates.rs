@@ -35,7 +35,11 @@ pub async fn run(args: &TemplatesCommand, ctx: &Context) -> anyhow::Result<ExitC
     let user_dir = scaffold::user_template_dir();
     match args {
         TemplatesCommand::List => {
-            let format = printer.format("templates list", OutputFormat::Table, &[OutputFormat::Table, OutputFormat::Json, OutputFormat::Yaml])?;
+            let format = printer.format(
+                "templates list",
+                OutputFormat::Table,
+                &[OutputFormat::Table, OutputFormat::Json, OutputFormat::Yaml],
+            )?;
             let rows = scaffold::catalog(user_dir.as_deref());
             if format != OutputFormat::Table {
                 printer.data(format, &rows)?;
@@ -43,8 +47,17 @@ pub async fn run(args: &TemplatesCommand, ctx: &Context) -> anyhow::Result<ExitC
             }
             let mut table = Table::new(&["NAME", "SOURCE", "LANGUAGE", "DESCRIPTION"]);
             for r in &rows {
-                let source = if r.shadowed { Cell::tone("built-in (shadowed by user)", Tone::Dim) } else { Cell::new(&r.source) };
-                table.row(vec![Cell::new(sanitize(&r.name)), source, Cell::new(sanitize(&r.language)), Cell::new(sanitize(&r.description))]);
+                let source = if r.shadowed {
+                    Cell::tone("built-in (shadowed by user)", Tone::Dim)
+                } else {
+                    Cell::new(&r.source)
+                };
+                table.row(vec![
+                    Cell::new(sanitize(&r.name)),
+                    source,
+                    Cell::new(sanitize(&r.language)),
+                    Cell::new(sanitize(&r.description)),
+                ]);
             }
             printer.table(&table)?;
             if let Some(dir) = &user_dir {
@@ -53,9 +66,15 @@ pub async fn run(args: &TemplatesCommand, ctx: &Context) -> anyhow::Result<ExitC
             Ok(ExitCode::Success)
         }
         TemplatesCommand::Show { template } => {
-            let format = printer.format("templates show", OutputFormat::Text, &[OutputFormat::Text, OutputFormat::Json, OutputFormat::Yaml])?;
+            let format = printer.format(
+                "templates show",
+                OutputFormat::Text,
+                &[OutputFormat::Text, OutputFormat::Json, OutputFormat::Yaml],
+            )?;
             let spec = template.clone();
-            let (t, m) = tokio::task::spawn_blocking(move || scaffold::open(&spec, user_dir.as_deref())).await??;
+            let (t, m) =
+                tokio::task::spawn_blocking(move || scaffold::open(&spec, user_dir.as_deref()))
+                    .await??;
             let shown = Shown {
                 name: t.name.clone(),
                 source: t.origin.to_string(),
@@ -84,15 +103,28 @@ pub async fn run(args: &TemplatesCommand, ctx: &Context) -> anyhow::Result<ExitC
             Ok(ExitCode::Success)
         }
         TemplatesCommand::Lint { dir } => {
-            let format = printer.format("templates lint", OutputFormat::Text, &[OutputFormat::Text, OutputFormat::Json, OutputFormat::Yaml])?;
+            let format = printer.format(
+                "templates lint",
+                OutputFormat::Text,
+                &[OutputFormat::Text, OutputFormat::Json, OutputFormat::Yaml],
+            )?;
             if !dir.is_dir() {
-                anyhow::bail!("{} is not a folder; pass a template folder (with a template.toml)", dir.display());
+                anyhow::bail!(
+                    "{} is not a folder; pass a template folder (with a template.toml)",
+                    dir.display()
+                );
             }
-            let name = std::path::absolute(dir)?.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = std::path::absolute(dir)?
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let loaded = source::load_dir(dir, name, source::Origin::Local(dir.clone()))?;
             let found = lint::lint(&loaded);
             if format != OutputFormat::Text {
-                printer.data(format, &serde_json::json!({ "template": dir, "problems": found }))?;
+                printer.data(
+                    format,
+                    &serde_json::json!({ "template": dir, "problems": found }),
+                )?;
             } else {
                 let text: String = found.iter().map(|p| format!("{}\n", sanitize(p))).collect();
                 printer.stdout(&text)?;
@@ -101,7 +133,11 @@ pub async fn run(args: &TemplatesCommand, ctx: &Context) -> anyhow::Result<ExitC
                 printer.success(&format!("{}: no problems found", dir.display()));
                 Ok(ExitCode::Success)
             } else {
-                Err(Failure::bad(format!("{}: {} problem(s) found", dir.display(), found.len())))
+                Err(Failure::bad(format!(
+                    "{}: {} problem(s) found",
+                    dir.display(),
+                    found.len()
+                )))
             }
         }
     }
@@ -126,7 +162,11 @@ fn render_show(s: &Shown) -> String {
             Some(d) => format!("default {d}"),
             None => "required".to_string(),
         };
-        out.push_str(&format!("  {} ({kind}, {default}): {}\n", sanitize(&v.name), sanitize(&v.prompt)));
+        out.push_str(&format!(
+            "  {} ({kind}, {default}): {}\n",
+            sanitize(&v.name),
+            sanitize(&v.prompt)
+        ));
         if let Some(c) = &v.choices {
             out.push_str(&format!("      choices: {}\n", sanitize(&c.join(", "))));
         }

@@ -19,8 +19,11 @@ pub fn lint(t: &Loaded) -> Vec<String> {
         Err(e) => return e.lines().map(str::to_string).collect(),
     };
     let mut problems: Vec<Problem> = Vec::new();
-    let known: BTreeSet<&str> =
-        BUILTINS.iter().copied().chain(manifest.variables.iter().map(|v| v.name.as_str())).collect();
+    let known: BTreeSet<&str> = BUILTINS
+        .iter()
+        .copied()
+        .chain(manifest.variables.iter().map(|v| v.name.as_str()))
+        .collect();
     let mut syntax_ok = true;
     let mut check = |file: &str, src: &str, problems: &mut Vec<Problem>| {
         let mut tera = render::engine();
@@ -85,8 +88,17 @@ pub fn lint(t: &Loaded) -> Vec<String> {
     } else {
         // Escapes through symlinks need no rendering to be found.
         let mut only_links = t.clone();
-        only_links.entries.retain(|e| matches!(e.kind, EntryKind::Symlink { .. }) && !e.path.contains("{{"));
-        if let Err(found) = render::render(&only_links, &Manifest { files: vec![], ..manifest.clone() }, &Values::new()) {
+        only_links
+            .entries
+            .retain(|e| matches!(e.kind, EntryKind::Symlink { .. }) && !e.path.contains("{{"));
+        if let Err(found) = render::render(
+            &only_links,
+            &Manifest {
+                files: vec![],
+                ..manifest.clone()
+            },
+            &Values::new(),
+        ) {
             problems.extend(found);
         }
     }
@@ -114,7 +126,12 @@ pub fn sample_values(m: &Manifest) -> Values {
     for var in &m.variables {
         let val = default_of(var).unwrap_or_else(|| match var.kind {
             VarType::Bool => Value::Bool(false),
-            VarType::Choice => Value::String(var.choices.as_ref().and_then(|c| c.first().cloned()).unwrap_or_default()),
+            VarType::Choice => Value::String(
+                var.choices
+                    .as_ref()
+                    .and_then(|c| c.first().cloned())
+                    .unwrap_or_default(),
+            ),
             VarType::String => Value::String("sample".into()),
         });
         v.insert(var.name.clone(), val);
@@ -135,7 +152,13 @@ mod tests {
             manifest_origin: "t/template.toml".into(),
             entries: files
                 .iter()
-                .map(|(p, c)| Entry { path: p.to_string(), kind: EntryKind::File { bytes: c.as_bytes().to_vec(), executable: false } })
+                .map(|(p, c)| Entry {
+                    path: p.to_string(),
+                    kind: EntryKind::File {
+                        bytes: c.as_bytes().to_vec(),
+                        executable: false,
+                    },
+                })
                 .collect(),
         }
     }
@@ -144,7 +167,16 @@ mod tests {
 
     #[test]
     fn clean_template_has_no_findings() {
-        let t = loaded(OK, &[("{{ name }}.md.tera", "{{ team }} {% for x in [1] %}{{ x }}{% endfor %}"), ("ci.yml", "${{ x }}")]);
+        let t = loaded(
+            OK,
+            &[
+                (
+                    "{{ name }}.md.tera",
+                    "{{ team }} {% for x in [1] %}{{ x }}{% endfor %}",
+                ),
+                ("ci.yml", "${{ x }}"),
+            ],
+        );
         assert_eq!(lint(&t), Vec::<String>::new());
     }
 
@@ -152,17 +184,41 @@ mod tests {
     fn reports_syntax_undefined_and_escapes() {
         let t = loaded(
             OK,
-            &[("a.tera", "line1\n{% if %}\n"), ("b.tera", "x\n{{ teem }}\n"), ("{{ name }}/../x", "")],
+            &[
+                ("a.tera", "line1\n{% if %}\n"),
+                ("b.tera", "x\n{{ teem }}\n"),
+                ("{{ name }}/../x", ""),
+            ],
         );
         let found = lint(&t);
-        assert!(found.iter().any(|f| f.starts_with("a.tera:2:")), "{found:?}");
-        assert!(found.iter().any(|f| f.starts_with("b.tera:2: uses the undefined variable `teem`")), "{found:?}");
+        assert!(
+            found.iter().any(|f| f.starts_with("a.tera:2:")),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|f| f.starts_with("b.tera:2: uses the undefined variable `teem`")),
+            "{found:?}"
+        );
         let t = loaded(OK, &[("{{ team }}/x", "")]);
         assert_eq!(lint(&t), Vec::<String>::new());
-        let mut t = loaded("[template]\ndescription = \"d\"\n[[variables]]\nname = \"dir\"\ndefault = \"..\"\n", &[("{{ dir }}/x", "")]);
+        let mut t = loaded(
+            "[template]\ndescription = \"d\"\n[[variables]]\nname = \"dir\"\ndefault = \"..\"\n",
+            &[("{{ dir }}/x", "")],
+        );
         assert!(lint(&t)[0].contains("only write inside"), "{:?}", lint(&t));
-        t.entries.push(Entry { path: "l".into(), kind: EntryKind::Symlink { target: "/etc".into() } });
-        assert!(lint(&t).iter().any(|f| f.starts_with("l: is a symlink to /etc")));
+        t.entries.push(Entry {
+            path: "l".into(),
+            kind: EntryKind::Symlink {
+                target: "/etc".into(),
+            },
+        });
+        assert!(
+            lint(&t)
+                .iter()
+                .any(|f| f.starts_with("l: is a symlink to /etc"))
+        );
     }
 
     #[test]

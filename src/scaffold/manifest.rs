@@ -8,8 +8,15 @@ use serde::Deserialize;
 pub const FILE_NAME: &str = "template.toml";
 
 /// Variables every template gets without declaring them.
-pub const BUILTINS: &[&str] =
-    &["name", "name_snake", "name_kebab", "name_pascal", "port", "author", "year"];
+pub const BUILTINS: &[&str] = &[
+    "name",
+    "name_snake",
+    "name_kebab",
+    "name_pascal",
+    "port",
+    "author",
+    "year",
+];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -90,7 +97,11 @@ pub fn parse(text: &str, origin: &str) -> Result<Manifest, String> {
     if problems.is_empty() {
         Ok(manifest)
     } else {
-        Err(problems.iter().map(|p| format!("{origin}: {p}")).collect::<Vec<_>>().join("\n"))
+        Err(problems
+            .iter()
+            .map(|p| format!("{origin}: {p}"))
+            .collect::<Vec<_>>()
+            .join("\n"))
     }
 }
 
@@ -115,16 +126,22 @@ pub fn check(m: &Manifest) -> Vec<String> {
     for v in &m.variables {
         let n = &v.name;
         if !is_identifier(n) {
-            out.push(format!("variable {n:?}: the name must match [a-z][a-z0-9_]*"));
+            out.push(format!(
+                "variable {n:?}: the name must match [a-z][a-z0-9_]*"
+            ));
         }
         if BUILTINS.contains(&n.as_str()) {
-            out.push(format!("variable {n:?}: this name is built in and cannot be declared"));
+            out.push(format!(
+                "variable {n:?}: this name is built in and cannot be declared"
+            ));
         }
         if !seen.insert(n.as_str()) {
             out.push(format!("variable {n:?}: declared twice"));
         }
         if v.regex.is_some() && v.kind != VarType::String {
-            out.push(format!("variable {n:?}: `regex` applies only to type \"string\""));
+            out.push(format!(
+                "variable {n:?}: `regex` applies only to type \"string\""
+            ));
         }
         if let Some(re) = &v.regex
             && let Err(e) = regex::Regex::new(re)
@@ -138,9 +155,9 @@ pub fn check(m: &Manifest) -> Vec<String> {
             (VarType::Choice, Some(c)) if c.is_empty() => {
                 out.push(format!("variable {n:?}: `choices` is empty"))
             }
-            (VarType::String | VarType::Bool, Some(_)) => {
-                out.push(format!("variable {n:?}: `choices` applies only to type \"choice\""))
-            }
+            (VarType::String | VarType::Bool, Some(_)) => out.push(format!(
+                "variable {n:?}: `choices` applies only to type \"choice\""
+            )),
             _ => {}
         }
         if let Some(d) = &v.default {

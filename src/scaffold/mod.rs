@@ -65,7 +65,9 @@ pub struct Listed {
 /// The user template folder: `$XDG_CONFIG_HOME/msv/templates` (or `~/.config/...`).
 pub fn user_template_dir() -> Option<PathBuf> {
     use etcetera::BaseStrategy;
-    etcetera::choose_base_strategy().ok().map(|s| s.config_dir().join("msv").join("templates"))
+    etcetera::choose_base_strategy()
+        .ok()
+        .map(|s| s.config_dir().join("msv").join("templates"))
 }
 
 /// `git config user.name`, or "" when git or the setting is missing.
@@ -98,18 +100,28 @@ pub fn catalog(user_dir: Option<&Path>) -> Vec<Listed> {
 }
 
 fn listed(name: &str, t: Option<source::Loaded>, source: &str, shadowed: bool) -> Listed {
-    let m = t.as_ref().and_then(|t| manifest::parse(&t.manifest_text, &t.manifest_origin).ok());
+    let m = t
+        .as_ref()
+        .and_then(|t| manifest::parse(&t.manifest_text, &t.manifest_origin).ok());
     Listed {
         name: name.to_string(),
         source: source.to_string(),
-        language: m.as_ref().map(|m| m.template.language.clone()).unwrap_or_default(),
-        description: m.map(|m| m.template.description).unwrap_or_else(|| "(invalid template.toml; run msv templates lint)".into()),
+        language: m
+            .as_ref()
+            .map(|m| m.template.language.clone())
+            .unwrap_or_default(),
+        description: m
+            .map(|m| m.template.description)
+            .unwrap_or_else(|| "(invalid template.toml; run msv templates lint)".into()),
         shadowed,
     }
 }
 
 /// Loads a template and parses its manifest.
-pub fn open(spec: &str, user_dir: Option<&Path>) -> anyhow::Result<(source::Loaded, manifest::Manifest)> {
+pub fn open(
+    spec: &str,
+    user_dir: Option<&Path>,
+) -> anyhow::Result<(source::Loaded, manifest::Manifest)> {
     let t = source::load(spec, user_dir)?;
     let m = manifest::parse(&t.manifest_text, &t.manifest_origin).map_err(anyhow::Error::msg)?;
     Ok((t, m))
@@ -119,7 +131,12 @@ pub fn open(spec: &str, user_dir: Option<&Path>) -> anyhow::Result<(source::Load
 /// renders in memory, then writes atomically.
 pub fn generate(req: &Request) -> anyhow::Result<Created> {
     name::validate(&req.name).map_err(anyhow::Error::msg)?;
-    let sets = req.sets.iter().map(|s| vars::parse_set(s)).collect::<Result<Vec<_>, _>>().map_err(anyhow::Error::msg)?;
+    let sets = req
+        .sets
+        .iter()
+        .map(|s| vars::parse_set(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)?;
     let spec = match (&req.template, req.interactive) {
         (Some(t), _) => t.clone(),
         (None, true) => {
@@ -133,7 +150,10 @@ pub fn generate(req: &Request) -> anyhow::Result<Created> {
         (None, false) => DEFAULT_TEMPLATE.to_string(),
     };
     let (t, m) = open(&spec, req.user_dir.as_deref())?;
-    let target = req.output.clone().unwrap_or_else(|| PathBuf::from(&req.name));
+    let target = req
+        .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(&req.name));
     // Refuse a non-empty target before asking anything.
     if !req.force
         && let Some(n) = write::target_state(&target)?
@@ -147,11 +167,19 @@ pub fn generate(req: &Request) -> anyhow::Result<Created> {
         year: jiff::Zoned::now().year(),
     };
     let mut terminal = prompt::Terminal;
-    let prompter: Option<&mut dyn vars::Prompter> = if req.interactive { Some(&mut terminal) } else { None };
+    let prompter: Option<&mut dyn vars::Prompter> = if req.interactive {
+        Some(&mut terminal)
+    } else {
+        None
+    };
     let values = vars::resolve(&m, &builtins, &sets, prompter)?;
     let outputs = render::render(&t, &m, &values).map_err(|problems| {
         let list: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
-        anyhow::anyhow!("template {} cannot be rendered; nothing was written:\n{}", t.name, list.join("\n"))
+        anyhow::anyhow!(
+            "template {} cannot be rendered; nothing was written:\n{}",
+            t.name,
+            list.join("\n")
+        )
     })?;
     let written = write::write_tree(&target, &outputs, req.force)
         .with_context(|| format!("creating {}", target.display()))?;

@@ -13,7 +13,10 @@ pub fn validate(name: &str) -> Result<(), String> {
     let problem = if name.is_empty() {
         Some("it is empty".to_string())
     } else if name.len() > MAX_LEN {
-        Some(format!("it is {} characters long; the limit is {MAX_LEN}", name.len()))
+        Some(format!(
+            "it is {} characters long; the limit is {MAX_LEN}",
+            name.len()
+        ))
     } else if let Some(c) = name
         .chars()
         .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
@@ -86,7 +89,11 @@ mod tests {
         assert!(err.contains("start with a lowercase letter"), "{err}");
         assert!(err.contains("try `fast`"), "{err}");
         assert!(validate("orders-").unwrap_err().contains("try `orders`"));
-        assert!(validate(&"a".repeat(64)).unwrap_err().contains("64 characters"));
+        assert!(
+            validate(&"a".repeat(64))
+                .unwrap_err()
+                .contains("64 characters")
+        );
         assert!(validate("").unwrap_err().contains("empty"));
         assert!(!validate("---").unwrap_err().contains("try"));
     }

@@ -34,7 +34,11 @@ impl Prompter for Terminal {
                     .and_then(Value::as_str)
                     .and_then(|d| choices.iter().position(|c| c == d))
                     .unwrap_or(0);
-                let i = Select::new().with_prompt(prompt).items(&choices).default(start).interact()?;
+                let i = Select::new()
+                    .with_prompt(prompt)
+                    .items(&choices)
+                    .default(start)
+                    .interact()?;
                 Value::String(choices[i].clone())
             }
             VarType::String => {
@@ -53,7 +57,14 @@ impl Prompter for Terminal {
 
 /// Lets the user pick a template from `(name, description)` pairs.
 pub fn choose_template(options: &[(String, String)]) -> anyhow::Result<String> {
-    let items: Vec<String> = options.iter().map(|(n, d)| format!("{n:<16} {d}")).collect();
-    let i = Select::new().with_prompt("Template").items(&items).default(0).interact()?;
+    let items: Vec<String> = options
+        .iter()
+        .map(|(n, d)| format!("{n:<16} {d}"))
+        .collect();
+    let i = Select::new()
+        .with_prompt("Template")
+        .items(&items)
+        .default(0)
+        .interact()?;
     Ok(options[i].0.clone())
 }

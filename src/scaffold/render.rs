@@ -55,7 +55,11 @@ pub fn tera_problem(file: &str, err: &tera::Error) -> Problem {
         }
         _ => (None, err.to_string()),
     };
-    Problem { file: file.to_string(), line, message }
+    Problem {
+        file: file.to_string(),
+        line,
+        message,
+    }
 }
 
 pub(crate) fn engine() -> Tera {
@@ -100,13 +104,20 @@ pub fn render_path(tera: &Tera, path: &str, ctx: &Context) -> Result<String, Pro
         joined = stripped.to_string();
     }
     if joined.is_empty() || joined.ends_with('/') {
-        return Err(problem(path, format!("the path renders to {joined:?}, which names no file")));
+        return Err(problem(
+            path,
+            format!("the path renders to {joined:?}, which names no file"),
+        ));
     }
     Ok(joined)
 }
 
 fn problem(file: &str, message: String) -> Problem {
-    Problem { file: file.to_string(), line: None, message }
+    Problem {
+        file: file.to_string(),
+        line: None,
+        message,
+    }
 }
 
 fn check_segment(path: &str, seg: &str) -> Result<(), Problem> {
@@ -122,7 +133,9 @@ fn check_segment(path: &str, seg: &str) -> Result<(), Problem> {
     match bad {
         Some(why) => Err(problem(
             path,
-            format!("the path renders to {why} ({seg:?}); a template may only write inside the output folder"),
+            format!(
+                "the path renders to {why} ({seg:?}); a template may only write inside the output folder"
+            ),
         )),
         None => Ok(()),
     }
@@ -141,7 +154,9 @@ fn matchers(manifest: &Manifest) -> Result<Vec<(Vec<GlobMatcher>, String)>, Prob
                         .literal_separator(true)
                         .build()
                         .map(|g| g.compile_matcher())
-                        .map_err(|e| problem("template.toml", format!("[[files]] include {g:?}: {e}")))
+                        .map_err(|e| {
+                            problem("template.toml", format!("[[files]] include {g:?}: {e}"))
+                        })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             Ok((globs, rule.when.clone()))
@@ -150,7 +165,11 @@ fn matchers(manifest: &Manifest) -> Result<Vec<(Vec<GlobMatcher>, String)>, Prob
 }
 
 /// Renders every included file of `t` with `values`; all problems are returned together.
-pub fn render(t: &Loaded, manifest: &Manifest, values: &Values) -> Result<Vec<Output>, Vec<Problem>> {
+pub fn render(
+    t: &Loaded,
+    manifest: &Manifest,
+    values: &Values,
+) -> Result<Vec<Output>, Vec<Problem>> {
     let tera = engine();
     let ctx = context(values);
     let rules = matchers(manifest).map_err(|p| vec![p])?;
@@ -186,7 +205,10 @@ pub fn render(t: &Loaded, manifest: &Manifest, values: &Values) -> Result<Vec<Ou
             }
         };
         if !seen.insert(path.clone()) {
-            problems.push(problem(&entry.path, format!("renders to {path:?}, which another file also renders to")));
+            problems.push(problem(
+                &entry.path,
+                format!("renders to {path:?}, which another file also renders to"),
+            ));
             continue;
         }
         let kind = match &entry.kind {
@@ -194,37 +216,62 @@ pub fn render(t: &Loaded, manifest: &Manifest, values: &Values) -> Result<Vec<Ou
                 if !symlink_stays_inside(&path, target) {
                     problems.push(problem(
                         &entry.path,
-                        format!("is a symlink to {} which points outside the template; refusing it", target.display()),
+                        format!(
+                            "is a symlink to {} which points outside the template; refusing it",
+                            target.display()
+                        ),
                     ));
                     continue;
                 }
-                Kind::Symlink { target: target.clone() }
+                Kind::Symlink {
+                    target: target.clone(),
+                }
             }
             EntryKind::File { bytes, executable } if entry.path.ends_with(TERA_SUFFIX) => {
                 let Ok(src) = std::str::from_utf8(bytes) else {
-                    problems.push(problem(&entry.path, "is not UTF-8 text, so it cannot be a .tera template".into()));
+                    problems.push(problem(
+                        &entry.path,
+                        "is not UTF-8 text, so it cannot be a .tera template".into(),
+                    ));
                     continue;
                 };
                 match tera.render_str(src, &ctx, false) {
-                    Ok(s) => Kind::File { bytes: s.into_bytes(), executable: *executable },
+                    Ok(s) => Kind::File {
+                        bytes: s.into_bytes(),
+                        executable: *executable,
+                    },
                     Err(e) => {
                         problems.push(tera_problem(&entry.path, &e));
                         continue;
                     }
                 }
             }
-            EntryKind::File { bytes, executable } => Kind::File { bytes: bytes.clone(), executable: *executable },
+            EntryKind::File { bytes, executable } => Kind::File {
+                bytes: bytes.clone(),
+                executable: *executable,
+            },
         };
         outputs.push(Output { path, kind });
     }
     // A file below a symlinked folder would be written through the link.
-    let links: Vec<&str> = outputs.iter().filter(|o| matches!(o.kind, Kind::Symlink { .. })).map(|o| o.path.as_str()).collect();
+    let links: Vec<&str> = outputs
+        .iter()
+        .filter(|o| matches!(o.kind, Kind::Symlink { .. }))
+        .map(|o| o.path.as_str())
+        .collect();
     for o in &outputs {
         if let Some(l) = links.iter().find(|l| o.path.starts_with(&format!("{l}/"))) {
-            problems.push(problem(&o.path, format!("would be written through the symlink {l}")));
+            problems.push(problem(
+                &o.path,
+                format!("would be written through the symlink {l}"),
+            ));
         }
     }
-    if problems.is_empty() { Ok(outputs) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(outputs)
+    } else {
+        Err(problems)
+    }
 }
 
 #[cfg(test)]
@@ -241,13 +288,22 @@ mod tests {
             manifest_origin: "t/template.toml".into(),
             entries: files
                 .iter()
-                .map(|(p, c)| Entry { path: p.to_string(), kind: EntryKind::File { bytes: c.as_bytes().to_vec(), executable: false } })
+                .map(|(p, c)| Entry {
+                    path: p.to_string(),
+                    kind: EntryKind::File {
+                        bytes: c.as_bytes().to_vec(),
+                        executable: false,
+                    },
+                })
                 .collect(),
         }
     }
 
     fn values(pairs: &[(&str, serde_json::Value)]) -> Values {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
     }
 
     fn manifest(extra: &str) -> Manifest {
@@ -258,13 +314,28 @@ mod tests {
     fn renders_tera_files_and_copies_others_byte_for_byte() {
         let t = loaded(&[
             ("src/{{ name_snake }}.rs.tera", "// {{ name }}\n"),
-            (".github/workflows/ci.yml", "run: ${{ matrix.x }} {{ name }}"),
+            (
+                ".github/workflows/ci.yml",
+                "run: ${{ matrix.x }} {{ name }}",
+            ),
         ]);
         let v = values(&[("name", "a-b".into()), ("name_snake", "a_b".into())]);
         let out = render(&t, &manifest(""), &v).unwrap();
         assert_eq!(out[0].path, "src/a_b.rs");
-        assert_eq!(out[0].kind, Kind::File { bytes: b"// a-b\n".to_vec(), executable: false });
-        assert_eq!(out[1].kind, Kind::File { bytes: b"run: ${{ matrix.x }} {{ name }}".to_vec(), executable: false });
+        assert_eq!(
+            out[0].kind,
+            Kind::File {
+                bytes: b"// a-b\n".to_vec(),
+                executable: false
+            }
+        );
+        assert_eq!(
+            out[1].kind,
+            Kind::File {
+                bytes: b"run: ${{ matrix.x }} {{ name }}".to_vec(),
+                executable: false
+            }
+        );
     }
 
     #[test]
@@ -279,10 +350,18 @@ mod tests {
 
     #[test]
     fn escaping_paths_are_refused() {
-        for (path, val) in [("{{ x }}/f", ".."), ("{{ x }}", "../up"), ("a/{{ x }}/f", "")] {
+        for (path, val) in [
+            ("{{ x }}/f", ".."),
+            ("{{ x }}", "../up"),
+            ("a/{{ x }}/f", ""),
+        ] {
             let t = loaded(&[(path, "")]);
             let errs = render(&t, &manifest(""), &values(&[("x", val.into())])).unwrap_err();
-            assert!(errs[0].message.contains("only write inside"), "{path} {val}: {:?}", errs);
+            assert!(
+                errs[0].message.contains("only write inside"),
+                "{path} {val}: {:?}",
+                errs
+            );
         }
     }
 
@@ -291,17 +370,35 @@ mod tests {
         let t = loaded(&[("a.txt.tera", "ok\n{{ name \n"), ("b.tera", "{{ nope }}")]);
         let errs = render(&t, &manifest(""), &values(&[("name", "x".into())])).unwrap_err();
         assert_eq!(errs.len(), 2, "{errs:?}");
-        assert_eq!((errs[0].file.as_str(), errs[0].line), ("a.txt.tera", Some(2)));
+        assert_eq!(
+            (errs[0].file.as_str(), errs[0].line),
+            ("a.txt.tera", Some(2))
+        );
         assert_eq!(errs[1].file, "b.tera");
     }
 
     #[test]
     fn outside_symlinks_are_refused() {
         let mut t = loaded(&[]);
-        t.entries.push(Entry { path: "leak".into(), kind: EntryKind::Symlink { target: "../../etc".into() } });
-        t.entries.push(Entry { path: "ok".into(), kind: EntryKind::Symlink { target: "README.md".into() } });
+        t.entries.push(Entry {
+            path: "leak".into(),
+            kind: EntryKind::Symlink {
+                target: "../../etc".into(),
+            },
+        });
+        t.entries.push(Entry {
+            path: "ok".into(),
+            kind: EntryKind::Symlink {
+                target: "README.md".into(),
+            },
+        });
         let errs = render(&t, &manifest(""), &values(&[])).unwrap_err();
         assert_eq!(errs.len(), 1);
-        assert!(errs[0].to_string().starts_with("leak: is a symlink to ../../etc"), "{errs:?}");
+        assert!(
+            errs[0]
+                .to_string()
+                .starts_with("leak: is a symlink to ../../etc"),
+            "{errs:?}"
+        );
     }
 }

@@ -81,8 +81,12 @@ pub fn builtin_names() -> Vec<String> {
 
 /// Names of the user's templates (folders with a template.toml), sorted.
 pub fn user_names(user_dir: Option<&Path>) -> Vec<String> {
-    let Some(dir) = user_dir else { return Vec::new() };
-    let Ok(rd) = std::fs::read_dir(dir) else { return Vec::new() };
+    let Some(dir) = user_dir else {
+        return Vec::new();
+    };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
     let mut names: Vec<String> = rd
         .filter_map(Result::ok)
         .filter(|e| e.path().join(FILE_NAME).is_file())
@@ -124,7 +128,9 @@ pub fn load(spec: &str, user_dir: Option<&Path>) -> anyhow::Result<Loaded> {
 
 fn name_of_dir(dir: &Path) -> String {
     let abs = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
-    abs.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "template".into())
+    abs.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "template".into())
 }
 
 /// A built-in template from the embedded files.
@@ -133,15 +139,24 @@ pub fn load_builtin(name: &str) -> Option<Loaded> {
     let mut manifest_text = None;
     let mut entries = Vec::new();
     for path in Builtin::iter() {
-        let Some(rel) = path.strip_prefix(&prefix) else { continue };
+        let Some(rel) = path.strip_prefix(&prefix) else {
+            continue;
+        };
         let file = Builtin::get(&path)?;
         if rel == FILE_NAME {
             manifest_text = Some(String::from_utf8_lossy(&file.data).into_owned());
         } else {
             // Embedding keeps no permission bits; scripts under bin/ or named *.sh are the
             // only built-in files that need to run.
-            let executable = rel.ends_with(".sh") || rel.ends_with(".sh.tera") || rel.starts_with("bin/");
-            entries.push(Entry { path: rel.to_string(), kind: EntryKind::File { bytes: file.data.into_owned(), executable } });
+            let executable =
+                rel.ends_with(".sh") || rel.ends_with(".sh.tera") || rel.starts_with("bin/");
+            entries.push(Entry {
+                path: rel.to_string(),
+                kind: EntryKind::File {
+                    bytes: file.data.into_owned(),
+                    executable,
+                },
+            });
         }
     }
     entries.sort_by(|a, b| a.path.cmp(&b.path));
@@ -158,13 +173,25 @@ pub fn load_builtin(name: &str) -> Option<Loaded> {
 pub fn load_dir(dir: &Path, name: String, origin: Origin) -> anyhow::Result<Loaded> {
     let manifest_path = dir.join(FILE_NAME);
     let manifest_text = std::fs::read_to_string(&manifest_path).with_context(|| {
-        format!("reading {} (a template folder needs a {FILE_NAME})", manifest_path.display())
+        format!(
+            "reading {} (a template folder needs a {FILE_NAME})",
+            manifest_path.display()
+        )
     })?;
     let mut entries = Vec::new();
-    let walker = walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name().min_depth(1);
-    for item in walker.into_iter().filter_entry(|e| !(e.depth() == 1 && e.file_name() == ".git")) {
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .min_depth(1);
+    for item in walker
+        .into_iter()
+        .filter_entry(|e| !(e.depth() == 1 && e.file_name() == ".git"))
+    {
         let item = item.with_context(|| format!("reading template folder {}", dir.display()))?;
-        let rel = item.path().strip_prefix(dir).expect("walkdir yields paths under its root");
+        let rel = item
+            .path()
+            .strip_prefix(dir)
+            .expect("walkdir yields paths under its root");
         let rel_str = rel
             .components()
             .map(|c| c.as_os_str().to_str())
@@ -183,11 +210,17 @@ pub fn load_dir(dir: &Path, name: String, origin: Origin) -> anyhow::Result<Load
             let bytes = std::fs::read(item.path())
                 .with_context(|| format!("reading {}", item.path().display()))?;
             let mode = item.metadata()?.permissions().mode();
-            EntryKind::File { bytes, executable: mode & 0o111 != 0 }
+            EntryKind::File {
+                bytes,
+                executable: mode & 0o111 != 0,
+            }
         } else {
             continue;
         };
-        entries.push(Entry { path: rel_str, kind });
+        entries.push(Entry {
+            path: rel_str,
+            kind,
+        });
     }
     Ok(Loaded {
         name,
@@ -218,7 +251,11 @@ pub fn load_git(url: &str) -> anyhow::Result<Loaded> {
         );
     }
     let base = url.trim_end_matches('/').trim_end_matches(".git");
-    let name = base.rsplit(['/', ':']).next().unwrap_or("template").to_string();
+    let name = base
+        .rsplit(['/', ':'])
+        .next()
+        .unwrap_or("template")
+        .to_string();
     let mut t = load_dir(&dest, name, Origin::Git(url.to_string()))?;
     t.manifest_origin = format!("{url}: {FILE_NAME}");
     Ok(t)
@@ -274,14 +311,29 @@ mod tests {
         std::fs::write(d.path().join(FILE_NAME), "[template]\ndescription='x'\n").unwrap();
         std::fs::create_dir(d.path().join("bin")).unwrap();
         std::fs::write(d.path().join("bin/run"), "#!/bin/sh\n").unwrap();
-        std::fs::set_permissions(d.path().join("bin/run"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(
+            d.path().join("bin/run"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
         std::os::unix::fs::symlink("/etc/passwd", d.path().join("leak")).unwrap();
         std::fs::create_dir(d.path().join(".git")).unwrap();
         std::fs::write(d.path().join(".git/HEAD"), "x").unwrap();
         let t = load_dir(d.path(), "x".into(), Origin::Local(d.path().into())).unwrap();
         let paths: Vec<&str> = t.entries.iter().map(|e| e.path.as_str()).collect();
         assert_eq!(paths, ["bin/run", "leak"]);
-        assert!(matches!(t.entries[0].kind, EntryKind::File { executable: true, .. }));
-        assert_eq!(t.entries[1].kind, EntryKind::Symlink { target: "/etc/passwd".into() });
+        assert!(matches!(
+            t.entries[0].kind,
+            EntryKind::File {
+                executable: true,
+                ..
+            }
+        ));
+        assert_eq!(
+            t.entries[1].kind,
+            EntryKind::Symlink {
+                target: "/etc/passwd".into()
+            }
+        );
     }
 }

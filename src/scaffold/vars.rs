@@ -35,7 +35,10 @@ pub fn check_value(var: &Variable, value: &str) -> Result<(), String> {
             if choices.iter().any(|c| c == value) {
                 Ok(())
             } else {
-                Err(format!("{value:?} is not one of the choices: {}", choices.join(", ")))
+                Err(format!(
+                    "{value:?} is not one of the choices: {}",
+                    choices.join(", ")
+                ))
             }
         }
         VarType::String => match &var.regex {
@@ -165,11 +168,15 @@ pub fn resolve(
 }
 
 fn describe_missing(v: &Variable) -> String {
-    let mut s = format!("  --set {}=<{}>", v.name, match v.kind {
-        VarType::String => "string",
-        VarType::Bool => "true|false",
-        VarType::Choice => "choice",
-    });
+    let mut s = format!(
+        "  --set {}=<{}>",
+        v.name,
+        match v.kind {
+            VarType::String => "string",
+            VarType::Bool => "true|false",
+            VarType::Choice => "choice",
+        }
+    );
     if let Some(p) = &v.prompt {
         s.push_str(&format!("  {p}"));
     }
@@ -211,7 +218,11 @@ default = true
     }
 
     fn b() -> Builtins {
-        Builtins { name: "order-service".into(), author: "A".into(), year: 2026 }
+        Builtins {
+            name: "order-service".into(),
+            author: "A".into(),
+            year: 2026,
+        }
     }
 
     fn sets(pairs: &[&str]) -> Vec<(String, String)> {
@@ -220,8 +231,13 @@ default = true
 
     #[test]
     fn sets_and_defaults_merge_with_builtins() {
-        let v = resolve(&manifest(), &b(), &sets(&["team=core", "db=postgres", "port=9000"]), None)
-            .unwrap();
+        let v = resolve(
+            &manifest(),
+            &b(),
+            &sets(&["team=core", "db=postgres", "port=9000"]),
+            None,
+        )
+        .unwrap();
         assert_eq!(v["team"], "core");
         assert_eq!(v["with_ci"], true);
         assert_eq!(v["port"], 9000);
@@ -231,29 +247,57 @@ default = true
 
     #[test]
     fn all_missing_values_listed_at_once() {
-        let err = resolve(&manifest(), &b(), &[], None).unwrap_err().to_string();
-        assert!(err.contains("--set team=<string>  Owning team (matching ^[a-z]+$)"), "{err}");
-        assert!(err.contains("--set db=<choice> (one of: none, postgres)"), "{err}");
+        let err = resolve(&manifest(), &b(), &[], None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("--set team=<string>  Owning team (matching ^[a-z]+$)"),
+            "{err}"
+        );
+        assert!(
+            err.contains("--set db=<choice> (one of: none, postgres)"),
+            "{err}"
+        );
         assert!(!err.contains("with_ci"), "{err}");
     }
 
     #[test]
     fn invalid_values_show_what_is_allowed() {
-        let err = resolve(&manifest(), &b(), &sets(&["team=Core", "db=mysql", "with_ci=maybe", "port=0", "nope=1", "name=x"]), None)
-            .unwrap_err()
-            .to_string();
+        let err = resolve(
+            &manifest(),
+            &b(),
+            &sets(&[
+                "team=Core",
+                "db=mysql",
+                "with_ci=maybe",
+                "port=0",
+                "nope=1",
+                "name=x",
+            ]),
+            None,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("does not match the pattern ^[a-z]+$"), "{err}");
-        assert!(err.contains("\"mysql\" is not one of the choices: none, postgres"), "{err}");
+        assert!(
+            err.contains("\"mysql\" is not one of the choices: none, postgres"),
+            "{err}"
+        );
         assert!(err.contains("\"maybe\" is not a boolean"), "{err}");
         assert!(err.contains("port \"0\" is not a port number"), "{err}");
-        assert!(err.contains("no variable `nope` (it has: team, db, with_ci, port)"), "{err}");
+        assert!(
+            err.contains("no variable `nope` (it has: team, db, with_ci, port)"),
+            "{err}"
+        );
         assert!(err.contains("`name` is built in"), "{err}");
     }
 
     struct Fixed;
     impl Prompter for Fixed {
         fn ask(&mut self, var: &Variable, default: Option<&Value>) -> anyhow::Result<Value> {
-            Ok(default.cloned().unwrap_or_else(|| Value::String(var.choices.as_ref().map_or("abc".into(), |c| c[1].clone()))))
+            Ok(default.cloned().unwrap_or_else(|| {
+                Value::String(var.choices.as_ref().map_or("abc".into(), |c| c[1].clone()))
+            }))
         }
     }
 

@@ -25,7 +25,10 @@ pub fn target_state(dir: &Path) -> anyhow::Result<Option<usize>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e).with_context(|| format!("checking {}", dir.display())),
         Ok(m) if m.is_dir() => Ok(Some(fs::read_dir(dir)?.count())),
-        Ok(_) => bail!("{} exists and is not a folder; choose another --dir", dir.display()),
+        Ok(_) => bail!(
+            "{} exists and is not a folder; choose another --dir",
+            dir.display()
+        ),
     }
 }
 
@@ -47,7 +50,11 @@ pub fn write_tree(target: &Path, outputs: &[Output], force: bool) -> anyhow::Res
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
-    let file_name = target.file_name().context("the output path has no folder name")?.to_string_lossy().into_owned();
+    let file_name = target
+        .file_name()
+        .context("the output path has no folder name")?
+        .to_string_lossy()
+        .into_owned();
     let staging = tempfile::Builder::new()
         .prefix(&format!(".{file_name}.msv-new-"))
         .tempdir_in(&parent)
@@ -56,10 +63,12 @@ pub fn write_tree(target: &Path, outputs: &[Output], force: bool) -> anyhow::Res
 
     let mut backup = None;
     match existing {
-        Some(0) => fs::remove_dir(target).with_context(|| format!("replacing empty {}", target.display()))?,
+        Some(0) => fs::remove_dir(target)
+            .with_context(|| format!("replacing empty {}", target.display()))?,
         Some(_) => {
             let aside = unique_backup(&parent, &file_name);
-            fs::rename(target, &aside).with_context(|| format!("moving {} aside", target.display()))?;
+            fs::rename(target, &aside)
+                .with_context(|| format!("moving {} aside", target.display()))?;
             backup = Some(aside);
         }
         None => {}
@@ -70,9 +79,13 @@ pub fn write_tree(target: &Path, outputs: &[Output], force: bool) -> anyhow::Res
             let _ = fs::rename(b, target);
         }
         let _ = fs::remove_dir_all(&staged);
-        return Err(e).with_context(|| format!("moving the generated files to {}", target.display()));
+        return Err(e)
+            .with_context(|| format!("moving the generated files to {}", target.display()));
     }
-    Ok(Written { files: outputs.len(), backup })
+    Ok(Written {
+        files: outputs.len(),
+        backup,
+    })
 }
 
 fn unique_backup(parent: &Path, name: &str) -> PathBuf {
@@ -88,8 +101,13 @@ fn unique_backup(parent: &Path, name: &str) -> PathBuf {
 
 fn fill(root: &Path, outputs: &[Output]) -> anyhow::Result<()> {
     // Files first, symlinks last: no write can then pass through a link.
-    for o in outputs.iter().filter(|o| matches!(o.kind, Kind::File { .. })) {
-        let Kind::File { bytes, executable } = &o.kind else { unreachable!() };
+    for o in outputs
+        .iter()
+        .filter(|o| matches!(o.kind, Kind::File { .. }))
+    {
+        let Kind::File { bytes, executable } = &o.kind else {
+            unreachable!()
+        };
         let path = root.join(&o.path);
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -99,13 +117,20 @@ fn fill(root: &Path, outputs: &[Output]) -> anyhow::Result<()> {
             fs::set_permissions(&path, fs::Permissions::from_mode(0o755))?;
         }
     }
-    for o in &outputs.iter().filter(|o| matches!(o.kind, Kind::Symlink { .. })).collect::<Vec<_>>() {
-        let Kind::Symlink { target } = &o.kind else { unreachable!() };
+    for o in &outputs
+        .iter()
+        .filter(|o| matches!(o.kind, Kind::Symlink { .. }))
+        .collect::<Vec<_>>()
+    {
+        let Kind::Symlink { target } = &o.kind else {
+            unreachable!()
+        };
         let path = root.join(&o.path);
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir)?;
         }
-        std::os::unix::fs::symlink(target, &path).with_context(|| format!("creating symlink {}", path.display()))?;
+        std::os::unix::fs::symlink(target, &path)
+            .with_context(|| format!("creating symlink {}", path.display()))?;
     }
     Ok(())
 }
@@ -115,21 +140,48 @@ mod tests {
     use super::*;
 
     fn file(p: &str, c: &str) -> Output {
-        Output { path: p.into(), kind: Kind::File { bytes: c.as_bytes().to_vec(), executable: p.ends_with(".sh") } }
+        Output {
+            path: p.into(),
+            kind: Kind::File {
+                bytes: c.as_bytes().to_vec(),
+                executable: p.ends_with(".sh"),
+            },
+        }
     }
 
     fn leftovers(dir: &Path) -> Vec<String> {
-        fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()
+        fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
     }
 
     #[test]
     fn writes_new_tree_and_leaves_no_staging() {
         let d = tempfile::tempdir().unwrap();
         let target = d.path().join("svc");
-        let w = write_tree(&target, &[file("a/b.txt", "x"), file("run.sh", "#!")], false).unwrap();
-        assert_eq!(w, Written { files: 2, backup: None });
+        let w = write_tree(
+            &target,
+            &[file("a/b.txt", "x"), file("run.sh", "#!")],
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            w,
+            Written {
+                files: 2,
+                backup: None
+            }
+        );
         assert_eq!(fs::read_to_string(target.join("a/b.txt")).unwrap(), "x");
-        assert_eq!(fs::metadata(target.join("run.sh")).unwrap().permissions().mode() & 0o777, 0o755);
+        assert_eq!(
+            fs::metadata(target.join("run.sh"))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o755
+        );
         assert_eq!(leftovers(d.path()), ["svc"]);
     }
 
@@ -139,13 +191,21 @@ mod tests {
         let target = d.path().join("svc");
         fs::create_dir(&target).unwrap();
         fs::write(target.join("mine.txt"), "keep me").unwrap();
-        let err = write_tree(&target, &[file("new.txt", "n")], false).unwrap_err().to_string();
-        assert!(err.contains("already exists and is not empty (1 entries)"), "{err}");
+        let err = write_tree(&target, &[file("new.txt", "n")], false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("already exists and is not empty (1 entries)"),
+            "{err}"
+        );
         assert_eq!(leftovers(&target), ["mine.txt"]);
 
         let w = write_tree(&target, &[file("new.txt", "n")], true).unwrap();
         let backup = w.backup.unwrap();
-        assert_eq!(fs::read_to_string(backup.join("mine.txt")).unwrap(), "keep me");
+        assert_eq!(
+            fs::read_to_string(backup.join("mine.txt")).unwrap(),
+            "keep me"
+        );
         assert_eq!(leftovers(&target), ["new.txt"]);
     }
 

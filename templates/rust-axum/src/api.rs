@@ -43,7 +43,11 @@ async fn list(State(store): State<Store>) -> Json<Vec<Item>> {
 
 async fn fetch(State(store): State<Store>, Path(id): Path<u64>) -> Result<Json<Item>, ApiError> {
     let items = store.items.read().expect("item store lock poisoned");
-    items.get(&id).cloned().map(Json).ok_or_else(|| ApiError::not_found(format!("item {id} does not exist")))
+    items
+        .get(&id)
+        .cloned()
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("item {id} does not exist")))
 }
 
 async fn create(
@@ -57,7 +61,10 @@ async fn create(
     }
     let mut items = store.items.write().expect("item store lock poisoned");
     let id = items.keys().next_back().map_or(1, |last| last + 1);
-    let item = Item { id, name: name.to_string() };
+    let item = Item {
+        id,
+        name: name.to_string(),
+    };
     items.insert(id, item.clone());
     tracing::info!(item.id = id, "item created");
     Ok((StatusCode::CREATED, Json(item)))

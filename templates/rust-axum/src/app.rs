@@ -62,12 +62,22 @@ async fn readyz(State(state): State<AppState>) -> Response {
     if state.is_ready() {
         Json(json!({ "status": "ready" })).into_response()
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "not ready" }))).into_response()
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "not ready" })),
+        )
+            .into_response()
     }
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render())
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
 }
 
 async fn not_found() -> ApiError {
@@ -91,7 +101,9 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
         trace_id = tracing::field::Empty,
         span_id = tracing::field::Empty,
     );
-    let parent = opentelemetry::global::get_text_map_propagator(|p| p.extract(&HeaderExtractor(request.headers())));
+    let parent = opentelemetry::global::get_text_map_propagator(|p| {
+        p.extract(&HeaderExtractor(request.headers()))
+    });
     let _ = span.set_parent(parent);
     let otel = span.context();
     let ids = otel.span().span_context().clone();
@@ -144,11 +156,17 @@ mod tests {
     async fn readiness_follows_the_state() {
         let state = AppState::new();
         let app = router(state.clone());
-        assert_eq!(call(&app, "GET", "/readyz", "").await.0, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            call(&app, "GET", "/readyz", "").await.0,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
         state.set_ready(true);
         assert_eq!(call(&app, "GET", "/readyz", "").await.0, StatusCode::OK);
         state.set_ready(false);
-        assert_eq!(call(&app, "GET", "/readyz", "").await.0, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            call(&app, "GET", "/readyz", "").await.0,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
     }
 
     #[tokio::test]
@@ -158,9 +176,22 @@ mod tests {
         call(&app, "GET", "/nowhere", "").await;
         let (status, text) = call(&app, "GET", "/metrics", "").await;
         assert_eq!(status, StatusCode::OK);
-        assert!(text.contains(r#"http_requests_total{method="GET",route="/api/v1/items/{id}",status="404"} 1"#), "{text}");
-        assert!(text.contains(r#"http_requests_total{method="GET",route="unmatched",status="404"} 1"#), "{text}");
-        assert!(text.contains("http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/items/{id}\""), "{text}");
+        assert!(
+            text.contains(
+                r#"http_requests_total{method="GET",route="/api/v1/items/{id}",status="404"} 1"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"http_requests_total{method="GET",route="unmatched",status="404"} 1"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/items/{id}\""
+            ),
+            "{text}"
+        );
     }
 
     #[tokio::test]
@@ -169,18 +200,42 @@ mod tests {
         let (status, body) = call(&app, "POST", "/api/v1/items", r#"{"name":"first"}"#).await;
         assert_eq!(status, StatusCode::CREATED);
         assert_eq!(body, r#"{"id":1,"name":"first"}"#);
-        assert_eq!(call(&app, "GET", "/api/v1/items/1", "").await.1, r#"{"id":1,"name":"first"}"#);
-        assert_eq!(call(&app, "GET", "/api/v1/items", "").await.1, r#"[{"id":1,"name":"first"}]"#);
+        assert_eq!(
+            call(&app, "GET", "/api/v1/items/1", "").await.1,
+            r#"{"id":1,"name":"first"}"#
+        );
+        assert_eq!(
+            call(&app, "GET", "/api/v1/items", "").await.1,
+            r#"[{"id":1,"name":"first"}]"#
+        );
     }
 
     #[tokio::test]
     async fn errors_share_one_shape() {
         let app = router(AppState::new());
         for (method, uri, body, status, code) in [
-            ("GET", "/api/v1/items/9", "", StatusCode::NOT_FOUND, "not_found"),
+            (
+                "GET",
+                "/api/v1/items/9",
+                "",
+                StatusCode::NOT_FOUND,
+                "not_found",
+            ),
             ("GET", "/nowhere", "", StatusCode::NOT_FOUND, "not_found"),
-            ("POST", "/api/v1/items", r#"{"name":" "}"#, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"),
-            ("POST", "/api/v1/items", "{not json", StatusCode::BAD_REQUEST, "invalid_request"),
+            (
+                "POST",
+                "/api/v1/items",
+                r#"{"name":" "}"#,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_request",
+            ),
+            (
+                "POST",
+                "/api/v1/items",
+                "{not json",
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+            ),
         ] {
             let (got, text) = call(&app, method, uri, body).await;
             assert_eq!(got, status, "{method} {uri}: {text}");

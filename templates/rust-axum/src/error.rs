@@ -27,17 +27,30 @@ struct Detail<'a> {
 
 impl ApiError {
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self { status: StatusCode::NOT_FOUND, code: "not_found", message: message.into() }
+        Self {
+            status: StatusCode::NOT_FOUND,
+            code: "not_found",
+            message: message.into(),
+        }
     }
 
     pub fn invalid(message: impl Into<String>) -> Self {
-        Self { status: StatusCode::UNPROCESSABLE_ENTITY, code: "invalid_request", message: message.into() }
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "invalid_request",
+            message: message.into(),
+        }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Body { error: Detail { code: self.code, message: &self.message } };
+        let body = Body {
+            error: Detail {
+                code: self.code,
+                message: &self.message,
+            },
+        };
         (self.status, Json(body)).into_response()
     }
 }
@@ -45,6 +58,10 @@ impl IntoResponse for ApiError {
 /// Malformed or mistyped JSON bodies get the same shape as every other error.
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
-        Self { status: rejection.status(), code: "invalid_request", message: rejection.body_text() }
+        Self {
+            status: rejection.status(),
+            code: "invalid_request",
+            message: rejection.body_text(),
+        }
     }
 }
