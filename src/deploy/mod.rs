@@ -8,3 +8,7 @@ pub mod plan;
 pub mod rollout;
 pub mod lock;
 pub mod history;
+pub mod apply;
+pub mod executor;
+mod steps;
+pub mod watch;
