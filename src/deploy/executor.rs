@@ -231,7 +231,7 @@ impl Run<'_> {
             self.phase("scale-down", &format!("{} to 0 after {:?}", deployment_name(&s.name, old), opts.scale_down_delay));
             let interrupted = tokio::select! {
                 _ = tokio::time::sleep(opts.scale_down_delay) => false,
-                _ = self.cancel.wait_for(|c| *c) => true,
+                _ = super::watch::cancelled(&mut self.cancel) => true,
             };
             if interrupted {
                 self.rep.phase("scale-down", &format!("interrupted: {} left running", deployment_name(&s.name, old)));

@@ -120,7 +120,7 @@ impl Run<'_> {
             }
             tokio::select! {
                 _ = tick.tick() => {}
-                _ = self.cancel.wait_for(|c| *c) => return Err(None),
+                _ = super::watch::cancelled(&mut self.cancel) => return Err(None),
             }
         }
     }

@@ -67,12 +67,19 @@ pub async fn until<T>(
     loop {
         tokio::select! {
             biased;
-            _ = cancel.changed() => if *cancel.borrow() { return Err(Stop::Cancelled) },
+            _ = cancelled(cancel) => return Err(Stop::Cancelled),
             _ = tokio::time::sleep_until(deadline) => return Err(Stop::Timeout),
             t = ticks.next() => {
                 if t.is_none() { return Err(Stop::Timeout) }
                 if let Some(v) = decide() { return Ok(v) }
             }
         }
+    }
+}
+
+/// Resolves when `cancel` turns true; never, if its sender is gone without cancelling.
+pub async fn cancelled(cancel: &mut watch::Receiver<bool>) {
+    if cancel.wait_for(|c| *c).await.is_err() {
+        std::future::pending::<()>().await;
     }
 }
