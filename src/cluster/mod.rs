@@ -1,23 +1,15 @@
-//! The connection to a Kubernetes cluster: a kube `Client` built from kubeconfig exactly
-//! as kubectl finds it (`--kubeconfig`, else every file in `KUBECONFIG` merged, else
-//! `~/.kube/config`; the chosen or current context; the flag's, else the context's, else
-//! the `default` namespace), errors that name context and namespace, and requests through
-//! the API server's service proxy. It knows nothing of blue-green.
+//! The connection to a Kubernetes cluster: a kube `Client` built from the kubeconfig target
+//! that `config::kube` resolves as kubectl does (files, context, namespace), errors that
+//! name context and namespace, and requests through the API server's service and pod
+//! proxies. It knows nothing of blue-green.
 
 use anyhow::{Context as _, Result, anyhow};
-use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::config::KubeConfigOptions;
+#[cfg(test)]
+use kube::config::Kubeconfig;
 use kube::{Api, Client, Config};
-use std::path::{Path, PathBuf};
+use crate::config::kube::KubeTarget;
 use std::time::Duration;
-
-/// Where to find the cluster, as the user asked for it (flags or environment).
-#[derive(Debug, Clone, Default)]
-pub struct Target {
-    /// `--kubeconfig`: one file, as with kubectl; overrides `KUBECONFIG`.
-    pub kubeconfig: Option<PathBuf>,
-    pub context: Option<String>,
-    pub namespace: Option<String>,
-}
 
 /// A connected client with the context and namespace it works in.
 #[derive(Clone)]
@@ -28,74 +20,21 @@ pub struct Cluster {
     pub server: String,
 }
 
-/// The kubeconfig files kubectl would read, in precedence order.
-pub fn kubeconfig_paths(explicit: Option<&Path>, env: Option<&std::ffi::OsStr>, home: Option<&Path>) -> Vec<PathBuf> {
-    if let Some(p) = explicit {
-        return vec![p.to_path_buf()];
-    }
-    if let Some(v) = env {
-        let paths: Vec<PathBuf> = std::env::split_paths(v).filter(|p| !p.as_os_str().is_empty()).collect();
-        if !paths.is_empty() {
-            return paths;
-        }
-    }
-    home.map(|h| vec![h.join(".kube").join("config")]).unwrap_or_default()
-}
-
-/// Read and merge the kubeconfig files (first file to set a value wins). Files named by
-/// `KUBECONFIG` that do not exist are skipped, as kubectl does; an explicit one must exist.
-pub fn load_kubeconfig(paths: &[PathBuf], explicit: bool) -> Result<Kubeconfig> {
-    let mut merged: Option<Kubeconfig> = None;
-    for p in paths {
-        if !explicit && !p.exists() {
-            continue;
-        }
-        let kc = Kubeconfig::read_from(p).with_context(|| format!("reading kubeconfig {}", p.display()))?;
-        merged = Some(match merged {
-            None => kc,
-            Some(m) => m.merge(kc).with_context(|| format!("merging kubeconfig {}", p.display()))?,
-        });
-    }
-    merged.ok_or_else(|| {
-        let list: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        anyhow!(
-            "no kubeconfig found (looked at {}); pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config",
-            if list.is_empty() { "nothing: HOME is not set".into() } else { list.join(", ") }
-        )
-    })
-}
-
-/// Connect to the cluster the target names. Nothing is sent yet; errors from the first
-/// request go through [`Cluster::explain`].
-pub async fn connect(target: &Target) -> Result<Cluster> {
+/// Connect to the cluster the resolved target names (kubeconfig files, context and
+/// namespace are found by `config::kube`, exactly as kubectl finds them). Nothing is sent
+/// yet; errors from the first request go through [`Cluster::explain`].
+pub async fn connect(target: &KubeTarget) -> Result<Cluster> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let env = std::env::var_os("KUBECONFIG");
-    let home = std::env::var_os("HOME").map(PathBuf::from);
-    let paths = kubeconfig_paths(target.kubeconfig.as_deref(), env.as_deref(), home.as_deref());
-    let kc = load_kubeconfig(&paths, target.kubeconfig.is_some())?;
-    let context = match target.context.clone().or_else(|| kc.current_context.clone()) {
-        Some(c) => c,
-        None => return Err(anyhow!("the kubeconfig has no current context; pass --context (contexts: {})", context_names(&kc))),
-    };
-    if !kc.contexts.iter().any(|c| c.name == context) {
-        return Err(anyhow!("context {context:?} is not in the kubeconfig (contexts: {})", context_names(&kc)));
-    }
+    let context = target.context.clone();
     let opts = KubeConfigOptions { context: Some(context.clone()), ..Default::default() };
-    let mut config = Config::from_custom_kubeconfig(kc, &opts)
+    let mut config = Config::from_custom_kubeconfig(target.kubeconfig.clone(), &opts)
         .await
         .with_context(|| format!("loading context {context:?} from the kubeconfig"))?;
-    if let Some(ns) = &target.namespace {
-        config.default_namespace = ns.clone();
-    }
+    config.default_namespace = target.namespace.clone();
     let server = config.cluster_url.to_string();
     let namespace = config.default_namespace.clone();
     let client = Client::try_from(config).with_context(|| format!("building a client for context {context:?}"))?;
     Ok(Cluster { client, context, namespace, server })
-}
-
-fn context_names(kc: &Kubeconfig) -> String {
-    let names: Vec<&str> = kc.contexts.iter().map(|c| c.name.as_str()).collect();
-    if names.is_empty() { "none".into() } else { names.join(", ") }
 }
 
 /// HTTP status of an API error, if the server answered with one.
@@ -192,65 +131,26 @@ fn error_chain(err: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::ffi::OsStr;
+    use crate::config::Source;
 
-    #[test]
-    fn paths_follow_kubectl_precedence() {
-        let home = Path::new("/home/u");
-        assert_eq!(kubeconfig_paths(Some(Path::new("/k")), Some(OsStr::new("/a:/b")), Some(home)), vec![PathBuf::from("/k")]);
-        assert_eq!(kubeconfig_paths(None, Some(OsStr::new("/a::/b")), Some(home)), vec![PathBuf::from("/a"), PathBuf::from("/b")]);
-        assert_eq!(kubeconfig_paths(None, Some(OsStr::new("")), Some(home)), vec![PathBuf::from("/home/u/.kube/config")]);
-        assert!(kubeconfig_paths(None, None, None).is_empty());
-    }
-
-    fn write(dir: &Path, name: &str, ctx: &str, ns: &str, current: Option<&str>) -> PathBuf {
-        let cur = current.map(|c| format!("current-context: {c}\n")).unwrap_or_default();
+    fn target(server: &str) -> KubeTarget {
         let text = format!(
-            "apiVersion: v1\nkind: Config\n{cur}clusters:\n- name: {ctx}\n  cluster:\n    server: http://127.0.0.1:1\ncontexts:\n- name: {ctx}\n  context:\n    cluster: {ctx}\n    user: {ctx}\n    namespace: {ns}\nusers:\n- name: {ctx}\n  user:\n    token: t\n"
+            "apiVersion: v1\nkind: Config\ncurrent-context: one\nclusters:\n- name: one\n  cluster:\n    server: {server}\ncontexts:\n- name: one\n  context:\n    cluster: one\n    user: one\n    namespace: ns1\nusers:\n- name: one\n  user:\n    token: t\n"
         );
-        let p = dir.join(name);
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-
-    #[test]
-    fn merge_first_file_wins_and_missing_env_files_are_skipped() {
-        let d = tempfile::tempdir().unwrap();
-        let a = write(d.path(), "a", "one", "ns1", Some("one"));
-        let b = write(d.path(), "b", "two", "ns2", Some("two"));
-        let kc = load_kubeconfig(&[d.path().join("missing"), a, b], false).unwrap();
-        assert_eq!(kc.current_context.as_deref(), Some("one"));
-        assert_eq!(kc.contexts.len(), 2);
-        let err = load_kubeconfig(&[d.path().join("missing")], true).unwrap_err();
-        assert!(format!("{err:#}").contains("missing"), "{err:#}");
-    }
-
-    #[tokio::test]
-    async fn namespace_from_context_then_flag() {
-        let d = tempfile::tempdir().unwrap();
-        let a = write(d.path(), "a", "one", "ns1", Some("one"));
-        let _b = write(d.path(), "b", "two", "ns2", None);
-        let t = Target { kubeconfig: Some(a.clone()), ..Default::default() };
-        let c = connect(&t).await.unwrap();
-        assert_eq!((c.context.as_str(), c.namespace.as_str()), ("one", "ns1"));
-        let t = Target { kubeconfig: Some(a), namespace: Some("x".into()), ..Default::default() };
-        assert_eq!(connect(&t).await.unwrap().namespace, "x");
-    }
-
-    #[tokio::test]
-    async fn unknown_context_lists_the_known_ones() {
-        let d = tempfile::tempdir().unwrap();
-        let a = write(d.path(), "a", "one", "ns1", Some("one"));
-        let t = Target { kubeconfig: Some(a), context: Some("nope".into()), ..Default::default() };
-        let err = connect(&t).await.err().unwrap();
-        assert!(err.to_string().contains("contexts: one"), "{err}");
+        KubeTarget {
+            files: vec![],
+            kubeconfig: Kubeconfig::from_yaml(&text).unwrap(),
+            context: "one".into(),
+            context_source: Source::Default,
+            namespace: "ns1".into(),
+            namespace_source: Source::Default,
+        }
     }
 
     #[tokio::test]
     async fn unreachable_cluster_names_context_and_namespace() {
-        let d = tempfile::tempdir().unwrap();
-        let a = write(d.path(), "a", "one", "ns1", Some("one"));
-        let c = connect(&Target { kubeconfig: Some(a), ..Default::default() }).await.unwrap();
+        // Port 1 on loopback: nothing listens there.
+        let c = connect(&target("http://127.0.0.1:1")).await.unwrap();
         let api: Api<k8s_openapi::api::core::v1::Service> = c.api();
         let err = api.get("x").await.unwrap_err();
         let msg = c.explain(err, "reading Service x").to_string();
