@@ -15,6 +15,8 @@ use std::time::Duration;
 #[derive(Clone)]
 pub struct Cluster {
     pub client: Client,
+    /// The same connection settings without retries, for service and pod proxy requests.
+    proxy_client: Client,
     pub context: String,
     pub namespace: String,
     pub server: String,
@@ -33,8 +35,13 @@ pub async fn connect(target: &KubeTarget) -> Result<Cluster> {
     config.default_namespace = target.namespace.clone();
     let server = config.cluster_url.to_string();
     let namespace = config.default_namespace.clone();
+    // Proxied answers come from the service, not the API server: a 503 from the app must
+    // reach the probe as it is, not be retried by kube's server-error retry layer.
+    let mut proxy_config = config.clone();
+    proxy_config.default_retry = false;
     let client = Client::try_from(config).with_context(|| format!("building a client for context {context:?}"))?;
-    Ok(Cluster { client, context, namespace, server })
+    let proxy_client = Client::try_from(proxy_config).with_context(|| format!("building a client for context {context:?}"))?;
+    Ok(Cluster { client, proxy_client, context, namespace, server })
 }
 
 /// HTTP status of an API error, if the server answered with one.
@@ -95,7 +102,7 @@ impl Cluster {
         use http_body_util::BodyExt;
         let req = http::Request::get(uri).body(kube::client::Body::empty())?;
         let fut = async {
-            let res = self.client.send(req).await?;
+            let res = self.proxy_client.send(req).await?;
             let status = res.status().as_u16();
             let body = res.into_body().collect().await?.to_bytes();
             Ok::<_, kube::Error>(ProxyResponse { status, body: String::from_utf8_lossy(&body).into_owned() })

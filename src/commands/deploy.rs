@@ -4,7 +4,7 @@
 use crate::cli::{DeployArgs, OutputFormat};
 use crate::deploy::executor::{self, DeployError, Options, Reporter};
 use crate::exit::{ExitCode, Failure};
-use crate::output::{Printer, sanitize};
+use crate::output::{Printer, sanitize, sanitize_multiline};
 use anyhow::{Result, anyhow};
 use indicatif::ProgressBar;
 use std::sync::Mutex;
@@ -62,8 +62,8 @@ pub(crate) async fn run_executor(cluster: &crate::cluster::Cluster, opts: &Optio
     rep.bar.finish_and_clear();
     signals.abort();
     res.map_err(|e| match e.downcast_ref::<DeployError>() {
-        Some(DeployError::Failed(m)) => Failure::bad(sanitize(m)),
-        Some(DeployError::Interrupted(m)) => Failure::interrupted(sanitize(m)),
+        Some(DeployError::Failed(m)) => Failure::bad(sanitize_multiline(m)),
+        Some(DeployError::Interrupted(m)) => Failure::interrupted(sanitize_multiline(m)),
         None if e.downcast_ref::<crate::deploy::lock::Locked>().is_some() => Failure::bad(format!("{e:#}")),
         None => e,
     })

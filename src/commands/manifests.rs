@@ -20,7 +20,7 @@ pub async fn run(args: &ManifestsArgs, ctx: &Context) -> Result<ExitCode> {
         Some(i) => i.clone(),
         None => format!("{}:latest", config.image_repository()?),
     };
-    let color = match args.color {
+    let color = match args.target_color {
         DeployColor::Blue => Color::Blue,
         DeployColor::Green => Color::Green,
     };
