@@ -197,7 +197,10 @@ fn deploys_switch_colors_without_dropping_traffic_and_record_history() {
     assert_eq!(svc["metadata"]["labels"]["app.kubernetes.io/managed-by"], "msv");
 
     let traffic = Traffic::start(&env);
-    let s: Summary = env.msv(&["deploy", "--image", "r/shop:2", "-o", "json"]).run().status(0).stdout_json();
+    let run = env.msv(&["deploy", "--image", "r/shop:2", "-o", "json"]).run().status(0);
+    eprintln!("{}", run.stderr());
+    let s: Summary = run.stdout_json();
+    eprintln!("phases of the second deploy: {:?}", s.phases);
     assert_eq!((s.from_color.as_deref(), s.to_color.as_str(), s.to_image.as_str()), (Some("blue"), "green", "r/shop:2"));
     assert_eq!(env.live().as_deref(), Some("green"));
     assert_eq!(env.replicas("blue"), Some(0), "old color scaled down");
@@ -465,4 +468,16 @@ fn ctrl_c_before_the_switch_leaves_live_traffic_untouched() {
     // And the next deploy goes through.
     env.fake.set_image_behavior("r/shop:2", Behavior::ReadyAfter(Duration::from_millis(100)));
     env.deploy("r/shop:2").status(0);
+}
+
+#[test]
+fn hpa_and_pdb_follow_the_live_color() {
+    let env = Env::with_deploy("timeout = \"8s\"\nverify_for = \"200ms\"\nscale_down_delay = \"0s\"\n\n[deploy.autoscaling]\nenabled = true\nmin_replicas = 2\nmax_replicas = 6\ncpu_percent = 70\n");
+    env.deploy("r/shop:1").status(0);
+    let target = |env: &Env| env.fake.get("horizontalpodautoscalers", NS, "shop").unwrap()["spec"]["scaleTargetRef"]["name"].clone();
+    let pdb = |env: &Env| env.fake.get("poddisruptionbudgets", NS, "shop").unwrap()["spec"]["selector"]["matchLabels"]["msv/color"].clone();
+    assert_eq!((target(&env), pdb(&env)), (json!("shop-blue"), json!("blue")));
+    env.deploy("r/shop:2").status(0);
+    assert_eq!((target(&env), pdb(&env)), (json!("shop-green"), json!("green")));
+    assert_eq!(env.replicas("blue"), Some(0));
 }
