@@ -68,7 +68,15 @@ impl Run<'_> {
         match not_ready_reason(&pods, &events) {
             Some(f) => f.to_string(),
             None if pods.is_empty() => "no pods were created (check the ReplicaSet's events and quotas)".into(),
-            None => "all pods ready, but the Deployment did not report completion".into(),
+            None => {
+                let name = deployment_name(&self.opts.settings.name, color);
+                let state = self.cluster.api::<Deployment>().get(&name).await.map(|d| rollout_state(&d));
+                match state {
+                    Ok(Rollout::Progressing { waiting, .. }) => format!("all pods ready, but Deployment {name} is still waiting for {waiting}"),
+                    Ok(other) => format!("all pods ready; Deployment {name} is now {other:?}"),
+                    Err(e) => format!("all pods ready, but Deployment {name} did not report completion ({e})"),
+                }
+            }
         }
     }
 

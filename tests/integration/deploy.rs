@@ -234,7 +234,7 @@ fn candidate_failures_leave_live_traffic_untouched() {
     env.fake.set_image_behavior("r/shop:never", Behavior::NeverReady);
     let monitor = Monitor::start(&env);
     let traffic = Traffic::start(&env);
-    let cases = [("r/shop:crash", "CrashLoopBackOff"), ("r/shop:nopull", "Err"), ("r/shop:never", "NotReady")];
+    let cases = [("r/shop:crash", "CrashLoopBackOff"), ("r/shop:nopull", "ImagePull"), ("r/shop:never", "NotReady")];
     for (image, reason) in cases {
         let run = env.deploy(image).status(1).stderr_has(reason).stderr_has("pod shop-green-").stderr_has("live traffic untouched: shop still serves blue");
         assert!(!run.stderr().contains("switch:"), "no switch for {image}");
