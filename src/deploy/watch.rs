@@ -12,6 +12,8 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+const WATCH_TIMEOUT_SECS: u32 = 3;
+
 /// A live view of some objects of one kind plus the stream that keeps it current.
 pub struct View<K: kube::Resource + 'static>
 where
@@ -27,7 +29,9 @@ where
     K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope> + Clone + std::fmt::Debug + serde::de::DeserializeOwned + Send + Sync + 'static,
     K::DynamicType: Default + std::hash::Hash + Eq + Clone + Send + Sync,
 {
-    let mut cfg = watcher::Config::default();
+    // Ask the server to end each watch after a few seconds; the watcher then resumes from
+    // the last resourceVersion. A stream that silently stalls costs at most that long.
+    let mut cfg = watcher::Config::default().timeout(WATCH_TIMEOUT_SECS);
     if let Some(l) = labels {
         cfg = cfg.labels(l);
     }
