@@ -3,12 +3,12 @@
 //! name context and namespace, and requests through the API server's service and pod
 //! proxies. It knows nothing of blue-green.
 
+use crate::config::kube::KubeTarget;
 use anyhow::{Context as _, Result, anyhow};
 use kube::config::KubeConfigOptions;
 #[cfg(test)]
 use kube::config::Kubeconfig;
 use kube::{Api, Client, Config};
-use crate::config::kube::KubeTarget;
 use std::time::Duration;
 
 /// A connected client with the context and namespace it works in.
@@ -28,7 +28,10 @@ pub struct Cluster {
 pub async fn connect(target: &KubeTarget) -> Result<Cluster> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let context = target.context.clone();
-    let opts = KubeConfigOptions { context: Some(context.clone()), ..Default::default() };
+    let opts = KubeConfigOptions {
+        context: Some(context.clone()),
+        ..Default::default()
+    };
     let mut config = Config::from_custom_kubeconfig(target.kubeconfig.clone(), &opts)
         .await
         .with_context(|| format!("loading context {context:?} from the kubeconfig"))?;
@@ -39,9 +42,17 @@ pub async fn connect(target: &KubeTarget) -> Result<Cluster> {
     // reach the probe as it is, not be retried by kube's server-error retry layer.
     let mut proxy_config = config.clone();
     proxy_config.default_retry = false;
-    let client = Client::try_from(config).with_context(|| format!("building a client for context {context:?}"))?;
-    let proxy_client = Client::try_from(proxy_config).with_context(|| format!("building a client for context {context:?}"))?;
-    Ok(Cluster { client, proxy_client, context, namespace, server })
+    let client = Client::try_from(config)
+        .with_context(|| format!("building a client for context {context:?}"))?;
+    let proxy_client = Client::try_from(proxy_config)
+        .with_context(|| format!("building a client for context {context:?}"))?;
+    Ok(Cluster {
+        client,
+        proxy_client,
+        context,
+        namespace,
+        server,
+    })
 }
 
 /// HTTP status of an API error, if the server answered with one.
@@ -73,7 +84,12 @@ impl Cluster {
                 "{doing}: forbidden in namespace {ns:?} for context {ctx:?} (403): {}; ask for RBAC access or choose another namespace with -n",
                 s.message
             ),
-            kube::Error::Api(s) => anyhow!("{doing} (context {ctx:?}, namespace {ns:?}): {} ({} {})", s.message, s.code, s.reason),
+            kube::Error::Api(s) => anyhow!(
+                "{doing} (context {ctx:?}, namespace {ns:?}): {} ({} {})",
+                s.message,
+                s.code,
+                s.reason
+            ),
             _ => anyhow!(
                 "{doing}: cannot reach the Kubernetes API server at {} (context {ctx:?}, namespace {ns:?}): {}; check that the cluster is running and the kubeconfig points at it",
                 self.server,
@@ -85,16 +101,34 @@ impl Cluster {
     /// `GET /api/v1/namespaces/N/services/NAME:PORT/proxy/PATH` through the client, so the
     /// cluster network need not be reachable from here. Any HTTP status is returned; only
     /// transport failures and the timeout are errors.
-    pub async fn service_proxy_get(&self, service: &str, port: u16, path: &str, timeout: Duration) -> Result<ProxyResponse> {
+    pub async fn service_proxy_get(
+        &self,
+        service: &str,
+        port: u16,
+        path: &str,
+        timeout: Duration,
+    ) -> Result<ProxyResponse> {
         let path = path.trim_start_matches('/');
-        let uri = format!("/api/v1/namespaces/{}/services/{service}:{port}/proxy/{path}", self.namespace);
+        let uri = format!(
+            "/api/v1/namespaces/{}/services/{service}:{port}/proxy/{path}",
+            self.namespace
+        );
         self.raw_get(&uri, timeout).await
     }
 
     /// The same through the pod proxy, for probing one pod.
-    pub async fn pod_proxy_get(&self, pod: &str, port: u16, path: &str, timeout: Duration) -> Result<ProxyResponse> {
+    pub async fn pod_proxy_get(
+        &self,
+        pod: &str,
+        port: u16,
+        path: &str,
+        timeout: Duration,
+    ) -> Result<ProxyResponse> {
         let path = path.trim_start_matches('/');
-        let uri = format!("/api/v1/namespaces/{}/pods/{pod}:{port}/proxy/{path}", self.namespace);
+        let uri = format!(
+            "/api/v1/namespaces/{}/pods/{pod}:{port}/proxy/{path}",
+            self.namespace
+        );
         self.raw_get(&uri, timeout).await
     }
 
@@ -105,7 +139,10 @@ impl Cluster {
             let res = self.proxy_client.send(req).await?;
             let status = res.status().as_u16();
             let body = res.into_body().collect().await?.to_bytes();
-            Ok::<_, kube::Error>(ProxyResponse { status, body: String::from_utf8_lossy(&body).into_owned() })
+            Ok::<_, kube::Error>(ProxyResponse {
+                status,
+                body: String::from_utf8_lossy(&body).into_owned(),
+            })
         };
         match tokio::time::timeout(timeout, fut).await {
             Ok(Ok(r)) => Ok(r),
@@ -161,6 +198,9 @@ mod tests {
         let api: Api<k8s_openapi::api::core::v1::Service> = c.api();
         let err = api.get("x").await.unwrap_err();
         let msg = c.explain(err, "reading Service x").to_string();
-        assert!(msg.contains("cannot reach") && msg.contains("\"one\"") && msg.contains("\"ns1\""), "{msg}");
+        assert!(
+            msg.contains("cannot reach") && msg.contains("\"one\"") && msg.contains("\"ns1\""),
+            "{msg}"
+        );
     }
 }

@@ -22,7 +22,12 @@ pub(crate) struct PrinterReporter<'a> {
 
 impl<'a> PrinterReporter<'a> {
     pub fn new(printer: &'a Printer) -> Self {
-        PrinterReporter { printer, bar: printer.spinner("deploy"), start: Instant::now(), phase: Mutex::new(String::new()) }
+        PrinterReporter {
+            printer,
+            bar: printer.spinner("deploy"),
+            start: Instant::now(),
+            phase: Mutex::new(String::new()),
+        }
     }
 }
 
@@ -33,7 +38,10 @@ impl Reporter for PrinterReporter<'_> {
         if self.printer.stderr_tty {
             self.bar.set_message(line);
         } else {
-            self.printer.info(&format!("[{:>6.1}s] {line}", self.start.elapsed().as_secs_f64()));
+            self.printer.info(&format!(
+                "[{:>6.1}s] {line}",
+                self.start.elapsed().as_secs_f64()
+            ));
         }
     }
     fn progress(&self, available: i32, desired: i32) {
@@ -42,13 +50,20 @@ impl Reporter for PrinterReporter<'_> {
         if self.printer.stderr_tty {
             self.bar.set_message(line);
         } else {
-            self.printer.info(&format!("[{:>6.1}s] {line}", self.start.elapsed().as_secs_f64()));
+            self.printer.info(&format!(
+                "[{:>6.1}s] {line}",
+                self.start.elapsed().as_secs_f64()
+            ));
         }
     }
 }
 
 /// Run the executor with Ctrl-C wired to its cancel signal, mapping its errors to exit codes.
-pub(crate) async fn run_executor(cluster: &crate::cluster::Cluster, opts: &Options, printer: &Printer) -> Result<executor::Summary> {
+pub(crate) async fn run_executor(
+    cluster: &crate::cluster::Cluster,
+    opts: &Options,
+    printer: &Printer,
+) -> Result<executor::Summary> {
     crate::interrupt::take_over();
     let (tx, rx) = tokio::sync::watch::channel(false);
     let signals = tokio::spawn(async move {
@@ -64,7 +79,9 @@ pub(crate) async fn run_executor(cluster: &crate::cluster::Cluster, opts: &Optio
     res.map_err(|e| match e.downcast_ref::<DeployError>() {
         Some(DeployError::Failed(m)) => Failure::bad(sanitize_multiline(m)),
         Some(DeployError::Interrupted(m)) => Failure::interrupted(sanitize_multiline(m)),
-        None if e.downcast_ref::<crate::deploy::lock::Locked>().is_some() => Failure::bad(format!("{e:#}")),
+        None if e.downcast_ref::<crate::deploy::lock::Locked>().is_some() => {
+            Failure::bad(format!("{e:#}"))
+        }
         None => e,
     })
 }
@@ -106,15 +123,28 @@ pub async fn run(args: &DeployArgs, ctx: &Context) -> Result<ExitCode> {
         match format {
             OutputFormat::Text => {
                 let s = &opts.settings;
-                let live = plan.live.map(|c| format!("{c} ({})", plan.from_image.as_deref().unwrap_or("?"))).unwrap_or_else(|| "nothing (first deploy)".into());
+                let live = plan
+                    .live
+                    .map(|c| format!("{c} ({})", plan.from_image.as_deref().unwrap_or("?")))
+                    .unwrap_or_else(|| "nothing (first deploy)".into());
                 let mut text = format!(
                     "plan for {} in namespace {} (context {}):\n  live:      {live}\n  candidate: {} with {} x{}\n",
-                    s.name, cluster.namespace, cluster.context, plan.candidate, plan.to_image, plan.replicas
+                    s.name,
+                    cluster.namespace,
+                    cluster.context,
+                    plan.candidate,
+                    plan.to_image,
+                    plan.replicas
                 );
                 if plan.noop {
-                    text.push_str("  nothing to do: that image is already live (use --force to redeploy)\n");
+                    text.push_str(
+                        "  nothing to do: that image is already live (use --force to redeploy)\n",
+                    );
                 } else {
-                    text.push_str(&format!("  then:      switch Service {} to {}; ", s.name, plan.candidate));
+                    text.push_str(&format!(
+                        "  then:      switch Service {} to {}; ",
+                        s.name, plan.candidate
+                    ));
                     text.push_str(&match plan.live {
                         Some(l) if opts.keep_old => format!("keep {l} running\n"),
                         Some(l) => format!("scale {l} to 0 after {:?}\n", opts.scale_down_delay),

@@ -18,7 +18,9 @@ pub(crate) fn service_arg(arg: Option<&String>, config: &crate::config::Config) 
 
 pub async fn run(args: &HistoryArgs, ctx: &Context) -> Result<ExitCode> {
     let formats = [OutputFormat::Table, OutputFormat::Json, OutputFormat::Yaml];
-    let format = ctx.printer.format("history", OutputFormat::Table, &formats)?;
+    let format = ctx
+        .printer
+        .format("history", OutputFormat::Table, &formats)?;
     let config = ctx.config(None)?;
     let service = service_arg(args.service.as_ref(), &config)?;
     let cluster = crate::cluster::connect(&config.kube_target()?).await?;
@@ -28,7 +30,10 @@ pub async fn run(args: &HistoryArgs, ctx: &Context) -> Result<ExitCode> {
     match format {
         OutputFormat::Table => {
             if shown.is_empty() {
-                ctx.printer.info(&format!("no deploy history for {service} in namespace {}", cluster.namespace));
+                ctx.printer.info(&format!(
+                    "no deploy history for {service} in namespace {}",
+                    cluster.namespace
+                ));
                 return Ok(ExitCode::Success);
             }
             let mut t = Table::new(&["REVISION", "IMAGE", "COLOR", "TIME", "WHO", "OUTCOME"]);

@@ -13,7 +13,12 @@ pub async fn run(args: &ManifestsArgs, ctx: &Context) -> Result<ExitCode> {
     // The namespace comes from the kubeconfig as for a deploy; without one, "default".
     let namespace = match config.kube_target() {
         Ok(t) => t.namespace,
-        Err(_) => config.settings.kubernetes.namespace.clone().unwrap_or_else(|| "default".into()),
+        Err(_) => config
+            .settings
+            .kubernetes
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "default".into()),
     };
     let settings = crate::deploy::settings_from_config(&config, &namespace)?;
     let image = match &args.image {
@@ -25,6 +30,7 @@ pub async fn run(args: &ManifestsArgs, ctx: &Context) -> Result<ExitCode> {
         DeployColor::Green => Color::Green,
     };
     let replicas = args.replicas.map(|r| r as i32).unwrap_or(settings.replicas);
-    ctx.printer.stdout(&render_yaml(&settings, color, &image, replicas)?)?;
+    ctx.printer
+        .stdout(&render_yaml(&settings, color, &image, replicas)?)?;
     Ok(ExitCode::Success)
 }

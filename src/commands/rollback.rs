@@ -16,20 +16,32 @@ use super::Context;
 
 pub async fn run(args: &RollbackArgs, ctx: &Context) -> Result<ExitCode> {
     let formats = [OutputFormat::Text, OutputFormat::Json, OutputFormat::Yaml];
-    let format = ctx.printer.format("rollback", OutputFormat::Text, &formats)?;
+    let format = ctx
+        .printer
+        .format("rollback", OutputFormat::Text, &formats)?;
     let config = ctx.config(None)?;
     let service = super::history::service_arg(args.service.as_ref(), &config)?;
     let cluster = crate::cluster::connect(&config.kube_target()?).await?;
-    let svc = cluster.api::<Service>().get_opt(&service).await.map_err(|e| cluster.explain(e, &format!("reading Service {service}")))?;
+    let svc = cluster
+        .api::<Service>()
+        .get_opt(&service)
+        .await
+        .map_err(|e| cluster.explain(e, &format!("reading Service {service}")))?;
     let Some(svc) = svc else {
-        anyhow::bail!("Service {service} does not exist in namespace {} (context {}); nothing to roll back", cluster.namespace, cluster.context);
+        anyhow::bail!(
+            "Service {service} does not exist in namespace {} (context {}); nothing to roll back",
+            cluster.namespace,
+            cluster.context
+        );
     };
     let live = live_color(Some(&svc));
     let entries = history::read(&cluster, &service).await?;
     let live_rev = entries
         .iter()
         .rev()
-        .find(|e| Some(e.color) == live && matches!(e.outcome, Outcome::Succeeded | Outcome::Rollback))
+        .find(|e| {
+            Some(e.color) == live && matches!(e.outcome, Outcome::Succeeded | Outcome::Rollback)
+        })
         .map(|e| e.revision);
     let target = history::rollback_target(&entries, live_rev, args.to_revision)?.clone();
     let settings = if config.service_name().ok() == Some(service.as_str()) {
@@ -37,7 +49,12 @@ pub async fn run(args: &RollbackArgs, ctx: &Context) -> Result<ExitCode> {
     } else {
         // Run outside the service's directory: keep the live Service's port.
         let mut s = ServiceSettings::new(&service, &cluster.namespace);
-        if let Some(p) = svc.spec.as_ref().and_then(|s| s.ports.as_ref()).and_then(|p| p.first()) {
+        if let Some(p) = svc
+            .spec
+            .as_ref()
+            .and_then(|s| s.ports.as_ref())
+            .and_then(|p| p.first())
+        {
             s.port = p.port as u16;
         }
         s
@@ -58,7 +75,10 @@ pub async fn run(args: &RollbackArgs, ctx: &Context) -> Result<ExitCode> {
         lease_seconds: 15,
         rollback: true,
     };
-    ctx.printer.info(&sanitize(&format!("rolling {service} back to revision {} ({})", target.revision, target.image)));
+    ctx.printer.info(&sanitize(&format!(
+        "rolling {service} back to revision {} ({})",
+        target.revision, target.image
+    )));
     let summary = super::deploy::run_executor(&cluster, &opts, &ctx.printer).await?;
     match format {
         OutputFormat::Text => ctx.printer.success(&sanitize(&format!(
