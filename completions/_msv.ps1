@@ -320,7 +320,7 @@ Register-ArgumentCompleter -Native -CommandName 'msv' -ScriptBlock {
         }
         'msv;manifests' {
             [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'Image to put in the Deployment (default: the last pushed image)')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Color of the Deployment to render')
+            [CompletionResult]::new('--target-color', '--target-color', [CompletionResultType]::ParameterName, 'Color of the Deployment to render (`--color` is the global output color flag)')
             [CompletionResult]::new('--replicas', '--replicas', [CompletionResultType]::ParameterName, 'Replicas of the Deployment (default: msv.toml)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubernetes context to use (default: the kubeconfig''s current-context)')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")')
@@ -328,6 +328,7 @@ Register-ArgumentCompleter -Native -CommandName 'msv' -ScriptBlock {
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format; each command lists the formats it supports')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format; each command lists the formats it supports')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or hints')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or hints')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print diagnostics to stderr (repeat for more)')

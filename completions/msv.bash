@@ -997,7 +997,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__manifests)
-            opts="-n -o -q -v -y -h -V --image --color --replicas --context --namespace --kubeconfig --output --quiet --verbose --yes --no-input --help --version"
+            opts="-n -o -q -v -y -h -V --image --target-color --replicas --context --namespace --kubeconfig --output --color --quiet --verbose --yes --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1007,7 +1007,7 @@ _msv() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --color)
+                --target-color)
                     COMPREPLY=($(compgen -W "blue green" -- "${cur}"))
                     return 0
                     ;;
@@ -1037,6 +1037,10 @@ _msv() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table json yaml text raw tree" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)

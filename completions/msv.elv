@@ -301,7 +301,7 @@ set edit:completion:arg-completer[msv] = {|@words|
         }
         &'msv;manifests'= {
             cand --image 'Image to put in the Deployment (default: the last pushed image)'
-            cand --color 'Color of the Deployment to render'
+            cand --target-color 'Color of the Deployment to render (`--color` is the global output color flag)'
             cand --replicas 'Replicas of the Deployment (default: msv.toml)'
             cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context)'
             cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
@@ -309,6 +309,7 @@ set edit:completion:arg-completer[msv] = {|@words|
             cand --kubeconfig 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config'
             cand -o 'Output format; each command lists the formats it supports'
             cand --output 'Output format; each command lists the formats it supports'
+            cand --color 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset'
             cand -q 'Print only data and errors, no progress or hints'
             cand --quiet 'Print only data and errors, no progress or hints'
             cand -v 'Print diagnostics to stderr (repeat for more)'

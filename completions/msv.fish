@@ -272,7 +272,7 @@ complete -c msv -n "__fish_msv_using_subcommand history" -l no-input -d 'Never p
 complete -c msv -n "__fish_msv_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msv -n "__fish_msv_using_subcommand history" -s V -l version -d 'Print version'
 complete -c msv -n "__fish_msv_using_subcommand manifests" -l image -d 'Image to put in the Deployment (default: the last pushed image)' -r
-complete -c msv -n "__fish_msv_using_subcommand manifests" -l color -d 'Color of the Deployment to render' -r -f -a "blue\t''
+complete -c msv -n "__fish_msv_using_subcommand manifests" -l target-color -d 'Color of the Deployment to render (`--color` is the global output color flag)' -r -f -a "blue\t''
 green\t''"
 complete -c msv -n "__fish_msv_using_subcommand manifests" -l replicas -d 'Replicas of the Deployment (default: msv.toml)' -r
 complete -c msv -n "__fish_msv_using_subcommand manifests" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context)' -r
@@ -284,6 +284,9 @@ yaml\t'YAML'
 text\t'Readable text (logs)'
 raw\t'Lines exactly as received (logs)'
 tree\t'A tree (trace waterfall)'"
+complete -c msv -n "__fish_msv_using_subcommand manifests" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c msv -n "__fish_msv_using_subcommand manifests" -s q -l quiet -d 'Print only data and errors, no progress or hints'
 complete -c msv -n "__fish_msv_using_subcommand manifests" -s v -l verbose -d 'Print diagnostics to stderr (repeat for more)'
 complete -c msv -n "__fish_msv_using_subcommand manifests" -s y -l yes -d 'Answer yes to every confirmation and never prompt'

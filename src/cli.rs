@@ -326,9 +326,9 @@ pub struct ManifestsArgs {
     #[arg(long, value_name = "REF")]
     pub image: Option<String>,
 
-    /// Color of the Deployment to render
-    #[arg(long, value_name = "COLOR", default_value = "blue")]
-    pub color: DeployColor,
+    /// Color of the Deployment to render (`--color` is the global output color flag)
+    #[arg(long = "target-color", value_name = "COLOR", default_value = "blue")]
+    pub target_color: DeployColor,
 
     /// Replicas of the Deployment (default: msv.toml)
     #[arg(long, value_name = "N")]

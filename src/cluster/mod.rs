@@ -1,1 +1,206 @@
-//! (filled in by its issue)
+//! The connection to a Kubernetes cluster: a kube `Client` built from the kubeconfig target
+//! that `config::kube` resolves as kubectl does (files, context, namespace), errors that
+//! name context and namespace, and requests through the API server's service and pod
+//! proxies. It knows nothing of blue-green.
+
+use crate::config::kube::KubeTarget;
+use anyhow::{Context as _, Result, anyhow};
+use kube::config::KubeConfigOptions;
+#[cfg(test)]
+use kube::config::Kubeconfig;
+use kube::{Api, Client, Config};
+use std::time::Duration;
+
+/// A connected client with the context and namespace it works in.
+#[derive(Clone)]
+pub struct Cluster {
+    pub client: Client,
+    /// The same connection settings without retries, for service and pod proxy requests.
+    proxy_client: Client,
+    pub context: String,
+    pub namespace: String,
+    pub server: String,
+}
+
+/// Connect to the cluster the resolved target names (kubeconfig files, context and
+/// namespace are found by `config::kube`, exactly as kubectl finds them). Nothing is sent
+/// yet; errors from the first request go through [`Cluster::explain`].
+pub async fn connect(target: &KubeTarget) -> Result<Cluster> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let context = target.context.clone();
+    let opts = KubeConfigOptions {
+        context: Some(context.clone()),
+        ..Default::default()
+    };
+    let mut config = Config::from_custom_kubeconfig(target.kubeconfig.clone(), &opts)
+        .await
+        .with_context(|| format!("loading context {context:?} from the kubeconfig"))?;
+    config.default_namespace = target.namespace.clone();
+    let server = config.cluster_url.to_string();
+    let namespace = config.default_namespace.clone();
+    // Proxied answers come from the service, not the API server: a 503 from the app must
+    // reach the probe as it is, not be retried by kube's server-error retry layer.
+    let mut proxy_config = config.clone();
+    proxy_config.default_retry = false;
+    let client = Client::try_from(config)
+        .with_context(|| format!("building a client for context {context:?}"))?;
+    let proxy_client = Client::try_from(proxy_config)
+        .with_context(|| format!("building a client for context {context:?}"))?;
+    Ok(Cluster {
+        client,
+        proxy_client,
+        context,
+        namespace,
+        server,
+    })
+}
+
+/// HTTP status of an API error, if the server answered with one.
+pub fn status_code(err: &kube::Error) -> Option<u16> {
+    match err {
+        kube::Error::Api(s) => Some(s.code),
+        _ => None,
+    }
+}
+
+impl Cluster {
+    pub fn api<K>(&self) -> Api<K>
+    where
+        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+        <K as kube::Resource>::DynamicType: Default,
+    {
+        Api::namespaced(self.client.clone(), &self.namespace)
+    }
+
+    /// Turn a client error into a message that says what failed, where, and what to do.
+    pub fn explain(&self, err: kube::Error, doing: &str) -> anyhow::Error {
+        let (ctx, ns) = (&self.context, &self.namespace);
+        match &err {
+            kube::Error::Api(s) if s.code == 401 => anyhow!(
+                "{doing}: the API server at {} rejected the credentials of context {ctx:?} (401 Unauthorized); refresh them in the kubeconfig",
+                self.server
+            ),
+            kube::Error::Api(s) if s.code == 403 => anyhow!(
+                "{doing}: forbidden in namespace {ns:?} for context {ctx:?} (403): {}; ask for RBAC access or choose another namespace with -n",
+                s.message
+            ),
+            kube::Error::Api(s) => anyhow!(
+                "{doing} (context {ctx:?}, namespace {ns:?}): {} ({} {})",
+                s.message,
+                s.code,
+                s.reason
+            ),
+            _ => anyhow!(
+                "{doing}: cannot reach the Kubernetes API server at {} (context {ctx:?}, namespace {ns:?}): {}; check that the cluster is running and the kubeconfig points at it",
+                self.server,
+                error_chain(&err)
+            ),
+        }
+    }
+
+    /// `GET /api/v1/namespaces/N/services/NAME:PORT/proxy/PATH` through the client, so the
+    /// cluster network need not be reachable from here. Any HTTP status is returned; only
+    /// transport failures and the timeout are errors.
+    pub async fn service_proxy_get(
+        &self,
+        service: &str,
+        port: u16,
+        path: &str,
+        timeout: Duration,
+    ) -> Result<ProxyResponse> {
+        let path = path.trim_start_matches('/');
+        let uri = format!(
+            "/api/v1/namespaces/{}/services/{service}:{port}/proxy/{path}",
+            self.namespace
+        );
+        self.raw_get(&uri, timeout).await
+    }
+
+    /// The same through the pod proxy, for probing one pod.
+    pub async fn pod_proxy_get(
+        &self,
+        pod: &str,
+        port: u16,
+        path: &str,
+        timeout: Duration,
+    ) -> Result<ProxyResponse> {
+        let path = path.trim_start_matches('/');
+        let uri = format!(
+            "/api/v1/namespaces/{}/pods/{pod}:{port}/proxy/{path}",
+            self.namespace
+        );
+        self.raw_get(&uri, timeout).await
+    }
+
+    async fn raw_get(&self, uri: &str, timeout: Duration) -> Result<ProxyResponse> {
+        use http_body_util::BodyExt;
+        let req = http::Request::get(uri).body(kube::client::Body::empty())?;
+        let fut = async {
+            let res = self.proxy_client.send(req).await?;
+            let status = res.status().as_u16();
+            let body = res.into_body().collect().await?.to_bytes();
+            Ok::<_, kube::Error>(ProxyResponse {
+                status,
+                body: String::from_utf8_lossy(&body).into_owned(),
+            })
+        };
+        match tokio::time::timeout(timeout, fut).await {
+            Ok(Ok(r)) => Ok(r),
+            Ok(Err(e)) => Err(anyhow!("GET {uri}: {}", error_chain(&e))),
+            Err(_) => Err(anyhow!("GET {uri}: no answer within {timeout:?}")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProxyResponse {
+    pub status: u16,
+    pub body: String,
+}
+
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut s = err.to_string();
+    let mut src = err.source();
+    while let Some(e) = src {
+        let m = e.to_string();
+        if !s.contains(&m) {
+            s.push_str(": ");
+            s.push_str(&m);
+        }
+        src = e.source();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Source;
+
+    fn target(server: &str) -> KubeTarget {
+        let text = format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: one\nclusters:\n- name: one\n  cluster:\n    server: {server}\ncontexts:\n- name: one\n  context:\n    cluster: one\n    user: one\n    namespace: ns1\nusers:\n- name: one\n  user:\n    token: t\n"
+        );
+        KubeTarget {
+            files: vec![],
+            kubeconfig: Kubeconfig::from_yaml(&text).unwrap(),
+            context: "one".into(),
+            context_source: Source::Default,
+            namespace: "ns1".into(),
+            namespace_source: Source::Default,
+        }
+    }
+
+    #[tokio::test]
+    async fn unreachable_cluster_names_context_and_namespace() {
+        // Port 1 on loopback: nothing listens there.
+        let c = connect(&target("http://127.0.0.1:1")).await.unwrap();
+        let api: Api<k8s_openapi::api::core::v1::Service> = c.api();
+        let err = api.get("x").await.unwrap_err();
+        let msg = c.explain(err, "reading Service x").to_string();
+        assert!(
+            msg.contains("cannot reach") && msg.contains("\"one\"") && msg.contains("\"ns1\""),
+            "{msg}"
+        );
+    }
+}

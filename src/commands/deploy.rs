@@ -1,11 +1,183 @@
-//! `msv deploy`: not implemented in this version yet; it exists so that its flags, help and
-//! completions are stable, and it says so plainly (exit 2) instead of printing anything made up.
+//! `msv deploy`: a blue-green rollout of the service's image (see `crate::deploy`).
+//! Wires config, cluster, the executor, Ctrl-C and output; `--dry-run` prints the plan.
 
-use crate::cli::DeployArgs;
+use crate::cli::{DeployArgs, OutputFormat};
+use crate::deploy::executor::{self, DeployError, Options, Reporter};
 use crate::exit::{ExitCode, Failure};
+use crate::output::{Printer, sanitize, sanitize_multiline};
+use anyhow::{Result, anyhow};
+use indicatif::ProgressBar;
+use std::sync::Mutex;
+use std::time::Instant;
 
 use super::Context;
 
-pub async fn run(_args: &DeployArgs, _ctx: &Context) -> anyhow::Result<ExitCode> {
-    Err(Failure::not_implemented("deploy"))
+/// Phases and candidate readiness: a spinner line on a terminal, plain lines otherwise.
+pub(crate) struct PrinterReporter<'a> {
+    pub printer: &'a Printer,
+    pub bar: ProgressBar,
+    pub start: Instant,
+    pub phase: Mutex<String>,
+}
+
+impl<'a> PrinterReporter<'a> {
+    pub fn new(printer: &'a Printer) -> Self {
+        PrinterReporter {
+            printer,
+            bar: printer.spinner("deploy"),
+            start: Instant::now(),
+            phase: Mutex::new(String::new()),
+        }
+    }
+}
+
+impl Reporter for PrinterReporter<'_> {
+    fn phase(&self, phase: &str, detail: &str) {
+        *self.phase.lock().unwrap() = phase.to_string();
+        let line = format!("{phase}: {}", sanitize(detail));
+        if self.printer.stderr_tty {
+            self.bar.set_message(line);
+        } else {
+            self.printer.info(&format!(
+                "[{:>6.1}s] {line}",
+                self.start.elapsed().as_secs_f64()
+            ));
+        }
+    }
+    fn progress(&self, available: i32, desired: i32) {
+        let phase = self.phase.lock().unwrap().clone();
+        let line = format!("{phase}: {available}/{desired} candidate pods available");
+        if self.printer.stderr_tty {
+            self.bar.set_message(line);
+        } else {
+            self.printer.info(&format!(
+                "[{:>6.1}s] {line}",
+                self.start.elapsed().as_secs_f64()
+            ));
+        }
+    }
+}
+
+/// Run the executor with Ctrl-C wired to its cancel signal, mapping its errors to exit codes.
+pub(crate) async fn run_executor(
+    cluster: &crate::cluster::Cluster,
+    opts: &Options,
+    printer: &Printer,
+) -> Result<executor::Summary> {
+    crate::interrupt::take_over();
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let signals = tokio::spawn(async move {
+        crate::interrupt::signalled().await;
+        let _ = tx.send(true);
+        // Keep the sender alive so the executor can finish its cleanup.
+        std::future::pending::<()>().await;
+    });
+    let rep = PrinterReporter::new(printer);
+    let res = executor::deploy(cluster, opts, &rep, rx).await;
+    rep.bar.finish_and_clear();
+    signals.abort();
+    res.map_err(|e| match e.downcast_ref::<DeployError>() {
+        Some(DeployError::Failed(m)) => Failure::bad(sanitize_multiline(m)),
+        Some(DeployError::Interrupted(m)) => Failure::interrupted(sanitize_multiline(m)),
+        None if e.downcast_ref::<crate::deploy::lock::Locked>().is_some() => {
+            Failure::bad(format!("{e:#}"))
+        }
+        None => e,
+    })
+}
+
+pub async fn run(args: &DeployArgs, ctx: &Context) -> Result<ExitCode> {
+    let formats = [OutputFormat::Text, OutputFormat::Json, OutputFormat::Yaml];
+    let format = ctx.printer.format("deploy", OutputFormat::Text, &formats)?;
+    let config = ctx.config(args.dir.as_deref())?;
+    let image = match &args.image {
+        Some(i) => i.clone(),
+        None => {
+            return Err(anyhow!(
+                "no image to deploy: pass --image REF (for example the reference `msv push` printed); \
+                 building and pushing from `msv deploy` is not available in this version"
+            ));
+        }
+    };
+    let target = config.kube_target()?;
+    let cluster = crate::cluster::connect(&target).await?;
+    let settings = crate::deploy::settings_from_config(&config, &cluster.namespace)?;
+    let d = &config.settings.deploy;
+    let opts = Options {
+        settings,
+        image,
+        replicas: args.replicas.map(|r| r as i32),
+        timeout: d.timeout,
+        verify_for: d.verify_for,
+        scale_down_delay: d.scale_down_delay,
+        keep_old: d.keep_old,
+        keep_failed: args.keep_failed,
+        create_namespace: args.create_namespace,
+        force: args.force,
+        probe_timeout: d.probe_timeout,
+        lease_seconds: 15,
+        rollback: false,
+    };
+    if args.dry_run {
+        let plan = executor::read_plan(&cluster, &opts).await?;
+        match format {
+            OutputFormat::Text => {
+                let s = &opts.settings;
+                let live = plan
+                    .live
+                    .map(|c| format!("{c} ({})", plan.from_image.as_deref().unwrap_or("?")))
+                    .unwrap_or_else(|| "nothing (first deploy)".into());
+                let mut text = format!(
+                    "plan for {} in namespace {} (context {}):\n  live:      {live}\n  candidate: {} with {} x{}\n",
+                    s.name,
+                    cluster.namespace,
+                    cluster.context,
+                    plan.candidate,
+                    plan.to_image,
+                    plan.replicas
+                );
+                if plan.noop {
+                    text.push_str(
+                        "  nothing to do: that image is already live (use --force to redeploy)\n",
+                    );
+                } else {
+                    text.push_str(&format!(
+                        "  then:      switch Service {} to {}; ",
+                        s.name, plan.candidate
+                    ));
+                    text.push_str(&match plan.live {
+                        Some(l) if opts.keep_old => format!("keep {l} running\n"),
+                        Some(l) => format!("scale {l} to 0 after {:?}\n", opts.scale_down_delay),
+                        None => "create Service and preview Service\n".into(),
+                    });
+                }
+                text.push_str("(dry run: nothing was changed)\n");
+                ctx.printer.stdout(&sanitize(&text))?;
+            }
+            f => ctx.printer.data(f, &plan)?,
+        }
+        return Ok(ExitCode::Success);
+    }
+    let summary = run_executor(&cluster, &opts, &ctx.printer).await?;
+    match format {
+        OutputFormat::Text => {
+            let msg = match summary.outcome.as_str() {
+                "unchanged" => format!(
+                    "{} already runs {} on {}; nothing to do (use --force to redeploy)",
+                    summary.service, summary.to_image, summary.to_color
+                ),
+                _ => format!(
+                    "{} revision {} live on {} ({}) in {:.1}s",
+                    summary.service,
+                    summary.revision.unwrap_or(0),
+                    summary.to_color,
+                    summary.to_image,
+                    summary.duration_ms as f64 / 1000.0
+                ),
+            };
+            ctx.printer.success(&sanitize(&msg));
+        }
+        f => ctx.printer.data(f, &summary)?,
+    }
+    Ok(ExitCode::Success)
 }

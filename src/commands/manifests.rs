@@ -1,11 +1,36 @@
-//! `msv manifests`: not implemented in this version yet; it exists so that its flags, help and
-//! completions are stable, and it says so plainly (exit 2) instead of printing anything made up.
+//! `msv manifests`: the YAML `msv deploy` would apply, for kubectl and GitOps users.
 
-use crate::cli::ManifestsArgs;
-use crate::exit::{ExitCode, Failure};
+use crate::cli::{DeployColor, ManifestsArgs};
+use crate::deploy::manifests::render_yaml;
+use crate::deploy::plan::Color;
+use crate::exit::ExitCode;
+use anyhow::Result;
 
 use super::Context;
 
-pub async fn run(_args: &ManifestsArgs, _ctx: &Context) -> anyhow::Result<ExitCode> {
-    Err(Failure::not_implemented("manifests"))
+pub async fn run(args: &ManifestsArgs, ctx: &Context) -> Result<ExitCode> {
+    let config = ctx.config(args.dir.as_deref())?;
+    // The namespace comes from the kubeconfig as for a deploy; without one, "default".
+    let namespace = match config.kube_target() {
+        Ok(t) => t.namespace,
+        Err(_) => config
+            .settings
+            .kubernetes
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "default".into()),
+    };
+    let settings = crate::deploy::settings_from_config(&config, &namespace)?;
+    let image = match &args.image {
+        Some(i) => i.clone(),
+        None => format!("{}:latest", config.image_repository()?),
+    };
+    let color = match args.target_color {
+        DeployColor::Blue => Color::Blue,
+        DeployColor::Green => Color::Green,
+    };
+    let replicas = args.replicas.map(|r| r as i32).unwrap_or(settings.replicas);
+    ctx.printer
+        .stdout(&render_yaml(&settings, color, &image, replicas)?)?;
+    Ok(ExitCode::Success)
 }

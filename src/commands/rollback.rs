@@ -1,11 +1,94 @@
-//! `msv rollback`: not implemented in this version yet; it exists so that its flags, help and
-//! completions are stable, and it says so plainly (exit 2) instead of printing anything made up.
+//! `msv rollback`: make the previous (or a chosen) revision live again. When the other
+//! color still runs that image the switch is immediate; otherwise it is scaled up to the
+//! recorded image first — the same guarded rollout as a deploy, recorded as a rollback.
 
-use crate::cli::RollbackArgs;
-use crate::exit::{ExitCode, Failure};
+use crate::cli::{OutputFormat, RollbackArgs};
+use crate::deploy::executor::Options;
+use crate::deploy::history::{self, Outcome};
+use crate::deploy::manifests::ServiceSettings;
+use crate::deploy::plan::live_color;
+use crate::exit::ExitCode;
+use crate::output::sanitize;
+use anyhow::Result;
+use k8s_openapi::api::core::v1::Service;
 
 use super::Context;
 
-pub async fn run(_args: &RollbackArgs, _ctx: &Context) -> anyhow::Result<ExitCode> {
-    Err(Failure::not_implemented("rollback"))
+pub async fn run(args: &RollbackArgs, ctx: &Context) -> Result<ExitCode> {
+    let formats = [OutputFormat::Text, OutputFormat::Json, OutputFormat::Yaml];
+    let format = ctx
+        .printer
+        .format("rollback", OutputFormat::Text, &formats)?;
+    let config = ctx.config(None)?;
+    let service = super::history::service_arg(args.service.as_ref(), &config)?;
+    let cluster = crate::cluster::connect(&config.kube_target()?).await?;
+    let svc = cluster
+        .api::<Service>()
+        .get_opt(&service)
+        .await
+        .map_err(|e| cluster.explain(e, &format!("reading Service {service}")))?;
+    let Some(svc) = svc else {
+        anyhow::bail!(
+            "Service {service} does not exist in namespace {} (context {}); nothing to roll back",
+            cluster.namespace,
+            cluster.context
+        );
+    };
+    let live = live_color(Some(&svc));
+    let entries = history::read(&cluster, &service).await?;
+    let live_rev = entries
+        .iter()
+        .rev()
+        .find(|e| {
+            Some(e.color) == live && matches!(e.outcome, Outcome::Succeeded | Outcome::Rollback)
+        })
+        .map(|e| e.revision);
+    let target = history::rollback_target(&entries, live_rev, args.to_revision)?.clone();
+    let settings = if config.service_name().ok() == Some(service.as_str()) {
+        crate::deploy::settings_from_config(&config, &cluster.namespace)?
+    } else {
+        // Run outside the service's directory: keep the live Service's port.
+        let mut s = ServiceSettings::new(&service, &cluster.namespace);
+        if let Some(p) = svc
+            .spec
+            .as_ref()
+            .and_then(|s| s.ports.as_ref())
+            .and_then(|p| p.first())
+        {
+            s.port = p.port as u16;
+        }
+        s
+    };
+    let d = &config.settings.deploy;
+    let opts = Options {
+        settings,
+        image: target.image.clone(),
+        replicas: None,
+        timeout: args.timeout.unwrap_or(d.timeout),
+        verify_for: d.verify_for,
+        scale_down_delay: d.scale_down_delay,
+        keep_old: d.keep_old,
+        keep_failed: false,
+        create_namespace: false,
+        force: true,
+        probe_timeout: d.probe_timeout,
+        lease_seconds: 15,
+        rollback: true,
+    };
+    ctx.printer.info(&sanitize(&format!(
+        "rolling {service} back to revision {} ({})",
+        target.revision, target.image
+    )));
+    let summary = super::deploy::run_executor(&cluster, &opts, &ctx.printer).await?;
+    match format {
+        OutputFormat::Text => ctx.printer.success(&sanitize(&format!(
+            "{} rolled back to {} on {} (recorded as revision {})",
+            summary.service,
+            summary.to_image,
+            summary.to_color,
+            summary.revision.unwrap_or(0)
+        ))),
+        f => ctx.printer.data(f, &summary)?,
+    }
+    Ok(ExitCode::Success)
 }

@@ -1,1 +1,41 @@
-//! (filled in by its issue)
+//! Blue-green rollouts on plain Kubernetes: the pure planner (`plan`, `rollout`), the
+//! manifests a deploy applies, and the executor that drives a rollout with watches, under
+//! a Lease lock, recording history in the cluster. Talking to the API server itself
+//! (client, errors, proxy) lives in `cluster`; HTTP probes in `health`.
+
+pub mod apply;
+pub mod executor;
+pub mod history;
+pub mod lock;
+pub mod manifests;
+pub mod plan;
+pub mod rollout;
+mod steps;
+pub mod watch;
+
+use crate::config::Config;
+use manifests::{Autoscaling, ServiceSettings};
+
+/// The manifest settings of the service `config` describes, in `namespace`.
+pub fn settings_from_config(config: &Config, namespace: &str) -> anyhow::Result<ServiceSettings> {
+    let svc = &config.settings.service;
+    let d = &config.settings.deploy;
+    let mut s = ServiceSettings::new(config.service_name()?, namespace);
+    s.port = svc.port;
+    s.health_path = svc.health_path.clone();
+    s.readiness_path = svc.readiness_path.clone();
+    s.replicas = svc.replicas as i32;
+    s.cpu_request = svc.resources.cpu_request.clone();
+    s.cpu_limit = svc.resources.cpu_limit.clone();
+    s.memory_request = svc.resources.memory_request.clone();
+    s.memory_limit = svc.resources.memory_limit.clone();
+    s.env = svc.env.clone();
+    s.autoscaling = d.autoscaling.as_ref().map(|a| Autoscaling {
+        min_replicas: a.min_replicas as i32,
+        max_replicas: a.max_replicas as i32,
+        cpu_percent: a.cpu_percent as i32,
+    });
+    // The Deployment reports ProgressDeadlineExceeded no later than msv gives up.
+    s.progress_deadline_seconds = d.timeout.as_secs().clamp(10, i32::MAX as u64) as i32;
+    Ok(s)
+}
