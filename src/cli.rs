@@ -1,1 +1,550 @@
-//! (foundation)
+//! The command line, as clap types only. Doc comments here are the help users read.
+//!
+//! Nothing in this file decides anything: `config.rs` turns these values into one validated
+//! `Config`, and `commands/` does the work.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Scaffold, build, deploy (blue-green) and observe microservices on Kubernetes.
+#[derive(Debug, Parser)]
+#[command(
+    name = "msv",
+    version,
+    propagate_version = true,
+    max_term_width = 100,
+    after_help = crate::exit::HELP,
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command accepts.
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// Kubernetes context to use (default: the kubeconfig's current-context)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Kubernetes namespace (default: msv.toml, then the context's namespace, then "default")
+    #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+
+    /// Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config
+    #[arg(long, global = true, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Output format; each command lists the formats it supports
+    #[arg(short = 'o', long, global = true, value_name = "FORMAT")]
+    pub output: Option<OutputFormat>,
+
+    /// When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
+
+    /// Print only data and errors, no progress or hints
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print diagnostics to stderr (repeat for more)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Answer yes to every confirmation and never prompt
+    #[arg(short = 'y', long, global = true)]
+    pub yes: bool,
+
+    /// Never prompt: a missing answer is an error (the default when stdin is not a terminal)
+    #[arg(long, global = true)]
+    pub no_input: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned columns for people
+    Table,
+    /// JSON; field names are a stable interface
+    Json,
+    /// YAML
+    Yaml,
+    /// Readable text (logs)
+    Text,
+    /// Lines exactly as received (logs)
+    Raw,
+    /// A tree (trace waterfall)
+    Tree,
+}
+
+impl OutputFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputFormat::Table => "table",
+            OutputFormat::Json => "json",
+            OutputFormat::Yaml => "yaml",
+            OutputFormat::Text => "text",
+            OutputFormat::Raw => "raw",
+            OutputFormat::Tree => "tree",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per run; boxing would only add noise
+pub enum Command {
+    /// Create a new service from a template
+    New(NewArgs),
+    /// List, inspect and validate templates
+    #[command(subcommand)]
+    Templates(TemplatesCommand),
+    /// Build the service's container image through the Docker Engine API
+    Build(BuildArgs),
+    /// Push the last built image to the registry in msv.toml
+    Push(PushArgs),
+    /// Roll out a new version with a blue-green switch
+    Deploy(DeployArgs),
+    /// Switch traffic back to the previous color
+    Rollback(RollbackArgs),
+    /// Show the deploy history of a service
+    History(HistoryArgs),
+    /// Print the Kubernetes objects a deploy would apply
+    Manifests(ManifestsArgs),
+    /// Show what is live and whether it is healthy
+    Status(StatusArgs),
+    /// Print the logs of every pod of a service, merged
+    Logs(LogsArgs),
+    /// Find and show traces from Jaeger, Zipkin or Tempo
+    Traces(TracesArgs),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+    /// Print the man page (roff)
+    Man,
+    /// Inspect the merged configuration
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Print the version
+    Version,
+}
+
+/// A `KEY=VALUE` pair from the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyValue {
+    pub key: String,
+    pub value: String,
+}
+
+fn parse_key_value(s: &str) -> Result<KeyValue, String> {
+    match s.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => Ok(KeyValue {
+            key: key.trim().to_string(),
+            value: value.to_string(),
+        }),
+        _ => Err(format!("expected KEY=VALUE, got `{s}`")),
+    }
+}
+
+/// Parses `30s`, `5m`, `1h30m`, `250ms`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s.trim())
+        .map_err(|err| format!("invalid duration `{s}` ({err}); use e.g. 30s, 5m, 1h30m"))
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  msv new orders --template rust-axum\n  \
+    msv new billing -t python-fastapi --set with_ci=false --dir services/billing")]
+pub struct NewArgs {
+    /// Service name: lowercase letters, digits and '-', at most 63 characters
+    pub name: String,
+
+    /// Template: a built-in name, a user template name, a local directory or a git URL
+    #[arg(short, long, value_name = "TEMPLATE")]
+    pub template: Option<String>,
+
+    /// Set a template variable (repeatable)
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub set: Vec<KeyValue>,
+
+    /// Directory to create (default: ./NAME)
+    #[arg(short, long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
+    /// Replace an existing non-empty directory
+    #[arg(long)]
+    pub force: bool,
+
+    /// Allow the template's hooks to run
+    #[arg(long)]
+    pub allow_hooks: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplatesCommand {
+    /// List built-in and user templates and where each comes from
+    List,
+    /// Show a template's description and variables
+    Show {
+        /// Template name, directory or git URL
+        template: String,
+    },
+    /// Validate a template directory: syntax, variables, paths, template.toml keys
+    Lint {
+        /// The template directory
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Service directory (default: the one whose msv.toml is found from the current directory)
+    pub dir: Option<PathBuf>,
+
+    /// Extra tag for the image (repeatable)
+    #[arg(short, long, value_name = "TAG")]
+    pub tag: Vec<String>,
+
+    /// Build-time variable (repeatable)
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub build_arg: Vec<KeyValue>,
+
+    /// Build this stage of a multi-stage Dockerfile
+    #[arg(long, value_name = "STAGE")]
+    pub target: Option<String>,
+
+    /// Target platform, e.g. linux/amd64
+    #[arg(long, value_name = "PLATFORM")]
+    pub platform: Option<String>,
+
+    /// Do not use the build cache
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Always try to pull newer versions of base images
+    #[arg(long)]
+    pub pull: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// Image to push (default: the last image `msv build` made for this service)
+    pub image: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// Service directory (default: the one whose msv.toml is found from the current directory)
+    pub dir: Option<PathBuf>,
+
+    /// Deploy this image instead of building and pushing first
+    #[arg(long, value_name = "REF")]
+    pub image: Option<String>,
+
+    /// Replicas of the new color (default: the live color's count, else msv.toml)
+    #[arg(long, value_name = "N")]
+    pub replicas: Option<u32>,
+
+    /// How long the new color may take to become available [msv.toml: deploy.timeout]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+
+    /// Keep probing after the switch for this long; switch back on failure [deploy.verify_for]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub verify_for: Option<Duration>,
+
+    /// Scale the old color down after this delay [deploy.scale_down_delay]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, conflicts_with = "keep_old")]
+    pub scale_down_delay: Option<Duration>,
+
+    /// Keep the old color running for an instant rollback [deploy.keep_old]
+    #[arg(long)]
+    pub keep_old: bool,
+
+    /// Leave a failed candidate running for inspection instead of scaling it to zero
+    #[arg(long)]
+    pub keep_failed: bool,
+
+    /// Create the namespace if it does not exist
+    #[arg(long)]
+    pub create_namespace: bool,
+
+    /// Show what would be done without changing the cluster
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Take over a deploy lock held by someone else
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// Service (default: the service of the current directory's msv.toml)
+    pub service: Option<String>,
+
+    /// Roll back to this history revision instead of the previous color
+    #[arg(long, value_name = "REVISION")]
+    pub to_revision: Option<u64>,
+
+    /// How long the old color may take to become available again
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+
+    /// Take over a deploy lock held by someone else
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Service (default: the service of the current directory's msv.toml)
+    pub service: Option<String>,
+
+    /// Show at most this many entries, newest first
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub limit: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ManifestsArgs {
+    /// Service directory (default: the one whose msv.toml is found from the current directory)
+    pub dir: Option<PathBuf>,
+
+    /// Image to put in the Deployment (default: the last pushed image)
+    #[arg(long, value_name = "REF")]
+    pub image: Option<String>,
+
+    /// Color of the Deployment to render
+    #[arg(long, value_name = "COLOR", default_value = "blue")]
+    pub color: DeployColor,
+
+    /// Replicas of the Deployment (default: msv.toml)
+    #[arg(long, value_name = "N")]
+    pub replicas: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeployColor {
+    Blue,
+    Green,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Services to show (default: every msv-managed service in the namespace)
+    pub services: Vec<String>,
+
+    /// Look in every namespace
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+
+    /// Probe every pod, not only the service
+    #[arg(long)]
+    pub pods: bool,
+
+    /// Redraw when something changes (terminal only)
+    #[arg(short, long)]
+    pub watch: bool,
+
+    /// Give up on a health probe after this long
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "3s")]
+    pub probe_timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum WhichPods {
+    /// Pods of the color that receives traffic
+    Live,
+    Blue,
+    Green,
+    /// Pods of both colors
+    #[default]
+    All,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// The service whose pods to read
+    pub service: String,
+
+    /// Which color's pods
+    #[arg(long, value_name = "COLOR", default_value = "all")]
+    pub which: WhichPods,
+
+    /// Keep streaming, including pods that start later
+    #[arg(short, long)]
+    pub follow: bool,
+
+    /// Only lines newer than this, e.g. 10m
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub since: Option<Duration>,
+
+    /// Lines to show from the end of each pod's log
+    #[arg(long, value_name = "N")]
+    pub tail: Option<u64>,
+
+    /// Container to read (default: the service's container)
+    #[arg(short, long, value_name = "NAME")]
+    pub container: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct TracesArgs {
+    #[command(subcommand)]
+    pub command: Option<TracesCommand>,
+
+    #[command(flatten)]
+    pub list: TracesListArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TracesCommand {
+    /// List recent traces of a service (the default)
+    List(TracesListArgs),
+    /// Draw one trace as a waterfall
+    Show(TracesShowArgs),
+}
+
+/// Where traces come from; overrides msv.toml's [traces] section.
+#[derive(Debug, Args, Clone, Default)]
+pub struct BackendArgs {
+    /// Trace backend type [traces.backend, MSV_TRACES_BACKEND]
+    #[arg(long, value_name = "TYPE")]
+    pub backend: Option<TraceBackendKind>,
+
+    /// Base URL of the backend's query API [traces.url, MSV_TRACES_URL]
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Reach the backend inside the cluster through the API server, as NAMESPACE/SERVICE:PORT
+    #[arg(long, value_name = "NS/NAME:PORT")]
+    pub backend_service: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TraceBackendKind {
+    Jaeger,
+    Zipkin,
+    Tempo,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct TracesListArgs {
+    /// Service whose traces to find
+    #[arg(required = true)]
+    pub service: Option<String>,
+
+    /// How far back to look
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "1h")]
+    pub since: Duration,
+
+    /// At most this many traces
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub limit: usize,
+
+    /// Only traces whose root or any span has this operation
+    #[arg(long, value_name = "NAME")]
+    pub operation: Option<String>,
+
+    /// Only traces at least this long
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub min_duration: Option<Duration>,
+
+    /// Only traces with an error
+    #[arg(long)]
+    pub errors: bool,
+
+    /// Only traces with this tag (repeatable)
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub tag: Vec<KeyValue>,
+
+    #[command(flatten)]
+    pub backend: BackendArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct TracesShowArgs {
+    /// The trace id (hex)
+    #[arg(required_unless_present = "file")]
+    pub trace_id: Option<String>,
+
+    /// Read a saved trace (Jaeger, Zipkin, OTLP or Tempo JSON, detected from its content)
+    #[arg(long, value_name = "PATH", conflicts_with = "trace_id")]
+    pub file: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub backend: BackendArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to generate for
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the merged configuration and where each value came from
+    Show,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn key_values_need_an_equals_sign() {
+        assert_eq!(
+            parse_key_value("a=b=c").unwrap(),
+            KeyValue {
+                key: "a".into(),
+                value: "b=c".into()
+            }
+        );
+        assert_eq!(parse_key_value("a=").unwrap().value, "");
+        assert!(parse_key_value("novalue").is_err());
+        assert!(parse_key_value("=x").is_err());
+    }
+
+    #[test]
+    fn durations_read_like_kubectl_flags() {
+        assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
+        assert!(parse_duration("soon").unwrap_err().contains("e.g. 30s"));
+    }
+
+    #[test]
+    fn traces_without_subcommand_lists() {
+        let cli = Cli::try_parse_from(["msv", "traces", "orders", "--errors"]).unwrap();
+        let Command::Traces(args) = cli.command else {
+            panic!("not traces")
+        };
+        assert!(args.command.is_none());
+        assert_eq!(args.list.service.as_deref(), Some("orders"));
+        assert!(args.list.errors);
+        let cli = Cli::try_parse_from(["msv", "traces", "show", "--file", "t.json"]).unwrap();
+        let Command::Traces(args) = cli.command else {
+            panic!("not traces")
+        };
+        assert!(matches!(args.command, Some(TracesCommand::Show(_))));
+    }
+}

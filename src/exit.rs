@@ -1,1 +1,132 @@
-//! (foundation)
+//! Exit codes: the contract between msv and the scripts and pipelines that call it.
+//!
+//! Commands return `Ok(ExitCode)` when they ran to the end (possibly with a bad result,
+//! e.g. an unhealthy service) and `Err` when they could not do their job. An error maps to
+//! [`ExitCode::Usage`] unless it carries a [`Failure`] with another code somewhere in its
+//! chain, so an error from deep inside a rollout can still say "the job ran, the result is
+//! bad".
+
+use std::fmt;
+
+/// What the process exit status means. Listed in `msv --help` and the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Everything worked.
+    Success,
+    /// The job ran and the result is bad: a rollout failed (and was rolled back), a service
+    /// is unhealthy, a build step failed.
+    Failure,
+    /// Usage, configuration or environment error: bad flags, bad msv.toml, no cluster or
+    /// Docker engine reachable, a command that is not available.
+    Usage,
+    /// Interrupted by Ctrl-C (SIGINT) or SIGTERM.
+    Interrupted,
+}
+
+impl ExitCode {
+    pub fn code(self) -> i32 {
+        match self {
+            ExitCode::Success => 0,
+            ExitCode::Failure => 1,
+            ExitCode::Usage => 2,
+            ExitCode::Interrupted => 130,
+        }
+    }
+
+    /// The exit code an error maps to: the first [`Failure`] in its chain, else usage.
+    pub fn of_error(err: &anyhow::Error) -> ExitCode {
+        err.chain()
+            .find_map(|cause| cause.downcast_ref::<Failure>())
+            .map(|failure| failure.code)
+            .unwrap_or(ExitCode::Usage)
+    }
+}
+
+/// The table printed at the end of `msv --help`.
+pub const HELP: &str = "\
+Exit codes:
+  0    success
+  1    the job ran and the result is bad (rollout failed, service unhealthy, build failed)
+  2    usage, configuration or environment error (bad flags or msv.toml, no cluster or engine)
+  130  interrupted (Ctrl-C or SIGTERM)";
+
+/// An error that says which exit code it deserves.
+///
+/// Wrap a message with [`Failure::bad`] when the job ran and its result is bad, or with
+/// [`Failure::interrupted`] when the user stopped it.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: ExitCode,
+    message: String,
+}
+
+impl Failure {
+    /// The job ran and its result is bad (exit 1).
+    pub fn bad(message: impl Into<String>) -> anyhow::Error {
+        anyhow::Error::new(Failure {
+            code: ExitCode::Failure,
+            message: message.into(),
+        })
+    }
+
+    /// The user interrupted the job (exit 130).
+    pub fn interrupted(message: impl Into<String>) -> anyhow::Error {
+        anyhow::Error::new(Failure {
+            code: ExitCode::Interrupted,
+            message: message.into(),
+        })
+    }
+
+    /// Not implemented in this version (exit 2).
+    pub fn not_implemented(what: &str) -> anyhow::Error {
+        anyhow::Error::new(Failure {
+            code: ExitCode::Usage,
+            message: format!(
+                "`msv {what}` is not implemented yet in msv {}",
+                env!("CARGO_PKG_VERSION")
+            ),
+        })
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context as _;
+
+    #[test]
+    fn plain_errors_are_usage_errors() {
+        let err = anyhow::anyhow!("no such file");
+        assert_eq!(ExitCode::of_error(&err), ExitCode::Usage);
+    }
+
+    #[test]
+    fn a_failure_keeps_its_code_under_context() {
+        let err: anyhow::Result<()> = Err(Failure::bad("rollout failed"));
+        let err = err.context("deploying orders").unwrap_err();
+        assert_eq!(ExitCode::of_error(&err), ExitCode::Failure);
+        assert_eq!(format!("{err:#}"), "deploying orders: rollout failed");
+    }
+
+    #[test]
+    fn codes_are_the_documented_numbers() {
+        let all = [
+            ExitCode::Success,
+            ExitCode::Failure,
+            ExitCode::Usage,
+            ExitCode::Interrupted,
+        ];
+        assert_eq!(all.map(ExitCode::code), [0, 1, 2, 130]);
+        for code in [0, 1, 2, 130] {
+            assert!(HELP.contains(&format!("  {code} ")), "help lists {code}");
+        }
+    }
+}

@@ -1,1 +1,56 @@
-fn main() {}
+//! The msv executable: parse, run, print the error once, exit with a code scripts can trust.
+
+use std::process::ExitCode as ProcessExit;
+
+use clap::Parser as _;
+use msv::cli::Cli;
+use msv::exit::{ExitCode, Failure};
+use msv::output::Printer;
+
+fn main() -> ProcessExit {
+    let cli = Cli::parse();
+    let printer = Printer::new(&cli.global);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            printer.error(&anyhow::anyhow!("starting the async runtime: {err}"));
+            return ProcessExit::from(ExitCode::Usage.code() as u8);
+        }
+    };
+    let outcome = runtime.block_on(async {
+        let work = msv::commands::run(cli);
+        tokio::pin!(work);
+        loop {
+            tokio::select! {
+                outcome = &mut work => break outcome,
+                () = msv::interrupt::signalled() => {
+                    if !msv::interrupt::taken_over() {
+                        break Err(Failure::interrupted("interrupted"));
+                    }
+                }
+            }
+        }
+    });
+    // Do not wait for tasks that are still blocked on I/O (a log stream, a probe).
+    runtime.shutdown_background();
+
+    let code = match outcome {
+        Ok(code) => code,
+        Err(err) if is_broken_pipe(&err) => ExitCode::Success,
+        Err(err) => {
+            printer.error(&err);
+            ExitCode::of_error(&err)
+        }
+    };
+    ProcessExit::from(code.code() as u8)
+}
+
+/// `msv logs | head` closes stdout early; that is success, not an error.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+}

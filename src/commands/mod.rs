@@ -1,1 +1,84 @@
-//! (foundation)
+//! One file per subcommand. Each `run` wires configuration, the concern modules and the
+//! printer together; the real work lives in those modules so that commands can share it.
+
+mod build;
+mod completions;
+mod config;
+mod deploy;
+mod history;
+mod logs;
+mod man;
+mod manifests;
+mod new;
+mod push;
+mod rollback;
+mod status;
+mod templates;
+mod traces;
+mod version;
+
+use std::path::Path;
+
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::config::{Config, Override};
+use crate::exit::ExitCode;
+use crate::output::Printer;
+
+/// What every command gets: the global flags, the printer, and its own config overrides.
+pub struct Context {
+    pub global: GlobalArgs,
+    pub printer: Printer,
+    overrides: Vec<Override>,
+}
+
+impl Context {
+    /// Loads the configuration, searching for msv.toml from `dir` (default: the working
+    /// directory). Commands that do not need it never call this, so a broken msv.toml
+    /// cannot stop `msv completions`.
+    pub fn config(&self, dir: Option<&Path>) -> anyhow::Result<Config> {
+        let cwd;
+        let start = match dir {
+            Some(dir) => dir,
+            None => {
+                cwd = std::env::current_dir()?;
+                &cwd
+            }
+        };
+        let config = Config::load(&self.global, start, &self.overrides)?;
+        if let Some(manifest) = &config.manifest {
+            self.printer
+                .debug(1, &format!("using {}", manifest.display()));
+        }
+        Ok(config)
+    }
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // reqwest is built without a default TLS provider so that one provider (ring, as kube
+    // uses) serves every client; a second call finds it installed already.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+
+    let ctx = Context {
+        printer: Printer::new(&cli.global),
+        overrides: crate::config::command_overrides(&cli.command),
+        global: cli.global,
+    };
+    match &cli.command {
+        Command::New(args) => new::run(args, &ctx).await,
+        Command::Templates(args) => templates::run(args, &ctx).await,
+        Command::Build(args) => build::run(args, &ctx).await,
+        Command::Push(args) => push::run(args, &ctx).await,
+        Command::Deploy(args) => deploy::run(args, &ctx).await,
+        Command::Rollback(args) => rollback::run(args, &ctx).await,
+        Command::History(args) => history::run(args, &ctx).await,
+        Command::Manifests(args) => manifests::run(args, &ctx).await,
+        Command::Status(args) => status::run(args, &ctx).await,
+        Command::Logs(args) => logs::run(args, &ctx).await,
+        Command::Traces(args) => traces::run(args, &ctx).await,
+        Command::Completions(args) => completions::run(args, &ctx),
+        Command::Man => man::run(&ctx),
+        Command::Config(args) => config::run(args, &ctx),
+        Command::Version => version::run(&ctx),
+    }
+}

@@ -1,1 +1,286 @@
-//! (foundation)
+//! Everything msv shows a person or a program: data on stdout, messages on stderr.
+//!
+//! The [`Printer`] decides once, from the flags and the terminal, whether to use color,
+//! whether progress bars and prompts may appear, and which output format a command uses.
+//! It does not decide what to print; commands do. Strings from outside (cluster, logs,
+//! traces) go through [`sanitize`] before they reach a terminal.
+
+mod sanitize;
+mod table;
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use anyhow::bail;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+use crate::cli::{ColorChoice, GlobalArgs, OutputFormat};
+pub use sanitize::{sanitize, sanitize_multiline};
+pub use table::{Cell, Table, Tone};
+
+/// How msv prints, decided once per run.
+#[derive(Debug, Clone)]
+pub struct Printer {
+    format: Option<OutputFormat>,
+    /// Color on stdout.
+    pub color: bool,
+    /// Color on stderr (messages, errors).
+    pub color_stderr: bool,
+    pub quiet: bool,
+    pub verbose: u8,
+    /// Confirmations are answered yes.
+    pub assume_yes: bool,
+    /// Prompts may be shown (stdin and stderr are terminals, --no-input not given).
+    pub interactive: bool,
+    /// stderr is a terminal: progress bars may be drawn.
+    pub stderr_tty: bool,
+    /// stdout is a terminal (for redrawing views like `status --watch`).
+    pub stdout_tty: bool,
+}
+
+impl Printer {
+    pub fn new(global: &GlobalArgs) -> Printer {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let stdout_tty = std::io::stdout().is_terminal();
+        let stderr_tty = std::io::stderr().is_terminal();
+        let decide = |tty: bool| match global.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => tty && !no_color,
+        };
+        Printer {
+            format: global.output,
+            color: decide(stdout_tty),
+            color_stderr: decide(stderr_tty),
+            quiet: global.quiet,
+            verbose: global.verbose,
+            assume_yes: global.yes,
+            interactive: !global.no_input
+                && !global.yes
+                && std::io::stdin().is_terminal()
+                && stderr_tty,
+            stderr_tty,
+            stdout_tty,
+        }
+    }
+
+    /// The output format for `command`: the `-o` flag if it is one the command supports,
+    /// else `default`.
+    pub fn format(
+        &self,
+        command: &str,
+        default: OutputFormat,
+        supported: &[OutputFormat],
+    ) -> anyhow::Result<OutputFormat> {
+        match self.format {
+            None => Ok(default),
+            Some(format) if supported.contains(&format) => Ok(format),
+            Some(format) => {
+                let names: Vec<&str> = supported.iter().map(|f| f.name()).collect();
+                bail!(
+                    "`msv {command}` cannot print `-o {}`; use one of: {}",
+                    format.name(),
+                    names.join(", ")
+                )
+            }
+        }
+    }
+
+    /// Prints `value` as JSON or YAML on stdout.
+    pub fn data<T: Serialize + ?Sized>(
+        &self,
+        format: OutputFormat,
+        value: &T,
+    ) -> anyhow::Result<()> {
+        let text = match format {
+            OutputFormat::Yaml => serde_yaml::to_string(value)?,
+            _ => {
+                let mut text = serde_json::to_string_pretty(value)?;
+                text.push('\n');
+                text
+            }
+        };
+        self.stdout(&text)
+    }
+
+    /// Prints a table on stdout.
+    pub fn table(&self, table: &Table) -> anyhow::Result<()> {
+        let text = table.render(self.color);
+        self.stdout(&text)
+    }
+
+    /// Writes text to stdout as is.
+    pub fn stdout(&self, text: &str) -> anyhow::Result<()> {
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes())?;
+        out.flush()?;
+        Ok(())
+    }
+
+    /// Applies a tone to text printed on stdout, when color is on.
+    pub fn paint(&self, text: &str, tone: Tone) -> String {
+        tone.paint(text, self.color)
+    }
+
+    /// A status message on stderr (hidden with -q).
+    pub fn info(&self, message: &str) {
+        if !self.quiet {
+            eprintln!("{message}");
+        }
+    }
+
+    /// A step that finished, e.g. "✓ built orders:1a2b3c" (hidden with -q).
+    pub fn success(&self, message: &str) {
+        if !self.quiet {
+            eprintln!("{} {message}", Tone::Good.paint("✓", self.color_stderr));
+        }
+    }
+
+    /// A warning on stderr (shown even with -q).
+    pub fn warn(&self, message: &str) {
+        eprintln!(
+            "{} {message}",
+            Tone::Warn.paint("msv: warning:", self.color_stderr)
+        );
+    }
+
+    /// A diagnostic on stderr, shown with -v (level 1) or -vv (level 2).
+    pub fn debug(&self, level: u8, message: &str) {
+        if self.verbose >= level {
+            eprintln!(
+                "{} {message}",
+                Tone::Dim.paint("msv: debug:", self.color_stderr)
+            );
+        }
+    }
+
+    /// Prints the one error line of a failed run.
+    pub fn error(&self, err: &anyhow::Error) {
+        eprintln!(
+            "{} {err:#}",
+            Tone::Bad.paint("msv: error:", self.color_stderr)
+        );
+    }
+
+    /// A progress bar on stderr, drawn only on a terminal and without -q.
+    pub fn progress(&self, len: u64, message: &str) -> ProgressBar {
+        let bar = ProgressBar::with_draw_target(Some(len), self.draw_target());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.set_message(message.to_string());
+        bar
+    }
+
+    /// A spinner on stderr, drawn only on a terminal and without -q.
+    pub fn spinner(&self, message: &str) -> ProgressBar {
+        let bar = ProgressBar::with_draw_target(None, self.draw_target());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("valid template"),
+        );
+        bar.set_message(message.to_string());
+        if self.stderr_tty && !self.quiet {
+            bar.enable_steady_tick(Duration::from_millis(100));
+        }
+        bar
+    }
+
+    fn draw_target(&self) -> ProgressDrawTarget {
+        if self.stderr_tty && !self.quiet {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        }
+    }
+
+    /// Asks a yes/no question. `--yes` answers yes; without a terminal the answer is an
+    /// error naming the flag, never a hang.
+    pub fn confirm(&self, question: &str, default: bool) -> anyhow::Result<bool> {
+        if self.assume_yes {
+            return Ok(true);
+        }
+        if !self.interactive {
+            bail!("{question} — cannot ask without a terminal; pass --yes to confirm");
+        }
+        Ok(dialoguer::Confirm::new()
+            .with_prompt(question)
+            .default(default)
+            .interact()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn printer(global: GlobalArgs) -> Printer {
+        Printer::new(&global)
+    }
+
+    #[test]
+    fn format_is_checked_against_what_the_command_supports() {
+        let p = printer(GlobalArgs {
+            output: Some(OutputFormat::Raw),
+            ..Default::default()
+        });
+        let err = p
+            .format(
+                "status",
+                OutputFormat::Table,
+                &[OutputFormat::Table, OutputFormat::Json],
+            )
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`msv status` cannot print `-o raw`; use one of: table, json"
+        );
+        let p = printer(GlobalArgs::default());
+        assert_eq!(
+            p.format("x", OutputFormat::Tree, &[OutputFormat::Tree])
+                .unwrap(),
+            OutputFormat::Tree
+        );
+    }
+
+    #[test]
+    fn color_flags_win_over_detection() {
+        assert!(
+            printer(GlobalArgs {
+                color: ColorChoice::Always,
+                ..Default::default()
+            })
+            .color
+        );
+        assert!(
+            !printer(GlobalArgs {
+                color: ColorChoice::Never,
+                ..Default::default()
+            })
+            .color
+        );
+        // Tests do not run on a terminal, so auto means no color.
+        assert!(!printer(GlobalArgs::default()).color);
+    }
+
+    #[test]
+    fn confirmation_without_terminal_is_an_error_not_a_hang() {
+        let p = printer(GlobalArgs {
+            no_input: true,
+            ..Default::default()
+        });
+        assert!(
+            p.confirm("Delete?", false)
+                .unwrap_err()
+                .to_string()
+                .contains("--yes")
+        );
+        let p = printer(GlobalArgs {
+            yes: true,
+            ..Default::default()
+        });
+        assert!(p.confirm("Delete?", false).unwrap());
+    }
+}

@@ -1,1 +1,219 @@
+//! The command surface: help, exit codes, completions, man page, version.
 
+use crate::support::{Test, repo_root};
+
+const SUBCOMMANDS: &[&[&str]] = &[
+    &["new"],
+    &["templates"],
+    &["templates", "list"],
+    &["templates", "show"],
+    &["templates", "lint"],
+    &["build"],
+    &["push"],
+    &["deploy"],
+    &["rollback"],
+    &["history"],
+    &["manifests"],
+    &["status"],
+    &["logs"],
+    &["traces"],
+    &["traces", "list"],
+    &["traces", "show"],
+    &["completions"],
+    &["man"],
+    &["config"],
+    &["config", "show"],
+    &["version"],
+];
+
+#[test]
+fn every_subcommand_has_help() {
+    for sub in SUBCOMMANDS {
+        let run = Test::new()
+            .args(sub)
+            .arg("--help")
+            .run()
+            .status(0)
+            .stdout_has("Usage: msv");
+        let out = run.stdout();
+        assert!(
+            out.contains(&format!("msv {}", sub.join(" "))),
+            "{sub:?} usage line:\n{out}"
+        );
+        assert!(
+            out.contains("--namespace"),
+            "{sub:?} help lists the global flags"
+        );
+    }
+}
+
+#[test]
+fn top_level_help_lists_commands_and_exit_codes() {
+    Test::new()
+        .arg("--help")
+        .run()
+        .status(0)
+        .stdout_has("Exit codes:")
+        .stdout_has("130  interrupted")
+        .stdout_has("deploy ")
+        .stdout_has("rollback ");
+}
+
+#[test]
+fn unknown_flags_are_usage_errors() {
+    Test::new()
+        .args(&["status", "--no-such-flag"])
+        .run()
+        .status(2)
+        .stderr_has("unexpected argument '--no-such-flag'");
+    Test::new().run().status(2).stderr_has("Usage: msv");
+    Test::new()
+        .args(&["deploy", "--timeout", "soon"])
+        .run()
+        .status(2)
+        .stderr_has("use e.g. 30s");
+}
+
+#[test]
+fn wrong_output_format_for_a_command_is_explained() {
+    Test::new()
+        .args(&["version", "-o", "tree"])
+        .run()
+        .status(2)
+        .stderr_has(
+            "msv: error: `msv version` cannot print `-o tree`; use one of: text, json, yaml",
+        );
+}
+
+#[test]
+fn version_as_text_and_json() {
+    #[derive(serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Version {
+        version: String,
+        os: String,
+        arch: String,
+    }
+    Test::new()
+        .arg("version")
+        .run()
+        .status(0)
+        .stdout_has(concat!("msv ", env!("CARGO_PKG_VERSION")));
+    let run = Test::new().args(&["version", "-o", "json"]).run().status(0);
+    let v: Version = run.stdout_json();
+    assert_eq!(v.version, env!("CARGO_PKG_VERSION"));
+    Test::new()
+        .arg("--version")
+        .run()
+        .status(0)
+        .stdout_is(concat!("msv ", env!("CARGO_PKG_VERSION"), "\n"));
+}
+
+/// The scripts in completions/ are what `msv completions` prints today; regenerate them
+/// with `for s in bash zsh fish powershell elvish; do ...` as the README says.
+#[test]
+fn checked_in_completions_are_current() {
+    let files = [
+        ("bash", "msv.bash"),
+        ("zsh", "_msv"),
+        ("fish", "msv.fish"),
+        ("powershell", "_msv.ps1"),
+        ("elvish", "msv.elv"),
+    ];
+    let mut stale = Vec::new();
+    for (shell, file) in files {
+        let generated = Test::new()
+            .args(&["completions", shell])
+            .run()
+            .status(0)
+            .stdout();
+        assert!(
+            generated.contains("deploy"),
+            "{shell} completions mention subcommands"
+        );
+        let path = repo_root().join("completions").join(file);
+        let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+        if checked_in != generated {
+            if std::env::var_os("MSV_UPDATE_COMPLETIONS").is_some() {
+                std::fs::write(&path, &generated).unwrap();
+            } else {
+                stale.push(path.display().to_string());
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "completions are out of date: {stale:?}; run `MSV_UPDATE_COMPLETIONS=1 cargo test checked_in_completions` and commit"
+    );
+}
+
+#[test]
+fn bash_completion_script_is_valid_bash() {
+    let script = Test::new()
+        .args(&["completions", "bash"])
+        .run()
+        .status(0)
+        .stdout();
+    let out = std::process::Command::new("bash")
+        .args(["-n", "-c", &script])
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "bash -n: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn man_page_documents_subcommand_flags() {
+    let page = Test::new().arg("man").run().status(0).stdout();
+    assert!(
+        page.starts_with(".ie") || page.starts_with(".TH"),
+        "roff header: {}",
+        &page[..40.min(page.len())]
+    );
+    assert!(
+        page.contains(".SH \"MSV DEPLOY\""),
+        "a section per subcommand"
+    );
+    assert!(
+        page.contains("\\-\\-verify\\-for"),
+        "subcommand flags are listed"
+    );
+    // man(1) can render it, when it is installed.
+    if let Ok(out) = std::process::Command::new("man").arg("--version").output()
+        && out.status.success()
+    {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("msv.1");
+        std::fs::write(&file, &page).unwrap();
+        let out = std::process::Command::new("man")
+            .arg("-l")
+            .arg(&file)
+            .env("MANPAGER", "cat")
+            .env("MANWIDTH", "100")
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("verify-for"),
+            "man renders the page"
+        );
+    }
+}
+
+#[test]
+fn commands_not_implemented_say_so_with_exit_2() {
+    // Which commands are still unimplemented changes as msv grows; whatever says so must
+    // say it plainly, on stderr, with exit 2 and nothing on stdout.
+    for sub in [
+        &["rollback", "orders"][..],
+        &["history", "orders"],
+        &["logs", "orders"],
+    ] {
+        let run = Test::new().args(sub).run();
+        if run.stderr().contains("not implemented yet") {
+            run.status(2).stdout_empty();
+        }
+    }
+}

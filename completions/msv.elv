@@ -1,0 +1,653 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[msv] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'msv'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'msv'= {
+            cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context)'
+            cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --kubeconfig 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config'
+            cand -o 'Output format; each command lists the formats it supports'
+            cand --output 'Output format; each command lists the formats it supports'
+            cand --color 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset'
+            cand -q 'Print only data and errors, no progress or hints'
+            cand --quiet 'Print only data and errors, no progress or hints'
+            cand -v 'Print diagnostics to stderr (repeat for more)'
+            cand --verbose 'Print diagnostics to stderr (repeat for more)'
+            cand -y 'Answer yes to every confirmation and never prompt'
+            cand --yes 'Answer yes to every confirmation and never prompt'
+            cand --no-input 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand new 'Create a new service from a template'
+            cand templates 'List, inspect and validate templates'
+            cand build 'Build the service''s container image through the Docker Engine API'
+            cand push 'Push the last built image to the registry in msv.toml'
+            cand deploy 'Roll out a new version with a blue-green switch'
+            cand rollback 'Switch traffic back to the previous color'
+            cand history 'Show the deploy history of a service'
+            cand manifests 'Print the Kubernetes objects a deploy would apply'
+            cand status 'Show what is live and whether it is healthy'
+            cand logs 'Print the logs of every pod of a service, merged'
+            cand traces 'Find and show traces from Jaeger, Zipkin or Tempo'
+            cand completions 'Print a shell completion script'
+            cand man 'Print the man page (roff)'
+            cand config 'Inspect the merged configuration'
+            cand version 'Print the version'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'msv;new'= {
+            cand -t 'Template: a built-in name, a user template name, a local directory or a git URL'
+            cand --template 'Template: a built-in name, a user template name, a local directory or a git URL'
+            cand --set 'Set a template variable (repeatable)'
+            cand -d 'Directory to create (default: ./NAME)'
+            cand --dir 'Directory to create (default: ./NAME)'
+            cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context)'
+            cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --kubeconfig 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config'
+            cand -o 'Output format; each command lists the formats it supports'
+            cand --output 'Output format; each command lists the formats it supports'
+            cand --color 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset'
+            cand --force 'Replace an existing non-empty directory'
+            cand --allow-hooks 'Allow the template''s hooks to run'
+            cand -q 'Print only data and errors, no progress or hints'
+            cand --quiet 'Print only data and errors, no progress or hints'
+            cand -v 'Print diagnostics to stderr (repeat for more)'
+            cand --verbose 'Print diagnostics to stderr (repeat for more)'
+            cand -y 'Answer yes to every confirmation and never prompt'
+            cand --yes 'Answer yes to every confirmation and never prompt'
+            cand --no-input 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'msv;templates'= {
+            cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context)'
+            cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --kubeconfig 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config'
+            cand -o 'Output format; each command lists the formats it supports'
+            cand --output 'Output format; each command lists the formats it supports'
+            cand --color 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset'
+            cand -q 'Print only data and errors, no progress or hints'
+            cand --quiet 'Print only data and errors, no progress or hints'
+            cand -v 'Print diagnostics to stderr (repeat for more)'
+            cand --verbose 'Print diagnostics to stderr (repeat for more)'
+            cand -y 'Answer yes to every confirmation and never prompt'
+            cand --yes 'Answer yes to every confirmation and never prompt'
+            cand --no-input 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'List built-in and user templates and where each comes from'
+            cand show 'Show a template''s description and variables'
+            cand lint 'Validate a template directory: syntax, variables, paths, template.toml keys'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'msv;templates;list'= {
+            cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context)'
+            cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --kubeconfig 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config'
+            cand -o 'Output format; each command lists the formats it supports'
+            cand --output 'Output format; each command lists the formats it supports'
+            cand --color 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset'
+            cand -q 'Print only data and errors, no progress or hints'
+            cand --quiet 'Print only data and errors, no progress or hints'
+            cand -v 'Print diagnostics to stderr (repeat for more)'
+            cand --verbose 'Print diagnostics to stderr (repeat for more)'
+            cand -y 'Answer yes to every confirmation and never prompt'
+            cand --yes 'Answer yes to every confirmation and never prompt'
+            cand --no-input 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'msv;templates;show'= {
+            cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context)'
+            cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --kubeconfig 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config'
+            cand -o 'Output format; each command lists the formats it supports'
+            cand --output 'Output format; each command lists the formats it supports'
+            cand --color 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset'
+            cand -q 'Print only data and errors, no progress or hints'
+            cand --quiet 'Print only data and errors, no progress or hints'
+            cand -v 'Print diagnostics to stderr (repeat for more)'
+            cand --verbose 'Print diagnostics to stderr (repeat for more)'
+            cand -y 'Answer yes to every confirmation and never prompt'
+            cand --yes 'Answer yes to every confirmation and never prompt'
+            cand --no-input 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'msv;templates;lint'= {
+            cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context)'
+            cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --kubeconfig 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config'
+            cand -o 'Output format; each command lists the formats it supports'
+            cand --output 'Output format; each command lists the formats it supports'
+            cand --color 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset'
+            cand -q 'Print only data and errors, no progress or hints'
+            cand --quiet 'Print only data and errors, no progress or hints'
+            cand -v 'Print diagnostics to stderr (repeat for more)'
+            cand --verbose 'Print diagnostics to stderr (repeat for more)'
+            cand -y 'Answer yes to every confirmation and never prompt'
+            cand --yes 'Answer yes to every confirmation and never prompt'
+            cand --no-input 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'msv;templates;help'= {
+            cand list 'List built-in and user templates and where each comes from'
+            cand show 'Show a template''s description and variables'
+            cand lint 'Validate a template directory: syntax, variables, paths, template.toml keys'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'msv;templates;help;list'= {
+        }
+        &'msv;templates;help;show'= {
+        }
+        &'msv;templates;help;lint'= {
+        }
+        &'msv;templates;help;help'= {
+        }
+        &'msv;build'= {
+            cand -t 'Extra tag for the image (repeatable)'
+            cand --tag 'Extra tag for the image (repeatable)'
+            cand --build-arg 'Build-time variable (repeatable)'
+            cand --target 'Build this stage of a multi-stage Dockerfile'
+            cand --platform 'Target platform, e.g. linux/amd64'
+            cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context)'
+            cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --kubeconfig 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config'
+            cand -o 'Output format; each command lists the formats it supports'
+            cand --output 'Output format; each command lists the formats it supports'
+            cand --color 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset'
+            cand --no-cache 'Do not use the build cache'
+            cand --pull 'Always try to pull newer versions of base images'
+            cand -q 'Print only data and errors, no progress or hints'
+            cand --quiet 'Print only data and errors, no progress or hints'
+            cand -v 'Print diagnostics to stderr (repeat for more)'
+            cand --verbose 'Print diagnostics to stderr (repeat for more)'
+            cand -y 'Answer yes to every confirmation and never prompt'
+            cand --yes 'Answer yes to every confirmation and never prompt'
+            cand --no-input 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'msv;push'= {
+            cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context)'
+            cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --kubeconfig 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config'
+            cand -o 'Output format; each command lists the formats it supports'
+            cand --output 'Output format; each command lists the formats it supports'
+            cand --color 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset'
+            cand -q 'Print only data and errors, no progress or hints'
+            cand --quiet 'Print only data and errors, no progress or hints'
+            cand -v 'Print diagnostics to stderr (repeat for more)'
+            cand --verbose 'Print diagnostics to stderr (repeat for more)'
+            cand -y 'Answer yes to every confirmation and never prompt'
+            cand --yes 'Answer yes to every confirmation and never prompt'
+            cand --no-input 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'msv;deploy'= {
+            cand --image 'Deploy this image instead of building and pushing first'
+            cand --replicas 'Replicas of the new color (default: the live color''s count, else msv.toml)'
+            cand --timeout 'How long the new color may take to become available [msv.toml: deploy.timeout]'
+            cand --verify-for 'Keep probing after the switch for this long; switch back on failure [deploy.verify_for]'
+            cand --scale-down-delay 'Scale the old color down after this delay [deploy.scale_down_delay]'
+            cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context)'
+            cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --kubeconfig 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config'
+            cand -o 'Output format; each command lists the formats it supports'
+            cand --output 'Output format; each command lists the formats it supports'
+            cand --color 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset'
+            cand --keep-old 'Keep the old color running for an instant rollback [deploy.keep_old]'
+            cand --keep-failed 'Leave a failed candidate running for inspection instead of scaling it to zero'
+            cand --create-namespace 'Create the namespace if it does not exist'
+            cand --dry-run 'Show what would be done without changing the cluster'
+            cand --force 'Take over a deploy lock held by someone else'
+            cand -q 'Print only data and errors, no progress or hints'
+            cand --quiet 'Print only data and errors, no progress or hints'
+            cand -v 'Print diagnostics to stderr (repeat for more)'
+            cand --verbose 'Print diagnostics to stderr (repeat for more)'
+            cand -y 'Answer yes to every confirmation and never prompt'
+            cand --yes 'Answer yes to every confirmation and never prompt'
+            cand --no-input 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'msv;rollback'= {
+            cand --to-revision 'Roll back to this history revision instead of the previous color'
+            cand --timeout 'How long the old color may take to become available again'
+            cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context)'
+            cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --kubeconfig 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config'
+            cand -o 'Output format; each command lists the formats it supports'
+            cand --output 'Output format; each command lists the formats it supports'
+            cand --color 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset'
+            cand --force 'Take over a deploy lock held by someone else'
+            cand -q 'Print only data and errors, no progress or hints'
+            cand --quiet 'Print only data and errors, no progress or hints'
+            cand -v 'Print diagnostics to stderr (repeat for more)'
+            cand --verbose 'Print diagnostics to stderr (repeat for more)'
+            cand -y 'Answer yes to every confirmation and never prompt'
+            cand --yes 'Answer yes to every confirmation and never prompt'
+            cand --no-input 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'msv;history'= {
+            cand --limit 'Show at most this many entries, newest first'
+            cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context)'
+            cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --kubeconfig 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config'
+            cand -o 'Output format; each command lists the formats it supports'
+            cand --output 'Output format; each command lists the formats it supports'
+            cand --color 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset'
+            cand -q 'Print only data and errors, no progress or hints'
+            cand --quiet 'Print only data and errors, no progress or hints'
+            cand -v 'Print diagnostics to stderr (repeat for more)'
+            cand --verbose 'Print diagnostics to stderr (repeat for more)'
+            cand -y 'Answer yes to every confirmation and never prompt'
+            cand --yes 'Answer yes to every confirmation and never prompt'
+            cand --no-input 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'msv;manifests'= {
+            cand --image 'Image to put in the Deployment (default: the last pushed image)'
+            cand --color 'Color of the Deployment to render'
+            cand --replicas 'Replicas of the Deployment (default: msv.toml)'
+            cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context)'
+            cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --kubeconfig 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config'
+            cand -o 'Output format; each command lists the formats it supports'
+            cand --output 'Output format; each command lists the formats it supports'
+            cand -q 'Print only data and errors, no progress or hints'
+            cand --quiet 'Print only data and errors, no progress or hints'
+            cand -v 'Print diagnostics to stderr (repeat for more)'
+            cand --verbose 'Print diagnostics to stderr (repeat for more)'
+            cand -y 'Answer yes to every confirmation and never prompt'
+            cand --yes 'Answer yes to every confirmation and never prompt'
+            cand --no-input 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'msv;status'= {
+            cand --probe-timeout 'Give up on a health probe after this long'
+            cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context)'
+            cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --kubeconfig 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config'
+            cand -o 'Output format; each command lists the formats it supports'
+            cand --output 'Output format; each command lists the formats it supports'
+            cand --color 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset'
+            cand -A 'Look in every namespace'
+            cand --all-namespaces 'Look in every namespace'
+            cand --pods 'Probe every pod, not only the service'
+            cand -w 'Redraw when something changes (terminal only)'
+            cand --watch 'Redraw when something changes (terminal only)'
+            cand -q 'Print only data and errors, no progress or hints'
+            cand --quiet 'Print only data and errors, no progress or hints'
+            cand -v 'Print diagnostics to stderr (repeat for more)'
+            cand --verbose 'Print diagnostics to stderr (repeat for more)'
+            cand -y 'Answer yes to every confirmation and never prompt'
+            cand --yes 'Answer yes to every confirmation and never prompt'
+            cand --no-input 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'msv;logs'= {
+            cand --which 'Which color''s pods'
+            cand --since 'Only lines newer than this, e.g. 10m'
+            cand --tail 'Lines to show from the end of each pod''s log'
+            cand -c 'Container to read (default: the service''s container)'
+            cand --container 'Container to read (default: the service''s container)'
+            cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context)'
+            cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --kubeconfig 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config'
+            cand -o 'Output format; each command lists the formats it supports'
+            cand --output 'Output format; each command lists the formats it supports'
+            cand --color 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset'
+            cand -f 'Keep streaming, including pods that start later'
+            cand --follow 'Keep streaming, including pods that start later'
+            cand -q 'Print only data and errors, no progress or hints'
+            cand --quiet 'Print only data and errors, no progress or hints'
+            cand -v 'Print diagnostics to stderr (repeat for more)'
+            cand --verbose 'Print diagnostics to stderr (repeat for more)'
+            cand -y 'Answer yes to every confirmation and never prompt'
+            cand --yes 'Answer yes to every confirmation and never prompt'
+            cand --no-input 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'msv;traces'= {
+            cand --since 'How far back to look'
+            cand --limit 'At most this many traces'
+            cand --operation 'Only traces whose root or any span has this operation'
+            cand --min-duration 'Only traces at least this long'
+            cand --tag 'Only traces with this tag (repeatable)'
+            cand --backend 'Trace backend type [traces.backend, MSV_TRACES_BACKEND]'
+            cand --url 'Base URL of the backend''s query API [traces.url, MSV_TRACES_URL]'
+            cand --backend-service 'Reach the backend inside the cluster through the API server, as NAMESPACE/SERVICE:PORT'
+            cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context)'
+            cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --kubeconfig 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config'
+            cand -o 'Output format; each command lists the formats it supports'
+            cand --output 'Output format; each command lists the formats it supports'
+            cand --color 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset'
+            cand --errors 'Only traces with an error'
+            cand -q 'Print only data and errors, no progress or hints'
+            cand --quiet 'Print only data and errors, no progress or hints'
+            cand -v 'Print diagnostics to stderr (repeat for more)'
+            cand --verbose 'Print diagnostics to stderr (repeat for more)'
+            cand -y 'Answer yes to every confirmation and never prompt'
+            cand --yes 'Answer yes to every confirmation and never prompt'
+            cand --no-input 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'List recent traces of a service (the default)'
+            cand show 'Draw one trace as a waterfall'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'msv;traces;list'= {
+            cand --since 'How far back to look'
+            cand --limit 'At most this many traces'
+            cand --operation 'Only traces whose root or any span has this operation'
+            cand --min-duration 'Only traces at least this long'
+            cand --tag 'Only traces with this tag (repeatable)'
+            cand --backend 'Trace backend type [traces.backend, MSV_TRACES_BACKEND]'
+            cand --url 'Base URL of the backend''s query API [traces.url, MSV_TRACES_URL]'
+            cand --backend-service 'Reach the backend inside the cluster through the API server, as NAMESPACE/SERVICE:PORT'
+            cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context)'
+            cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --kubeconfig 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config'
+            cand -o 'Output format; each command lists the formats it supports'
+            cand --output 'Output format; each command lists the formats it supports'
+            cand --color 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset'
+            cand --errors 'Only traces with an error'
+            cand -q 'Print only data and errors, no progress or hints'
+            cand --quiet 'Print only data and errors, no progress or hints'
+            cand -v 'Print diagnostics to stderr (repeat for more)'
+            cand --verbose 'Print diagnostics to stderr (repeat for more)'
+            cand -y 'Answer yes to every confirmation and never prompt'
+            cand --yes 'Answer yes to every confirmation and never prompt'
+            cand --no-input 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'msv;traces;show'= {
+            cand --file 'Read a saved trace (Jaeger, Zipkin, OTLP or Tempo JSON, detected from its content)'
+            cand --backend 'Trace backend type [traces.backend, MSV_TRACES_BACKEND]'
+            cand --url 'Base URL of the backend''s query API [traces.url, MSV_TRACES_URL]'
+            cand --backend-service 'Reach the backend inside the cluster through the API server, as NAMESPACE/SERVICE:PORT'
+            cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context)'
+            cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --kubeconfig 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config'
+            cand -o 'Output format; each command lists the formats it supports'
+            cand --output 'Output format; each command lists the formats it supports'
+            cand --color 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset'
+            cand -q 'Print only data and errors, no progress or hints'
+            cand --quiet 'Print only data and errors, no progress or hints'
+            cand -v 'Print diagnostics to stderr (repeat for more)'
+            cand --verbose 'Print diagnostics to stderr (repeat for more)'
+            cand -y 'Answer yes to every confirmation and never prompt'
+            cand --yes 'Answer yes to every confirmation and never prompt'
+            cand --no-input 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'msv;traces;help'= {
+            cand list 'List recent traces of a service (the default)'
+            cand show 'Draw one trace as a waterfall'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'msv;traces;help;list'= {
+        }
+        &'msv;traces;help;show'= {
+        }
+        &'msv;traces;help;help'= {
+        }
+        &'msv;completions'= {
+            cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context)'
+            cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --kubeconfig 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config'
+            cand -o 'Output format; each command lists the formats it supports'
+            cand --output 'Output format; each command lists the formats it supports'
+            cand --color 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset'
+            cand -q 'Print only data and errors, no progress or hints'
+            cand --quiet 'Print only data and errors, no progress or hints'
+            cand -v 'Print diagnostics to stderr (repeat for more)'
+            cand --verbose 'Print diagnostics to stderr (repeat for more)'
+            cand -y 'Answer yes to every confirmation and never prompt'
+            cand --yes 'Answer yes to every confirmation and never prompt'
+            cand --no-input 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'msv;man'= {
+            cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context)'
+            cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --kubeconfig 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config'
+            cand -o 'Output format; each command lists the formats it supports'
+            cand --output 'Output format; each command lists the formats it supports'
+            cand --color 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset'
+            cand -q 'Print only data and errors, no progress or hints'
+            cand --quiet 'Print only data and errors, no progress or hints'
+            cand -v 'Print diagnostics to stderr (repeat for more)'
+            cand --verbose 'Print diagnostics to stderr (repeat for more)'
+            cand -y 'Answer yes to every confirmation and never prompt'
+            cand --yes 'Answer yes to every confirmation and never prompt'
+            cand --no-input 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'msv;config'= {
+            cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context)'
+            cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --kubeconfig 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config'
+            cand -o 'Output format; each command lists the formats it supports'
+            cand --output 'Output format; each command lists the formats it supports'
+            cand --color 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset'
+            cand -q 'Print only data and errors, no progress or hints'
+            cand --quiet 'Print only data and errors, no progress or hints'
+            cand -v 'Print diagnostics to stderr (repeat for more)'
+            cand --verbose 'Print diagnostics to stderr (repeat for more)'
+            cand -y 'Answer yes to every confirmation and never prompt'
+            cand --yes 'Answer yes to every confirmation and never prompt'
+            cand --no-input 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand show 'Print the merged configuration and where each value came from'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'msv;config;show'= {
+            cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context)'
+            cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --kubeconfig 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config'
+            cand -o 'Output format; each command lists the formats it supports'
+            cand --output 'Output format; each command lists the formats it supports'
+            cand --color 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset'
+            cand -q 'Print only data and errors, no progress or hints'
+            cand --quiet 'Print only data and errors, no progress or hints'
+            cand -v 'Print diagnostics to stderr (repeat for more)'
+            cand --verbose 'Print diagnostics to stderr (repeat for more)'
+            cand -y 'Answer yes to every confirmation and never prompt'
+            cand --yes 'Answer yes to every confirmation and never prompt'
+            cand --no-input 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'msv;config;help'= {
+            cand show 'Print the merged configuration and where each value came from'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'msv;config;help;show'= {
+        }
+        &'msv;config;help;help'= {
+        }
+        &'msv;version'= {
+            cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context)'
+            cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default")'
+            cand --kubeconfig 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config'
+            cand -o 'Output format; each command lists the formats it supports'
+            cand --output 'Output format; each command lists the formats it supports'
+            cand --color 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset'
+            cand -q 'Print only data and errors, no progress or hints'
+            cand --quiet 'Print only data and errors, no progress or hints'
+            cand -v 'Print diagnostics to stderr (repeat for more)'
+            cand --verbose 'Print diagnostics to stderr (repeat for more)'
+            cand -y 'Answer yes to every confirmation and never prompt'
+            cand --yes 'Answer yes to every confirmation and never prompt'
+            cand --no-input 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'msv;help'= {
+            cand new 'Create a new service from a template'
+            cand templates 'List, inspect and validate templates'
+            cand build 'Build the service''s container image through the Docker Engine API'
+            cand push 'Push the last built image to the registry in msv.toml'
+            cand deploy 'Roll out a new version with a blue-green switch'
+            cand rollback 'Switch traffic back to the previous color'
+            cand history 'Show the deploy history of a service'
+            cand manifests 'Print the Kubernetes objects a deploy would apply'
+            cand status 'Show what is live and whether it is healthy'
+            cand logs 'Print the logs of every pod of a service, merged'
+            cand traces 'Find and show traces from Jaeger, Zipkin or Tempo'
+            cand completions 'Print a shell completion script'
+            cand man 'Print the man page (roff)'
+            cand config 'Inspect the merged configuration'
+            cand version 'Print the version'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'msv;help;new'= {
+        }
+        &'msv;help;templates'= {
+            cand list 'List built-in and user templates and where each comes from'
+            cand show 'Show a template''s description and variables'
+            cand lint 'Validate a template directory: syntax, variables, paths, template.toml keys'
+        }
+        &'msv;help;templates;list'= {
+        }
+        &'msv;help;templates;show'= {
+        }
+        &'msv;help;templates;lint'= {
+        }
+        &'msv;help;build'= {
+        }
+        &'msv;help;push'= {
+        }
+        &'msv;help;deploy'= {
+        }
+        &'msv;help;rollback'= {
+        }
+        &'msv;help;history'= {
+        }
+        &'msv;help;manifests'= {
+        }
+        &'msv;help;status'= {
+        }
+        &'msv;help;logs'= {
+        }
+        &'msv;help;traces'= {
+            cand list 'List recent traces of a service (the default)'
+            cand show 'Draw one trace as a waterfall'
+        }
+        &'msv;help;traces;list'= {
+        }
+        &'msv;help;traces;show'= {
+        }
+        &'msv;help;completions'= {
+        }
+        &'msv;help;man'= {
+        }
+        &'msv;help;config'= {
+            cand show 'Print the merged configuration and where each value came from'
+        }
+        &'msv;help;config;show'= {
+        }
+        &'msv;help;version'= {
+        }
+        &'msv;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,16 @@
+//! `msv completions SHELL`: the completion script, generated from the clap definition.
+//! The copies in completions/ are checked in and kept equal by a test.
+
+use clap::CommandFactory as _;
+
+use crate::cli::{Cli, CompletionsArgs};
+use crate::exit::ExitCode;
+
+use super::Context;
+
+pub fn run(args: &CompletionsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut Cli::command(), "msv", &mut script);
+    ctx.printer.stdout(&String::from_utf8(script)?)?;
+    Ok(ExitCode::Success)
+}

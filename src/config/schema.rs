@@ -1,0 +1,674 @@
+//! The msv.toml schema: what every configuration layer may contain, validated while it is
+//! deserialized so that a bad value is reported with its file, line and column.
+//!
+//! The same types read msv.toml, the global config, `MSV_*` environment variables and
+//! flags; [`KEYS`] lists every key with its environment variable, default and meaning, and
+//! drives `msv config show` and the README reference.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// One configuration layer (a file, the environment, or flags). Every field is optional;
+/// missing values fall through to the next layer.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Layer {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<ServiceSection>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageSection>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deploy: Option<DeploySection>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kubernetes: Option<KubernetesSection>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub traces: Option<TracesSection>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSection {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<ServiceName>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<Port>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_path: Option<HttpPath>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub readiness_path: Option<HttpPath>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resources: Option<ResourcesSection>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub env: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ResourcesSection {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_request: Option<Quantity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_limit: Option<Quantity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_request: Option<Quantity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_limit: Option<Quantity>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ImageSection {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registry: Option<Registry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<Repository>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DeploySection {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Span>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verify_for: Option<Span>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scale_down_delay: Option<Span>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keep_old: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probe_timeout: Option<Span>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub autoscaling: Option<AutoscalingSection>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AutoscalingSection {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_replicas: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_replicas: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_percent: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KubernetesSection {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<ServiceName>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TracesSection {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backend: Option<TraceBackend>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<HttpUrl>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+}
+
+/// The kind of a configuration key, for parsing it from an environment variable or flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    String,
+    Integer,
+    Bool,
+}
+
+/// One documented configuration key.
+#[derive(Debug)]
+pub struct Key {
+    /// Dotted path in msv.toml, e.g. `deploy.timeout`.
+    pub path: &'static str,
+    pub kind: Kind,
+    /// The default, as it would be written in msv.toml; `None` when there is none.
+    pub default: Option<&'static str>,
+    pub help: &'static str,
+}
+
+impl Key {
+    /// `MSV_DEPLOY_TIMEOUT` for `deploy.timeout`.
+    pub fn env_var(&self) -> String {
+        format!("MSV_{}", self.path.replace('.', "_").to_ascii_uppercase())
+    }
+}
+
+macro_rules! key {
+    ($path:literal, $kind:ident, $default:expr, $help:literal) => {
+        Key {
+            path: $path,
+            kind: Kind::$kind,
+            default: $default,
+            help: $help,
+        }
+    };
+}
+
+/// Every key of msv.toml except the free-form `service.env` table.
+pub const KEYS: &[Key] = &[
+    key!(
+        "service.name",
+        String,
+        None,
+        "Service name: Kubernetes name, image name and OpenTelemetry service.name"
+    ),
+    key!(
+        "service.port",
+        Integer,
+        Some("8080"),
+        "Port the service listens on (its $PORT)"
+    ),
+    key!(
+        "service.health_path",
+        String,
+        Some("/healthz"),
+        "Liveness endpoint, also probed by deploy and status"
+    ),
+    key!(
+        "service.readiness_path",
+        String,
+        Some("/readyz"),
+        "Readiness endpoint"
+    ),
+    key!(
+        "service.replicas",
+        Integer,
+        Some("2"),
+        "Replicas on the first deploy (later deploys keep the live count)"
+    ),
+    key!(
+        "service.resources.cpu_request",
+        String,
+        Some("100m"),
+        "CPU request"
+    ),
+    key!(
+        "service.resources.cpu_limit",
+        String,
+        None,
+        "CPU limit (none by default)"
+    ),
+    key!(
+        "service.resources.memory_request",
+        String,
+        Some("128Mi"),
+        "Memory request"
+    ),
+    key!(
+        "service.resources.memory_limit",
+        String,
+        Some("256Mi"),
+        "Memory limit"
+    ),
+    key!(
+        "image.registry",
+        String,
+        None,
+        "Registry host[:port][/path] images are pushed to"
+    ),
+    key!(
+        "image.repository",
+        String,
+        None,
+        "Repository name in the registry (default: service.name)"
+    ),
+    key!(
+        "deploy.timeout",
+        String,
+        Some("5m"),
+        "How long the new color may take to become available"
+    ),
+    key!(
+        "deploy.verify_for",
+        String,
+        Some("30s"),
+        "How long to keep probing after the switch before declaring success"
+    ),
+    key!(
+        "deploy.scale_down_delay",
+        String,
+        Some("2m"),
+        "Delay before the old color is scaled to zero"
+    ),
+    key!(
+        "deploy.keep_old",
+        Bool,
+        Some("false"),
+        "Keep the old color running for an instant rollback"
+    ),
+    key!(
+        "deploy.probe_timeout",
+        String,
+        Some("3s"),
+        "Timeout of one health probe"
+    ),
+    key!(
+        "deploy.autoscaling.enabled",
+        Bool,
+        Some("false"),
+        "Create a HorizontalPodAutoscaler for the live color"
+    ),
+    key!(
+        "deploy.autoscaling.min_replicas",
+        Integer,
+        Some("2"),
+        "Autoscaler minimum"
+    ),
+    key!(
+        "deploy.autoscaling.max_replicas",
+        Integer,
+        Some("10"),
+        "Autoscaler maximum"
+    ),
+    key!(
+        "deploy.autoscaling.cpu_percent",
+        Integer,
+        Some("80"),
+        "Target average CPU utilization"
+    ),
+    key!(
+        "kubernetes.context",
+        String,
+        None,
+        "Kubeconfig context (default: current-context)"
+    ),
+    key!(
+        "kubernetes.namespace",
+        String,
+        None,
+        "Namespace (default: the context's namespace, else \"default\")"
+    ),
+    key!(
+        "traces.backend",
+        String,
+        None,
+        "Trace backend: jaeger, zipkin or tempo"
+    ),
+    key!(
+        "traces.url",
+        String,
+        None,
+        "Base URL of the trace backend's query API"
+    ),
+    key!(
+        "traces.service",
+        String,
+        None,
+        "The backend inside the cluster, as NAMESPACE/SERVICE:PORT"
+    ),
+];
+
+pub fn key(path: &str) -> Option<&'static Key> {
+    KEYS.iter().find(|key| key.path == path)
+}
+
+// ---- validated scalar types -------------------------------------------------------------
+
+/// Declares a string newtype that is validated by `$check` whenever it is deserialized or
+/// parsed, so files, environment and flags share one set of rules.
+macro_rules! validated_string {
+    ($(#[$doc:meta])* $name:ident, $check:path) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                $check(s).map(|()| $name(s.to_string()))
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+validated_string!(
+    /// An RFC 1123 DNS label: the service's Kubernetes name, image name and trace name.
+    ServiceName,
+    check_dns_label
+);
+validated_string!(
+    /// An HTTP path starting with `/`.
+    HttpPath,
+    check_http_path
+);
+validated_string!(
+    /// A Kubernetes resource quantity such as `100m`, `0.5`, `128Mi`.
+    Quantity,
+    check_quantity
+);
+validated_string!(
+    /// `host[:port][/path]` of an image registry.
+    Registry,
+    check_registry
+);
+validated_string!(
+    /// An image repository path such as `team/orders`.
+    Repository,
+    check_repository
+);
+validated_string!(
+    /// An http:// or https:// URL.
+    HttpUrl,
+    check_http_url
+);
+
+/// Checks a name against RFC 1123's label rules, explaining the first rule it breaks and
+/// suggesting a name that passes.
+pub fn check_dns_label(name: &str) -> Result<(), String> {
+    let problem = if name.is_empty() {
+        Some("it is empty")
+    } else if name.len() > 63 {
+        Some("it is longer than 63 characters")
+    } else if name
+        .bytes()
+        .any(|b| !(b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+    {
+        Some("it may contain only lowercase letters, digits and '-'")
+    } else if name.starts_with('-') || name.ends_with('-') {
+        Some("it must start and end with a letter or digit")
+    } else {
+        None
+    };
+    match problem {
+        None => Ok(()),
+        Some(problem) => {
+            let suggestion = suggest_dns_label(name);
+            let hint = if suggestion.is_empty() {
+                "use lowercase letters, digits and '-', e.g. `my-service`".to_string()
+            } else {
+                format!("try `{suggestion}`")
+            };
+            Err(format!(
+                "`{name}` is not a valid name: {problem} (it becomes a Kubernetes object and image \
+                 name, so it must be an RFC 1123 label); {hint}"
+            ))
+        }
+    }
+}
+
+/// Turns `My_Service.v2` into `my-service-v2`.
+pub fn suggest_dns_label(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_matches('-');
+    let out = if out.len() > 63 {
+        out[..63].trim_end_matches('-')
+    } else {
+        out
+    };
+    out.to_string()
+}
+
+fn check_http_path(path: &str) -> Result<(), String> {
+    if !path.starts_with('/') {
+        return Err(format!(
+            "`{path}` is not an HTTP path: it must start with '/', e.g. `/healthz`"
+        ));
+    }
+    if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "`{path}` is not an HTTP path: it contains whitespace"
+        ));
+    }
+    Ok(())
+}
+
+fn check_quantity(q: &str) -> Result<(), String> {
+    const SUFFIXES: &[&str] = &[
+        "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "m", "k", "M", "G", "T", "P", "E", "",
+    ];
+    let number = SUFFIXES
+        .iter()
+        .find_map(|suffix| q.strip_suffix(suffix).filter(|n| !n.is_empty()));
+    match number {
+        Some(n) if n.parse::<f64>().is_ok_and(|v| v >= 0.0 && v.is_finite()) => Ok(()),
+        _ => Err(format!(
+            "`{q}` is not a Kubernetes quantity; use e.g. `250m`, `0.5`, `128Mi`, `1Gi`"
+        )),
+    }
+}
+
+fn check_registry(r: &str) -> Result<(), String> {
+    let host = r.split('/').next().unwrap_or_default();
+    let valid = !host.is_empty()
+        && !r.ends_with('/')
+        && !r.contains("://")
+        && r.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._:/".contains(c));
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{r}` is not a registry; use host[:port][/path], e.g. `registry.example.com/team` or `localhost:5000` (no scheme)"
+        ))
+    }
+}
+
+fn check_repository(r: &str) -> Result<(), String> {
+    let valid = !r.is_empty()
+        && r.split('/').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+                && part.as_bytes()[0].is_ascii_alphanumeric()
+        });
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{r}` is not an image repository; use lowercase path components like `team/orders`"
+        ))
+    }
+}
+
+fn check_http_url(url: &str) -> Result<(), String> {
+    match reqwest::Url::parse(url) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => {
+            Ok(())
+        }
+        _ => Err(format!("`{url}` is not an http:// or https:// URL")),
+    }
+}
+
+/// A duration written like `30s`, `5m`, `1h30m`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span(pub Duration);
+
+impl FromStr for Span {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        crate::cli::parse_duration(s).map(Span)
+    }
+}
+
+impl<'de> Deserialize<'de> for Span {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for Span {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&humantime::format_duration(self.0).to_string())
+    }
+}
+
+/// A TCP port, 1 to 65535.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Port(pub u16);
+
+impl<'de> Deserialize<'de> for Port {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = i64::deserialize(d)?;
+        match u16::try_from(n) {
+            Ok(port) if port > 0 => Ok(Port(port)),
+            _ => Err(serde::de::Error::custom(format!(
+                "port {n} is out of range; use 1 to 65535"
+            ))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TraceBackend {
+    Jaeger,
+    Zipkin,
+    Tempo,
+}
+
+impl From<crate::cli::TraceBackendKind> for TraceBackend {
+    fn from(kind: crate::cli::TraceBackendKind) -> Self {
+        match kind {
+            crate::cli::TraceBackendKind::Jaeger => TraceBackend::Jaeger,
+            crate::cli::TraceBackendKind::Zipkin => TraceBackend::Zipkin,
+            crate::cli::TraceBackendKind::Tempo => TraceBackend::Tempo,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_labels() {
+        for ok in ["orders", "a", "a-b-9", &"x".repeat(63)] {
+            assert!(check_dns_label(ok).is_ok(), "{ok}");
+        }
+        let err = check_dns_label("Orders_API").unwrap_err();
+        assert!(err.contains("only lowercase"), "{err}");
+        assert!(err.contains("try `orders-api`"), "{err}");
+        assert!(check_dns_label("-x").unwrap_err().contains("start and end"));
+        assert!(check_dns_label(&"x".repeat(64)).unwrap_err().contains("63"));
+        assert!(check_dns_label("").unwrap_err().contains("empty"));
+        assert_eq!(suggest_dns_label("__"), "");
+    }
+
+    #[test]
+    fn suggestions_are_valid_labels() {
+        for bad in [
+            "My Service",
+            "a..b",
+            "UPPER",
+            "x_y_",
+            &"Ab".repeat(40),
+            "-lead",
+        ] {
+            let suggestion = suggest_dns_label(bad);
+            assert!(
+                check_dns_label(&suggestion).is_ok(),
+                "{bad} -> {suggestion}"
+            );
+        }
+    }
+
+    #[test]
+    fn scalars() {
+        assert!("250m".parse::<Quantity>().is_ok());
+        assert!("1.5Gi".parse::<Quantity>().is_ok());
+        assert!("Mi".parse::<Quantity>().is_err());
+        assert!("lots".parse::<Quantity>().is_err());
+        assert!("localhost:5000".parse::<Registry>().is_ok());
+        assert!("https://r.io".parse::<Registry>().is_err());
+        assert!("team/orders".parse::<Repository>().is_ok());
+        assert!("Team/orders".parse::<Repository>().is_err());
+        assert!("healthz".parse::<HttpPath>().is_err());
+        assert!("http://jaeger:16686".parse::<HttpUrl>().is_ok());
+        assert!("jaeger:16686".parse::<HttpUrl>().is_err());
+    }
+
+    #[test]
+    fn a_bad_value_in_a_file_is_reported_at_its_line() {
+        let err = toml::from_str::<Layer>("[service]\nname = \"Orders\"\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("line 2, column 8"), "{text}");
+        assert!(text.contains("try `orders`"), "{text}");
+        let err = toml::from_str::<Layer>("[deploy]\ntimeout = \"soon\"\n").unwrap_err();
+        assert!(err.to_string().contains("invalid duration"));
+        let err = toml::from_str::<Layer>("[service]\nport = 70000\n").unwrap_err();
+        assert!(err.to_string().contains("out of range"));
+        let err = toml::from_str::<Layer>("[service]\nprot = 1\n").unwrap_err();
+        assert!(err.to_string().contains("unknown field `prot`"), "{err}");
+    }
+
+    #[test]
+    fn every_key_is_in_the_schema_and_vice_versa() {
+        let mut toml_text = String::new();
+        let mut section = "";
+        for key in KEYS {
+            let (sect, name) = key.path.rsplit_once('.').unwrap();
+            if sect != section {
+                toml_text.push_str(&format!("[{sect}]\n"));
+                section = sect;
+            }
+            let value = match (key.kind, key.path) {
+                (Kind::Bool, _) => "true".to_string(),
+                (Kind::Integer, _) => "3".to_string(),
+                (_, p)
+                    if p.ends_with("timeout")
+                        || p.ends_with("verify_for")
+                        || p.ends_with("delay") =>
+                {
+                    "\"5s\"".into()
+                }
+                (_, p) if p.ends_with("_path") => "\"/x\"".into(),
+                (_, p) if p.starts_with("service.resources") => "\"1\"".into(),
+                (_, "traces.backend") => "\"jaeger\"".into(),
+                (_, "traces.url") => "\"http://localhost:1\"".into(),
+                _ => "\"abc\"".into(),
+            };
+            toml_text.push_str(&format!("{name} = {value}\n"));
+        }
+        let layer: Layer =
+            toml::from_str(&toml_text).unwrap_or_else(|e| panic!("{e}\n{toml_text}"));
+        let flat = crate::config::flatten(&layer);
+        let mut got: Vec<&str> = flat.keys().map(String::as_str).collect();
+        got.sort();
+        let mut want: Vec<&str> = KEYS.iter().map(|k| k.path).collect();
+        want.sort();
+        assert_eq!(got, want);
+    }
+}
