@@ -14,7 +14,9 @@ use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::reference::{Reference, split_tag};
-use super::{Failed, context, engine, record};
+use super::{context, engine, record};
+use crate::exit::Failure;
+use crate::output::{Printer, sanitize_multiline};
 
 /// How many lines of the failing step are shown when the build fails.
 const TAIL: usize = 20;
@@ -33,10 +35,6 @@ pub struct BuildRequest {
     pub platform: Option<String>,
     pub no_cache: bool,
     pub pull: bool,
-    /// Print the whole build log as it comes.
-    pub verbose: bool,
-    /// Show a progress bar (only on a terminal).
-    pub progress: bool,
 }
 
 /// What the build produced.
@@ -162,10 +160,9 @@ pub fn parse_step(line: &str) -> Option<(u64, u64, &str)> {
     Some((n.parse().ok()?, m.parse().ok()?, instruction.trim_end()))
 }
 
-/// Replaces control characters (escape sequences from a build's output) before the
-/// text reaches a terminal.
+/// Makes engine output (which carries what a build's commands printed) safe for a terminal.
 pub(crate) fn sanitize(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() && c != '\t' { '\u{fffd}' } else { c }).collect()
+    sanitize_multiline(text).into_owned()
 }
 
 /// The build log, followed line by line: what step is running and its recent lines.
@@ -211,7 +208,7 @@ impl Log {
 }
 
 /// Builds the image described by `req`, tags it, and records it in the service's `.msv/`.
-pub async fn build(req: &BuildRequest) -> Result<BuiltImage> {
+pub async fn build(req: &BuildRequest, printer: &Printer) -> Result<BuiltImage> {
     let matcher = context::matcher_for(&req.dir, &req.dockerfile)?;
     let rev = revision(&req.dir);
     let tags = tags_for(&req.repository, &rev, &req.extra_tags)?;
@@ -240,17 +237,15 @@ pub async fn build(req: &BuildRequest) -> Result<BuiltImage> {
     let (body, writer) = context::stream(req.dir.clone(), matcher);
     let mut stream = docker.build_image(options.build(), None, Some(bollard::body_try_stream(body)));
 
-    let bar = if req.progress && !req.verbose {
-        let bar = ProgressBar::new(0);
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} step {pos}/{len} {wide_msg} {elapsed}")
-                .expect("a valid template"),
-        );
+    let verbose = printer.verbose >= 1;
+    let bar = if verbose { ProgressBar::hidden() } else { printer.progress(0, "sending the build context") };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} step {pos}/{len} {wide_msg} {elapsed}")
+            .expect("a valid template"),
+    );
+    if printer.stderr_tty && !printer.quiet {
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    }
     let mut log = Log::default();
     let mut partial = String::new();
     while let Some(item) = stream.next().await {
@@ -269,7 +264,7 @@ pub async fn build(req: &BuildRequest) -> Result<BuiltImage> {
         while let Some(end) = partial.find('\n') {
             let line = sanitize(partial[..end].trim_end_matches('\r'));
             partial.drain(..=end);
-            if req.verbose {
+            if verbose {
                 eprintln!("{line}");
             }
             if log.line(&line)
@@ -287,7 +282,7 @@ pub async fn build(req: &BuildRequest) -> Result<BuiltImage> {
     let id = log
         .image_id
         .clone()
-        .ok_or_else(|| Failed(log.failure("the engine did not say which image it built")))?;
+        .ok_or_else(|| Failure::bad(log.failure("the engine did not say which image it built")))?;
     for tag in &tags[1..] {
         let (repo, tag_name) = split_tag(tag);
         let options = TagImageOptionsBuilder::default().repo(repo).tag(tag_name).build();
@@ -318,11 +313,10 @@ fn build_error(
 ) -> anyhow::Error {
     use bollard::errors::Error as E;
     match err {
-        E::DockerStreamError { error } => Failed(log.failure(&sanitize(&error))).into(),
-        E::DockerResponseServerError { status_code, message } => {
-            Failed(log.failure(&format!("the engine refused the build ({status_code}): {}", sanitize(&message))))
-                .into()
-        }
+        E::DockerStreamError { error } => Failure::bad(log.failure(&sanitize(&error))),
+        E::DockerResponseServerError { status_code, message } => Failure::bad(
+            log.failure(&format!("the engine refused the build ({status_code}): {}", sanitize(&message))),
+        ),
         other => {
             // A failed context write explains a broken request better than the HTTP error.
             if writer.is_finished()
@@ -406,6 +400,6 @@ mod tests {
 
     #[test]
     fn sanitize_defuses_escapes() {
-        assert_eq!(sanitize("a\u{1b}[31mb\tc"), "a\u{fffd}[31mb\tc");
+        assert_eq!(sanitize("a\u{1b}[31mb\tc"), "a\\e[31mb\tc");
     }
 }

@@ -31,7 +31,7 @@ pub struct Summary {
 }
 
 /// Reads `dir/.dockerignore` (if any) and makes sure `dockerfile` and `.dockerignore`
-/// are always sent. Fails when the Dockerfile is missing.
+/// are always sent and msv's `.msv/` never is. Fails when the Dockerfile is missing.
 pub fn matcher_for(dir: &Path, dockerfile: &str) -> Result<Matcher> {
     let dockerfile_path = dir.join(dockerfile);
     if !dockerfile_path.is_file() {
@@ -47,6 +47,9 @@ pub fn matcher_for(dir: &Path, dockerfile: &str) -> Result<Matcher> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Matcher::default(),
         Err(e) => return Err(e).with_context(|| format!("reading {}", ignore_path.display())),
     };
+    // msv's own state changes on every build and push; sending it would defeat the
+    // engine's cache for `COPY . .`.
+    matcher.exclude_first(super::record::STATE_DIR);
     matcher.keep(dockerfile);
     matcher.keep(".dockerignore");
     Ok(matcher)

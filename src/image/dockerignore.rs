@@ -83,6 +83,14 @@ impl Matcher {
         Ok(Self { patterns })
     }
 
+    /// Puts an exclusion before every pattern of the file, so the file can still
+    /// re-include what it names with `!`.
+    pub fn exclude_first(&mut self, pattern: &str) {
+        let text = clean(pattern);
+        let regex = literal(&text);
+        self.patterns.insert(0, Pattern { text, exception: false, regex });
+    }
+
     /// Adds an exception so that `path` is sent even when a pattern excludes it
     /// (the Dockerfile and `.dockerignore`, as the docker CLI does).
     pub fn keep(&mut self, path: &str) {
@@ -439,6 +447,14 @@ mod tests {
         assert!(err.to_string().contains("unterminated"), "{err}");
         assert!(Matcher::parse("[z-a]\n").is_err());
         assert!(Matcher::parse("trailing\\\n").is_err());
+    }
+
+    #[test]
+    fn exclusions_put_first_can_be_overridden() {
+        let mut rules = m("!.msv/keep\n");
+        rules.exclude_first(".msv");
+        assert!(rules.excludes(".msv/image.json"));
+        assert!(!rules.excludes(".msv/keep"));
     }
 
     #[test]

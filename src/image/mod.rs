@@ -17,8 +17,3 @@ pub mod reference;
 pub use build::{BuildRequest, BuiltImage, build};
 pub use push::{PushRequest, PushedImage, push};
 
-/// The job ran and its result is bad (a failed build or push): exit code 1. The text is
-/// the whole report.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct Failed(pub String);

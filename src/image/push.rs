@@ -14,7 +14,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::build::sanitize;
 use super::reference::{Reference, repository, split_tag};
-use super::{Failed, auth, engine, record};
+use super::{auth, engine, record};
+use crate::exit::Failure;
+use crate::output::Printer;
 
 #[derive(Debug, Clone, Default)]
 pub struct PushRequest {
@@ -22,8 +24,6 @@ pub struct PushRequest {
     pub dir: PathBuf,
     /// The image to push; the last built one when absent.
     pub image: Option<String>,
-    pub verbose: bool,
-    pub progress: bool,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -70,7 +70,7 @@ pub fn digest_in(status: &str) -> Option<&str> {
 }
 
 /// Pushes the image and records its digest in the service's `.msv/`.
-pub async fn push(req: &PushRequest) -> Result<PushedImage> {
+pub async fn push(req: &PushRequest, printer: &Printer) -> Result<PushedImage> {
     let reference = match &req.image {
         Some(image) => image.clone(),
         None => record::last_built(&req.dir)?
@@ -98,17 +98,14 @@ pub async fn push(req: &PushRequest) -> Result<PushedImage> {
 
     let options = PushImageOptionsBuilder::default().tag(tag).build();
     let mut stream = docker.push_image(repo, Some(options), credentials);
-    let bar = if req.progress && !req.verbose {
-        let bar = ProgressBar::new(layers);
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} layers {pos}/{len} {wide_msg}")
-                .expect("a valid template"),
-        );
+    let verbose = printer.verbose >= 1;
+    let bar = if verbose { ProgressBar::hidden() } else { printer.progress(layers, "") };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} layers {pos}/{len} {wide_msg}").expect("a valid template"),
+    );
+    if printer.stderr_tty && !printer.quiet {
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    }
     let mut digest = None;
     while let Some(item) = stream.next().await {
         let info = match item {
@@ -120,7 +117,7 @@ pub async fn push(req: &PushRequest) -> Result<PushedImage> {
         };
         let Some(status) = info.status.as_deref() else { continue };
         let status = sanitize(status);
-        if req.verbose {
+        if verbose {
             eprintln!("{status}");
         }
         if let Some(d) = digest_in(&status) {
@@ -148,7 +145,7 @@ pub async fn push(req: &PushRequest) -> Result<PushedImage> {
         Some(d) => d,
         None => pushed_digest(&docker, &reference)
             .await?
-            .ok_or_else(|| Failed(format!("pushing {reference}: the registry returned no digest")))?,
+            .ok_or_else(|| Failure::bad(format!("pushing {reference}: the registry returned no digest")))?,
     };
     let pushed = PushedImage {
         reference: reference.clone(),
@@ -191,7 +188,7 @@ fn push_error(reference: &str, registry: &str, err: bollard::errors::Error) -> a
             "pushing {reference}: cannot reach the registry {registry} ({message})\n\
              Check that it is running and that the image name's registry part is right"
         ),
-        PushFailure::Other => Failed(format!("pushing {reference} failed: {message}")).into(),
+        PushFailure::Other => Failure::bad(format!("pushing {reference} failed: {message}")),
     }
 }
 
