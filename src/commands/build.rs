@@ -30,7 +30,11 @@ pub async fn run(args: &BuildArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         dockerfile: "Dockerfile".into(),
         repository: config.image_repository()?,
         extra_tags: args.tag.clone(),
-        build_args: args.build_arg.iter().map(|kv| format!("{}={}", kv.key, kv.value)).collect(),
+        build_args: args
+            .build_arg
+            .iter()
+            .map(|kv| format!("{}={}", kv.key, kv.value))
+            .collect(),
         target: args.target.clone(),
         platform: args.platform.clone(),
         no_cache: args.no_cache,
@@ -48,7 +52,8 @@ pub async fn run(args: &BuildArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     match format {
         OutputFormat::Text => {
             ctx.printer.success(&format!("built {}", built.reference));
-            ctx.printer.stdout(&format!("{}\n{}\n", built.reference, built.id))?;
+            ctx.printer
+                .stdout(&format!("{}\n{}\n", built.reference, built.id))?;
         }
         format => ctx.printer.data(
             format,

@@ -21,7 +21,10 @@ pub async fn run(args: &PushArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let format = ctx.printer.format("push", OutputFormat::Text, &formats)?;
     let config = ctx.config(None)?;
     let dir = super::build::service_dir(None, config.service_dir())?;
-    let request = PushRequest { dir, image: args.image.clone() };
+    let request = PushRequest {
+        dir,
+        image: args.image.clone(),
+    };
     crate::interrupt::take_over();
     let pushed = tokio::select! {
         pushed = image::push(&request, &ctx.printer) => pushed?,
@@ -36,7 +39,11 @@ pub async fn run(args: &PushArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         }
         format => ctx.printer.data(
             format,
-            &Output { reference: &pushed.reference, digest: &pushed.digest, pinned: &pushed.pinned },
+            &Output {
+                reference: &pushed.reference,
+                digest: &pushed.digest,
+                pinned: &pushed.pinned,
+            },
         )?,
     }
     Ok(ExitCode::Success)

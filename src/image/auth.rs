@@ -63,7 +63,10 @@ pub fn registry_of(reference: &str) -> String {
 
 /// `https://host/v1/` and `host` name the same registry in `auths`.
 fn key_host(key: &str) -> &str {
-    let key = key.strip_prefix("https://").or_else(|| key.strip_prefix("http://")).unwrap_or(key);
+    let key = key
+        .strip_prefix("https://")
+        .or_else(|| key.strip_prefix("http://"))
+        .unwrap_or(key);
     key.split('/').next().unwrap_or(key)
 }
 
@@ -75,7 +78,9 @@ fn matches(key: &str, registry: &str) -> bool {
 
 /// Credentials for the registry of `reference`, or none (anonymous push).
 pub fn credentials_for(reference: &str) -> Result<Option<DockerCredentials>> {
-    let Some(dir) = docker_config_dir() else { return Ok(None) };
+    let Some(dir) = docker_config_dir() else {
+        return Ok(None);
+    };
     credentials_in(&dir, &registry_of(reference))
 }
 
@@ -89,7 +94,11 @@ fn credentials_in(dir: &Path, registry: &str) -> Result<Option<DockerCredentials
     // serde_json's error names a line and column, never the content.
     let config: ConfigFile = serde_json::from_str(&text)
         .with_context(|| format!("reading {}: not valid docker config JSON", file.display()))?;
-    let server = if registry == "docker.io" { DOCKER_HUB } else { registry };
+    let server = if registry == "docker.io" {
+        DOCKER_HUB
+    } else {
+        registry
+    };
     let helper = config
         .cred_helpers
         .iter()
@@ -101,7 +110,11 @@ fn credentials_in(dir: &Path, registry: &str) -> Result<Option<DockerCredentials
     {
         return Ok(Some(creds));
     }
-    let Some(entry) = config.auths.iter().find(|(key, _)| matches(key, registry)).map(|(_, e)| e)
+    let Some(entry) = config
+        .auths
+        .iter()
+        .find(|(key, _)| matches(key, registry))
+        .map(|(_, e)| e)
     else {
         return Ok(None);
     };
@@ -111,7 +124,10 @@ fn credentials_in(dir: &Path, registry: &str) -> Result<Option<DockerCredentials
                 .decode(auth.trim())
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
-                .and_then(|s| s.split_once(':').map(|(u, p)| (u.to_string(), p.to_string())));
+                .and_then(|s| {
+                    s.split_once(':')
+                        .map(|(u, p)| (u.to_string(), p.to_string()))
+                });
             let Some(pair) = decoded else {
                 bail!(
                     "the saved login for {registry} in {} is damaged; run `docker login {registry}` again",
@@ -148,17 +164,27 @@ fn from_helper(helper: &str, server: &str) -> Result<Option<DockerCredentials>> 
         .with_context(|| {
             format!("running the credential helper {program} named in the docker config: is it installed and on PATH?")
         })?;
-    child.stdin.take().expect("piped").write_all(server.as_bytes())?;
-    let out = child.wait_with_output().with_context(|| format!("running {program}"))?;
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(server.as_bytes())?;
+    let out = child
+        .wait_with_output()
+        .with_context(|| format!("running {program}"))?;
     if !out.status.success() {
         let said = String::from_utf8_lossy(&out.stdout);
         if said.contains("credentials not found") {
             return Ok(None);
         }
-        bail!("the credential helper {program} failed for {server} ({})", out.status);
+        bail!(
+            "the credential helper {program} failed for {server} ({})",
+            out.status
+        );
     }
-    let answer: HelperAnswer = serde_json::from_slice(&out.stdout)
-        .map_err(|_| anyhow::anyhow!("the credential helper {program} gave an answer msv cannot read"))?;
+    let answer: HelperAnswer = serde_json::from_slice(&out.stdout).map_err(|_| {
+        anyhow::anyhow!("the credential helper {program} gave an answer msv cannot read")
+    })?;
     let token = answer.username == "<token>";
     Ok(Some(DockerCredentials {
         username: (!token).then_some(answer.username),
@@ -194,7 +220,9 @@ mod tests {
         let dir = config(&format!(
             r#"{{"auths":{{"https://reg.example:5000/v1/":{{"auth":"{auth}"}},"other.io":{{}}}}}}"#
         ));
-        let creds = credentials_in(dir.path(), "reg.example:5000").unwrap().unwrap();
+        let creds = credentials_in(dir.path(), "reg.example:5000")
+            .unwrap()
+            .unwrap();
         assert_eq!(creds.username.as_deref(), Some("user"));
         assert_eq!(creds.password.as_deref(), Some("s3cr:et"));
         assert_eq!(credentials_in(dir.path(), "other.io").unwrap(), None);
@@ -204,7 +232,9 @@ mod tests {
     #[test]
     fn docker_hub_is_stored_under_its_index_url() {
         let auth = base64::engine::general_purpose::STANDARD.encode("hub:pw");
-        let dir = config(&format!(r#"{{"auths":{{"https://index.docker.io/v1/":{{"auth":"{auth}"}}}}}}"#));
+        let dir = config(&format!(
+            r#"{{"auths":{{"https://index.docker.io/v1/":{{"auth":"{auth}"}}}}}}"#
+        ));
         let creds = credentials_in(dir.path(), "docker.io").unwrap().unwrap();
         assert_eq!(creds.serveraddress.as_deref(), Some(DOCKER_HUB));
     }

@@ -70,7 +70,9 @@ pub fn revision(dir: &Path) -> Revision {
     };
     let sha = git(&["rev-parse", "--short", "HEAD"]).filter(|s| !s.is_empty());
     let dirty = sha.is_some() && git(&["status", "--porcelain"]).is_some_and(|s| !s.is_empty());
-    let source = git(&["remote", "get-url", "origin"]).filter(|s| !s.is_empty()).map(|u| strip_userinfo(&u));
+    let source = git(&["remote", "get-url", "origin"])
+        .filter(|s| !s.is_empty())
+        .map(|u| strip_userinfo(&u));
     Revision { sha, dirty, source }
 }
 
@@ -106,8 +108,14 @@ pub fn tags_for(repository: &str, rev: &Revision, extra: &[String]) -> Result<Ve
 /// The OCI labels msv puts on every image.
 pub fn labels(rev: &Revision, created: &str, version: &str) -> HashMap<String, String> {
     let mut labels = HashMap::new();
-    labels.insert("org.opencontainers.image.created".into(), created.to_string());
-    labels.insert("org.opencontainers.image.version".into(), version.to_string());
+    labels.insert(
+        "org.opencontainers.image.created".into(),
+        created.to_string(),
+    );
+    labels.insert(
+        "org.opencontainers.image.version".into(),
+        version.to_string(),
+    );
     if let Some(sha) = &rev.sha {
         labels.insert("org.opencontainers.image.revision".into(), sha.clone());
     }
@@ -211,9 +219,17 @@ impl Log {
 pub async fn build(req: &BuildRequest, printer: &Printer) -> Result<BuiltImage> {
     let matcher = context::matcher_for(&req.dir, &req.dockerfile)?;
     let rev = revision(&req.dir);
+    if rev.sha.is_none() {
+        printer.warn(&format!(
+            "{} is not in a git repository with a commit: the image is tagged `latest`",
+            req.dir.display()
+        ));
+    }
     let tags = tags_for(&req.repository, &rev, &req.extra_tags)?;
     let build_args = parse_build_args(&req.build_args)?;
-    let created = jiff::Timestamp::now().round(jiff::Unit::Second)?.to_string();
+    let created = jiff::Timestamp::now()
+        .round(jiff::Unit::Second)?
+        .to_string();
     let labels = labels(&rev, &created, &revision_tag(&rev));
     let docker = engine::connect().await?;
 
@@ -235,10 +251,15 @@ pub async fn build(req: &BuildRequest, printer: &Printer) -> Result<BuiltImage> 
         options = options.platform(platform);
     }
     let (body, writer) = context::stream(req.dir.clone(), matcher);
-    let mut stream = docker.build_image(options.build(), None, Some(bollard::body_try_stream(body)));
+    let mut stream =
+        docker.build_image(options.build(), None, Some(bollard::body_try_stream(body)));
 
     let verbose = printer.verbose >= 1;
-    let bar = if verbose { ProgressBar::hidden() } else { printer.progress(0, "sending the build context") };
+    let bar = if verbose {
+        ProgressBar::hidden()
+    } else {
+        printer.progress(0, "sending the build context")
+    };
     bar.set_style(
         ProgressStyle::with_template("{spinner} step {pos}/{len} {wide_msg} {elapsed}")
             .expect("a valid template"),
@@ -277,7 +298,9 @@ pub async fn build(req: &BuildRequest, printer: &Printer) -> Result<BuiltImage> 
         }
     }
     bar.finish_and_clear();
-    let summary = writer.join().map_err(|_| anyhow!("the build context writer stopped"))??;
+    let summary = writer
+        .join()
+        .map_err(|_| anyhow!("the build context writer stopped"))??;
     let _ = summary;
     let id = log
         .image_id
@@ -285,7 +308,10 @@ pub async fn build(req: &BuildRequest, printer: &Printer) -> Result<BuiltImage> 
         .ok_or_else(|| Failure::bad(log.failure("the engine did not say which image it built")))?;
     for tag in &tags[1..] {
         let (repo, tag_name) = split_tag(tag);
-        let options = TagImageOptionsBuilder::default().repo(repo).tag(tag_name).build();
+        let options = TagImageOptionsBuilder::default()
+            .repo(repo)
+            .tag(tag_name)
+            .build();
         docker
             .tag_image(&id, Some(options))
             .await
@@ -299,7 +325,12 @@ pub async fn build(req: &BuildRequest, printer: &Printer) -> Result<BuiltImage> 
         dirty: rev.dirty,
     };
     record::update(&req.dir, |r| {
-        r.built = Some(record::Built { reference: built.reference.clone(), tags, id, created });
+        r.built = Some(record::Built {
+            reference: built.reference.clone(),
+            tags,
+            id,
+            created,
+        });
     })?;
     Ok(built)
 }
@@ -313,10 +344,32 @@ fn build_error(
 ) -> anyhow::Error {
     use bollard::errors::Error as E;
     match err {
-        E::DockerStreamError { error } => Failure::bad(log.failure(&sanitize(&error))),
-        E::DockerResponseServerError { status_code, message } => Failure::bad(
-            log.failure(&format!("the engine refused the build ({status_code}): {}", sanitize(&message))),
-        ),
+        E::DockerStreamError { error } => {
+            let mut report = log.failure(&sanitize(&error));
+            if log
+                .step
+                .as_ref()
+                .is_some_and(|(_, _, i)| i.to_ascii_uppercase().starts_with("FROM "))
+            {
+                report.push_str("\nThe base image is not in the engine and could not be pulled.");
+            }
+            Failure::bad(report)
+        }
+        E::DockerResponseServerError { message, .. }
+            if message.contains("dockerfile parse error") =>
+        {
+            Failure::bad(format!(
+                "the Dockerfile has a syntax error: {}",
+                sanitize(&message)
+            ))
+        }
+        E::DockerResponseServerError {
+            status_code,
+            message,
+        } => Failure::bad(log.failure(&format!(
+            "the engine refused the build ({status_code}): {}",
+            sanitize(&message)
+        ))),
         other => {
             // A failed context write explains a broken request better than the HTTP error.
             if writer.is_finished()
@@ -324,7 +377,10 @@ fn build_error(
             {
                 return e;
             }
-            anyhow!("talking to the Docker engine during the build: {}", engine::short(&other))
+            anyhow!(
+                "talking to the Docker engine during the build: {}",
+                engine::short(&other)
+            )
         }
     }
 }
@@ -334,7 +390,11 @@ mod tests {
     use super::*;
 
     fn rev(sha: Option<&str>, dirty: bool) -> Revision {
-        Revision { sha: sha.map(str::to_string), dirty, source: None }
+        Revision {
+            sha: sha.map(str::to_string),
+            dirty,
+            source: None,
+        }
     }
 
     #[test]
@@ -347,8 +407,18 @@ mod tests {
             &["v1".into(), "other.io/x:y".into(), "v1".into()],
         )
         .unwrap();
-        assert_eq!(tags, ["reg.io/orders:abc1234-dirty", "reg.io/orders:v1", "other.io/x:y"]);
-        assert_eq!(tags_for("r/o", &rev(None, false), &[]).unwrap(), ["r/o:latest"]);
+        assert_eq!(
+            tags,
+            [
+                "reg.io/orders:abc1234-dirty",
+                "reg.io/orders:v1",
+                "other.io/x:y"
+            ]
+        );
+        assert_eq!(
+            tags_for("r/o", &rev(None, false), &[]).unwrap(),
+            ["r/o:latest"]
+        );
         assert!(tags_for("Bad Repo", &rev(None, false), &[]).is_err());
         assert!(tags_for("r/o", &rev(None, false), &["bad tag!".into()]).is_err());
     }
@@ -359,26 +429,45 @@ mod tests {
         r.source = Some("https://git.example/orders.git".into());
         let l = labels(&r, "2026-01-01T00:00:00Z", "abc1234");
         assert_eq!(l["org.opencontainers.image.revision"], "abc1234");
-        assert_eq!(l["org.opencontainers.image.source"], "https://git.example/orders.git");
-        assert_eq!(l["org.opencontainers.image.created"], "2026-01-01T00:00:00Z");
+        assert_eq!(
+            l["org.opencontainers.image.source"],
+            "https://git.example/orders.git"
+        );
+        assert_eq!(
+            l["org.opencontainers.image.created"],
+            "2026-01-01T00:00:00Z"
+        );
         assert_eq!(l["org.opencontainers.image.version"], "abc1234");
-        assert!(!labels(&rev(None, false), "t", "latest").contains_key("org.opencontainers.image.revision"));
+        assert!(
+            !labels(&rev(None, false), "t", "latest")
+                .contains_key("org.opencontainers.image.revision")
+        );
     }
 
     #[test]
     fn secrets_in_remote_urls_are_dropped() {
-        assert_eq!(strip_userinfo("https://user:tok@git.example/o.git"), "https://git.example/o.git");
+        assert_eq!(
+            strip_userinfo("https://user:tok@git.example/o.git"),
+            "https://git.example/o.git"
+        );
         assert_eq!(strip_userinfo("https://git.example"), "https://git.example");
-        assert_eq!(strip_userinfo("git@git.example:o.git"), "git@git.example:o.git");
+        assert_eq!(
+            strip_userinfo("git@git.example:o.git"),
+            "git@git.example:o.git"
+        );
     }
 
     #[test]
     fn build_args_and_steps() {
-        let args = parse_build_args(&["A=1".into(), "B=x=y".into(), "MSV_SURELY_UNSET".into()]).unwrap();
+        let args =
+            parse_build_args(&["A=1".into(), "B=x=y".into(), "MSV_SURELY_UNSET".into()]).unwrap();
         assert_eq!(args.len(), 2);
         assert_eq!(args["B"], "x=y");
         assert!(parse_build_args(&["=v".into()]).is_err());
-        assert_eq!(parse_step("Step 3/7 : RUN make all"), Some((3, 7, "RUN make all")));
+        assert_eq!(
+            parse_step("Step 3/7 : RUN make all"),
+            Some((3, 7, "RUN make all"))
+        );
         assert_eq!(parse_step(" ---> Running in 1234"), None);
         assert_eq!(parse_step("Step x/7 : RUN"), None);
     }
@@ -393,8 +482,14 @@ mod tests {
             log.line(&format!("out {i}"));
         }
         let report = log.failure("The command '/bin/sh -c false' returned a non-zero code: 1");
-        assert!(report.starts_with("build failed at step 2/2: RUN false\n"), "{report}");
-        assert!(report.contains("out 29") && !report.contains("out 9\n"), "{report}");
+        assert!(
+            report.starts_with("build failed at step 2/2: RUN false\n"),
+            "{report}"
+        );
+        assert!(
+            report.contains("out 29") && !report.contains("out 9\n"),
+            "{report}"
+        );
         assert_eq!(report.lines().count(), 1 + TAIL + 1);
     }
 

@@ -60,13 +60,22 @@ pub fn write_tar<W: Write>(dir: &Path, matcher: &Matcher, out: W) -> Result<Summ
     let mut builder = tar::Builder::new(out);
     builder.follow_symlinks(false);
     let mut summary = Summary::default();
-    let mut walk = walkdir::WalkDir::new(dir).min_depth(1).sort_by_file_name().into_iter();
+    let mut walk = walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .sort_by_file_name()
+        .into_iter();
     while let Some(entry) = walk.next() {
         let entry = entry.map_err(|e| {
-            let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| dir.to_path_buf());
+            let path = e
+                .path()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| dir.to_path_buf());
             anyhow::anyhow!("reading the build context at {}: {e}", path.display())
         })?;
-        let rel = entry.path().strip_prefix(dir).expect("walk stays under its root");
+        let rel = entry
+            .path()
+            .strip_prefix(dir)
+            .expect("walk stays under its root");
         let name = rel.to_string_lossy();
         let is_dir = entry.file_type().is_dir();
         if matcher.excludes(&name) {
@@ -100,7 +109,11 @@ pub fn write_tar<W: Write>(dir: &Path, matcher: &Matcher, out: W) -> Result<Summ
                 .with_context(|| format!("reading {}", entry.path().display()))?;
             summary.files += 1;
             summary.bytes += meta.len();
-            let exact = Exact { inner: file, left: meta.len(), path: entry.path().to_path_buf() };
+            let exact = Exact {
+                inner: file,
+                left: meta.len(),
+                path: entry.path().to_path_buf(),
+            };
             builder.append_data(&mut header, rel, exact)
         } else {
             // Sockets and devices have no place in an image build; docker skips sockets too.
@@ -108,7 +121,10 @@ pub fn write_tar<W: Write>(dir: &Path, matcher: &Matcher, out: W) -> Result<Summ
         }
         .with_context(|| format!("adding {} to the build context", rel.display()))?;
     }
-    builder.into_inner().context("finishing the build context")?.flush()?;
+    builder
+        .into_inner()
+        .context("finishing the build context")?
+        .flush()?;
     Ok(summary)
 }
 
@@ -117,10 +133,16 @@ pub fn write_tar<W: Write>(dir: &Path, matcher: &Matcher, out: W) -> Result<Summ
 pub fn stream(
     dir: PathBuf,
     matcher: Matcher,
-) -> (impl Stream<Item = io::Result<Bytes>> + Send + 'static, JoinHandle<Result<Summary>>) {
+) -> (
+    impl Stream<Item = io::Result<Bytes>> + Send + 'static,
+    JoinHandle<Result<Summary>>,
+) {
     let (tx, mut rx) = mpsc::channel::<io::Result<Bytes>>(CHUNKS_IN_FLIGHT);
     let handle = std::thread::spawn(move || {
-        let writer = ChannelWriter { tx: tx.clone(), buf: Vec::with_capacity(CHUNK) };
+        let writer = ChannelWriter {
+            tx: tx.clone(),
+            buf: Vec::with_capacity(CHUNK),
+        };
         let result = write_tar(&dir, &matcher, writer);
         if let Err(e) = &result {
             // Fail the request body, so the engine does not build a truncated context.
@@ -180,7 +202,9 @@ impl Read for Exact {
         if self.left == 0 {
             return Ok(0);
         }
-        let want = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
         let n = self.inner.read(&mut buf[..want])?;
         if n == 0 {
             return Err(io::Error::other(format!(
@@ -236,7 +260,13 @@ mod tests {
         let got = names(dir.path());
         assert_eq!(
             got,
-            [".dockerignore", "Dockerfile", "docs/keep.md", "src", "src/main.rs"],
+            [
+                ".dockerignore",
+                "Dockerfile",
+                "docs/keep.md",
+                "src",
+                "src/main.rs"
+            ],
             "excluded directory entries are not sent, files below an exception are"
         );
     }
@@ -250,7 +280,9 @@ mod tests {
     #[test]
     fn missing_dockerfile_is_a_clear_error() {
         let dir = tree(&[("main.rs", "")]);
-        let err = matcher_for(dir.path(), "Dockerfile").unwrap_err().to_string();
+        let err = matcher_for(dir.path(), "Dockerfile")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no Dockerfile in"), "{err}");
     }
 
@@ -269,7 +301,10 @@ mod tests {
             .find(|e| e.path().unwrap().to_str() == Some("link"))
             .unwrap();
         assert_eq!(link.header().entry_type(), EntryType::Symlink);
-        assert_eq!(link.link_name().unwrap().unwrap().to_str(), Some("/etc/passwd"));
+        assert_eq!(
+            link.link_name().unwrap().unwrap().to_str(),
+            Some("/etc/passwd")
+        );
     }
 
     #[tokio::test]

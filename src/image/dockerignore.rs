@@ -63,8 +63,14 @@ impl Matcher {
     pub fn parse(text: &str) -> Result<Self, PatternError> {
         let mut patterns = Vec::new();
         for (index, raw) in text.lines().enumerate() {
-            let raw = if index == 0 { raw.strip_prefix('\u{feff}').unwrap_or(raw) } else { raw };
-            let Some(line) = normalize_line(raw) else { continue };
+            let raw = if index == 0 {
+                raw.strip_prefix('\u{feff}').unwrap_or(raw)
+            } else {
+                raw
+            };
+            let Some(line) = normalize_line(raw) else {
+                continue;
+            };
             let error = |reason: &str| PatternError {
                 line: index + 1,
                 pattern: raw.trim().to_string(),
@@ -78,7 +84,11 @@ impl Matcher {
                 None => (false, cleaned),
             };
             let regex = compile(&text).map_err(|reason| error(&reason))?;
-            patterns.push(Pattern { text, exception, regex });
+            patterns.push(Pattern {
+                text,
+                exception,
+                regex,
+            });
         }
         Ok(Self { patterns })
     }
@@ -88,7 +98,14 @@ impl Matcher {
     pub fn exclude_first(&mut self, pattern: &str) {
         let text = clean(pattern);
         let regex = literal(&text);
-        self.patterns.insert(0, Pattern { text, exception: false, regex });
+        self.patterns.insert(
+            0,
+            Pattern {
+                text,
+                exception: false,
+                regex,
+            },
+        );
     }
 
     /// Adds an exception so that `path` is sent even when a pattern excludes it
@@ -97,7 +114,11 @@ impl Matcher {
         if self.excludes(path) {
             let text = clean(path);
             let regex = literal(&text);
-            self.patterns.push(Pattern { text, exception: true, regex });
+            self.patterns.push(Pattern {
+                text,
+                exception: true,
+                regex,
+            });
         }
     }
 
@@ -112,7 +133,11 @@ impl Matcher {
         let parents: Vec<&str> = match path.rfind('/') {
             Some(end) => {
                 let parent = &path[..end];
-                parent.match_indices('/').map(|(i, _)| &parent[..i]).chain([parent]).collect()
+                parent
+                    .match_indices('/')
+                    .map(|(i, _)| &parent[..i])
+                    .chain([parent])
+                    .collect()
             }
             None => Vec::new(),
         };
@@ -159,7 +184,11 @@ fn normalize_line(raw: &str) -> Option<String> {
             pattern.remove(0);
         }
     }
-    Some(if exception { format!("!{pattern}") } else { pattern })
+    Some(if exception {
+        format!("!{pattern}")
+    } else {
+        pattern
+    })
 }
 
 /// Go's `filepath.Clean` for `/`-separated paths: collapse separators, drop `.`, resolve
@@ -203,7 +232,11 @@ fn compile(pattern: &str) -> Result<Regex, String> {
                 if chars.peek() == Some(&'/') {
                     chars.next();
                 }
-                re.push_str(if chars.peek().is_none() { ".*" } else { "(.*/)?" });
+                re.push_str(if chars.peek().is_none() {
+                    ".*"
+                } else {
+                    "(.*/)?"
+                });
             }
             '*' => re.push_str("[^/]*"),
             '?' => re.push_str("[^/]"),
@@ -298,7 +331,10 @@ fn class_char(chars: &[char], i: &mut usize) -> Result<char, String> {
         None => Err("has an unterminated character class".into()),
         Some(']') | Some('-') => Err("has an empty or malformed character class".into()),
         Some('\\') => {
-            let c = chars.get(*i + 1).copied().ok_or("has an unterminated character class")?;
+            let c = chars
+                .get(*i + 1)
+                .copied()
+                .ok_or("has an unterminated character class")?;
             *i += 2;
             Ok(c)
         }
@@ -469,8 +505,9 @@ mod tests {
     /// generator (xorshift) over an alphabet rich in glob syntax.
     #[test]
     fn randomized_patterns_never_panic() {
-        const ALPHABET: &[char] =
-            &['*', '?', '[', ']', '^', '!', '\\', '/', '.', '-', '&', '~', 'a', 'b', ' ', '#', 'é'];
+        const ALPHABET: &[char] = &[
+            '*', '?', '[', ']', '^', '!', '\\', '/', '.', '-', '&', '~', 'a', 'b', ' ', '#', 'é',
+        ];
         let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut next = move || {
             state ^= state << 13;
@@ -482,7 +519,11 @@ mod tests {
             let mut text = String::new();
             let mut path = String::new();
             for _ in 0..(next() % 24) {
-                text.push(if next() % 9 == 0 { '\n' } else { ALPHABET[(next() % 17) as usize] });
+                text.push(if next() % 9 == 0 {
+                    '\n'
+                } else {
+                    ALPHABET[(next() % 17) as usize]
+                });
             }
             for _ in 0..(next() % 12) {
                 path.push(ALPHABET[(next() % 17) as usize]);

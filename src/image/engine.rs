@@ -47,22 +47,36 @@ pub fn docker_config_dir() -> Option<PathBuf> {
 pub fn endpoint() -> Endpoint {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     if let Some(host) = env("DOCKER_HOST") {
-        return Endpoint { host, source: "from DOCKER_HOST".into() };
+        return Endpoint {
+            host,
+            source: "from DOCKER_HOST".into(),
+        };
     }
     let config_dir = docker_config_dir();
-    let context = env("DOCKER_CONTEXT").map(|c| (c, "DOCKER_CONTEXT")).or_else(|| {
-        let dir = config_dir.as_ref()?;
-        let text = std::fs::read_to_string(dir.join("config.json")).ok()?;
-        let json: serde_json::Value = serde_json::from_str(&text).ok()?;
-        Some((json.get("currentContext")?.as_str()?.to_string(), "currentContext in config.json"))
-    });
+    let context = env("DOCKER_CONTEXT")
+        .map(|c| (c, "DOCKER_CONTEXT"))
+        .or_else(|| {
+            let dir = config_dir.as_ref()?;
+            let text = std::fs::read_to_string(dir.join("config.json")).ok()?;
+            let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+            Some((
+                json.get("currentContext")?.as_str()?.to_string(),
+                "currentContext in config.json",
+            ))
+        });
     if let (Some((name, from)), Some(dir)) = (context, config_dir)
         && name != "default"
         && let Some(host) = context_host(&dir, &name)
     {
-        return Endpoint { host, source: format!("docker context {name:?}, from {from}") };
+        return Endpoint {
+            host,
+            source: format!("docker context {name:?}, from {from}"),
+        };
     }
-    Endpoint { host: DEFAULT_HOST.into(), source: "the default socket; DOCKER_HOST is not set".into() }
+    Endpoint {
+        host: DEFAULT_HOST.into(),
+        source: "the default socket; DOCKER_HOST is not set".into(),
+    }
 }
 
 /// The engine address of a named docker context.
@@ -70,8 +84,11 @@ fn context_host(config_dir: &Path, name: &str) -> Option<String> {
     let digest = ring::digest::digest(&ring::digest::SHA256, name.as_bytes());
     let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
     let meta = config_dir.join("contexts/meta").join(hex).join("meta.json");
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(meta).ok()?).ok()?;
-    json.pointer("/Endpoints/docker/Host")?.as_str().map(str::to_string)
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(meta).ok()?).ok()?;
+    json.pointer("/Endpoints/docker/Host")?
+        .as_str()
+        .map(str::to_string)
 }
 
 /// Connects to the engine and agrees on an API version it speaks.
@@ -87,14 +104,19 @@ pub async fn connect() -> Result<Docker, Unreachable> {
         Docker::connect_with_unix(path, CONNECT_TIMEOUT, bollard::API_DEFAULT_VERSION)
     } else if host.starts_with("tcp://") || host.starts_with("http://") {
         if std::env::var_os("DOCKER_TLS_VERIFY").is_some_and(|v| !v.is_empty()) {
-            return Err(fail("TLS connections to the engine are not supported".into()));
+            return Err(fail(
+                "TLS connections to the engine are not supported".into(),
+            ));
         }
         Docker::connect_with_http(host, CONNECT_TIMEOUT, bollard::API_DEFAULT_VERSION)
     } else {
         return Err(fail("unsupported address; use unix:// or tcp://".into()));
     }
     .map_err(|e| fail(e.to_string()))?;
-    let docker = docker.negotiate_version().await.map_err(|e| fail(short(&e)))?;
+    let docker = docker
+        .negotiate_version()
+        .await
+        .map_err(|e| fail(short(&e)))?;
     Ok(docker.with_timeout(REQUEST_TIMEOUT))
 }
 
@@ -124,7 +146,10 @@ mod tests {
             r#"{"Name":"remote","Endpoints":{"docker":{"Host":"tcp://127.0.0.1:2375"}}}"#,
         )
         .unwrap();
-        assert_eq!(context_host(dir.path(), "remote").as_deref(), Some("tcp://127.0.0.1:2375"));
+        assert_eq!(
+            context_host(dir.path(), "remote").as_deref(),
+            Some("tcp://127.0.0.1:2375")
+        );
         assert_eq!(context_host(dir.path(), "other"), None);
     }
 

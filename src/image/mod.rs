@@ -16,4 +16,3 @@ pub mod reference;
 
 pub use build::{BuildRequest, BuiltImage, build};
 pub use push::{PushRequest, PushedImage, push};
-

@@ -86,22 +86,35 @@ pub async fn push(req: &PushRequest, printer: &Printer) -> Result<PushedImage> {
     let (repo, tag) = split_tag(&reference);
     let registry = auth::registry_of(&reference);
     let docker = engine::connect().await?;
-    let image = docker.inspect_image(&reference).await.map_err(|e| match e {
-        bollard::errors::Error::DockerResponseServerError { status_code: 404, .. } => {
-            anyhow!("no image {reference} in the Docker engine: build it first (msv build)")
-        }
-        other => anyhow!("inspecting {reference}: {}", engine::short(&other)),
-    })?;
-    let layers = image.root_fs.and_then(|fs| fs.layers).map_or(0, |l| l.len() as u64);
+    let image = docker
+        .inspect_image(&reference)
+        .await
+        .map_err(|e| match e {
+            bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            } => {
+                anyhow!("no image {reference} in the Docker engine: build it first (msv build)")
+            }
+            other => anyhow!("inspecting {reference}: {}", engine::short(&other)),
+        })?;
+    let layers = image
+        .root_fs
+        .and_then(|fs| fs.layers)
+        .map_or(0, |l| l.len() as u64);
     let image_id = image.id.unwrap_or_default();
     let credentials = auth::credentials_for(&reference)?;
 
     let options = PushImageOptionsBuilder::default().tag(tag).build();
     let mut stream = docker.push_image(repo, Some(options), credentials);
     let verbose = printer.verbose >= 1;
-    let bar = if verbose { ProgressBar::hidden() } else { printer.progress(layers, "") };
+    let bar = if verbose {
+        ProgressBar::hidden()
+    } else {
+        printer.progress(layers, "")
+    };
     bar.set_style(
-        ProgressStyle::with_template("{spinner} layers {pos}/{len} {wide_msg}").expect("a valid template"),
+        ProgressStyle::with_template("{spinner} layers {pos}/{len} {wide_msg}")
+            .expect("a valid template"),
     );
     if printer.stderr_tty && !printer.quiet {
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
@@ -115,7 +128,9 @@ pub async fn push(req: &PushRequest, printer: &Printer) -> Result<PushedImage> {
                 return Err(push_error(&reference, &registry, e));
             }
         };
-        let Some(status) = info.status.as_deref() else { continue };
+        let Some(status) = info.status.as_deref() else {
+            continue;
+        };
         let status = sanitize(status);
         if verbose {
             eprintln!("{status}");
@@ -143,9 +158,11 @@ pub async fn push(req: &PushRequest, printer: &Printer) -> Result<PushedImage> {
     bar.finish_and_clear();
     let digest = match digest {
         Some(d) => d,
-        None => pushed_digest(&docker, &reference)
-            .await?
-            .ok_or_else(|| Failure::bad(format!("pushing {reference}: the registry returned no digest")))?,
+        None => pushed_digest(&docker, &reference).await?.ok_or_else(|| {
+            Failure::bad(format!(
+                "pushing {reference}: the registry returned no digest"
+            ))
+        })?,
     };
     let pushed = PushedImage {
         reference: reference.clone(),
@@ -165,11 +182,20 @@ pub async fn push(req: &PushRequest, printer: &Printer) -> Result<PushedImage> {
 
 /// The digest the engine remembers for the repository, when the stream did not say.
 async fn pushed_digest(docker: &bollard::Docker, reference: &str) -> Result<Option<String>> {
-    let image = docker.inspect_image(reference).await.with_context(|| format!("inspecting {reference}"))?;
+    let image = docker
+        .inspect_image(reference)
+        .await
+        .with_context(|| format!("inspecting {reference}"))?;
     let repo = repository(reference);
-    Ok(image.repo_digests.unwrap_or_default().into_iter().find_map(|d| {
-        d.strip_prefix(repo).and_then(|rest| rest.strip_prefix('@')).map(str::to_string)
-    }))
+    Ok(image
+        .repo_digests
+        .unwrap_or_default()
+        .into_iter()
+        .find_map(|d| {
+            d.strip_prefix(repo)
+                .and_then(|rest| rest.strip_prefix('@'))
+                .map(str::to_string)
+        }))
 }
 
 fn push_error(reference: &str, registry: &str, err: bollard::errors::Error) -> anyhow::Error {
@@ -205,10 +231,18 @@ mod tests {
 
     #[test]
     fn failures_are_classified() {
-        assert_eq!(classify("unauthorized: authentication required"), PushFailure::Unauthorized);
-        assert_eq!(classify("no basic auth credentials"), PushFailure::Unauthorized);
         assert_eq!(
-            classify("Get \"http://127.0.0.1:1/v2/\": dial tcp 127.0.0.1:1: connect: connection refused"),
+            classify("unauthorized: authentication required"),
+            PushFailure::Unauthorized
+        );
+        assert_eq!(
+            classify("no basic auth credentials"),
+            PushFailure::Unauthorized
+        );
+        assert_eq!(
+            classify(
+                "Get \"http://127.0.0.1:1/v2/\": dial tcp 127.0.0.1:1: connect: connection refused"
+            ),
             PushFailure::Unreachable
         );
         assert_eq!(classify("blob upload unknown"), PushFailure::Other);

@@ -54,7 +54,10 @@ pub fn load(dir: &Path) -> Result<Record> {
     let file = path(dir);
     match std::fs::read_to_string(&file) {
         Ok(text) => serde_json::from_str(&text).with_context(|| {
-            format!("reading {}: not a record msv wrote; delete it and build again", file.display())
+            format!(
+                "reading {}: not a record msv wrote; delete it and build again",
+                file.display()
+            )
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Record::default()),
         Err(e) => Err(e).with_context(|| format!("reading {}", file.display())),
@@ -87,7 +90,8 @@ pub fn update(dir: &Path, change: impl FnOnce(&mut Record)) -> Result<Record> {
     serde_json::to_writer_pretty(&mut tmp, &record)?;
     tmp.write_all(b"\n")?;
     tmp.as_file().sync_all()?;
-    tmp.persist(&file).with_context(|| format!("writing {}", file.display()))?;
+    tmp.persist(&file)
+        .with_context(|| format!("writing {}", file.display()))?;
     Ok(record)
 }
 

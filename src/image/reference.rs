@@ -66,7 +66,19 @@ mod tests {
         ] {
             assert!(Reference::parse(good).is_ok(), "{good}");
         }
-        for bad in ["", "UPPER", "a/Upper", "a b", "a/", "/a", "a:", "a:-x", "reg.io/a:t@", "a//b", "-a"] {
+        for bad in [
+            "",
+            "UPPER",
+            "a/Upper",
+            "a b",
+            "a/",
+            "/a",
+            "a:",
+            "a:-x",
+            "reg.io/a:t@",
+            "a//b",
+            "-a",
+        ] {
             assert!(Reference::parse(bad).is_err(), "{bad}");
         }
     }
@@ -74,7 +86,10 @@ mod tests {
     #[test]
     fn tags_and_ports() {
         assert_eq!(split_tag("127.0.0.1:5000/a:v1"), ("127.0.0.1:5000/a", "v1"));
-        assert_eq!(split_tag("127.0.0.1:5000/a"), ("127.0.0.1:5000/a", "latest"));
+        assert_eq!(
+            split_tag("127.0.0.1:5000/a"),
+            ("127.0.0.1:5000/a", "latest")
+        );
         assert_eq!(repository("r:1/a:v1@sha256:00"), "r:1/a");
     }
 }
