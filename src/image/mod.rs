@@ -10,6 +10,8 @@ pub mod build;
 pub mod context;
 pub mod dockerignore;
 pub mod engine;
+mod glob;
+mod log;
 pub mod push;
 pub mod record;
 pub mod reference;

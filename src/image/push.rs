@@ -12,7 +12,7 @@ use bollard::query_parameters::PushImageOptionsBuilder;
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::build::sanitize;
+use super::log::sanitize;
 use super::reference::{Reference, repository, split_tag};
 use super::{auth, engine, record};
 use crate::exit::Failure;

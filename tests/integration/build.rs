@@ -2,7 +2,7 @@
 //! tests/ci/setup-docker.sh: tags, labels, .dockerignore effects, build args, targets,
 //! failure reports, an unreachable engine and Ctrl-C.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
