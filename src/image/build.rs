@@ -235,7 +235,7 @@ pub async fn build(req: &BuildRequest, printer: &Printer) -> Result<BuiltImage> 
                 && let Some((n, m, instruction)) = &log.step
             {
                 bar.set_length(*m);
-                bar.set_position(n - 1);
+                bar.set_position(*n);
                 bar.set_message(instruction.clone());
             }
         }
