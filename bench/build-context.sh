@@ -5,6 +5,7 @@
 #
 #   bench/build-context.sh            # builds msv in release mode first
 #   RUNS=5 bench/build-context.sh
+#   MSV_BIN=target/debug/msv bench/build-context.sh   # another binary
 #
 # Needs: a Docker engine, the base image from tests/ci/setup-docker.sh, GNU time.
 set -euo pipefail
@@ -14,8 +15,12 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"; docker image rm -f bench-msv/ctx:latest bench-docker/ctx:latest >/dev/null 2>&1 || true' EXIT
 
-cargo build --release --quiet --manifest-path "$root/Cargo.toml"
-msv="$root/target/release/msv"
+if [ -n "${MSV_BIN:-}" ]; then
+    msv="$MSV_BIN"
+else
+    cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+    msv="$root/target/release/msv"
+fi
 
 ctx="$work/ctx"
 mkdir -p "$ctx/src" "$ctx/node_modules" "$ctx/target"
@@ -36,7 +41,7 @@ du -sh "$ctx" >&2
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 time_msv() {
-    /usr/bin/time -f '%e %M' -o "$work/t" "$msv" -q build "$ctx" >/dev/null
+    /usr/bin/time -f '%e %M' -o "$work/t" "$msv" -q build "$ctx" >/dev/null 2>&1
     cat "$work/t"
 }
 time_docker() {
