@@ -1,11 +1,46 @@
-//! `msv new`: not implemented in this version yet; it exists so that its flags, help and
-//! completions are stable, and it says so plainly (exit 2) instead of printing anything made up.
+//! `msv new`: turns the flags into a scaffolding request, runs it, and tells the user what
+//! was created and what to run next. The work is in `crate::scaffold`.
 
-use crate::cli::NewArgs;
-use crate::exit::{ExitCode, Failure};
+use crate::cli::{NewArgs, OutputFormat};
+use crate::exit::ExitCode;
+use crate::output::sanitize;
+use crate::scaffold::{self, Request};
 
 use super::Context;
 
-pub async fn run(_args: &NewArgs, _ctx: &Context) -> anyhow::Result<ExitCode> {
-    Err(Failure::not_implemented("new"))
+pub async fn run(args: &NewArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let printer = &ctx.printer;
+    if args.allow_hooks {
+        printer.debug(1, "templates run no hooks in this version; --allow-hooks changes nothing");
+    }
+    let format = printer.format("new", OutputFormat::Text, &[OutputFormat::Text, OutputFormat::Json, OutputFormat::Yaml])?;
+    let request = Request {
+        name: args.name.clone(),
+        template: args.template.clone(),
+        sets: args.set.iter().map(|kv| format!("{}={}", kv.key, kv.value)).collect(),
+        output: args.dir.clone(),
+        force: args.force,
+        interactive: printer.interactive,
+        user_dir: scaffold::user_template_dir(),
+    };
+    // Prompts block on the terminal; keep them off the async runtime's workers.
+    let created = tokio::task::spawn_blocking(move || scaffold::generate(&request)).await??;
+    if format != OutputFormat::Text {
+        printer.data(format, &created)?;
+        return Ok(ExitCode::Success);
+    }
+    if let Some(backup) = &created.backup {
+        printer.warn(&format!("the previous contents of {} were moved to {}", created.path.display(), backup.display()));
+    }
+    printer.success(&format!(
+        "created {} from template {} [{}] ({} files)",
+        created.path.display(),
+        created.template,
+        sanitize(&created.source),
+        created.files.len()
+    ));
+    let files: String = created.files.iter().map(|f| format!("{}\n", sanitize(f))).collect();
+    printer.stdout(&files)?;
+    printer.info(&format!("\nnext:\n  cd {}\n  cargo test / your toolchain's tests\n  msv build\n  msv deploy", created.path.display()));
+    Ok(ExitCode::Success)
 }

@@ -1,11 +1,141 @@
-//! `msv templates`: not implemented in this version yet; it exists so that its flags, help and
-//! completions are stable, and it says so plainly (exit 2) instead of printing anything made up.
+//! `msv templates list|show|lint`: what templates exist and where they come from, what a
+//! template asks for, and whether a template folder is sound.
 
-use crate::cli::TemplatesCommand;
+use crate::cli::{OutputFormat, TemplatesCommand};
 use crate::exit::{ExitCode, Failure};
+use crate::output::{Cell, Table, Tone, sanitize};
+use crate::scaffold::{self, lint, manifest::VarType, source};
 
 use super::Context;
 
-pub async fn run(_args: &TemplatesCommand, _ctx: &Context) -> anyhow::Result<ExitCode> {
-    Err(Failure::not_implemented("templates"))
+#[derive(serde::Serialize)]
+struct Shown {
+    name: String,
+    source: String,
+    language: String,
+    description: String,
+    variables: Vec<ShownVar>,
+}
+
+#[derive(serde::Serialize)]
+struct ShownVar {
+    name: String,
+    #[serde(rename = "type")]
+    kind: VarType,
+    prompt: String,
+    default: Option<serde_json::Value>,
+    required: bool,
+    help: Option<String>,
+    regex: Option<String>,
+    choices: Option<Vec<String>>,
+}
+
+pub async fn run(args: &TemplatesCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let printer = &ctx.printer;
+    let user_dir = scaffold::user_template_dir();
+    match args {
+        TemplatesCommand::List => {
+            let format = printer.format("templates list", OutputFormat::Table, &[OutputFormat::Table, OutputFormat::Json, OutputFormat::Yaml])?;
+            let rows = scaffold::catalog(user_dir.as_deref());
+            if format != OutputFormat::Table {
+                printer.data(format, &rows)?;
+                return Ok(ExitCode::Success);
+            }
+            let mut table = Table::new(&["NAME", "SOURCE", "LANGUAGE", "DESCRIPTION"]);
+            for r in &rows {
+                let source = if r.shadowed { Cell::tone("built-in (shadowed by user)", Tone::Dim) } else { Cell::new(&r.source) };
+                table.row(vec![Cell::new(sanitize(&r.name)), source, Cell::new(sanitize(&r.language)), Cell::new(sanitize(&r.description))]);
+            }
+            printer.table(&table)?;
+            if let Some(dir) = &user_dir {
+                printer.debug(1, &format!("user templates: {}", dir.display()));
+            }
+            Ok(ExitCode::Success)
+        }
+        TemplatesCommand::Show { template } => {
+            let format = printer.format("templates show", OutputFormat::Text, &[OutputFormat::Text, OutputFormat::Json, OutputFormat::Yaml])?;
+            let spec = template.clone();
+            let (t, m) = tokio::task::spawn_blocking(move || scaffold::open(&spec, user_dir.as_deref())).await??;
+            let shown = Shown {
+                name: t.name.clone(),
+                source: t.origin.to_string(),
+                language: m.template.language.clone(),
+                description: m.template.description.clone(),
+                variables: m
+                    .variables
+                    .iter()
+                    .map(|v| ShownVar {
+                        name: v.name.clone(),
+                        kind: v.kind,
+                        prompt: v.prompt_text().to_string(),
+                        default: scaffold::vars::default_of(v),
+                        required: v.default.is_none(),
+                        help: v.help.clone(),
+                        regex: v.regex.clone(),
+                        choices: v.choices.clone(),
+                    })
+                    .collect(),
+            };
+            if format != OutputFormat::Text {
+                printer.data(format, &shown)?;
+                return Ok(ExitCode::Success);
+            }
+            printer.stdout(&render_show(&shown))?;
+            Ok(ExitCode::Success)
+        }
+        TemplatesCommand::Lint { dir } => {
+            let format = printer.format("templates lint", OutputFormat::Text, &[OutputFormat::Text, OutputFormat::Json, OutputFormat::Yaml])?;
+            if !dir.is_dir() {
+                anyhow::bail!("{} is not a folder; pass a template folder (with a template.toml)", dir.display());
+            }
+            let name = std::path::absolute(dir)?.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let loaded = source::load_dir(dir, name, source::Origin::Local(dir.clone()))?;
+            let found = lint::lint(&loaded);
+            if format != OutputFormat::Text {
+                printer.data(format, &serde_json::json!({ "template": dir, "problems": found }))?;
+            } else {
+                let text: String = found.iter().map(|p| format!("{}\n", sanitize(p))).collect();
+                printer.stdout(&text)?;
+            }
+            if found.is_empty() {
+                printer.success(&format!("{}: no problems found", dir.display()));
+                Ok(ExitCode::Success)
+            } else {
+                Err(Failure::bad(format!("{}: {} problem(s) found", dir.display(), found.len())))
+            }
+        }
+    }
+}
+
+fn render_show(s: &Shown) -> String {
+    let mut out = format!(
+        "{} [{}]\n  {}\n  language: {}\n\nvariables (set with --set NAME=VALUE):\n",
+        sanitize(&s.name),
+        sanitize(&s.source),
+        sanitize(&s.description),
+        sanitize(&s.language)
+    );
+    out.push_str("  name, name_snake, name_kebab, name_pascal, port, author, year (built in; only port can be set)\n");
+    for v in &s.variables {
+        let kind = match v.kind {
+            VarType::String => "string",
+            VarType::Bool => "bool",
+            VarType::Choice => "choice",
+        };
+        let default = match &v.default {
+            Some(d) => format!("default {d}"),
+            None => "required".to_string(),
+        };
+        out.push_str(&format!("  {} ({kind}, {default}): {}\n", sanitize(&v.name), sanitize(&v.prompt)));
+        if let Some(c) = &v.choices {
+            out.push_str(&format!("      choices: {}\n", sanitize(&c.join(", "))));
+        }
+        if let Some(r) = &v.regex {
+            out.push_str(&format!("      must match: {}\n", sanitize(r)));
+        }
+        if let Some(h) = &v.help {
+            out.push_str(&format!("      {}\n", sanitize(h)));
+        }
+    }
+    out
 }

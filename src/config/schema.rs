@@ -671,4 +671,23 @@ mod tests {
         want.sort();
         assert_eq!(got, want);
     }
+
+    #[test]
+    fn readme_documents_every_key() {
+        let readme = include_str!("../../README.md");
+        for key in KEYS {
+            let default = key
+                .default
+                .map(|d| format!("`{d}`"))
+                .unwrap_or_else(|| "–".to_string());
+            let row = format!(
+                "| `{}` | `{}` | {} | {} |",
+                key.path,
+                key.env_var(),
+                default,
+                key.help
+            );
+            assert!(readme.contains(&row), "README.md lacks the row:\n{row}");
+        }
+    }
 }

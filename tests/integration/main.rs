@@ -8,6 +8,7 @@ mod config;
 mod deploy;
 mod fake_api;
 mod generated;
+mod install;
 mod logs;
 mod new;
 mod push;

@@ -1,0 +1,1 @@
+"""The service package: HTTP app, telemetry and lifecycle."""
