@@ -1,11 +1,87 @@
-//! `msv build`: not implemented in this version yet; it exists so that its flags, help and
-//! completions are stable, and it says so plainly (exit 2) instead of printing anything made up.
+//! `msv build`: builds the service's image through the Docker engine and prints its
+//! reference and ID (`-o json|yaml` for machines).
 
-use crate::cli::BuildArgs;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::cli::{BuildArgs, OutputFormat};
 use crate::exit::{ExitCode, Failure};
+use crate::image::{self, BuildRequest};
 
 use super::Context;
 
-pub async fn run(_args: &BuildArgs, _ctx: &Context) -> anyhow::Result<ExitCode> {
-    Err(Failure::not_implemented("build"))
+#[derive(Serialize)]
+struct Output<'a> {
+    reference: &'a str,
+    id: &'a str,
+    tags: &'a [String],
+    revision: &'a str,
+    dirty: bool,
+}
+
+pub async fn run(args: &BuildArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let formats = [OutputFormat::Text, OutputFormat::Json, OutputFormat::Yaml];
+    let format = ctx.printer.format("build", OutputFormat::Text, &formats)?;
+    let config = ctx.config(args.dir.as_deref())?;
+    let dir = service_dir(args.dir.clone(), config.service_dir())?;
+    let request = BuildRequest {
+        dir,
+        dockerfile: "Dockerfile".into(),
+        repository: config.image_repository()?,
+        extra_tags: args.tag.clone(),
+        build_args: args
+            .build_arg
+            .iter()
+            .map(|kv| format!("{}={}", kv.key, kv.value))
+            .collect(),
+        target: args.target.clone(),
+        platform: args.platform.clone(),
+        no_cache: args.no_cache,
+        pull: args.pull,
+    };
+    // Dropping the build hangs up on the engine, which stops the build; the record is
+    // only written after a build succeeds, so an interrupt leaves the previous one.
+    crate::interrupt::take_over();
+    let built = tokio::select! {
+        built = image::build(&request, &ctx.printer) => built?,
+        () = crate::interrupt::signalled() => {
+            return Err(Failure::interrupted("build interrupted; the engine stops it, nothing was recorded"));
+        }
+    };
+    match format {
+        OutputFormat::Text => {
+            ctx.printer.success(&format!("built {}", built.reference));
+            ctx.printer
+                .stdout(&format!("{}\n{}\n", built.reference, built.id))?;
+        }
+        format => ctx.printer.data(
+            format,
+            &Output {
+                reference: &built.reference,
+                id: &built.id,
+                tags: &built.tags,
+                revision: &built.revision,
+                dirty: built.dirty,
+            },
+        )?,
+    }
+    Ok(ExitCode::Success)
+}
+
+/// The directory given on the command line, else the one holding msv.toml, else the
+/// working directory.
+pub(super) fn service_dir(
+    arg: Option<PathBuf>,
+    from_config: Option<&std::path::Path>,
+) -> anyhow::Result<PathBuf> {
+    let dir = match (arg, from_config) {
+        (Some(dir), _) => dir,
+        (None, Some(dir)) => dir.to_path_buf(),
+        (None, None) => std::env::current_dir()?,
+    };
+    if !dir.is_dir() {
+        anyhow::bail!("{} is not a directory", dir.display());
+    }
+    Ok(std::path::absolute(&dir)?)
 }

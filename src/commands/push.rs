@@ -1,11 +1,50 @@
-//! `msv push`: not implemented in this version yet; it exists so that its flags, help and
-//! completions are stable, and it says so plainly (exit 2) instead of printing anything made up.
+//! `msv push`: pushes the last built image (or the one named) and prints its digest;
+//! the digest is recorded so that `msv deploy` runs exactly what was pushed.
 
-use crate::cli::PushArgs;
+use serde::Serialize;
+
+use crate::cli::{OutputFormat, PushArgs};
 use crate::exit::{ExitCode, Failure};
+use crate::image::{self, PushRequest};
 
 use super::Context;
 
-pub async fn run(_args: &PushArgs, _ctx: &Context) -> anyhow::Result<ExitCode> {
-    Err(Failure::not_implemented("push"))
+#[derive(Serialize)]
+struct Output<'a> {
+    reference: &'a str,
+    digest: &'a str,
+    pinned: &'a str,
+}
+
+pub async fn run(args: &PushArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let formats = [OutputFormat::Text, OutputFormat::Json, OutputFormat::Yaml];
+    let format = ctx.printer.format("push", OutputFormat::Text, &formats)?;
+    let config = ctx.config(None)?;
+    let dir = super::build::service_dir(None, config.service_dir())?;
+    let request = PushRequest {
+        dir,
+        image: args.image.clone(),
+    };
+    crate::interrupt::take_over();
+    let pushed = tokio::select! {
+        pushed = image::push(&request, &ctx.printer) => pushed?,
+        () = crate::interrupt::signalled() => {
+            return Err(Failure::interrupted("push interrupted; nothing was recorded"));
+        }
+    };
+    match format {
+        OutputFormat::Text => {
+            ctx.printer.success(&format!("pushed {}", pushed.reference));
+            ctx.printer.stdout(&format!("{}\n", pushed.pinned))?;
+        }
+        format => ctx.printer.data(
+            format,
+            &Output {
+                reference: &pushed.reference,
+                digest: &pushed.digest,
+                pinned: &pushed.pinned,
+            },
+        )?,
+    }
+    Ok(ExitCode::Success)
 }

@@ -1,1 +1,20 @@
-//! (filled in by its issue)
+//! Container images through the Docker Engine API: the build context (`.dockerignore`,
+//! streamed tar), building and tagging, pushing with the docker CLI's credentials, and
+//! the record of the last built and pushed image in the service's `.msv/` directory.
+//!
+//! It does not know about the command line: commands hand it requests and read back
+//! what was built or pushed. [`build()`] and [`push()`] are what other commands use.
+
+pub mod auth;
+pub mod build;
+pub mod context;
+pub mod dockerignore;
+pub mod engine;
+mod glob;
+mod log;
+pub mod push;
+pub mod record;
+pub mod reference;
+
+pub use build::{BuildRequest, BuiltImage, build};
+pub use push::{PushRequest, PushedImage, push};

@@ -1,1 +1,443 @@
+//! `msv build` against the real Docker engine, FROM a base image made locally by
+//! tests/ci/setup-docker.sh: tags, labels, .dockerignore effects, build args, targets,
+//! failure reports, an unreachable engine and Ctrl-C.
 
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+use crate::support::{Test, docker_available};
+
+pub const BASE_IMAGE: &str = "msv-test/busybox:1";
+
+/// Whether the engine is there and the base image was made; otherwise skip (or fail
+/// under MSV_REQUIRE_DOCKER=1).
+#[track_caller]
+pub fn ready(test: &str) -> bool {
+    if !docker_available(test) {
+        return false;
+    }
+    let made = docker(&["image", "inspect", BASE_IMAGE]).is_some();
+    if !made {
+        if std::env::var("MSV_REQUIRE_DOCKER").is_ok_and(|v| v == "1") {
+            panic!("{test}: {BASE_IMAGE} is missing; run tests/ci/setup-docker.sh");
+        }
+        eprintln!("skipping {test}: {BASE_IMAGE} is missing; run tests/ci/setup-docker.sh");
+    }
+    made
+}
+
+/// Runs the docker CLI; its stdout when it succeeded.
+pub fn docker(args: &[&str]) -> Option<String> {
+    let out = Command::new("docker").args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// A service directory in a git repository, and the images made from it (removed at the end).
+pub struct Service {
+    pub dir: tempfile::TempDir,
+    pub repository: String,
+}
+
+impl Service {
+    /// `files` are written and committed; the repository is `<registry>/<name>`.
+    pub fn new(name: &str, registry: &str, files: &[(&str, &str)]) -> Service {
+        let dir = tempfile::tempdir().unwrap();
+        let toml = format!("[service]\nname = \"{name}\"\n\n[image]\nregistry = \"{registry}\"\n");
+        std::fs::write(dir.path().join("msv.toml"), toml).unwrap();
+        for (path, text) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let git = |args: &[&str]| {
+            let ok = Command::new("git")
+                .arg("-C")
+                .arg(dir.path())
+                .args([
+                    "-c",
+                    "user.name=t",
+                    "-c",
+                    "user.email=t@t",
+                    "-c",
+                    "commit.gpgsign=false",
+                ])
+                .args(args)
+                .output()
+                .unwrap()
+                .status
+                .success();
+            assert!(ok, "git {args:?}");
+        };
+        git(&["init", "-q"]);
+        git(&["add", "-A"]);
+        git(&["commit", "-qm", "init"]);
+        Service {
+            dir,
+            repository: format!("{registry}/{name}"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn sha(&self) -> String {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(self.path())
+            .args(["rev-parse", "--short", "HEAD"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    pub fn record(&self) -> Option<serde_json::Value> {
+        let text = std::fs::read_to_string(self.path().join(".msv/image.json")).ok()?;
+        Some(serde_json::from_str(&text).unwrap())
+    }
+
+    pub fn build(&self, extra: &[&str]) -> Test {
+        Test::new()
+            .arg("build")
+            .args(extra)
+            .current_dir(self.path())
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        if let Some(images) = docker(&[
+            "image",
+            "ls",
+            "--format",
+            "{{.Repository}}:{{.Tag}}",
+            &self.repository,
+        ]) {
+            for image in images.lines().filter(|l| !l.is_empty()) {
+                let _ = docker(&["image", "rm", "-f", image]);
+            }
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Built {
+    pub reference: String,
+    pub id: String,
+    pub tags: Vec<String>,
+    pub revision: String,
+    pub dirty: bool,
+}
+
+fn run_in(image: &str, script: &str) -> String {
+    docker(&["run", "--rm", image, "sh", "-c", script]).expect("running the built image")
+}
+
+#[test]
+fn build_tags_labels_ignores_and_args() {
+    if !ready("build_tags_labels_ignores_and_args") {
+        return;
+    }
+    let service = Service::new(
+        "it-build-main",
+        "127.0.0.1:1",
+        &[
+            (
+                "Dockerfile",
+                "FROM msv-test/busybox:1\nARG GREETING=none\nCOPY . /app\nRUN echo \"$GREETING\" > /greeting\n",
+            ),
+            (
+                ".dockerignore",
+                "# private\n.git\nsecrets\n**/*.log\n!keep.log\nnode_modules\nDockerfile\n",
+            ),
+            ("secrets/key", "do-not-ship"),
+            ("a.log", "x"),
+            ("deep/b.log", "x"),
+            ("keep.log", "kept"),
+            ("node_modules/x/y.js", "x"),
+            ("web/node_modules/z.js", "anchored: kept"),
+            ("src/main.txt", "code"),
+        ],
+    );
+    let run = service
+        .build(&["--build-arg", "GREETING=hello", "--tag", "v1", "-o", "json"])
+        .run()
+        .status(0);
+    let built: Built = run.stdout_json();
+    let sha = service.sha();
+    assert_eq!(built.reference, format!("127.0.0.1:1/it-build-main:{sha}"));
+    assert_eq!(
+        built.tags,
+        [
+            built.reference.clone(),
+            "127.0.0.1:1/it-build-main:v1".into()
+        ]
+    );
+    assert!(!built.dirty);
+    assert_eq!(built.revision, sha);
+    assert!(built.id.starts_with("sha256:"), "{}", built.id);
+
+    // Both tags name the same image, which carries the OCI labels.
+    let id = docker(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{.Id}}",
+        "127.0.0.1:1/it-build-main:v1",
+    ])
+    .unwrap();
+    assert_eq!(id, built.id);
+    let labels = docker(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{json .Config.Labels}}",
+        &built.reference,
+    ])
+    .unwrap();
+    let labels: std::collections::HashMap<String, String> = serde_json::from_str(&labels).unwrap();
+    assert_eq!(labels["org.opencontainers.image.revision"], sha);
+    assert_eq!(labels["org.opencontainers.image.version"], sha);
+    assert!(
+        labels["org.opencontainers.image.created"].ends_with('Z'),
+        "{labels:?}"
+    );
+
+    // What .dockerignore let through, as seen inside the image. The Dockerfile is sent
+    // although a pattern names it (the build read it), and the engine then drops it from
+    // the context, as it does for every client.
+    let files = run_in(&built.reference, "cd /app && find . -type f | sort");
+    let files: Vec<&str> = files.lines().collect();
+    assert_eq!(
+        files,
+        [
+            "./.dockerignore",
+            "./keep.log",
+            "./msv.toml",
+            "./src/main.txt",
+            "./web/node_modules/z.js"
+        ],
+        "ignored files stay out, .msv never goes in"
+    );
+    assert_eq!(run_in(&built.reference, "cat /greeting"), "hello");
+
+    // The record points push at this image.
+    let record = service.record().expect("a record after a build");
+    assert_eq!(record["built"]["id"], built.id.as_str());
+    assert_eq!(record["built"]["reference"], built.reference.as_str());
+    assert_eq!(
+        std::fs::read_to_string(service.path().join(".msv/.gitignore")).unwrap(),
+        "*\n"
+    );
+
+    // An uncommitted change makes the tag say so.
+    std::fs::write(service.path().join("src/main.txt"), "changed").unwrap();
+    let built: Built = service.build(&["-o", "json"]).run().status(0).stdout_json();
+    assert_eq!(
+        built.reference,
+        format!("127.0.0.1:1/it-build-main:{sha}-dirty")
+    );
+    assert!(built.dirty);
+}
+
+#[test]
+fn build_multi_stage_target() {
+    if !ready("build_multi_stage_target") {
+        return;
+    }
+    let service = Service::new(
+        "it-build-target",
+        "127.0.0.1:1",
+        &[(
+            "Dockerfile",
+            "FROM msv-test/busybox:1 AS first\nRUN echo one > /stage\n\
+             FROM msv-test/busybox:1 AS second\nRUN echo two > /stage\n",
+        )],
+    );
+    let built: Built = service
+        .build(&["--target", "first", "-o", "json"])
+        .run()
+        .status(0)
+        .stdout_json();
+    assert_eq!(run_in(&built.reference, "cat /stage"), "one");
+    let built: Built = service.build(&["-o", "json"]).run().status(0).stdout_json();
+    assert_eq!(run_in(&built.reference, "cat /stage"), "two");
+}
+
+#[test]
+fn build_failures_name_the_step_and_record_nothing() {
+    if !ready("build_failures_name_the_step_and_record_nothing") {
+        return;
+    }
+    let failing = Service::new(
+        "it-build-fail",
+        "127.0.0.1:1",
+        &[(
+            "Dockerfile",
+            "FROM msv-test/busybox:1\nRUN echo first-line; echo boom-output; exit 3\nRUN echo never\n",
+        )],
+    );
+    failing
+        .build(&[])
+        .run()
+        .status(1)
+        .stderr_has("build failed at step 2/")
+        .stderr_has(": RUN echo first-line; echo boom-output; exit 3\n")
+        .stderr_has("boom-output")
+        .stderr_has("returned a non-zero code: 3")
+        .stdout_empty();
+    assert!(failing.record().is_none(), "a failed build records nothing");
+
+    let syntax = Service::new(
+        "it-build-syntax",
+        "127.0.0.1:1",
+        &[("Dockerfile", "FROM msv-test/busybox:1\nFLY away\n")],
+    );
+    syntax
+        .build(&[])
+        .run()
+        .status(1)
+        .stderr_has("the Dockerfile has a syntax error")
+        .stderr_has("line 2: unknown instruction: FLY");
+
+    // A base image that is not there; its registry is a closed loopback port, so the
+    // engine's pull attempt never leaves the machine.
+    let missing = Service::new(
+        "it-build-nobase",
+        "127.0.0.1:1",
+        &[("Dockerfile", "FROM 127.0.0.1:1/absent:1\n")],
+    );
+    missing
+        .build(&[])
+        .run()
+        .status(1)
+        .stderr_has("build failed at step 1/")
+        .stderr_has(": FROM 127.0.0.1:1/absent:1\n")
+        .stderr_has("connection refused")
+        .stderr_has("The base image is not in the engine");
+    assert!(missing.record().is_none());
+}
+
+#[test]
+fn build_without_engine_says_where_it_looked() {
+    let service = Service::new(
+        "it-build-noengine",
+        "127.0.0.1:1",
+        &[("Dockerfile", "FROM scratch\n")],
+    );
+    service
+        .build(&[])
+        .env("DOCKER_HOST", "unix:///nonexistent")
+        .run()
+        .status(2)
+        .stderr_has("cannot reach the Docker engine at unix:///nonexistent (from DOCKER_HOST)")
+        .stderr_has("DOCKER_HOST=");
+}
+
+#[test]
+fn build_without_dockerfile_or_with_a_bad_dockerignore() {
+    let service = Service::new("it-build-nodockerfile", "127.0.0.1:1", &[("main.txt", "")]);
+    service
+        .build(&[])
+        .env("DOCKER_HOST", "unix:///nonexistent")
+        .run()
+        .status(2)
+        .stderr_has("no Dockerfile in");
+    let service = Service::new(
+        "it-build-badignore",
+        "127.0.0.1:1",
+        &[
+            ("Dockerfile", "FROM scratch\n"),
+            (".dockerignore", "ok\n[unclosed\n"),
+        ],
+    );
+    service
+        .build(&[])
+        .run()
+        .status(2)
+        .stderr_has(".dockerignore line 2");
+}
+
+#[test]
+fn build_interrupted_exits_130_and_records_nothing() {
+    if !ready("build_interrupted_exits_130_and_records_nothing") {
+        return;
+    }
+    let service = Service::new(
+        "it-build-sigint",
+        "127.0.0.1:1",
+        &[(
+            "Dockerfile",
+            "FROM msv-test/busybox:1\nRUN echo started; sleep 60\n",
+        )],
+    );
+    let mut child = service.build(&["-v"]).command().spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen = Vec::new();
+    while !seen.iter().any(|l: &String| l.contains("started")) {
+        assert!(
+            Instant::now() < deadline,
+            "the build never reached its RUN step: {seen:?}"
+        );
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+            seen.push(line);
+        }
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "msv did not stop after SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(130));
+    let rest: Vec<String> = rx.try_iter().collect();
+    assert!(rest.iter().any(|l| l.contains("interrupted")), "{rest:?}");
+    assert!(
+        service.record().is_none(),
+        "an interrupted build records nothing"
+    );
+}
+
+#[test]
+fn build_follows_the_docker_context() {
+    let service = Service::new("it-build-context", "127.0.0.1:1", &[("Dockerfile", "FROM scratch\n")]);
+    let test = service.build(&[]).env_remove("DOCKER_HOST").env("DOCKER_CONTEXT", "it-ctx");
+    let digest = ring::digest::digest(&ring::digest::SHA256, b"it-ctx");
+    let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    let meta = test.home().join(".docker/contexts/meta").join(hex);
+    std::fs::create_dir_all(&meta).unwrap();
+    std::fs::write(
+        meta.join("meta.json"),
+        r#"{"Name":"it-ctx","Endpoints":{"docker":{"Host":"unix:///nonexistent-ctx.sock"}}}"#,
+    )
+    .unwrap();
+    test.run()
+        .status(2)
+        .stderr_has("unix:///nonexistent-ctx.sock (docker context \"it-ctx\", from DOCKER_CONTEXT)");
+}
