@@ -426,8 +426,15 @@ fn build_interrupted_exits_130_and_records_nothing() {
 
 #[test]
 fn build_follows_the_docker_context() {
-    let service = Service::new("it-build-context", "127.0.0.1:1", &[("Dockerfile", "FROM scratch\n")]);
-    let test = service.build(&[]).env_remove("DOCKER_HOST").env("DOCKER_CONTEXT", "it-ctx");
+    let service = Service::new(
+        "it-build-context",
+        "127.0.0.1:1",
+        &[("Dockerfile", "FROM scratch\n")],
+    );
+    let test = service
+        .build(&[])
+        .env_remove("DOCKER_HOST")
+        .env("DOCKER_CONTEXT", "it-ctx");
     let digest = ring::digest::digest(&ring::digest::SHA256, b"it-ctx");
     let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
     let meta = test.home().join(".docker/contexts/meta").join(hex);
@@ -437,7 +444,7 @@ fn build_follows_the_docker_context() {
         r#"{"Name":"it-ctx","Endpoints":{"docker":{"Host":"unix:///nonexistent-ctx.sock"}}}"#,
     )
     .unwrap();
-    test.run()
-        .status(2)
-        .stderr_has("unix:///nonexistent-ctx.sock (docker context \"it-ctx\", from DOCKER_CONTEXT)");
+    test.run().status(2).stderr_has(
+        "unix:///nonexistent-ctx.sock (docker context \"it-ctx\", from DOCKER_CONTEXT)",
+    );
 }

@@ -8,7 +8,6 @@ use crate::fake_api::{Behavior, FakeCluster, Fault, ProxyResponse};
 use crate::support::Test;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::io::{Read, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -142,34 +141,50 @@ struct Traffic {
     handle: Option<std::thread::JoinHandle<(usize, usize)>>,
 }
 
-fn proxy_get(addr: std::net::SocketAddr, token: &str, path: &str) -> Option<u16> {
-    let mut s = std::net::TcpStream::connect(addr).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n").ok()?;
-    let mut buf = String::new();
-    s.read_to_string(&mut buf).ok()?;
-    buf.split_whitespace().nth(1)?.parse().ok()
+/// A client through the fake's TLS endpoint, without kube's retries (a 503 must count as a
+/// failure at once, not be retried away).
+async fn traffic_client(kubeconfig: std::path::PathBuf) -> kube::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let kc = kube::config::Kubeconfig::read_from(kubeconfig).expect("fake kubeconfig");
+    let mut cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+        .await
+        .expect("kube config");
+    cfg.default_retry = false;
+    cfg.read_timeout = Some(Duration::from_secs(5));
+    kube::Client::try_from(cfg).expect("kube client")
+}
+
+async fn proxy_get(client: &kube::Client, path: &str) -> Option<u16> {
+    let request = http::Request::get(path).body(Vec::new()).ok()?;
+    let response = client
+        .send(request.map(kube::client::Body::from))
+        .await
+        .ok()?;
+    Some(response.status().as_u16())
 }
 
 impl Traffic {
     fn start(env: &Env) -> Traffic {
         let stop = Arc::new(AtomicBool::new(false));
-        let (s, addr, token) = (stop.clone(), env.fake.addr(), env.fake.token());
+        let (s, kubeconfig) = (stop.clone(), env.fake.kubeconfig_path());
         let handle = std::thread::spawn(move || {
-            let (mut sent, mut failed) = (0, 0);
-            while !s.load(Ordering::SeqCst) {
-                sent += 1;
-                if proxy_get(
-                    addr,
-                    &token,
-                    &format!("/api/v1/namespaces/{NS}/services/shop:8080/proxy/healthz"),
-                ) != Some(200)
-                {
-                    failed += 1;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let client = traffic_client(kubeconfig).await;
+                let path = format!("/api/v1/namespaces/{NS}/services/shop:8080/proxy/healthz");
+                let (mut sent, mut failed) = (0, 0);
+                while !s.load(Ordering::SeqCst) {
+                    sent += 1;
+                    if proxy_get(&client, &path).await != Some(200) {
+                        failed += 1;
+                    }
+                    tokio::time::sleep(Duration::from_millis(5)).await;
                 }
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            (sent, failed)
+                (sent, failed)
+            })
         });
         Traffic {
             stop,
@@ -677,12 +692,21 @@ fn a_concurrent_selector_change_is_reported_not_overwritten() {
         .unwrap()
         .remove("managedFields");
     // Through the API, as another client would.
-    let body = serde_json::to_string(&svc).unwrap();
-    let mut s = std::net::TcpStream::connect(env.fake.addr()).unwrap();
-    write!(s, "PUT /api/v1/namespaces/{NS}/services/shop HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", env.fake.token(), body.len()).unwrap();
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).unwrap();
-    assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+    let body = serde_json::to_vec(&svc).unwrap();
+    let kubeconfig = env.fake.kubeconfig_path();
+    let status = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async move {
+            let client = traffic_client(kubeconfig).await;
+            let request = http::Request::put(format!("/api/v1/namespaces/{NS}/services/shop"))
+                .header("content-type", "application/json")
+                .body(kube::client::Body::from(body))
+                .unwrap();
+            client.send(request).await.unwrap().status().as_u16()
+        });
+    assert_eq!(status, 200, "the concurrent selector change is accepted");
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
