@@ -92,12 +92,15 @@ pub async fn run(args: &DeployArgs, ctx: &Context) -> Result<ExitCode> {
     let config = ctx.config(args.dir.as_deref())?;
     let image = match &args.image {
         Some(i) => i.clone(),
-        None => {
-            return Err(anyhow!(
-                "no image to deploy: pass --image REF (for example the reference `msv push` printed); \
-                 building and pushing from `msv deploy` is not available in this version"
-            ));
-        }
+        None if args.dry_run => match config.service_dir().map(crate::image::record::last_pushed) {
+            Some(Ok(Some(pushed))) => pushed.pinned,
+            _ => {
+                return Err(anyhow!(
+                    "a dry run does not build: pass --image REF, or run `msv build && msv push` first"
+                ));
+            }
+        },
+        None => build_and_push(&config, ctx).await?,
     };
     let target = config.kube_target()?;
     let cluster = crate::cluster::connect(&target).await?;
@@ -180,4 +183,42 @@ pub async fn run(args: &DeployArgs, ctx: &Context) -> Result<ExitCode> {
         f => ctx.printer.data(f, &summary)?,
     }
     Ok(ExitCode::Success)
+}
+
+/// `msv build && msv push` for the service, returning the pinned `repo@sha256:...` so that
+/// what runs is exactly what was built.
+async fn build_and_push(config: &crate::config::Config, ctx: &Context) -> Result<String> {
+    let Some(dir) = config.service_dir().map(std::path::Path::to_path_buf) else {
+        return Err(anyhow!(
+            "no image to deploy: run inside a service directory (with msv.toml) so msv can build \
+             and push it, or pass --image REF"
+        ));
+    };
+    let request = crate::image::BuildRequest {
+        dir: dir.clone(),
+        dockerfile: "Dockerfile".into(),
+        repository: config.image_repository()?,
+        extra_tags: Vec::new(),
+        build_args: Vec::new(),
+        target: None,
+        platform: None,
+        no_cache: false,
+        pull: false,
+    };
+    // The build and push records are written only when each step succeeds, so an interrupt
+    // here leaves nothing half done and the cluster untouched.
+    crate::interrupt::take_over();
+    let pushed = tokio::select! {
+        result = async {
+            let built = crate::image::build(&request, &ctx.printer).await?;
+            ctx.printer.success(&format!("built {}", built.reference));
+            let pushed = crate::image::push(&crate::image::PushRequest { dir, image: Some(built.reference) }, &ctx.printer).await?;
+            ctx.printer.success(&format!("pushed {}", pushed.pinned));
+            anyhow::Ok(pushed)
+        } => result?,
+        () = crate::interrupt::signalled() => {
+            return Err(Failure::interrupted("interrupted while building or pushing; the cluster was not touched"));
+        }
+    };
+    Ok(pushed.pinned)
 }

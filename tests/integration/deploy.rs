@@ -622,12 +622,20 @@ fn manifests_print_the_objects_deploy_applies() {
 }
 
 #[test]
-fn deploy_without_image_says_what_to_do() {
+fn deploy_without_image_outside_a_service_says_what_to_do() {
+    // No msv.toml: nothing to build, so msv asks for an image or a service directory.
     let env = Env::new();
+    let elsewhere = tempfile::tempdir().unwrap();
     env.msv(&["deploy"])
+        .env("MSV_SERVICE_NAME", "shop")
+        .current_dir(elsewhere.path())
         .run()
         .status(2)
-        .stderr_has("pass --image");
+        .stderr_has("pass --image REF");
+    env.msv(&["deploy", "--dry-run"])
+        .run()
+        .status(2)
+        .stderr_has("a dry run does not build");
 }
 
 #[test]

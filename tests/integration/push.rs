@@ -346,3 +346,88 @@ fn push_before_any_build_says_what_to_do() {
         .stderr_has("nothing built yet")
         .stderr_has("msv build");
 }
+
+/// `msv deploy` without `--image` builds and pushes first, then runs exactly the pushed
+/// digest: the whole path from a Dockerfile to a live color, through the real engine, a
+/// real registry and the fake API server.
+#[test]
+fn deploy_without_image_builds_pushes_and_deploys_the_digest() {
+    if !registry_ready("deploy_without_image_builds_pushes_and_deploys_the_digest") {
+        return;
+    }
+    let registry = Registry::start(None);
+    let address = format!("127.0.0.1:{}", registry.port);
+    let service = small_service("shop", &address);
+    let manifest = service.dir.path().join("msv.toml");
+    let mut toml = std::fs::read_to_string(&manifest).unwrap();
+    toml.push_str(
+        "\n[deploy]\ntimeout = \"20s\"\nverify_for = \"200ms\"\nscale_down_delay = \"0s\"\n",
+    );
+    std::fs::write(&manifest, toml).unwrap();
+    // The commit keeps the tree clean, so the tag is the git sha without -dirty.
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .arg("-C")
+            .arg(service.dir.path())
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    git(&["commit", "-qam", "deploy settings"]);
+
+    let cluster = crate::fake_api::FakeCluster::start();
+    cluster.set_backend_for_image(&format!("{address}/shop*"), |_| {
+        crate::fake_api::ProxyResponse::ok("ok")
+    });
+    let run = Test::new()
+        .args(&["deploy", "--create-namespace", "-o", "json"])
+        .env("KUBECONFIG", cluster.kubeconfig_path())
+        .current_dir(service.dir.path())
+        .timeout(std::time::Duration::from_secs(240))
+        .run()
+        .status(0)
+        .stderr_has("built ")
+        .stderr_has("pushed ");
+    let recorded: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(service.dir.path().join(".msv/image.json")).unwrap(),
+    )
+    .unwrap();
+    let pinned = recorded["pushed"]["pinned"]
+        .as_str()
+        .expect("push recorded")
+        .to_string();
+    assert!(
+        pinned.starts_with(&format!("{address}/shop@sha256:")),
+        "{pinned}"
+    );
+    assert!(
+        run.stdout().contains(&pinned),
+        "deploy reports the pinned image: {}",
+        run.stdout()
+    );
+    let live = cluster
+        .get("services", "default", "shop")
+        .expect("service S");
+    let color = live["spec"]["selector"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(k, _)| k.ends_with("color"))
+        .map(|(_, v)| v.as_str().unwrap().to_string())
+        .unwrap();
+    let deployment = cluster
+        .get("deployments", "default", &format!("shop-{color}"))
+        .unwrap();
+    assert_eq!(
+        deployment["spec"]["template"]["spec"]["containers"][0]["image"],
+        serde_json::json!(pinned)
+    );
+}

@@ -358,6 +358,8 @@ impl FakeCluster {
     pub fn set_default_behavior(&self, behavior: Behavior) {
         self.shared.lock().sim.default_behavior = behavior;
     }
+    /// The HTTP backend of every pod running `image`; `repo/name*` matches any image with
+    /// that prefix (e.g. a digest pushed during the test).
     pub fn set_backend_for_image(
         &self,
         image: &str,

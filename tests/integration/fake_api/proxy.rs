@@ -28,7 +28,20 @@ fn backend_for(st: &State, ns: &str, pod: &Value) -> Option<Backend> {
         .into_iter()
         .flatten()
         .filter_map(|c| c["image"].as_str())
-        .find_map(|img| st.sim.backends_by_image.get(img).cloned())
+        .find_map(|img| {
+            st.sim.backends_by_image.get(img).cloned().or_else(|| {
+                // A key ending in '*' matches every image it prefixes, for images whose
+                // digest a test cannot know in advance (built and pushed during the test).
+                st.sim
+                    .backends_by_image
+                    .iter()
+                    .find(|(key, _)| {
+                        key.strip_suffix('*')
+                            .is_some_and(|prefix| img.starts_with(prefix))
+                    })
+                    .map(|(_, backend)| backend.clone())
+            })
+        })
 }
 
 fn pick_pod(st: &mut State, ns: &str, svc: &str) -> Result<Value, ApiError> {
