@@ -132,6 +132,16 @@ impl Cluster {
         self.raw_get(&uri, timeout).await
     }
 
+    /// `GET` of an API-server path (with its query), e.g. a service proxy path built by the
+    /// caller; like the probes, any HTTP status is returned.
+    pub async fn proxy_get_path(
+        &self,
+        path_and_query: &str,
+        timeout: Duration,
+    ) -> Result<ProxyResponse> {
+        self.raw_get(path_and_query, timeout).await
+    }
+
     async fn raw_get(&self, uri: &str, timeout: Duration) -> Result<ProxyResponse> {
         use http_body_util::BodyExt;
         let req = http::Request::get(uri).body(kube::client::Body::empty())?;

@@ -32,7 +32,7 @@ async fn run_list(args: &TracesListArgs, ctx: &Context) -> anyhow::Result<ExitCo
         OutputFormat::Table,
         &[OutputFormat::Table, OutputFormat::Json],
     )?;
-    let (backend, base) = backend(&ctx.config(None)?)?;
+    let (backend, base, transport) = backend(&ctx.config(None)?).await?;
     let service = args
         .service
         .clone()
@@ -51,7 +51,7 @@ async fn run_list(args: &TracesListArgs, ctx: &Context) -> anyhow::Result<ExitCo
             .collect(),
         now: SystemTime::now(),
     };
-    let list = client::search(&http()?, backend, &base, &query).await?;
+    let list = client::search(&transport, backend, &base, &query).await?;
     if format == OutputFormat::Json {
         ctx.printer.data(format, &list)?;
     } else if list.is_empty() {
@@ -85,8 +85,8 @@ async fn run_show(args: &TracesShowArgs, ctx: &Context) -> anyhow::Result<ExitCo
             traces
         }
         (None, Some(id)) => {
-            let (backend, base) = backend(&ctx.config(None)?)?;
-            match client::fetch(&http()?, backend, &base, id).await {
+            let (backend, base, transport) = backend(&ctx.config(None)?).await?;
+            match client::fetch(&transport, backend, &base, id).await {
                 Ok(t) => vec![t],
                 Err(e) if e.downcast_ref::<NotFound>().is_some() => {
                     return Err(Failure::bad(format!("{e:#}")));
@@ -122,40 +122,44 @@ async fn run_show(args: &TracesShowArgs, ctx: &Context) -> anyhow::Result<ExitCo
     Ok(ExitCode::Success)
 }
 
-/// The backend and its base URL from the merged configuration.
-fn backend(config: &Config) -> anyhow::Result<(Backend, Url)> {
+/// The backend, its base URL and how to reach it, from the merged configuration: `url`
+/// directly, else `service` through the Kubernetes API server's service proxy.
+async fn backend(config: &Config) -> anyhow::Result<(Backend, Url, client::Transport)> {
     let traces = &config.settings.traces;
     let kind = traces.backend.map(|b| {
         serde_json::to_value(b)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
     });
-    if let Some(spec) = &traces.service {
-        client::service_proxy_path(spec)?;
-        if traces.url.is_none() {
-            anyhow::bail!(
-                "reaching the trace backend through the API server (--backend-service {spec}) is not implemented yet in msv {}; \
-                 port-forward it (kubectl port-forward) and pass --url or set MSV_TRACES_URL",
-                env!("CARGO_PKG_VERSION")
-            );
+    let (base, transport, at) = match (&traces.url, &traces.service) {
+        (Some(url), _) => {
+            let base = Url::parse(url)
+                .with_context(|| format!("trace backend URL {url:?} is not a valid URL"))?;
+            (base, client::Transport::Http(http()?), url.clone())
         }
-    }
-    let Some(url) = &traces.url else {
-        anyhow::bail!(
-            "no trace backend configured: set MSV_TRACES_BACKEND and MSV_TRACES_URL, pass --backend and --url, \
-             or add [traces] backend = \"jaeger\" and url = \"http://...\" to msv.toml"
-        );
+        (None, Some(spec)) => {
+            let base = client::cluster_base(spec)?;
+            let cluster = crate::cluster::connect(&config.kube_target()?).await?;
+            (
+                base,
+                client::Transport::Cluster(cluster),
+                format!("service {spec}"),
+            )
+        }
+        (None, None) => anyhow::bail!(
+            "no trace backend configured: set MSV_TRACES_BACKEND and MSV_TRACES_URL, pass --backend and --url \
+             (or --backend-service NAMESPACE/NAME:PORT), or add [traces] backend and url to msv.toml"
+        ),
     };
     let Some(Some(kind)) = kind else {
         anyhow::bail!(
-            "the trace backend at {url} has no type: set MSV_TRACES_BACKEND, pass --backend, or add [traces] backend \
+            "the trace backend at {at} has no type: set MSV_TRACES_BACKEND, pass --backend, or add [traces] backend \
              (jaeger, zipkin or tempo) to msv.toml"
         );
     };
     let backend = Backend::parse(&kind)?;
-    let base =
-        Url::parse(url).with_context(|| format!("trace backend URL {url:?} is not a valid URL"))?;
-    Ok(client::select_api(backend, base))
+    let (backend, base) = client::select_api(backend, base);
+    Ok((backend, base, transport))
 }
 
 fn http() -> anyhow::Result<reqwest::Client> {

@@ -216,7 +216,7 @@ pub fn check_trace_id(id: &str) -> Result<&str> {
 
 /// Searches `backend` for the traces `q` describes.
 pub async fn search(
-    http: &reqwest::Client,
+    http: &Transport,
     backend: Backend,
     base: &Url,
     q: &Query,
@@ -249,12 +249,7 @@ pub async fn search(
 }
 
 /// Fetches one trace by id.
-pub async fn fetch(
-    http: &reqwest::Client,
-    backend: Backend,
-    base: &Url,
-    id: &str,
-) -> Result<Trace> {
+pub async fn fetch(http: &Transport, backend: Backend, base: &Url, id: &str) -> Result<Trace> {
     let id = check_trace_id(id)?;
     let url = trace_url(backend, base, id);
     let body = get(http, backend, &url, Some(id)).await?;
@@ -283,14 +278,87 @@ fn parse_traces(backend: Backend, body: &[u8]) -> Result<Vec<Trace>> {
     }
 }
 
+/// How requests reach the backend: directly over HTTP, or through the Kubernetes API
+/// server's service proxy (`--backend-service`), so no port-forward is needed.
+pub enum Transport {
+    Http(reqwest::Client),
+    Cluster(crate::cluster::Cluster),
+}
+
+/// The base URL of a backend reached through the API server: only its path and query are
+/// sent, to the cluster the kubeconfig names.
+pub fn cluster_base(spec: &str) -> Result<Url> {
+    let base = Url::parse("https://kubernetes-api-server.invalid/").expect("valid URL");
+    Ok(base.join(&service_proxy_path(spec)?)?)
+}
+
 async fn get(
-    http: &reqwest::Client,
+    transport: &Transport,
     backend: Backend,
     url: &Url,
     trace: Option<&str>,
 ) -> Result<Vec<u8>> {
     let mut at = url.clone();
     at.set_query(None);
+    let http = match transport {
+        Transport::Http(http) => http,
+        Transport::Cluster(cluster) => {
+            let path = match url.query() {
+                Some(query) => format!("{}?{query}", url.path()),
+                None => url.path().to_string(),
+            };
+            let resp = cluster
+                .proxy_get_path(&path, std::time::Duration::from_secs(60))
+                .await
+                .with_context(|| {
+                    format!(
+                        "cannot reach the {} backend through the API server of context {} ({})",
+                        backend.name(),
+                        cluster.context,
+                        at.path()
+                    )
+                })?;
+            // A 404 from the API server itself (a Status object) means the Service is not
+            // there; a 404 from the backend means the trace is not.
+            if let Ok(status) = serde_json::from_str::<serde_json::Value>(&resp.body)
+                && status["kind"] == "Status"
+                && status["apiVersion"] == "v1"
+            {
+                anyhow::bail!(
+                    "the {} backend service is not reachable through the API server of context {}: {}",
+                    backend.name(),
+                    cluster.context,
+                    status["message"].as_str().unwrap_or("no message")
+                );
+            }
+            if resp.status == 404
+                && let Some(id) = trace
+            {
+                return Err(NotFound {
+                    id: id.to_string(),
+                    backend: backend.name(),
+                    url: at.path().to_string(),
+                }
+                .into());
+            }
+            if !(200..300).contains(&resp.status) {
+                let text: String = resp
+                    .body
+                    .chars()
+                    .take(300)
+                    .map(|c| if c.is_control() { ' ' } else { c })
+                    .collect();
+                anyhow::bail!(
+                    "the {} backend at {} (through the API server) answered {}: {}",
+                    backend.name(),
+                    at.path(),
+                    resp.status,
+                    text.trim()
+                );
+            }
+            return Ok(resp.body.into_bytes());
+        }
+    };
     let resp = http
         .get(url.clone())
         .header(reqwest::header::ACCEPT, "application/json")

@@ -609,3 +609,83 @@ fn show_file_color_and_width() {
     }
     insta::assert_snapshot!("yelp_70_columns", run.stdout());
 }
+
+/// `--backend-service` reaches a backend inside the cluster through the API server's service
+/// proxy: no port-forward, no route to the pod network.
+#[test]
+fn backend_service_goes_through_the_api_server() {
+    use crate::fake_api::FakeCluster;
+    use serde_json::json;
+
+    let fake = Fake::new(&[(
+        "/api/traces/2db17286b3e6b148",
+        200,
+        fixture("jaeger/jaeger-query-self-trace_ui-trace.json"),
+    )]);
+    let cluster = FakeCluster::start();
+    cluster.create_namespace("observability");
+    let labels = json!({"app": "jaeger-query"});
+    cluster.create(json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "jaeger-query", "namespace": "observability", "labels": labels},
+        "spec": {"replicas": 1, "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "query", "image": "jaeger-query:1", "ports": [{"containerPort": 16686}]}]}}}}));
+    cluster.create(json!({"apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "jaeger-query", "namespace": "observability"},
+        "spec": {"selector": labels, "ports": [{"port": 16686, "targetPort": 16686}]}}));
+    cluster.set_backend_url_for_image("jaeger-query:1", &fake.url);
+    cluster.wait_for(
+        "jaeger-query endpoints",
+        std::time::Duration::from_secs(10),
+        |c| {
+            c.get("endpoints", "observability", "jaeger-query")
+                .filter(|ep| {
+                    ep["subsets"][0]["addresses"]
+                        .as_array()
+                        .is_some_and(|a| !a.is_empty())
+                })
+        },
+    );
+
+    let run = Test::new()
+        .args(&["traces", "show", "2db17286b3e6b148", "-o", "json"])
+        .args(&[
+            "--backend",
+            "jaeger",
+            "--backend-service",
+            "observability/jaeger-query:16686",
+        ])
+        .env("KUBECONFIG", cluster.kubeconfig_path())
+        .run()
+        .status(0);
+    let trace: TraceJson = run.stdout_json();
+    assert_eq!(trace.trace_id, "2db17286b3e6b148");
+    assert!(!trace.spans.is_empty());
+    let asked = fake.seen.lock().unwrap();
+    assert!(
+        asked
+            .iter()
+            .any(|s| s.path == "/api/traces/2db17286b3e6b148"),
+        "the backend was reached"
+    );
+    assert!(
+        cluster.requests().iter().any(|r| r
+            .path
+            .contains("/services/jaeger-query:16686/proxy/api/traces/")),
+        "through the service proxy"
+    );
+
+    // A service that is not there is a clear error, not a hang.
+    Test::new()
+        .args(&["traces", "show", "2db17286b3e6b148"])
+        .args(&[
+            "--backend",
+            "jaeger",
+            "--backend-service",
+            "observability/nope:16686",
+        ])
+        .env("KUBECONFIG", cluster.kubeconfig_path())
+        .run()
+        .status(2)
+        .stderr_has("through the API server");
+}
