@@ -1,1 +1,120 @@
-//! (filled in by its issue)
+//! HTTP health probes through the API server's service and pod proxies, each with its
+//! own timeout, and their aggregation into one verdict. Used by `msv deploy` (before and
+//! after the switch) and `msv status`. Requests go through `cluster::Cluster`; the
+//! verdict is a pure function of the probe results.
+
+use crate::cluster::Cluster;
+use futures::StreamExt;
+use serde::Serialize;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Probe {
+    /// What was probed: `service/NAME` or `pod/NAME`.
+    pub target: String,
+    /// HTTP status, when an answer came.
+    pub status: Option<u16>,
+    pub latency_ms: u64,
+    /// Transport failure or timeout, when no answer came.
+    pub error: Option<String>,
+}
+
+impl Probe {
+    pub fn ok(&self) -> bool {
+        matches!(self.status, Some(200..=399))
+    }
+
+    /// One line for a human: `pod/x: HTTP 503 (12 ms)` or `service/y: no answer within 2s`.
+    pub fn describe(&self) -> String {
+        match (self.status, &self.error) {
+            (Some(s), _) => format!("{}: HTTP {s} ({} ms)", self.target, self.latency_ms),
+            (None, Some(e)) => format!("{}: {e}", self.target),
+            (None, None) => format!("{}: no answer", self.target),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Healthy,
+    /// Some probes failed, some passed.
+    Degraded,
+    /// Every probe failed (or there was nothing to probe).
+    Down,
+}
+
+/// All pass: healthy; none pass (or none ran): down; otherwise degraded.
+pub fn aggregate(probes: &[Probe]) -> Verdict {
+    let passed = probes.iter().filter(|p| p.ok()).count();
+    if passed == 0 {
+        Verdict::Down
+    } else if passed == probes.len() {
+        Verdict::Healthy
+    } else {
+        Verdict::Degraded
+    }
+}
+
+async fn timed(target: String, fut: impl Future<Output = anyhow::Result<crate::cluster::ProxyResponse>>) -> Probe {
+    let start = Instant::now();
+    let res = fut.await;
+    let latency_ms = start.elapsed().as_millis() as u64;
+    match res {
+        Ok(r) => Probe { target, status: Some(r.status), latency_ms, error: None },
+        Err(e) => Probe { target, status: None, latency_ms, error: Some(format!("{e:#}")) },
+    }
+}
+
+/// One GET of `path` through Service `service`'s proxy.
+pub async fn probe_service(cluster: &Cluster, service: &str, port: u16, path: &str, timeout: Duration) -> Probe {
+    timed(format!("service/{service}"), cluster.service_proxy_get(service, port, path, timeout)).await
+}
+
+/// One GET per pod through the pod proxy, at most `concurrency` at a time.
+pub async fn probe_pods(cluster: &Cluster, pods: &[String], port: u16, path: &str, timeout: Duration, concurrency: usize) -> Vec<Probe> {
+    futures::stream::iter(pods.iter().cloned())
+        .map(|pod| async move { timed(format!("pod/{pod}"), cluster.pod_proxy_get(&pod, port, path, timeout)).await })
+        .buffered(concurrency.max(1))
+        .collect()
+        .await
+}
+
+/// `count` GETs through a Service one after another (the proxy picks an endpoint per
+/// request, so several requests reach several pods). Stops at the first failure.
+pub async fn probe_service_repeatedly(cluster: &Cluster, service: &str, port: u16, path: &str, timeout: Duration, count: usize) -> Vec<Probe> {
+    let mut out = Vec::with_capacity(count);
+    for _ in 0..count {
+        let p = probe_service(cluster, service, port, path, timeout).await;
+        let failed = !p.ok();
+        out.push(p);
+        if failed {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(status: Option<u16>) -> Probe {
+        Probe { target: "pod/a".into(), status, latency_ms: 3, error: status.is_none().then(|| "no answer within 2s".into()) }
+    }
+
+    #[test]
+    fn aggregation() {
+        assert_eq!(aggregate(&[p(Some(200)), p(Some(204))]), Verdict::Healthy);
+        assert_eq!(aggregate(&[p(Some(200)), p(Some(503))]), Verdict::Degraded);
+        assert_eq!(aggregate(&[p(None), p(Some(500))]), Verdict::Down);
+        assert_eq!(aggregate(&[]), Verdict::Down);
+    }
+
+    #[test]
+    fn descriptions() {
+        assert_eq!(p(Some(503)).describe(), "pod/a: HTTP 503 (3 ms)");
+        assert_eq!(p(None).describe(), "pod/a: no answer within 2s");
+        assert!(p(Some(301)).ok() && !p(Some(404)).ok());
+    }
+}

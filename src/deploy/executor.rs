@@ -1,0 +1,247 @@
+//! Runs one blue-green rollout against the cluster, step by step as the design lays out:
+//! lock, read the live color, apply the candidate, wait for it with watches, check it
+//! through the preview Service, switch Service `S` (guarded by resourceVersion), wait until
+//! `S`'s endpoints are exactly the candidate's ready pods, verify, then scale the old color
+//! down and record history. Before the switch a failure or Ctrl-C leaves live traffic
+//! untouched; after it, the deploy completes or switches back.
+
+use super::apply::{apply, ensure_namespace, scale, switch};
+use super::history::Outcome;
+use super::lock;
+use super::manifests::{self, ServiceSettings};
+use super::plan::{Color, LiveState, Plan, deployment_name, live_color, plan, preview_name};
+use super::watch::Stop;
+use crate::cluster::Cluster;
+use anyhow::{Result, anyhow};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::Service;
+use serde::Serialize;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub settings: ServiceSettings,
+    pub image: String,
+    /// Replicas from the command line; otherwise the settings' count (or the live count).
+    pub replicas: Option<i32>,
+    pub timeout: Duration,
+    pub verify_for: Duration,
+    pub scale_down_delay: Duration,
+    pub keep_old: bool,
+    pub keep_failed: bool,
+    pub create_namespace: bool,
+    pub force: bool,
+    pub probe_timeout: Duration,
+    pub lease_seconds: i32,
+    /// Record the result as a rollback rather than a deploy.
+    pub rollback: bool,
+}
+
+/// What the user sees while a deploy runs (a progress bar on a terminal, lines otherwise).
+pub trait Reporter: Send + Sync {
+    fn phase(&self, phase: &str, detail: &str);
+    fn progress(&self, available: i32, desired: i32);
+}
+
+/// A deploy that ran and failed (exit 1) or was interrupted (exit 130).
+#[derive(Debug, thiserror::Error)]
+pub enum DeployError {
+    #[error("{0}")]
+    Failed(String),
+    #[error("{0}")]
+    Interrupted(String),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PhaseTime {
+    pub phase: String,
+    pub ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub service: String,
+    pub namespace: String,
+    pub revision: Option<u64>,
+    pub from_color: Option<Color>,
+    pub to_color: Color,
+    pub from_image: Option<String>,
+    pub to_image: String,
+    pub replicas: i32,
+    /// succeeded | unchanged | rollback
+    pub outcome: String,
+    pub phases: Vec<PhaseTime>,
+    pub duration_ms: u64,
+}
+
+/// Read what is live and plan the rollout, changing nothing (`--dry-run` uses this too).
+pub async fn read_plan(cluster: &Cluster, opts: &Options) -> Result<Plan> {
+    let s = &opts.settings;
+    let svc = cluster.api::<Service>().get_opt(&s.name).await.map_err(|e| cluster.explain(e, &format!("reading Service {}", s.name)))?;
+    let color = live_color(svc.as_ref());
+    let mut live = LiveState { color, ..Default::default() };
+    if let Some(c) = color {
+        let name = deployment_name(&s.name, c);
+        let dep = cluster.api::<Deployment>().get_opt(&name).await.map_err(|e| cluster.explain(e, &format!("reading Deployment {name}")))?;
+        if let Some(d) = dep {
+            live.replicas = d.spec.replicas;
+            live.image = d.spec.template.spec.and_then(|p| p.containers.into_iter().next()).and_then(|c| c.image);
+        }
+    }
+    let configured = opts.replicas.unwrap_or(s.replicas);
+    let mut p = plan(&live, configured, &opts.image, opts.force);
+    if let Some(r) = opts.replicas {
+        p.replicas = r;
+    }
+    Ok(p)
+}
+
+pub(super) struct Run<'a> {
+    pub(super) cluster: &'a Cluster,
+    pub(super) opts: &'a Options,
+    pub(super) rep: &'a dyn Reporter,
+    pub(super) cancel: watch::Receiver<bool>,
+    pub(super) phases: Vec<PhaseTime>,
+    pub(super) mark: Instant,
+    pub(super) who: String,
+}
+
+impl Run<'_> {
+    fn phase(&mut self, name: &str, detail: &str) {
+        self.rep.phase(name, detail);
+        self.mark = Instant::now();
+    }
+    fn done(&mut self, name: &str) {
+        self.phases.push(PhaseTime { phase: name.into(), ms: self.mark.elapsed().as_millis() as u64 });
+    }
+}
+
+/// Run a deploy under the service's lock. `cancel` turning true means Ctrl-C.
+pub async fn deploy(cluster: &Cluster, opts: &Options, rep: &dyn Reporter, cancel: watch::Receiver<bool>) -> Result<Summary> {
+    let start = Instant::now();
+    ensure_namespace(cluster, opts.create_namespace).await?;
+    let who = lock::identity();
+    let guard = lock::acquire(cluster, &opts.settings.name, &who, opts.lease_seconds).await?;
+    if let Some(prev) = &guard.took_over {
+        rep.phase("lock", &format!("took over the expired lock of {prev}"));
+    }
+    let mut run = Run { cluster, opts, rep, cancel, phases: vec![], mark: Instant::now(), who };
+    let mut lost = guard.lost.clone();
+    let res = tokio::select! {
+        r = run.locked(start) => r,
+        _ = lost.wait_for(|l| *l) => Err(anyhow!("lost the lock of {} to another process; stopped", opts.settings.name)),
+    };
+    let released = guard.release().await;
+    let summary = res?;
+    released?;
+    Ok(summary)
+}
+
+impl Run<'_> {
+    async fn locked(&mut self, start: Instant) -> Result<Summary> {
+        let (cluster, opts) = (self.cluster, self.opts);
+        let s = &opts.settings;
+        self.phase("plan", "reading the live color");
+        let p = read_plan(cluster, opts).await?;
+        self.done("plan");
+        let mut summary = Summary {
+            service: s.name.clone(),
+            namespace: cluster.namespace.clone(),
+            revision: None,
+            from_color: p.live,
+            to_color: p.candidate,
+            from_image: p.from_image.clone(),
+            to_image: p.to_image.clone(),
+            replicas: p.replicas,
+            outcome: "unchanged".into(),
+            phases: vec![],
+            duration_ms: 0,
+        };
+        if p.noop {
+            summary.to_color = p.live.unwrap_or(p.candidate);
+            summary.duration_ms = start.elapsed().as_millis() as u64;
+            return Ok(summary);
+        }
+        let cand = p.candidate;
+        let cand_name = deployment_name(&s.name, cand);
+
+        self.phase("apply", &format!("{cand_name} with {} x{}", p.to_image, p.replicas));
+        apply(cluster, &manifests::deployment(s, cand, &p.to_image, p.replicas)?).await?;
+        apply(cluster, &manifests::service(s, cand, true)?).await?;
+        self.done("apply");
+
+        let deadline = Instant::now() + opts.timeout;
+        self.phase("rollout", &format!("waiting for {cand_name}"));
+        match self.wait_rollout(&cand_name, cand, deadline).await {
+            Ok(Ok(())) => {}
+            Ok(Err(failure)) => return Err(self.abort(&p, Outcome::Failed, format!("{cand_name} failed: {failure}")).await),
+            Err(Stop::Cancelled) => return Err(self.abort(&p, Outcome::Interrupted, "interrupted during the rollout".into()).await),
+            Err(Stop::Timeout) => {
+                let why = self.why_not_ready(cand).await;
+                let msg = format!("{cand_name} did not become ready within {:?}: {why}", opts.timeout);
+                return Err(self.abort(&p, Outcome::Failed, msg).await);
+            }
+        }
+        self.done("rollout");
+
+        self.phase("health", &format!("probing {}{} through {}", s.name, s.health_path, preview_name(&s.name)));
+        if let Err(msg) = self.check_preview(cand, p.replicas, deadline).await {
+            let outcome = if msg.is_none() { Outcome::Interrupted } else { Outcome::Failed };
+            let msg = msg.unwrap_or_else(|| "interrupted during the health check".into());
+            return Err(self.abort(&p, outcome, msg).await);
+        }
+        self.done("health");
+
+        // Step 6: from here on the deploy completes or switches back.
+        self.phase("switch", &format!("Service {} -> {cand}", s.name));
+        let desired = manifests::service(s, cand, false)?;
+        if let Err(e) = switch(cluster, &desired, p.live, cand).await {
+            return Err(self.abort(&p, Outcome::Failed, format!("{e:#}")).await);
+        }
+        let mut no_cancel = watch::channel(false).1;
+        let switch_deadline = Instant::now() + opts.timeout.max(Duration::from_secs(30));
+        if self.wait_endpoints(&s.name, cand, p.replicas, switch_deadline, &mut no_cancel).await.is_err() {
+            let msg = format!("Service {} endpoints did not move to {cand} within {:?}", s.name, opts.timeout);
+            return Err(self.switch_back(&p, msg).await);
+        }
+        self.done("switch");
+
+        self.phase("verify", &format!("probing {} for {:?}", s.name, opts.verify_for));
+        match self.verify().await {
+            Ok(()) => {}
+            Err(None) => return Err(self.switch_back(&p, "interrupted during verification".into()).await),
+            Err(Some(msg)) => return Err(self.switch_back(&p, msg).await),
+        }
+        self.done("verify");
+
+        if let Some(a) = &s.autoscaling {
+            apply(cluster, &manifests::hpa(s, a, cand)?).await?;
+        }
+        if s.replicas > 1 || s.autoscaling.is_some() {
+            apply(cluster, &manifests::pdb(s, cand)?).await?;
+        }
+        let outcome = if opts.rollback { Outcome::Rollback } else { Outcome::Succeeded };
+        let entry = self.record(cand, &p.to_image, outcome, String::new()).await?;
+        summary.revision = Some(entry.revision);
+        summary.outcome = outcome.to_string();
+
+        if let Some(old) = p.live.filter(|_| !opts.keep_old) {
+            self.phase("scale-down", &format!("{} to 0 after {:?}", deployment_name(&s.name, old), opts.scale_down_delay));
+            let interrupted = tokio::select! {
+                _ = tokio::time::sleep(opts.scale_down_delay) => false,
+                _ = self.cancel.wait_for(|c| *c) => true,
+            };
+            if interrupted {
+                self.rep.phase("scale-down", &format!("interrupted: {} left running", deployment_name(&s.name, old)));
+            } else {
+                scale(cluster, &deployment_name(&s.name, old), 0).await?;
+            }
+            self.done("scale-down");
+        }
+        summary.phases = std::mem::take(&mut self.phases);
+        summary.duration_ms = start.elapsed().as_millis() as u64;
+        Ok(summary)
+    }
+}

@@ -1,0 +1,78 @@
+//! Waiting on the cluster with watches, never with sleep loops: a reflector per kind keeps
+//! the current objects, and a condition is re-evaluated on every event until it decides.
+//! Watches that drop are re-established by kube's watcher (with backoff), so a lost
+//! stream only delays the next evaluation.
+
+use crate::cluster::Cluster;
+use anyhow::Result;
+use futures::{Stream, StreamExt, stream::BoxStream};
+use kube::runtime::reflector::{self, Store};
+use kube::runtime::{WatchStreamExt, watcher};
+use std::sync::Arc;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+/// A live view of some objects of one kind plus the stream that keeps it current.
+pub struct View<K: kube::Resource + 'static>
+where
+    K::DynamicType: std::hash::Hash + Eq + Clone,
+{
+    pub store: Store<K>,
+    pub ticks: BoxStream<'static, ()>,
+}
+
+/// Watch objects of kind K in the cluster's namespace matching a label or field selector.
+pub fn view<K>(cluster: &Cluster, labels: Option<&str>, name: Option<&str>) -> View<K>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope> + Clone + std::fmt::Debug + serde::de::DeserializeOwned + Send + Sync + 'static,
+    K::DynamicType: Default + std::hash::Hash + Eq + Clone + Send + Sync,
+{
+    let mut cfg = watcher::Config::default();
+    if let Some(l) = labels {
+        cfg = cfg.labels(l);
+    }
+    if let Some(n) = name {
+        cfg = cfg.fields(&format!("metadata.name={n}"));
+    }
+    let (store, writer) = reflector::store();
+    let stream = watcher(cluster.api::<K>(), cfg).default_backoff().reflect(writer).map(|_| ()).boxed();
+    View { store, ticks: stream }
+}
+
+pub fn objects<K: kube::Resource + Clone + 'static>(store: &Store<K>) -> Vec<K>
+where
+    K::DynamicType: std::hash::Hash + Eq + Clone,
+{
+    store.state().iter().map(|a: &Arc<K>| (**a).clone()).collect()
+}
+
+/// Why a wait ended without its condition deciding.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stop {
+    Timeout,
+    Cancelled,
+}
+
+/// Re-evaluate `decide` after every event on `ticks` until it returns `Some`, the
+/// deadline passes, or `cancel` turns true.
+pub async fn until<T>(
+    mut ticks: impl Stream<Item = ()> + Unpin,
+    deadline: Instant,
+    cancel: &mut watch::Receiver<bool>,
+    mut decide: impl FnMut() -> Option<T>,
+) -> Result<T, Stop> {
+    if *cancel.borrow() {
+        return Err(Stop::Cancelled);
+    }
+    loop {
+        tokio::select! {
+            biased;
+            _ = cancel.changed() => if *cancel.borrow() { return Err(Stop::Cancelled) },
+            _ = tokio::time::sleep_until(deadline) => return Err(Stop::Timeout),
+            t = ticks.next() => {
+                if t.is_none() { return Err(Stop::Timeout) }
+                if let Some(v) = decide() { return Ok(v) }
+            }
+        }
+    }
+}

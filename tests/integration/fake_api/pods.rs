@@ -1,0 +1,144 @@
+//! The simulated kubelet: writes each pod's status from the behaviour the test chose for
+//! its images — Running and Ready after a delay, never Ready, crash-looping (restartCount
+//! grows, CrashLoopBackOff) or failing to pull (ErrImagePull, then ImagePullBackOff) — with
+//! the conditions, container statuses and Warning events a real kubelet reports.
+
+use std::time::Instant;
+
+use serde_json::{Value, json};
+
+use super::controllers::record_event;
+use super::resources::by_plural;
+use super::store::{name_of, now};
+use super::{Behavior, PodRun, State, logs, ops};
+
+fn behavior(st: &State, image: &str) -> Behavior {
+    st.sim.behaviors.get(image).copied().unwrap_or(st.sim.default_behavior)
+}
+
+/// The status one container has `elapsed` after the pod started.
+fn container_status(st: &State, c: &Value, run: &PodRun, now_i: Instant, pod_ref: &str) -> (Value, Option<(&'static str, String)>) {
+    let name = c["name"].as_str().unwrap_or("");
+    let image = c["image"].as_str().unwrap_or("");
+    let elapsed = now_i.duration_since(run.started);
+    let mut s = json!({"name": name, "image": image, "imageID": "", "restartCount": 0, "ready": false, "started": false});
+    let running = json!({"running": {"startedAt": run.started_at}});
+    let image_id = format!("docker-pullable://{image}@sha256:{:064x}", image.len());
+    let mut warning = None;
+    match behavior(st, image) {
+        Behavior::ReadyAfter(d) => {
+            s["state"] = running;
+            s["ready"] = json!(elapsed >= d);
+            s["started"] = json!(true);
+            s["imageID"] = json!(image_id);
+            s["containerID"] = json!(format!("containerd://{:064x}", run.ip.len() + name.len()));
+        }
+        Behavior::NeverReady => {
+            s["state"] = running;
+            s["started"] = json!(true);
+            s["imageID"] = json!(image_id);
+            if c.get("readinessProbe").is_some() {
+                warning = Some(("Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 503".to_string()));
+            }
+        }
+        Behavior::CrashLoop => {
+            let restarts = (elapsed.as_millis() / st.sim.crash_interval.as_millis().max(1)) as i64;
+            s["restartCount"] = json!(restarts);
+            s["imageID"] = json!(image_id);
+            if restarts == 0 {
+                s["state"] = running;
+                s["started"] = json!(true);
+            } else {
+                s["state"] = json!({"waiting": {"reason": "CrashLoopBackOff", "message": format!("back-off 10s restarting failed container={name} pod={pod_ref}")}});
+                s["lastState"] = json!({"terminated": {"exitCode": 1, "reason": "Error", "startedAt": run.started_at, "finishedAt": run.started_at}});
+                warning = Some(("BackOff", format!("Back-off restarting failed container {name} in pod {pod_ref}")));
+            }
+        }
+        Behavior::ImagePullFailure => {
+            let attempt = elapsed.as_millis() / st.sim.crash_interval.as_millis().max(1);
+            let (reason, message) = if attempt % 2 == 0 {
+                ("ErrImagePull", format!("failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": not found"))
+            } else {
+                ("ImagePullBackOff", format!("Back-off pulling image \"{image}\""))
+            };
+            s["state"] = json!({"waiting": {"reason": reason, "message": message}});
+            warning = Some(("Failed", format!("Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": not found")));
+        }
+    }
+    (s, warning)
+}
+
+fn condition(t: &str, ok: bool, since: &str, reason: Option<(&str, String)>) -> Value {
+    let mut c = json!({"type": t, "status": if ok { "True" } else { "False" }, "lastProbeTime": null, "lastTransitionTime": since});
+    if let (false, Some((r, m))) = (ok, reason) {
+        c["reason"] = json!(r);
+        c["message"] = json!(m);
+    }
+    c
+}
+
+/// One pass over all pods: writes the status of each one that changed.
+pub(crate) fn tick(st: &mut State, now_i: Instant) {
+    let pods = by_plural("pods");
+    for pod in st.store.list(pods, None) {
+        let uid = pod["metadata"]["uid"].as_str().unwrap_or("").to_string();
+        let ns = pod["metadata"]["namespace"].as_str().unwrap_or("").to_string();
+        let name = name_of(&pod).to_string();
+        if !st.pods.contains_key(&uid) {
+            st.next_ip += 1;
+            let ip = format!("10.244.{}.{}", st.next_ip / 250, st.next_ip % 250 + 1);
+            st.pods.insert(uid.clone(), PodRun { started: now_i, started_at: now(), ip });
+            let lines: Vec<String> = pod["spec"]["containers"].as_array().into_iter().flatten()
+                .filter_map(|c| c["image"].as_str())
+                .filter(|img| !matches!(behavior(st, img), Behavior::ImagePullFailure))
+                .flat_map(|img| st.sim.logs_by_image.get(img).cloned().unwrap_or_default())
+                .collect();
+            for l in lines {
+                logs::append(st, &ns, &name, &l);
+            }
+            record_event(st, &pod, "Normal", "Scheduled", &format!("Successfully assigned {ns}/{name} to fake-node"), "default-scheduler");
+        }
+        let run = &st.pods[&uid];
+        let pod_ref = format!("{name}_{ns}({uid})");
+        let mut statuses = Vec::new();
+        let mut warnings = Vec::new();
+        for c in pod["spec"]["containers"].as_array().into_iter().flatten() {
+            let (s, w) = container_status(st, c, run, now_i, &pod_ref);
+            statuses.push(s);
+            warnings.extend(w);
+        }
+        let all_ready = statuses.iter().all(|s| s["ready"] == true);
+        let pulling = statuses.iter().any(|s| s["state"]["waiting"]["reason"].as_str().is_some_and(|r| r.contains("Image")));
+        let unready: Vec<&str> = statuses.iter().filter(|s| s["ready"] != true).filter_map(|s| s["name"].as_str()).collect();
+        let why = Some(("ContainersNotReady", format!("containers with unready status: [{}]", unready.join(" "))));
+        let since = run.started_at.clone();
+        let status = json!({
+            "phase": if pulling { "Pending" } else { "Running" },
+            "conditions": [
+                condition("PodReadyToStartContainers", true, &since, None),
+                condition("Initialized", true, &since, None),
+                condition("Ready", all_ready, &since, why.clone()),
+                condition("ContainersReady", all_ready, &since, why),
+                condition("PodScheduled", true, &since, None),
+            ],
+            "hostIP": "10.0.0.2", "hostIPs": [{"ip": "10.0.0.2"}],
+            "podIP": run.ip, "podIPs": [{"ip": run.ip}],
+            "startTime": since,
+            "containerStatuses": statuses,
+            "qosClass": "BestEffort",
+        });
+        if pod["status"] != status || pod["spec"]["nodeName"] != "fake-node" {
+            let mut new = pod.clone();
+            new["status"] = status;
+            if new["spec"]["nodeName"] != "fake-node" {
+                new["spec"]["nodeName"] = json!("fake-node");
+                new = st.store.update(pods, &ns, new);
+            }
+            let _ = ops::update(st, pods, &ns, &name, new, "kubelet", Some("status"));
+            // Events only when the status moved, so a steady pod writes nothing.
+            for (reason, message) in warnings {
+                record_event(st, &pod, "Warning", reason, &message, "kubelet");
+            }
+        }
+    }
+}
