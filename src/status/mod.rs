@@ -10,7 +10,7 @@ mod render;
 
 use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, bail};
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Pod, Service};
@@ -20,7 +20,7 @@ use kube::runtime::{WatchStreamExt, watcher};
 use serde::Serialize;
 
 use crate::cli::OutputFormat;
-use crate::cluster::{Cluster, Target, connect};
+use crate::cluster::Cluster;
 use crate::config::Config;
 use crate::exit::ExitCode;
 use crate::output::{Printer, sanitize};
@@ -28,15 +28,23 @@ pub(crate) use fetch::Request;
 use model::{Row, Snapshot, State};
 
 /// Connects to the cluster the configuration names (kubeconfig, context and namespace
-/// resolved as kubectl does, with msv's flags and settings on top).
+/// resolved by `Config::kube_target`, as kubectl does, with msv's flags and settings on top).
+///
+/// kube's default retry layer is turned off: it retries 503s with backoff, and through the
+/// service proxy a 503 is a health answer ("down", or "no endpoints available") that must be
+/// reported as it is, not retried until the probe's timeout hides it.
 pub(crate) async fn connect_for(config: &Config) -> Result<Cluster> {
     let target = config.kube_target()?;
-    connect(&Target {
-        kubeconfig: config.kubeconfig_flag.clone(),
-        context: Some(target.context),
-        namespace: Some(target.namespace),
-    })
-    .await
+    let options = kube::config::KubeConfigOptions { context: Some(target.context.clone()), ..Default::default() };
+    let mut kube_config = kube::Config::from_custom_kubeconfig(target.kubeconfig, &options)
+        .await
+        .with_context(|| format!("loading context {:?} from the kubeconfig", target.context))?;
+    kube_config.default_namespace = target.namespace.clone();
+    kube_config.default_retry = false;
+    let server = kube_config.cluster_url.to_string();
+    let client = kube::Client::try_from(kube_config)
+        .with_context(|| format!("building a client for context {:?}", target.context))?;
+    Ok(Cluster { client, context: target.context, namespace: target.namespace, server })
 }
 
 /// What the user asked `msv status` for.
