@@ -80,11 +80,11 @@ fn which_tail_and_since_select_lines() {
         cluster.append_log("default", pod, &format!("old {i}"));
     }
     // The API server counts `sinceSeconds` in whole seconds: leave a clear gap.
-    std::thread::sleep(Duration::from_millis(3100));
+    std::thread::sleep(Duration::from_millis(4100));
     for (i, pod) in blue.iter().chain(&green).enumerate() {
         cluster.append_log("default", pod, &format!("new {i}"));
     }
-    let since = msv(&cluster).args(&["logs", "orders", "--since", "2s", "-o", "raw"]).run().status(0);
+    let since = msv(&cluster).args(&["logs", "orders", "--since", "3s", "-o", "raw"]).run().status(0);
     assert!(since.stdout().lines().all(|l| l.starts_with("new ")), "{}", since.stdout());
     assert_eq!(since.stdout().lines().count(), 3, "{}", since.stdout());
 
