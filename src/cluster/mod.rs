@@ -29,17 +29,24 @@ pub struct Cluster {
 }
 
 /// The kubeconfig files kubectl would read, in precedence order.
-pub fn kubeconfig_paths(explicit: Option<&Path>, env: Option<&std::ffi::OsStr>, home: Option<&Path>) -> Vec<PathBuf> {
+pub fn kubeconfig_paths(
+    explicit: Option<&Path>,
+    env: Option<&std::ffi::OsStr>,
+    home: Option<&Path>,
+) -> Vec<PathBuf> {
     if let Some(p) = explicit {
         return vec![p.to_path_buf()];
     }
     if let Some(v) = env {
-        let paths: Vec<PathBuf> = std::env::split_paths(v).filter(|p| !p.as_os_str().is_empty()).collect();
+        let paths: Vec<PathBuf> = std::env::split_paths(v)
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect();
         if !paths.is_empty() {
             return paths;
         }
     }
-    home.map(|h| vec![h.join(".kube").join("config")]).unwrap_or_default()
+    home.map(|h| vec![h.join(".kube").join("config")])
+        .unwrap_or_default()
 }
 
 /// Read and merge the kubeconfig files (first file to set a value wins). Files named by
@@ -50,10 +57,13 @@ pub fn load_kubeconfig(paths: &[PathBuf], explicit: bool) -> Result<Kubeconfig> 
         if !explicit && !p.exists() {
             continue;
         }
-        let kc = Kubeconfig::read_from(p).with_context(|| format!("reading kubeconfig {}", p.display()))?;
+        let kc = Kubeconfig::read_from(p)
+            .with_context(|| format!("reading kubeconfig {}", p.display()))?;
         merged = Some(match merged {
             None => kc,
-            Some(m) => m.merge(kc).with_context(|| format!("merging kubeconfig {}", p.display()))?,
+            Some(m) => m
+                .merge(kc)
+                .with_context(|| format!("merging kubeconfig {}", p.display()))?,
         });
     }
     merged.ok_or_else(|| {
@@ -71,16 +81,35 @@ pub async fn connect(target: &Target) -> Result<Cluster> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let env = std::env::var_os("KUBECONFIG");
     let home = std::env::var_os("HOME").map(PathBuf::from);
-    let paths = kubeconfig_paths(target.kubeconfig.as_deref(), env.as_deref(), home.as_deref());
+    let paths = kubeconfig_paths(
+        target.kubeconfig.as_deref(),
+        env.as_deref(),
+        home.as_deref(),
+    );
     let kc = load_kubeconfig(&paths, target.kubeconfig.is_some())?;
-    let context = match target.context.clone().or_else(|| kc.current_context.clone()) {
+    let context = match target
+        .context
+        .clone()
+        .or_else(|| kc.current_context.clone())
+    {
         Some(c) => c,
-        None => return Err(anyhow!("the kubeconfig has no current context; pass --context (contexts: {})", context_names(&kc))),
+        None => {
+            return Err(anyhow!(
+                "the kubeconfig has no current context; pass --context (contexts: {})",
+                context_names(&kc)
+            ));
+        }
     };
     if !kc.contexts.iter().any(|c| c.name == context) {
-        return Err(anyhow!("context {context:?} is not in the kubeconfig (contexts: {})", context_names(&kc)));
+        return Err(anyhow!(
+            "context {context:?} is not in the kubeconfig (contexts: {})",
+            context_names(&kc)
+        ));
     }
-    let opts = KubeConfigOptions { context: Some(context.clone()), ..Default::default() };
+    let opts = KubeConfigOptions {
+        context: Some(context.clone()),
+        ..Default::default()
+    };
     let mut config = Config::from_custom_kubeconfig(kc, &opts)
         .await
         .with_context(|| format!("loading context {context:?} from the kubeconfig"))?;
@@ -89,13 +118,23 @@ pub async fn connect(target: &Target) -> Result<Cluster> {
     }
     let server = config.cluster_url.to_string();
     let namespace = config.default_namespace.clone();
-    let client = Client::try_from(config).with_context(|| format!("building a client for context {context:?}"))?;
-    Ok(Cluster { client, context, namespace, server })
+    let client = Client::try_from(config)
+        .with_context(|| format!("building a client for context {context:?}"))?;
+    Ok(Cluster {
+        client,
+        context,
+        namespace,
+        server,
+    })
 }
 
 fn context_names(kc: &Kubeconfig) -> String {
     let names: Vec<&str> = kc.contexts.iter().map(|c| c.name.as_str()).collect();
-    if names.is_empty() { "none".into() } else { names.join(", ") }
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
 }
 
 /// HTTP status of an API error, if the server answered with one.
@@ -127,7 +166,12 @@ impl Cluster {
                 "{doing}: forbidden in namespace {ns:?} for context {ctx:?} (403): {}; ask for RBAC access or choose another namespace with -n",
                 s.message
             ),
-            kube::Error::Api(s) => anyhow!("{doing} (context {ctx:?}, namespace {ns:?}): {} ({} {})", s.message, s.code, s.reason),
+            kube::Error::Api(s) => anyhow!(
+                "{doing} (context {ctx:?}, namespace {ns:?}): {} ({} {})",
+                s.message,
+                s.code,
+                s.reason
+            ),
             _ => anyhow!(
                 "{doing}: cannot reach the Kubernetes API server at {} (context {ctx:?}, namespace {ns:?}): {}; check that the cluster is running and the kubeconfig points at it",
                 self.server,
@@ -139,16 +183,34 @@ impl Cluster {
     /// `GET /api/v1/namespaces/N/services/NAME:PORT/proxy/PATH` through the client, so the
     /// cluster network need not be reachable from here. Any HTTP status is returned; only
     /// transport failures and the timeout are errors.
-    pub async fn service_proxy_get(&self, service: &str, port: u16, path: &str, timeout: Duration) -> Result<ProxyResponse> {
+    pub async fn service_proxy_get(
+        &self,
+        service: &str,
+        port: u16,
+        path: &str,
+        timeout: Duration,
+    ) -> Result<ProxyResponse> {
         let path = path.trim_start_matches('/');
-        let uri = format!("/api/v1/namespaces/{}/services/{service}:{port}/proxy/{path}", self.namespace);
+        let uri = format!(
+            "/api/v1/namespaces/{}/services/{service}:{port}/proxy/{path}",
+            self.namespace
+        );
         self.raw_get(&uri, timeout).await
     }
 
     /// The same through the pod proxy, for probing one pod.
-    pub async fn pod_proxy_get(&self, pod: &str, port: u16, path: &str, timeout: Duration) -> Result<ProxyResponse> {
+    pub async fn pod_proxy_get(
+        &self,
+        pod: &str,
+        port: u16,
+        path: &str,
+        timeout: Duration,
+    ) -> Result<ProxyResponse> {
         let path = path.trim_start_matches('/');
-        let uri = format!("/api/v1/namespaces/{}/pods/{pod}:{port}/proxy/{path}", self.namespace);
+        let uri = format!(
+            "/api/v1/namespaces/{}/pods/{pod}:{port}/proxy/{path}",
+            self.namespace
+        );
         self.raw_get(&uri, timeout).await
     }
 
@@ -159,7 +221,10 @@ impl Cluster {
             let res = self.client.send(req).await?;
             let status = res.status().as_u16();
             let body = res.into_body().collect().await?.to_bytes();
-            Ok::<_, kube::Error>(ProxyResponse { status, body: String::from_utf8_lossy(&body).into_owned() })
+            Ok::<_, kube::Error>(ProxyResponse {
+                status,
+                body: String::from_utf8_lossy(&body).into_owned(),
+            })
         };
         match tokio::time::timeout(timeout, fut).await {
             Ok(Ok(r)) => Ok(r),
@@ -197,14 +262,25 @@ mod tests {
     #[test]
     fn paths_follow_kubectl_precedence() {
         let home = Path::new("/home/u");
-        assert_eq!(kubeconfig_paths(Some(Path::new("/k")), Some(OsStr::new("/a:/b")), Some(home)), vec![PathBuf::from("/k")]);
-        assert_eq!(kubeconfig_paths(None, Some(OsStr::new("/a::/b")), Some(home)), vec![PathBuf::from("/a"), PathBuf::from("/b")]);
-        assert_eq!(kubeconfig_paths(None, Some(OsStr::new("")), Some(home)), vec![PathBuf::from("/home/u/.kube/config")]);
+        assert_eq!(
+            kubeconfig_paths(Some(Path::new("/k")), Some(OsStr::new("/a:/b")), Some(home)),
+            vec![PathBuf::from("/k")]
+        );
+        assert_eq!(
+            kubeconfig_paths(None, Some(OsStr::new("/a::/b")), Some(home)),
+            vec![PathBuf::from("/a"), PathBuf::from("/b")]
+        );
+        assert_eq!(
+            kubeconfig_paths(None, Some(OsStr::new("")), Some(home)),
+            vec![PathBuf::from("/home/u/.kube/config")]
+        );
         assert!(kubeconfig_paths(None, None, None).is_empty());
     }
 
     fn write(dir: &Path, name: &str, ctx: &str, ns: &str, current: Option<&str>) -> PathBuf {
-        let cur = current.map(|c| format!("current-context: {c}\n")).unwrap_or_default();
+        let cur = current
+            .map(|c| format!("current-context: {c}\n"))
+            .unwrap_or_default();
         let text = format!(
             "apiVersion: v1\nkind: Config\n{cur}clusters:\n- name: {ctx}\n  cluster:\n    server: http://127.0.0.1:1\ncontexts:\n- name: {ctx}\n  context:\n    cluster: {ctx}\n    user: {ctx}\n    namespace: {ns}\nusers:\n- name: {ctx}\n  user:\n    token: t\n"
         );
@@ -230,10 +306,17 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let a = write(d.path(), "a", "one", "ns1", Some("one"));
         let _b = write(d.path(), "b", "two", "ns2", None);
-        let t = Target { kubeconfig: Some(a.clone()), ..Default::default() };
+        let t = Target {
+            kubeconfig: Some(a.clone()),
+            ..Default::default()
+        };
         let c = connect(&t).await.unwrap();
         assert_eq!((c.context.as_str(), c.namespace.as_str()), ("one", "ns1"));
-        let t = Target { kubeconfig: Some(a), namespace: Some("x".into()), ..Default::default() };
+        let t = Target {
+            kubeconfig: Some(a),
+            namespace: Some("x".into()),
+            ..Default::default()
+        };
         assert_eq!(connect(&t).await.unwrap().namespace, "x");
     }
 
@@ -241,7 +324,11 @@ mod tests {
     async fn unknown_context_lists_the_known_ones() {
         let d = tempfile::tempdir().unwrap();
         let a = write(d.path(), "a", "one", "ns1", Some("one"));
-        let t = Target { kubeconfig: Some(a), context: Some("nope".into()), ..Default::default() };
+        let t = Target {
+            kubeconfig: Some(a),
+            context: Some("nope".into()),
+            ..Default::default()
+        };
         let err = connect(&t).await.err().unwrap();
         assert!(err.to_string().contains("contexts: one"), "{err}");
     }
@@ -250,10 +337,18 @@ mod tests {
     async fn unreachable_cluster_names_context_and_namespace() {
         let d = tempfile::tempdir().unwrap();
         let a = write(d.path(), "a", "one", "ns1", Some("one"));
-        let c = connect(&Target { kubeconfig: Some(a), ..Default::default() }).await.unwrap();
+        let c = connect(&Target {
+            kubeconfig: Some(a),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
         let api: Api<k8s_openapi::api::core::v1::Service> = c.api();
         let err = api.get("x").await.unwrap_err();
         let msg = c.explain(err, "reading Service x").to_string();
-        assert!(msg.contains("cannot reach") && msg.contains("\"one\"") && msg.contains("\"ns1\""), "{msg}");
+        assert!(
+            msg.contains("cannot reach") && msg.contains("\"one\"") && msg.contains("\"ns1\""),
+            "{msg}"
+        );
     }
 }

@@ -13,23 +13,35 @@ use serde_json::json;
 /// Server-side apply `obj` under field manager `msv`, taking over fields others set.
 pub async fn apply<K>(cluster: &Cluster, obj: &K) -> Result<K>
 where
-    K: Resource<Scope = k8s_openapi::NamespaceResourceScope> + Clone + std::fmt::Debug + serde::Serialize + serde::de::DeserializeOwned,
+    K: Resource<Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + std::fmt::Debug
+        + serde::Serialize
+        + serde::de::DeserializeOwned,
     K::DynamicType: Default,
 {
     let api = cluster.api::<K>();
     let name = obj.name_any();
     let kind = K::kind(&Default::default()).to_string();
-    api.patch(&name, &PatchParams::apply(MANAGER).force(), &Patch::Apply(obj))
-        .await
-        .map_err(|e| cluster.explain(e, &format!("applying {kind} {name}")))
+    api.patch(
+        &name,
+        &PatchParams::apply(MANAGER).force(),
+        &Patch::Apply(obj),
+    )
+    .await
+    .map_err(|e| cluster.explain(e, &format!("applying {kind} {name}")))
 }
 
 /// Set a Deployment's replica count.
 pub async fn scale(cluster: &Cluster, name: &str, replicas: i32) -> Result<()> {
     let api = cluster.api::<Deployment>();
-    api.patch(name, &PatchParams::default(), &Patch::Merge(json!({"spec": {"replicas": replicas}})))
-        .await
-        .map_err(|e| cluster.explain(e, &format!("scaling Deployment {name} to {replicas}")))?;
+    api.patch(
+        name,
+        &PatchParams::default(),
+        &Patch::Merge(json!({"spec": {"replicas": replicas}})),
+    )
+    .await
+    .map_err(|e| cluster.explain(e, &format!("scaling Deployment {name} to {replicas}")))?;
     Ok(())
 }
 
@@ -37,11 +49,19 @@ pub async fn scale(cluster: &Cluster, name: &str, replicas: i32) -> Result<()> {
 pub async fn ensure_namespace(cluster: &Cluster, create: bool) -> Result<()> {
     let api: Api<Namespace> = Api::all(cluster.client.clone());
     let ns = &cluster.namespace;
-    if api.get_opt(ns).await.map_err(|e| cluster.explain(e, &format!("reading namespace {ns}")))?.is_some() {
+    if api
+        .get_opt(ns)
+        .await
+        .map_err(|e| cluster.explain(e, &format!("reading namespace {ns}")))?
+        .is_some()
+    {
         return Ok(());
     }
     if !create {
-        return Err(anyhow!("namespace {ns:?} does not exist in context {:?}; pass --create-namespace or choose another with -n", cluster.context));
+        return Err(anyhow!(
+            "namespace {ns:?} does not exist in context {:?}; pass --create-namespace or choose another with -n",
+            cluster.context
+        ));
     }
     let obj: Namespace = serde_json::from_value(json!({"metadata": {"name": ns}}))?;
     match api.create(&PostParams::default(), &obj).await {
@@ -55,16 +75,35 @@ pub async fn ensure_namespace(cluster: &Cluster, create: bool) -> Result<()> {
 /// deploy planned): each patch carries the resourceVersion it was computed from, so a
 /// concurrent change is detected (409), re-read, and either retried — when the selector
 /// is unchanged — or reported. `S` missing and `from` None: create it selecting `to`.
-pub async fn switch(cluster: &Cluster, desired: &Service, from: Option<Color>, to: Color) -> Result<()> {
+pub async fn switch(
+    cluster: &Cluster,
+    desired: &Service,
+    from: Option<Color>,
+    to: Color,
+) -> Result<()> {
     let api = cluster.api::<Service>();
     let name = desired.name_any();
     for _ in 0..5 {
-        let current = api.get_opt(&name).await.map_err(|e| cluster.explain(e, &format!("reading Service {name}")))?;
+        let current = api
+            .get_opt(&name)
+            .await
+            .map_err(|e| cluster.explain(e, &format!("reading Service {name}")))?;
         let Some(current) = current else {
             if from.is_some() {
-                return Err(anyhow!("Service {name} disappeared during the deploy; not recreating it blindly"));
+                return Err(anyhow!(
+                    "Service {name} disappeared during the deploy; not recreating it blindly"
+                ));
             }
-            match api.create(&PostParams { field_manager: Some(MANAGER.into()), ..Default::default() }, desired).await {
+            match api
+                .create(
+                    &PostParams {
+                        field_manager: Some(MANAGER.into()),
+                        ..Default::default()
+                    },
+                    desired,
+                )
+                .await
+            {
                 Ok(_) => return Ok(()),
                 Err(e) if status_code(&e) == Some(409) => continue,
                 Err(e) => return Err(cluster.explain(e, &format!("creating Service {name}"))),
@@ -77,17 +116,31 @@ pub async fn switch(cluster: &Cluster, desired: &Service, from: Option<Color>, t
         if now != from {
             return Err(anyhow!(
                 "Service {name} was changed by someone else during the deploy (it now selects {}, expected {}); not overwriting it",
-                now.map(|c| c.to_string()).unwrap_or_else(|| "no msv color".into()),
-                from.map(|c| c.to_string()).unwrap_or_else(|| "nothing".into())
+                now.map(|c| c.to_string())
+                    .unwrap_or_else(|| "no msv color".into()),
+                from.map(|c| c.to_string())
+                    .unwrap_or_else(|| "nothing".into())
             ));
         }
         let rv = current.resource_version().unwrap_or_default();
         let patch = json!({"metadata": {"resourceVersion": rv}, "spec": {"selector": {COLOR_LABEL: to.as_str()}}});
-        match api.patch(&name, &PatchParams { field_manager: Some(MANAGER.into()), ..Default::default() }, &Patch::Merge(patch)).await {
+        match api
+            .patch(
+                &name,
+                &PatchParams {
+                    field_manager: Some(MANAGER.into()),
+                    ..Default::default()
+                },
+                &Patch::Merge(patch),
+            )
+            .await
+        {
             Ok(_) => return Ok(()),
             Err(e) if status_code(&e) == Some(409) => continue,
             Err(e) => return Err(cluster.explain(e, &format!("switching Service {name} to {to}"))),
         }
     }
-    Err(anyhow!("Service {name} kept changing during the switch; giving up without changing it"))
+    Err(anyhow!(
+        "Service {name} kept changing during the switch; giving up without changing it"
+    ))
 }

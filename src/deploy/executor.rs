@@ -79,15 +79,31 @@ pub struct Summary {
 /// Read what is live and plan the rollout, changing nothing (`--dry-run` uses this too).
 pub async fn read_plan(cluster: &Cluster, opts: &Options) -> Result<Plan> {
     let s = &opts.settings;
-    let svc = cluster.api::<Service>().get_opt(&s.name).await.map_err(|e| cluster.explain(e, &format!("reading Service {}", s.name)))?;
+    let svc = cluster
+        .api::<Service>()
+        .get_opt(&s.name)
+        .await
+        .map_err(|e| cluster.explain(e, &format!("reading Service {}", s.name)))?;
     let color = live_color(svc.as_ref());
-    let mut live = LiveState { color, ..Default::default() };
+    let mut live = LiveState {
+        color,
+        ..Default::default()
+    };
     if let Some(c) = color {
         let name = deployment_name(&s.name, c);
-        let dep = cluster.api::<Deployment>().get_opt(&name).await.map_err(|e| cluster.explain(e, &format!("reading Deployment {name}")))?;
+        let dep = cluster
+            .api::<Deployment>()
+            .get_opt(&name)
+            .await
+            .map_err(|e| cluster.explain(e, &format!("reading Deployment {name}")))?;
         if let Some(d) = dep {
             live.replicas = d.spec.replicas;
-            live.image = d.spec.template.spec.and_then(|p| p.containers.into_iter().next()).and_then(|c| c.image);
+            live.image = d
+                .spec
+                .template
+                .spec
+                .and_then(|p| p.containers.into_iter().next())
+                .and_then(|c| c.image);
         }
     }
     let configured = opts.replicas.unwrap_or(s.replicas);
@@ -114,12 +130,20 @@ impl Run<'_> {
         self.mark = Instant::now();
     }
     fn done(&mut self, name: &str) {
-        self.phases.push(PhaseTime { phase: name.into(), ms: self.mark.elapsed().as_millis() as u64 });
+        self.phases.push(PhaseTime {
+            phase: name.into(),
+            ms: self.mark.elapsed().as_millis() as u64,
+        });
     }
 }
 
 /// Run a deploy under the service's lock. `cancel` turning true means Ctrl-C.
-pub async fn deploy(cluster: &Cluster, opts: &Options, rep: &dyn Reporter, cancel: watch::Receiver<bool>) -> Result<Summary> {
+pub async fn deploy(
+    cluster: &Cluster,
+    opts: &Options,
+    rep: &dyn Reporter,
+    cancel: watch::Receiver<bool>,
+) -> Result<Summary> {
     let start = Instant::now();
     ensure_namespace(cluster, opts.create_namespace).await?;
     let who = lock::identity();
@@ -127,7 +151,15 @@ pub async fn deploy(cluster: &Cluster, opts: &Options, rep: &dyn Reporter, cance
     if let Some(prev) = &guard.took_over {
         rep.phase("lock", &format!("took over the expired lock of {prev}"));
     }
-    let mut run = Run { cluster, opts, rep, cancel, phases: vec![], mark: Instant::now(), who };
+    let mut run = Run {
+        cluster,
+        opts,
+        rep,
+        cancel,
+        phases: vec![],
+        mark: Instant::now(),
+        who,
+    };
     let mut lost = guard.lost.clone();
     let res = tokio::select! {
         r = run.locked(start) => r,
@@ -167,8 +199,15 @@ impl Run<'_> {
         let cand = p.candidate;
         let cand_name = deployment_name(&s.name, cand);
 
-        self.phase("apply", &format!("{cand_name} with {} x{}", p.to_image, p.replicas));
-        apply(cluster, &manifests::deployment(s, cand, &p.to_image, p.replicas)?).await?;
+        self.phase(
+            "apply",
+            &format!("{cand_name} with {} x{}", p.to_image, p.replicas),
+        );
+        apply(
+            cluster,
+            &manifests::deployment(s, cand, &p.to_image, p.replicas)?,
+        )
+        .await?;
         apply(cluster, &manifests::service(s, cand, true)?).await?;
         self.done("apply");
 
@@ -176,19 +215,50 @@ impl Run<'_> {
         self.phase("rollout", &format!("waiting for {cand_name}"));
         match self.wait_rollout(&cand_name, cand, deadline).await {
             Ok(Ok(())) => {}
-            Ok(Err(failure)) => return Err(self.abort(&p, Outcome::Failed, format!("{cand_name} failed: {failure}")).await),
-            Err(Stop::Cancelled) => return Err(self.abort(&p, Outcome::Interrupted, "interrupted during the rollout".into()).await),
+            Ok(Err(failure)) => {
+                return Err(self
+                    .abort(
+                        &p,
+                        Outcome::Failed,
+                        format!("{cand_name} failed: {failure}"),
+                    )
+                    .await);
+            }
+            Err(Stop::Cancelled) => {
+                return Err(self
+                    .abort(
+                        &p,
+                        Outcome::Interrupted,
+                        "interrupted during the rollout".into(),
+                    )
+                    .await);
+            }
             Err(Stop::Timeout) => {
                 let why = self.why_not_ready(cand).await;
-                let msg = format!("{cand_name} did not become ready within {:?}: {why}", opts.timeout);
+                let msg = format!(
+                    "{cand_name} did not become ready within {:?}: {why}",
+                    opts.timeout
+                );
                 return Err(self.abort(&p, Outcome::Failed, msg).await);
             }
         }
         self.done("rollout");
 
-        self.phase("health", &format!("probing {}{} through {}", s.name, s.health_path, preview_name(&s.name)));
+        self.phase(
+            "health",
+            &format!(
+                "probing {}{} through {}",
+                s.name,
+                s.health_path,
+                preview_name(&s.name)
+            ),
+        );
         if let Err(msg) = self.check_preview(cand, p.replicas, deadline).await {
-            let outcome = if msg.is_none() { Outcome::Interrupted } else { Outcome::Failed };
+            let outcome = if msg.is_none() {
+                Outcome::Interrupted
+            } else {
+                Outcome::Failed
+            };
             let msg = msg.unwrap_or_else(|| "interrupted during the health check".into());
             return Err(self.abort(&p, outcome, msg).await);
         }
@@ -202,16 +272,30 @@ impl Run<'_> {
         }
         let mut no_cancel = watch::channel(false).1;
         let switch_deadline = Instant::now() + opts.timeout.max(Duration::from_secs(30));
-        if self.wait_endpoints(&s.name, cand, p.replicas, switch_deadline, &mut no_cancel).await.is_err() {
-            let msg = format!("Service {} endpoints did not move to {cand} within {:?}", s.name, opts.timeout);
+        if self
+            .wait_endpoints(&s.name, cand, p.replicas, switch_deadline, &mut no_cancel)
+            .await
+            .is_err()
+        {
+            let msg = format!(
+                "Service {} endpoints did not move to {cand} within {:?}",
+                s.name, opts.timeout
+            );
             return Err(self.switch_back(&p, msg).await);
         }
         self.done("switch");
 
-        self.phase("verify", &format!("probing {} for {:?}", s.name, opts.verify_for));
+        self.phase(
+            "verify",
+            &format!("probing {} for {:?}", s.name, opts.verify_for),
+        );
         match self.verify().await {
             Ok(()) => {}
-            Err(None) => return Err(self.switch_back(&p, "interrupted during verification".into()).await),
+            Err(None) => {
+                return Err(self
+                    .switch_back(&p, "interrupted during verification".into())
+                    .await);
+            }
             Err(Some(msg)) => return Err(self.switch_back(&p, msg).await),
         }
         self.done("verify");
@@ -222,19 +306,38 @@ impl Run<'_> {
         if s.replicas > 1 || s.autoscaling.is_some() {
             apply(cluster, &manifests::pdb(s, cand)?).await?;
         }
-        let outcome = if opts.rollback { Outcome::Rollback } else { Outcome::Succeeded };
-        let entry = self.record(cand, &p.to_image, outcome, String::new()).await?;
+        let outcome = if opts.rollback {
+            Outcome::Rollback
+        } else {
+            Outcome::Succeeded
+        };
+        let entry = self
+            .record(cand, &p.to_image, outcome, String::new())
+            .await?;
         summary.revision = Some(entry.revision);
         summary.outcome = outcome.to_string();
 
         if let Some(old) = p.live.filter(|_| !opts.keep_old) {
-            self.phase("scale-down", &format!("{} to 0 after {:?}", deployment_name(&s.name, old), opts.scale_down_delay));
+            self.phase(
+                "scale-down",
+                &format!(
+                    "{} to 0 after {:?}",
+                    deployment_name(&s.name, old),
+                    opts.scale_down_delay
+                ),
+            );
             let interrupted = tokio::select! {
                 _ = tokio::time::sleep(opts.scale_down_delay) => false,
                 _ = self.cancel.wait_for(|c| *c) => true,
             };
             if interrupted {
-                self.rep.phase("scale-down", &format!("interrupted: {} left running", deployment_name(&s.name, old)));
+                self.rep.phase(
+                    "scale-down",
+                    &format!(
+                        "interrupted: {} left running",
+                        deployment_name(&s.name, old)
+                    ),
+                );
             } else {
                 scale(cluster, &deployment_name(&s.name, old), 0).await?;
             }

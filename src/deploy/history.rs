@@ -70,7 +70,11 @@ pub fn append(mut entries: Vec<Entry>, entry: Entry, max: usize) -> Vec<Entry> {
 
 /// The revision a rollback returns to: `to` if given (it must have been live), otherwise
 /// the latest successful revision before the live one.
-pub fn rollback_target<'a>(entries: &'a [Entry], live_revision: Option<u64>, to: Option<u64>) -> Result<&'a Entry> {
+pub fn rollback_target<'a>(
+    entries: &'a [Entry],
+    live_revision: Option<u64>,
+    to: Option<u64>,
+) -> Result<&'a Entry> {
     let live_ok = |e: &&Entry| matches!(e.outcome, Outcome::Succeeded | Outcome::Rollback);
     if let Some(n) = to {
         return entries
@@ -80,18 +84,27 @@ pub fn rollback_target<'a>(entries: &'a [Entry], live_revision: Option<u64>, to:
             .ok_or_else(|| anyhow!("revision {n} is not in the history as a revision that went live; see `msv history`"));
     }
     let live = live_revision.or_else(|| entries.iter().rev().find(live_ok).map(|e| e.revision));
-    let live_image = live.and_then(|l| entries.iter().find(|e| e.revision == l)).map(|e| e.image.clone());
+    let live_image = live
+        .and_then(|l| entries.iter().find(|e| e.revision == l))
+        .map(|e| e.image.clone());
     entries
         .iter()
         .rev()
         .filter(live_ok)
         .find(|e| Some(e.revision) < live && Some(&e.image) != live_image.as_ref())
-        .ok_or_else(|| anyhow!("there is no earlier successful revision to roll back to; see `msv history`"))
+        .ok_or_else(|| {
+            anyhow!("there is no earlier successful revision to roll back to; see `msv history`")
+        })
 }
 
 fn parse(cm: &ConfigMap) -> Result<Vec<Entry>> {
     match cm.data.as_ref().and_then(|d| d.get(KEY)) {
-        Some(text) => serde_json::from_str(text).with_context(|| format!("reading {KEY} of ConfigMap {}", cm.metadata.name.as_deref().unwrap_or(""))),
+        Some(text) => serde_json::from_str(text).with_context(|| {
+            format!(
+                "reading {KEY} of ConfigMap {}",
+                cm.metadata.name.as_deref().unwrap_or("")
+            )
+        }),
         None => Ok(vec![]),
     }
 }
@@ -99,22 +112,38 @@ fn parse(cm: &ConfigMap) -> Result<Vec<Entry>> {
 /// Read the history (empty when there is none yet).
 pub async fn read(cluster: &Cluster, service: &str) -> Result<Vec<Entry>> {
     let name = history_name(service);
-    let cm = cluster.api::<ConfigMap>().get_opt(&name).await.map_err(|e| cluster.explain(e, &format!("reading ConfigMap {name}")))?;
-    cm.as_ref().map(parse).transpose().map(Option::unwrap_or_default)
+    let cm = cluster
+        .api::<ConfigMap>()
+        .get_opt(&name)
+        .await
+        .map_err(|e| cluster.explain(e, &format!("reading ConfigMap {name}")))?;
+    cm.as_ref()
+        .map(parse)
+        .transpose()
+        .map(Option::unwrap_or_default)
 }
 
 /// Record an entry; `make` gets the revision number it will have. Returns that entry.
-pub async fn record(cluster: &Cluster, service: &str, make: impl Fn(u64) -> Entry) -> Result<Entry> {
+pub async fn record(
+    cluster: &Cluster,
+    service: &str,
+    make: impl Fn(u64) -> Entry,
+) -> Result<Entry> {
     let api = cluster.api::<ConfigMap>();
     let name = history_name(service);
     for _ in 0..10 {
-        let current = api.get_opt(&name).await.map_err(|e| cluster.explain(e, &format!("reading ConfigMap {name}")))?;
+        let current = api
+            .get_opt(&name)
+            .await
+            .map_err(|e| cluster.explain(e, &format!("reading ConfigMap {name}")))?;
         let entries = current.as_ref().map(parse).transpose()?.unwrap_or_default();
         let entry = make(next_revision(&entries));
         let text = serde_json::to_string_pretty(&append(entries, entry.clone(), MAX_ENTRIES))?;
         let res = match current {
             Some(mut cm) => {
-                cm.data.get_or_insert_with(Default::default).insert(KEY.into(), text);
+                cm.data
+                    .get_or_insert_with(Default::default)
+                    .insert(KEY.into(), text);
                 api.replace(&name, &PostParams::default(), &cm).await
             }
             None => {
@@ -131,7 +160,9 @@ pub async fn record(cluster: &Cluster, service: &str, make: impl Fn(u64) -> Entr
             Err(e) => return Err(cluster.explain(e, &format!("writing ConfigMap {name}"))),
         }
     }
-    Err(anyhow!("could not record history in ConfigMap {name}: it kept changing"))
+    Err(anyhow!(
+        "could not record history in ConfigMap {name}: it kept changing"
+    ))
 }
 
 #[cfg(test)]
@@ -139,7 +170,15 @@ mod tests {
     use super::*;
 
     fn e(rev: u64, image: &str, outcome: Outcome) -> Entry {
-        Entry { revision: rev, image: image.into(), color: Color::Blue, time: "t".into(), who: "w".into(), outcome, message: String::new() }
+        Entry {
+            revision: rev,
+            image: image.into(),
+            color: Color::Blue,
+            time: "t".into(),
+            who: "w".into(),
+            outcome,
+            message: String::new(),
+        }
     }
 
     #[test]
@@ -147,7 +186,11 @@ mod tests {
         let mut v = vec![];
         for i in 1..=60 {
             let rev = next_revision(&v);
-            v = append(v, e(rev, &format!("i:{i}"), Outcome::Succeeded), MAX_ENTRIES);
+            v = append(
+                v,
+                e(rev, &format!("i:{i}"), Outcome::Succeeded),
+                MAX_ENTRIES,
+            );
         }
         assert_eq!(v.len(), MAX_ENTRIES);
         assert_eq!(v.first().unwrap().revision, 11);

@@ -22,33 +22,55 @@ pub enum LockDecision {
     /// The lease is free, ours, or its holder's lease expired: take it.
     Take { stale_holder: Option<String> },
     /// Someone else holds it.
-    Held { holder: String, since: Option<Timestamp>, expires_in: SignedDuration },
+    Held {
+        holder: String,
+        since: Option<Timestamp>,
+        expires_in: SignedDuration,
+    },
 }
 
 /// Decide what to do about the lease given who we are and the time.
 pub fn decide(lease: Option<&Lease>, me: &str, now: Timestamp) -> LockDecision {
-    let Some(lease) = lease else { return LockDecision::Create };
+    let Some(lease) = lease else {
+        return LockDecision::Create;
+    };
     let spec = lease.spec.clone().unwrap_or_default();
     let holder = spec.holder_identity.unwrap_or_default();
     if holder.is_empty() || holder == me {
         return LockDecision::Take { stale_holder: None };
     }
     let duration = SignedDuration::from_secs(spec.lease_duration_seconds.unwrap_or(0) as i64);
-    let renewed = spec.renew_time.clone().or(spec.acquire_time.clone()).map(|t| t.0);
+    let renewed = spec
+        .renew_time
+        .clone()
+        .or(spec.acquire_time.clone())
+        .map(|t| t.0);
     let expires_in = match renewed {
-        Some(r) => r.duration_until(now).checked_neg().map(|d| d + duration).unwrap_or(SignedDuration::ZERO),
+        Some(r) => r
+            .duration_until(now)
+            .checked_neg()
+            .map(|d| d + duration)
+            .unwrap_or(SignedDuration::ZERO),
         None => SignedDuration::ZERO,
     };
     if expires_in <= SignedDuration::ZERO {
-        LockDecision::Take { stale_holder: Some(holder) }
+        LockDecision::Take {
+            stale_holder: Some(holder),
+        }
     } else {
-        LockDecision::Held { holder, since: spec.acquire_time.map(|t| t.0), expires_in }
+        LockDecision::Held {
+            holder,
+            since: spec.acquire_time.map(|t| t.0),
+            expires_in,
+        }
     }
 }
 
 /// Who is deploying, as shown to whoever finds the lock taken and in history.
 pub fn identity() -> String {
-    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .or_else(|_| std::env::var("HOSTNAME"))
@@ -58,7 +80,9 @@ pub fn identity() -> String {
 
 /// The error shown when the lock is taken.
 #[derive(Debug, thiserror::Error)]
-#[error("{service} is locked by {holder}{since}; its lease expires in {expires}s unless renewed. Wait for it to finish, or retry after the lease expires if that process is gone")]
+#[error(
+    "{service} is locked by {holder}{since}; its lease expires in {expires}s unless renewed. Wait for it to finish, or retry after the lease expires if that process is gone"
+)]
 pub struct Locked {
     pub service: String,
     pub holder: String,
@@ -77,17 +101,36 @@ pub struct LockGuard {
     pub took_over: Option<String>,
 }
 
-pub async fn acquire(cluster: &Cluster, service: &str, me: &str, lease_secs: i32) -> Result<LockGuard> {
+pub async fn acquire(
+    cluster: &Cluster,
+    service: &str,
+    me: &str,
+    lease_secs: i32,
+) -> Result<LockGuard> {
     let api = cluster.api::<Lease>();
     let name = lock_name(service);
     let now = Timestamp::now();
-    let current = api.get_opt(&name).await.map_err(|e| cluster.explain(e, &format!("reading Lease {name}")))?;
+    let current = api
+        .get_opt(&name)
+        .await
+        .map_err(|e| cluster.explain(e, &format!("reading Lease {name}")))?;
     let took_over = match decide(current.as_ref(), me, now) {
-        LockDecision::Held { holder, since, expires_in } => {
+        LockDecision::Held {
+            holder,
+            since,
+            expires_in,
+        } => {
             return Err(Locked {
                 service: service.to_string(),
                 holder,
-                since: since.map(|t| format!(" since {}", t.round(k8s_openapi::jiff::Unit::Second).unwrap_or(t))).unwrap_or_default(),
+                since: since
+                    .map(|t| {
+                        format!(
+                            " since {}",
+                            t.round(k8s_openapi::jiff::Unit::Second).unwrap_or(t)
+                        )
+                    })
+                    .unwrap_or_default(),
                 expires: expires_in.as_secs().max(1),
             }
             .into());
@@ -105,8 +148,18 @@ pub async fn acquire(cluster: &Cluster, service: &str, me: &str, lease_secs: i32
         }
         LockDecision::Take { stale_holder } => {
             let mut lease = current.expect("take needs a lease");
-            let transitions = lease.spec.as_ref().and_then(|s| s.lease_transitions).unwrap_or(0) + 1;
-            lease.spec = Some(serde_json::from_value(lease_spec(me, now, lease_secs, transitions))?);
+            let transitions = lease
+                .spec
+                .as_ref()
+                .and_then(|s| s.lease_transitions)
+                .unwrap_or(0)
+                + 1;
+            lease.spec = Some(serde_json::from_value(lease_spec(
+                me,
+                now,
+                lease_secs,
+                transitions,
+            ))?);
             // replace() sends metadata.resourceVersion: a concurrent taker gets 409.
             match api.replace(&name, &PostParams::default(), &lease).await {
                 Ok(_) => stale_holder,
@@ -117,12 +170,28 @@ pub async fn acquire(cluster: &Cluster, service: &str, me: &str, lease_secs: i32
     };
     let (stop, stop_rx) = watch::channel(false);
     let (lost_tx, lost) = watch::channel(false);
-    tokio::spawn(renew(cluster.clone(), name.clone(), me.to_string(), lease_secs, stop_rx, lost_tx));
-    Ok(LockGuard { cluster: cluster.clone(), name, me: me.to_string(), stop, lost, took_over })
+    tokio::spawn(renew(
+        cluster.clone(),
+        name.clone(),
+        me.to_string(),
+        lease_secs,
+        stop_rx,
+        lost_tx,
+    ));
+    Ok(LockGuard {
+        cluster: cluster.clone(),
+        name,
+        me: me.to_string(),
+        stop,
+        lost,
+        took_over,
+    })
 }
 
 fn raced(service: &str) -> anyhow::Error {
-    anyhow!("another msv process took the lock of {service} at the same moment; it is deploying now — retry when it is done")
+    anyhow!(
+        "another msv process took the lock of {service} at the same moment; it is deploying now — retry when it is done"
+    )
 }
 
 fn lease_spec(me: &str, now: Timestamp, secs: i32, transitions: i32) -> serde_json::Value {
@@ -135,7 +204,14 @@ fn lease_spec(me: &str, now: Timestamp, secs: i32, transitions: i32) -> serde_js
     })
 }
 
-async fn renew(cluster: Cluster, name: String, me: String, secs: i32, mut stop: watch::Receiver<bool>, lost: watch::Sender<bool>) {
+async fn renew(
+    cluster: Cluster,
+    name: String,
+    me: String,
+    secs: i32,
+    mut stop: watch::Receiver<bool>,
+    lost: watch::Sender<bool>,
+) {
     let api = cluster.api::<Lease>();
     let period = Duration::from_millis((secs as u64 * 1000 / 3).max(200));
     loop {
@@ -143,7 +219,9 @@ async fn renew(cluster: Cluster, name: String, me: String, secs: i32, mut stop: 
             _ = tokio::time::sleep(period) => {}
             _ = stop.changed() => return,
         }
-        let Ok(mut lease) = api.get(&name).await else { continue };
+        let Ok(mut lease) = api.get(&name).await else {
+            continue;
+        };
         let spec = lease.spec.get_or_insert_with(Default::default);
         if spec.holder_identity.as_deref() != Some(me.as_str()) {
             let _ = lost.send(true);
@@ -162,7 +240,10 @@ impl LockGuard {
         let _ = self.stop.send(true);
         let api = self.cluster.api::<Lease>();
         for _ in 0..5 {
-            let mut lease = api.get(&self.name).await.map_err(|e| self.cluster.explain(e, &format!("reading Lease {}", self.name)))?;
+            let mut lease = api.get(&self.name).await.map_err(|e| {
+                self.cluster
+                    .explain(e, &format!("reading Lease {}", self.name))
+            })?;
             let spec = lease.spec.get_or_insert_with(Default::default);
             if spec.holder_identity.as_deref() != Some(self.me.as_str()) {
                 return Ok(());
@@ -170,13 +251,23 @@ impl LockGuard {
             spec.holder_identity = None;
             spec.renew_time = None;
             spec.acquire_time = None;
-            match api.replace(&self.name, &PostParams::default(), &lease).await {
+            match api
+                .replace(&self.name, &PostParams::default(), &lease)
+                .await
+            {
                 Ok(_) => return Ok(()),
                 Err(e) if status_code(&e) == Some(409) => continue,
-                Err(e) => return Err(self.cluster.explain(e, &format!("releasing Lease {}", self.name))),
+                Err(e) => {
+                    return Err(self
+                        .cluster
+                        .explain(e, &format!("releasing Lease {}", self.name)));
+                }
             }
         }
-        Err(anyhow!("could not release Lease {}: it kept changing", self.name))
+        Err(anyhow!(
+            "could not release Lease {}: it kept changing",
+            self.name
+        ))
     }
 }
 
@@ -197,18 +288,31 @@ mod tests {
     fn decisions() {
         let now = Timestamp::now();
         assert_eq!(decide(None, "me", now), LockDecision::Create);
-        assert_eq!(decide(Some(&lease("", 0, 30)), "me", now), LockDecision::Take { stale_holder: None });
-        assert_eq!(decide(Some(&lease("me", 0, 30)), "me", now), LockDecision::Take { stale_holder: None });
+        assert_eq!(
+            decide(Some(&lease("", 0, 30)), "me", now),
+            LockDecision::Take { stale_holder: None }
+        );
+        assert_eq!(
+            decide(Some(&lease("me", 0, 30)), "me", now),
+            LockDecision::Take { stale_holder: None }
+        );
         match decide(Some(&lease("ann@ci pid 7", 10, 30)), "me", now) {
-            LockDecision::Held { holder, expires_in, .. } => {
+            LockDecision::Held {
+                holder, expires_in, ..
+            } => {
                 assert_eq!(holder, "ann@ci pid 7");
-                assert!(expires_in.as_secs() >= 19 && expires_in.as_secs() <= 20, "{expires_in:?}");
+                assert!(
+                    expires_in.as_secs() >= 19 && expires_in.as_secs() <= 20,
+                    "{expires_in:?}"
+                );
             }
             other => panic!("{other:?}"),
         }
         assert_eq!(
             decide(Some(&lease("ann@ci pid 7", 31, 30)), "me", now),
-            LockDecision::Take { stale_holder: Some("ann@ci pid 7".into()) }
+            LockDecision::Take {
+                stale_holder: Some("ann@ci pid 7".into())
+            }
         );
     }
 

@@ -3,7 +3,10 @@
 //! HPA and a PDB that follow the live color. `msv manifests` prints exactly these.
 //! Rendering is pure; applying them is the executor's job.
 
-use super::plan::{COLOR_LABEL, Color, MANAGED_BY_LABEL, NAME_LABEL, VERSION_LABEL, deployment_name, image_version, preview_name};
+use super::plan::{
+    COLOR_LABEL, Color, MANAGED_BY_LABEL, NAME_LABEL, VERSION_LABEL, deployment_name,
+    image_version, preview_name,
+};
 use anyhow::{Context, Result};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
@@ -74,24 +77,39 @@ fn typed<T: serde::de::DeserializeOwned>(v: Value, what: &str) -> Result<T> {
 
 /// The Deployment of one color. The color is in its name and selector from the start:
 /// a Deployment's selector is immutable.
-pub fn deployment(s: &ServiceSettings, color: Color, image: &str, replicas: i32) -> Result<Deployment> {
+pub fn deployment(
+    s: &ServiceSettings,
+    color: Color,
+    image: &str,
+    replicas: i32,
+) -> Result<Deployment> {
     let version = image_version(image);
     let selector = json!({NAME_LABEL: s.name, COLOR_LABEL: color.as_str()});
     let pod_labels = json!({NAME_LABEL: s.name, MANAGED_BY_LABEL: "msv", COLOR_LABEL: color.as_str(), VERSION_LABEL: label_value(&version)});
-    let mut env: Vec<Value> = s.env.iter().map(|(k, v)| json!({"name": k, "value": v})).collect();
+    let mut env: Vec<Value> = s
+        .env
+        .iter()
+        .map(|(k, v)| json!({"name": k, "value": v}))
+        .collect();
     env.push(json!({"name": "OTEL_SERVICE_NAME", "value": s.name}));
     env.push(json!({"name": "OTEL_RESOURCE_ATTRIBUTES",
         "value": format!("service.version={version},deployment.color={color},k8s.namespace.name={}", s.namespace)}));
     env.push(json!({"name": "PORT", "value": s.port.to_string()}));
     let mut requests = serde_json::Map::new();
     let mut limits = serde_json::Map::new();
-    if let Some(v) = &s.cpu_request { requests.insert("cpu".into(), json!(v)); }
-    if let Some(v) = &s.memory_request { requests.insert("memory".into(), json!(v)); }
-    if let Some(v) = &s.cpu_limit { limits.insert("cpu".into(), json!(v)); }
-    if let Some(v) = &s.memory_limit { limits.insert("memory".into(), json!(v)); }
-    let probe = |path: &str, period: i32, failures: i32| {
-        json!({"httpGet": {"path": path, "port": "http"}, "periodSeconds": period, "timeoutSeconds": 2, "failureThreshold": failures})
-    };
+    if let Some(v) = &s.cpu_request {
+        requests.insert("cpu".into(), json!(v));
+    }
+    if let Some(v) = &s.memory_request {
+        requests.insert("memory".into(), json!(v));
+    }
+    if let Some(v) = &s.cpu_limit {
+        limits.insert("cpu".into(), json!(v));
+    }
+    if let Some(v) = &s.memory_limit {
+        limits.insert("memory".into(), json!(v));
+    }
+    let probe = |path: &str, period: i32, failures: i32| json!({"httpGet": {"path": path, "port": "http"}, "periodSeconds": period, "timeoutSeconds": 2, "failureThreshold": failures});
     let d = json!({
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -129,14 +147,28 @@ pub fn deployment(s: &ServiceSettings, color: Color, image: &str, replicas: i32)
 
 /// Label values are at most 63 characters from [A-Za-z0-9._-]; digests are not.
 fn label_value(v: &str) -> String {
-    let cleaned: String = v.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '-' }).collect();
+    let cleaned: String = v
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
     let t: String = cleaned.chars().take(63).collect();
-    t.trim_matches(|c: char| !c.is_ascii_alphanumeric()).to_string()
+    t.trim_matches(|c: char| !c.is_ascii_alphanumeric())
+        .to_string()
 }
 
 /// Service `S` (selecting `color`) or, with `preview`, `S-preview`.
 pub fn service(s: &ServiceSettings, color: Color, preview: bool) -> Result<Service> {
-    let name = if preview { preview_name(&s.name) } else { s.name.clone() };
+    let name = if preview {
+        preview_name(&s.name)
+    } else {
+        s.name.clone()
+    };
     typed(
         json!({
             "apiVersion": "v1",
@@ -187,7 +219,12 @@ pub fn pdb(s: &ServiceSettings, live: Color) -> Result<PodDisruptionBudget> {
 }
 
 /// All objects of a deploy of `image` to `color` as a multi-document YAML stream.
-pub fn render_yaml(s: &ServiceSettings, color: Color, image: &str, replicas: i32) -> Result<String> {
+pub fn render_yaml(
+    s: &ServiceSettings,
+    color: Color,
+    image: &str,
+    replicas: i32,
+) -> Result<String> {
     let mut docs: Vec<Value> = vec![
         serde_json::to_value(deployment(s, color, image, replicas)?)?,
         serde_json::to_value(service(s, color, false)?)?,
@@ -222,12 +259,37 @@ mod tests {
         assert_eq!(sel[NAME_LABEL], "orders");
         let pod = spec.template.spec.unwrap();
         let c = &pod.containers[0];
-        let env: BTreeMap<_, _> = c.env.iter().flatten().map(|e| (e.name.clone(), e.value.clone().unwrap())).collect();
+        let env: BTreeMap<_, _> = c
+            .env
+            .iter()
+            .flatten()
+            .map(|e| (e.name.clone(), e.value.clone().unwrap()))
+            .collect();
         assert_eq!(env["OTEL_SERVICE_NAME"], "orders");
         assert!(env["OTEL_RESOURCE_ATTRIBUTES"].contains("service.version=1.4"));
         assert!(env["OTEL_RESOURCE_ATTRIBUTES"].contains("deployment.color=green"));
-        assert_eq!(c.readiness_probe.as_ref().unwrap().http_get.as_ref().unwrap().path.as_deref(), Some("/readyz"));
-        assert_eq!(c.liveness_probe.as_ref().unwrap().http_get.as_ref().unwrap().path.as_deref(), Some("/healthz"));
+        assert_eq!(
+            c.readiness_probe
+                .as_ref()
+                .unwrap()
+                .http_get
+                .as_ref()
+                .unwrap()
+                .path
+                .as_deref(),
+            Some("/readyz")
+        );
+        assert_eq!(
+            c.liveness_probe
+                .as_ref()
+                .unwrap()
+                .http_get
+                .as_ref()
+                .unwrap()
+                .path
+                .as_deref(),
+            Some("/healthz")
+        );
         assert_eq!(pod.security_context.unwrap().run_as_non_root, Some(true));
         assert_eq!(pod.termination_grace_period_seconds, Some(30));
         assert!(c.lifecycle.as_ref().unwrap().pre_stop.is_some());
@@ -241,7 +303,10 @@ mod tests {
         let preview = service(&s, Color::Green, true).unwrap();
         assert_eq!(live.metadata.name.as_deref(), Some("orders"));
         assert_eq!(preview.metadata.name.as_deref(), Some("orders-preview"));
-        assert_eq!(preview.spec.unwrap().selector.unwrap()[COLOR_LABEL], "green");
+        assert_eq!(
+            preview.spec.unwrap().selector.unwrap()[COLOR_LABEL],
+            "green"
+        );
     }
 
     #[test]
@@ -256,7 +321,11 @@ mod tests {
         let y = render_yaml(&s, Color::Blue, "r/orders:1", 2).unwrap();
         assert_eq!(y.matches("---\n").count(), 4);
         assert!(y.contains("kind: PodDisruptionBudget"));
-        s.autoscaling = Some(Autoscaling { min_replicas: 2, max_replicas: 5, cpu_percent: 70 });
+        s.autoscaling = Some(Autoscaling {
+            min_replicas: 2,
+            max_replicas: 5,
+            cpu_percent: 70,
+        });
         let y = render_yaml(&s, Color::Blue, "r/orders:1", 2).unwrap();
         assert!(y.contains("kind: HorizontalPodAutoscaler"));
         assert!(y.contains("name: orders-blue"));

@@ -3,12 +3,12 @@
 //! a Lease lock, recording history in the cluster. Talking to the API server itself
 //! (client, errors, proxy) lives in `cluster`; HTTP probes in `health`.
 
+pub mod apply;
+pub mod executor;
+pub mod history;
+pub mod lock;
 pub mod manifests;
 pub mod plan;
 pub mod rollout;
-pub mod lock;
-pub mod history;
-pub mod apply;
-pub mod executor;
 mod steps;
 pub mod watch;

@@ -156,16 +156,27 @@ mod tests {
 
     #[test]
     fn candidate_matches_a_scaled_up_live_color() {
-        let live = LiveState { color: Some(Color::Blue), replicas: Some(5), image: Some("r/o:1".into()) };
+        let live = LiveState {
+            color: Some(Color::Blue),
+            replicas: Some(5),
+            image: Some("r/o:1".into()),
+        };
         let p = plan(&live, 2, "r/o:2", false);
         assert_eq!((p.candidate, p.replicas, p.noop), (Color::Green, 5, false));
-        let live = LiveState { replicas: Some(1), ..live };
+        let live = LiveState {
+            replicas: Some(1),
+            ..live
+        };
         assert_eq!(plan(&live, 3, "r/o:2", false).replicas, 3);
     }
 
     #[test]
     fn same_image_is_a_noop_unless_forced() {
-        let live = LiveState { color: Some(Color::Green), replicas: Some(2), image: Some("r/o:1".into()) };
+        let live = LiveState {
+            color: Some(Color::Green),
+            replicas: Some(2),
+            image: Some("r/o:1".into()),
+        };
         assert!(plan(&live, 2, "r/o:1", false).noop);
         let forced = plan(&live, 2, "r/o:1", true);
         assert!(!forced.noop);

@@ -11,7 +11,11 @@ use std::collections::BTreeSet;
 pub enum Rollout {
     Complete,
     /// Still going: ready/desired for progress display and what is being waited for.
-    Progressing { available: i32, desired: i32, waiting: String },
+    Progressing {
+        available: i32,
+        desired: i32,
+        waiting: String,
+    },
     /// The Deployment itself reports a failure (ProgressDeadlineExceeded).
     Failed(String),
 }
@@ -22,11 +26,19 @@ pub fn rollout_state(dep: &Deployment) -> Rollout {
     let generation = dep.metadata.generation.unwrap_or(0);
     let desired = dep.spec.replicas.unwrap_or(1);
     let Some(status) = dep.status.as_ref() else {
-        return Rollout::Progressing { available: 0, desired, waiting: "deployment spec update to be observed".into() };
+        return Rollout::Progressing {
+            available: 0,
+            desired,
+            waiting: "deployment spec update to be observed".into(),
+        };
     };
     let available = status.available_replicas.unwrap_or(0);
     if status.observed_generation.unwrap_or(0) < generation {
-        return Rollout::Progressing { available, desired, waiting: "deployment spec update to be observed".into() };
+        return Rollout::Progressing {
+            available,
+            desired,
+            waiting: "deployment spec update to be observed".into(),
+        };
     }
     let progressing = status
         .conditions
@@ -42,13 +54,25 @@ pub fn rollout_state(dep: &Deployment) -> Rollout {
     let updated = status.updated_replicas.unwrap_or(0);
     let replicas = status.replicas.unwrap_or(0);
     if updated < desired {
-        return Rollout::Progressing { available, desired, waiting: format!("{updated} of {desired} updated replicas") };
+        return Rollout::Progressing {
+            available,
+            desired,
+            waiting: format!("{updated} of {desired} updated replicas"),
+        };
     }
     if replicas > updated {
-        return Rollout::Progressing { available, desired, waiting: format!("{} old replicas pending termination", replicas - updated) };
+        return Rollout::Progressing {
+            available,
+            desired,
+            waiting: format!("{} old replicas pending termination", replicas - updated),
+        };
     }
     if available < updated {
-        return Rollout::Progressing { available, desired, waiting: format!("{available} of {updated} updated replicas available") };
+        return Rollout::Progressing {
+            available,
+            desired,
+            waiting: format!("{available} of {updated} updated replicas available"),
+        };
     }
     Rollout::Complete
 }
@@ -90,7 +114,10 @@ impl std::fmt::Display for PodFailure {
 /// (image pull failure, crash loop, bad config), with its latest warning events.
 pub fn fatal_pod_failure(pods: &[Pod], events: &[Event]) -> Option<PodFailure> {
     for pod in pods {
-        let statuses = pod.status.as_ref().and_then(|s| s.container_statuses.as_ref());
+        let statuses = pod
+            .status
+            .as_ref()
+            .and_then(|s| s.container_statuses.as_ref());
         for cs in statuses.into_iter().flatten() {
             let waiting = cs.state.as_ref().and_then(|s| s.waiting.as_ref());
             if let Some(w) = waiting
@@ -105,7 +132,10 @@ pub fn fatal_pod_failure(pods: &[Pod], events: &[Event]) -> Option<PodFailure> {
                             "restarted {} times, last exit code {}{}",
                             cs.restart_count,
                             t.exit_code,
-                            t.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
+                            t.reason
+                                .as_deref()
+                                .map(|r| format!(" ({r})"))
+                                .unwrap_or_default()
                         );
                     }
                 }
@@ -123,14 +153,23 @@ pub fn not_ready_reason(pods: &[Pod], events: &[Event]) -> Option<PodFailure> {
         return Some(f);
     }
     let pod = pods.iter().find(|p| !pod_ready(p))?;
-    let statuses = pod.status.as_ref().and_then(|s| s.container_statuses.as_ref());
+    let statuses = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_ref());
     let waiting = statuses
         .into_iter()
         .flatten()
         .find_map(|cs| cs.state.as_ref().and_then(|s| s.waiting.as_ref()));
     let (reason, message) = match waiting {
-        Some(w) => (w.reason.clone().unwrap_or_else(|| "Waiting".into()), w.message.clone().unwrap_or_default()),
-        None => ("NotReady".to_string(), "container running but readiness probe not passing".to_string()),
+        Some(w) => (
+            w.reason.clone().unwrap_or_else(|| "Waiting".into()),
+            w.message.clone().unwrap_or_default(),
+        ),
+        None => (
+            "NotReady".to_string(),
+            "container running but readiness probe not passing".to_string(),
+        ),
     };
     Some(failure(pod, &reason, message, events))
 }
@@ -148,9 +187,20 @@ fn failure(pod: &Pod, reason: &str, message: String, events: &[Event]) -> PodFai
         .rev()
         .take(3)
         .rev()
-        .map(|e| format!("{}: {}", e.reason.as_deref().unwrap_or(""), e.message.as_deref().unwrap_or("")))
+        .map(|e| {
+            format!(
+                "{}: {}",
+                e.reason.as_deref().unwrap_or(""),
+                e.message.as_deref().unwrap_or("")
+            )
+        })
         .collect();
-    PodFailure { pod: name, reason: reason.to_string(), message, events }
+    PodFailure {
+        pod: name,
+        reason: reason.to_string(),
+        message,
+        events,
+    }
 }
 
 pub fn pod_ready(pod: &Pod) -> bool {
@@ -192,7 +242,15 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn dep(generation: i64, observed: i64, desired: i32, replicas: i32, updated: i32, available: i32, cond: Option<&str>) -> Deployment {
+    fn dep(
+        generation: i64,
+        observed: i64,
+        desired: i32,
+        replicas: i32,
+        updated: i32,
+        available: i32,
+        cond: Option<&str>,
+    ) -> Deployment {
         let mut conditions = vec![];
         if let Some(reason) = cond {
             conditions.push(json!({"type": "Progressing", "status": if reason == "ProgressDeadlineExceeded" {"False"} else {"True"}, "reason": reason, "message": "ReplicaSet \"x\" has timed out progressing."}));
@@ -208,16 +266,35 @@ mod tests {
 
     #[test]
     fn complete_only_as_kubectl_defines_it() {
-        assert_eq!(rollout_state(&dep(2, 2, 3, 3, 3, 3, Some("NewReplicaSetAvailable"))), Rollout::Complete);
+        assert_eq!(
+            rollout_state(&dep(2, 2, 3, 3, 3, 3, Some("NewReplicaSetAvailable"))),
+            Rollout::Complete
+        );
         // generation not observed yet
-        assert!(matches!(rollout_state(&dep(3, 2, 3, 3, 3, 3, None)), Rollout::Progressing { .. }));
+        assert!(matches!(
+            rollout_state(&dep(3, 2, 3, 3, 3, 3, None)),
+            Rollout::Progressing { .. }
+        ));
         // not all updated
-        assert!(matches!(rollout_state(&dep(2, 2, 3, 3, 2, 3, None)), Rollout::Progressing { .. }));
+        assert!(matches!(
+            rollout_state(&dep(2, 2, 3, 3, 2, 3, None)),
+            Rollout::Progressing { .. }
+        ));
         // old replicas left
-        assert!(matches!(rollout_state(&dep(2, 2, 3, 4, 3, 3, None)), Rollout::Progressing { .. }));
+        assert!(matches!(
+            rollout_state(&dep(2, 2, 3, 4, 3, 3, None)),
+            Rollout::Progressing { .. }
+        ));
         // not available
         let p = rollout_state(&dep(2, 2, 3, 3, 3, 1, None));
-        assert_eq!(p, Rollout::Progressing { available: 1, desired: 3, waiting: "1 of 3 updated replicas available".into() });
+        assert_eq!(
+            p,
+            Rollout::Progressing {
+                available: 1,
+                desired: 3,
+                waiting: "1 of 3 updated replicas available".into()
+            }
+        );
     }
 
     #[test]
@@ -227,7 +304,8 @@ mod tests {
     }
 
     fn pod(name: &str, ready: bool, ip: &str, waiting: Option<&str>) -> Pod {
-        let mut cs = json!({"name": "app", "ready": ready, "restartCount": 4, "image": "i", "imageID": ""});
+        let mut cs =
+            json!({"name": "app", "ready": ready, "restartCount": 4, "image": "i", "imageID": ""});
         if let Some(r) = waiting {
             cs["state"] = json!({"waiting": {"reason": r, "message": "back-off pulling image"}});
             cs["lastState"] = json!({"terminated": {"exitCode": 3, "reason": "Error"}});
@@ -252,22 +330,45 @@ mod tests {
 
     #[test]
     fn image_pull_failure_names_pod_reason_and_events() {
-        let pods = [pod("o-green-1", true, "10.0.0.1", None), pod("o-green-2", false, "10.0.0.2", Some("ImagePullBackOff"))];
+        let pods = [
+            pod("o-green-1", true, "10.0.0.1", None),
+            pod("o-green-2", false, "10.0.0.2", Some("ImagePullBackOff")),
+        ];
         let events = [
-            event("o-green-2", "Failed", "Failed to pull image", "2026-01-01T00:00:02Z"),
-            event("o-green-2", "BackOff", "Back-off pulling image", "2026-01-01T00:00:03Z"),
+            event(
+                "o-green-2",
+                "Failed",
+                "Failed to pull image",
+                "2026-01-01T00:00:02Z",
+            ),
+            event(
+                "o-green-2",
+                "BackOff",
+                "Back-off pulling image",
+                "2026-01-01T00:00:03Z",
+            ),
             event("o-green-1", "Other", "unrelated", "2026-01-01T00:00:01Z"),
         ];
         let f = fatal_pod_failure(&pods, &events).unwrap();
         assert_eq!(f.pod, "o-green-2");
         assert_eq!(f.reason, "ImagePullBackOff");
-        assert_eq!(f.events, vec!["Failed: Failed to pull image", "BackOff: Back-off pulling image"]);
+        assert_eq!(
+            f.events,
+            vec![
+                "Failed: Failed to pull image",
+                "BackOff: Back-off pulling image"
+            ]
+        );
         assert!(f.to_string().starts_with("pod o-green-2: ImagePullBackOff"));
     }
 
     #[test]
     fn crash_loop_reports_restarts_and_exit_code() {
-        let f = fatal_pod_failure(&[pod("p", false, "10.0.0.3", Some("CrashLoopBackOff"))], &[]).unwrap();
+        let f = fatal_pod_failure(
+            &[pod("p", false, "10.0.0.3", Some("CrashLoopBackOff"))],
+            &[],
+        )
+        .unwrap();
         assert_eq!(f.message, "restarted 4 times, last exit code 3 (Error)");
     }
 
@@ -280,14 +381,24 @@ mod tests {
 
     #[test]
     fn switch_complete_needs_exactly_the_candidate_ready_pods() {
-        let pods = [pod("g1", true, "10.0.0.1", None), pod("g2", true, "10.0.0.2", None)];
+        let pods = [
+            pod("g1", true, "10.0.0.1", None),
+            pod("g2", true, "10.0.0.2", None),
+        ];
         let ep = |ips: &[&str]| -> Endpoints {
             let addrs: Vec<_> = ips.iter().map(|ip| json!({"ip": ip})).collect();
-            serde_json::from_value(json!({"metadata": {"name": "o"}, "subsets": [{"addresses": addrs}]})).unwrap()
+            serde_json::from_value(
+                json!({"metadata": {"name": "o"}, "subsets": [{"addresses": addrs}]}),
+            )
+            .unwrap()
         };
         assert!(switch_complete(&ep(&["10.0.0.2", "10.0.0.1"]), &pods, 2));
         assert!(!switch_complete(&ep(&["10.0.0.1"]), &pods, 2));
-        assert!(!switch_complete(&ep(&["10.0.0.1", "10.0.0.2", "10.0.0.9"]), &pods, 2));
+        assert!(!switch_complete(
+            &ep(&["10.0.0.1", "10.0.0.2", "10.0.0.9"]),
+            &pods,
+            2
+        ));
         assert!(!switch_complete(&ep(&["10.0.0.1"]), &pods[..1], 2));
     }
 }

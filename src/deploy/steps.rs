@@ -1,12 +1,14 @@
 //! The waiting, checking and undoing steps of a rollout (see `executor`): each wait is a
 //! watch-driven condition; each failure path says what happened to live traffic.
 
+use super::apply::{scale, switch};
 use super::executor::{DeployError, Run};
 use super::history::{self, Entry, Outcome};
-use super::apply::{scale, switch};
 use super::manifests;
 use super::plan::{COLOR_LABEL, Color, NAME_LABEL, Plan, deployment_name, preview_name};
-use super::rollout::{Rollout, fatal_pod_failure, not_ready_reason, rollout_state, switch_complete};
+use super::rollout::{
+    Rollout, fatal_pod_failure, not_ready_reason, rollout_state, switch_complete,
+};
 use super::watch::{Stop, objects, until, view};
 use crate::health;
 use k8s_openapi::api::apps::v1::Deployment;
@@ -18,12 +20,20 @@ use tokio::time::Instant;
 
 impl Run<'_> {
     fn pod_selector(&self, color: Color) -> String {
-        format!("{NAME_LABEL}={},{COLOR_LABEL}={color}", self.opts.settings.name)
+        format!(
+            "{NAME_LABEL}={},{COLOR_LABEL}={color}",
+            self.opts.settings.name
+        )
     }
 
     /// Wait until the candidate Deployment is complete. `Ok(Err(reason))`: it failed in a
     /// way waiting will not fix (progress deadline, image pull, crash loop).
-    pub(super) async fn wait_rollout(&mut self, name: &str, color: Color, deadline: Instant) -> Result<Result<(), String>, Stop> {
+    pub(super) async fn wait_rollout(
+        &mut self,
+        name: &str,
+        color: Color,
+        deadline: Instant,
+    ) -> Result<Result<(), String>, Stop> {
         let deps = view::<Deployment>(self.cluster, None, Some(name));
         let pods = view::<Pod>(self.cluster, Some(&self.pod_selector(color)), None);
         let ticks = futures::stream::select(deps.ticks, pods.ticks);
@@ -38,7 +48,9 @@ impl Run<'_> {
             match rollout_state(&dep) {
                 Rollout::Complete => Some(Ok(())),
                 Rollout::Failed(m) => Some(Err(m)),
-                Rollout::Progressing { available, desired, .. } => {
+                Rollout::Progressing {
+                    available, desired, ..
+                } => {
                     if last != (available, desired) {
                         last = (available, desired);
                         rep.progress(available, desired);
@@ -57,23 +69,48 @@ impl Run<'_> {
 
     async fn explain_failure(&self, color: Color, head: &str) -> String {
         let why = self.why_not_ready(color).await;
-        if head.starts_with("ProgressDeadlineExceeded") { format!("{head}; {why}") } else { why }
+        if head.starts_with("ProgressDeadlineExceeded") {
+            format!("{head}; {why}")
+        } else {
+            why
+        }
     }
 
     /// The first candidate pod that is not ready, with its reason and warning events.
     pub(super) async fn why_not_ready(&self, color: Color) -> String {
         let lp = ListParams::default().labels(&self.pod_selector(color));
-        let pods = self.cluster.api::<Pod>().list(&lp).await.map(|l| l.items).unwrap_or_default();
-        let events = self.cluster.api::<Event>().list(&ListParams::default()).await.map(|l| l.items).unwrap_or_default();
+        let pods = self
+            .cluster
+            .api::<Pod>()
+            .list(&lp)
+            .await
+            .map(|l| l.items)
+            .unwrap_or_default();
+        let events = self
+            .cluster
+            .api::<Event>()
+            .list(&ListParams::default())
+            .await
+            .map(|l| l.items)
+            .unwrap_or_default();
         match not_ready_reason(&pods, &events) {
             Some(f) => f.to_string(),
-            None if pods.is_empty() => "no pods were created (check the ReplicaSet's events and quotas)".into(),
+            None if pods.is_empty() => {
+                "no pods were created (check the ReplicaSet's events and quotas)".into()
+            }
             None => "all pods ready, but the Deployment did not report completion".into(),
         }
     }
 
     /// Wait until Service `svc`'s endpoints are exactly the ready pods of `color`.
-    pub(super) async fn wait_endpoints(&self, svc: &str, color: Color, desired: i32, deadline: Instant, cancel: &mut watch::Receiver<bool>) -> Result<(), Stop> {
+    pub(super) async fn wait_endpoints(
+        &self,
+        svc: &str,
+        color: Color,
+        desired: i32,
+        deadline: Instant,
+        cancel: &mut watch::Receiver<bool>,
+    ) -> Result<(), Stop> {
         let eps = view::<Endpoints>(self.cluster, None, Some(svc));
         let pods = view::<Pod>(self.cluster, Some(&self.pod_selector(color)), None);
         let ticks = futures::stream::select(eps.ticks, pods.ticks);
@@ -86,20 +123,44 @@ impl Run<'_> {
 
     /// Preview endpoints follow the candidate, then its health path answers through them.
     /// `Err(None)`: interrupted.
-    pub(super) async fn check_preview(&mut self, color: Color, replicas: i32, deadline: Instant) -> Result<(), Option<String>> {
+    pub(super) async fn check_preview(
+        &mut self,
+        color: Color,
+        replicas: i32,
+        deadline: Instant,
+    ) -> Result<(), Option<String>> {
         let s = &self.opts.settings;
         let preview = preview_name(&s.name);
         let mut cancel = self.cancel.clone();
-        match self.wait_endpoints(&preview, color, replicas, deadline, &mut cancel).await {
+        match self
+            .wait_endpoints(&preview, color, replicas, deadline, &mut cancel)
+            .await
+        {
             Ok(()) => {}
             Err(Stop::Cancelled) => return Err(None),
-            Err(Stop::Timeout) => return Err(Some(format!("Service {preview} never listed the ready pods of {color}"))),
+            Err(Stop::Timeout) => {
+                return Err(Some(format!(
+                    "Service {preview} never listed the ready pods of {color}"
+                )));
+            }
         }
         let count = (2 * replicas.max(1) as usize).max(3);
-        let probes = health::probe_service_repeatedly(self.cluster, &preview, s.port, &s.health_path, self.opts.probe_timeout, count).await;
+        let probes = health::probe_service_repeatedly(
+            self.cluster,
+            &preview,
+            s.port,
+            &s.health_path,
+            self.opts.probe_timeout,
+            count,
+        )
+        .await;
         match probes.iter().find(|p| !p.ok()) {
             None => Ok(()),
-            Some(bad) => Err(Some(format!("health check of {} failed before the switch: {}", s.health_path, bad.describe()))),
+            Some(bad) => Err(Some(format!(
+                "health check of {} failed before the switch: {}",
+                s.health_path,
+                bad.describe()
+            ))),
         }
     }
 
@@ -111,9 +172,19 @@ impl Run<'_> {
         let every = (window / 10).clamp(Duration::from_millis(100), Duration::from_secs(2));
         let mut tick = tokio::time::interval(every);
         loop {
-            let p = health::probe_service(self.cluster, &s.name, s.port, &s.health_path, self.opts.probe_timeout).await;
+            let p = health::probe_service(
+                self.cluster,
+                &s.name,
+                s.port,
+                &s.health_path,
+                self.opts.probe_timeout,
+            )
+            .await;
             if !p.ok() {
-                return Err(Some(format!("health check failed after the switch: {}", p.describe())));
+                return Err(Some(format!(
+                    "health check failed after the switch: {}",
+                    p.describe()
+                )));
             }
             if Instant::now() >= end {
                 return Ok(());
@@ -137,14 +208,23 @@ impl Run<'_> {
         } else {
             notes.push(format!("{name} kept for inspection"));
         }
-        if let Err(e) = self.record(p.candidate, &p.to_image, outcome, msg.clone()).await {
+        if let Err(e) = self
+            .record(p.candidate, &p.to_image, outcome, msg.clone())
+            .await
+        {
             notes.push(format!("could not record history: {e:#}"));
         }
         let live = match p.live {
-            Some(c) => format!("live traffic untouched: {} still serves {c}", self.opts.settings.name),
+            Some(c) => format!(
+                "live traffic untouched: {} still serves {c}",
+                self.opts.settings.name
+            ),
             None => "nothing was live; Service not created".into(),
         };
-        let text = format!("{msg}\n{live}{}", notes.iter().map(|n| format!("\n{n}")).collect::<String>());
+        let text = format!(
+            "{msg}\n{live}{}",
+            notes.iter().map(|n| format!("\n{n}")).collect::<String>()
+        );
         match outcome {
             Outcome::Interrupted => DeployError::Interrupted(text).into(),
             _ => DeployError::Failed(text).into(),
@@ -156,36 +236,66 @@ impl Run<'_> {
     pub(super) async fn switch_back(&mut self, p: &Plan, msg: String) -> anyhow::Error {
         let s = &self.opts.settings;
         let Some(old) = p.live else {
-            let _ = self.record(p.candidate, &p.to_image, Outcome::Failed, msg.clone()).await;
+            let _ = self
+                .record(p.candidate, &p.to_image, Outcome::Failed, msg.clone())
+                .await;
             return DeployError::Failed(format!("{msg}\nthis was the first deploy, so there is no previous color to switch back to; {} stays on {}", s.name, p.candidate)).into();
         };
         let mut notes = String::new();
         let back = manifests::service(s, old, false);
         match back {
-            Ok(desired) => match switch(self.cluster, &desired, Some(p.candidate), old).await {
-                Ok(()) => {
-                    let mut never = watch::channel(false).1;
-                    let old_replicas = p.replicas;
-                    let deadline = Instant::now() + Duration::from_secs(60);
-                    if self.wait_endpoints(&s.name, old, old_replicas, deadline, &mut never).await.is_err() {
-                        notes.push_str(&format!("\nwarning: Service {} endpoints did not return to {old} within 60s", s.name));
+            Ok(desired) => {
+                match switch(self.cluster, &desired, Some(p.candidate), old).await {
+                    Ok(()) => {
+                        let mut never = watch::channel(false).1;
+                        let old_replicas = p.replicas;
+                        let deadline = Instant::now() + Duration::from_secs(60);
+                        if self
+                            .wait_endpoints(&s.name, old, old_replicas, deadline, &mut never)
+                            .await
+                            .is_err()
+                        {
+                            notes.push_str(&format!("\nwarning: Service {} endpoints did not return to {old} within 60s", s.name));
+                        }
+                        if !self.opts.keep_failed {
+                            let _ = scale(self.cluster, &deployment_name(&s.name, p.candidate), 0)
+                                .await;
+                        }
                     }
-                    if !self.opts.keep_failed {
-                        let _ = scale(self.cluster, &deployment_name(&s.name, p.candidate), 0).await;
-                    }
+                    Err(e) => notes.push_str(&format!(
+                        "\nSWITCH BACK FAILED: {e:#}; check Service {} now",
+                        s.name
+                    )),
                 }
-                Err(e) => notes.push_str(&format!("\nSWITCH BACK FAILED: {e:#}; check Service {} now", s.name)),
-            },
+            }
             Err(e) => notes.push_str(&format!("\nSWITCH BACK FAILED: {e:#}")),
         }
-        let _ = self.record(p.candidate, &p.to_image, Outcome::RolledBack, msg.clone()).await;
-        let text = format!("{msg}\nswitched back automatically: {} serves {old} again{notes}", s.name);
+        let _ = self
+            .record(p.candidate, &p.to_image, Outcome::RolledBack, msg.clone())
+            .await;
+        let text = format!(
+            "{msg}\nswitched back automatically: {} serves {old} again{notes}",
+            s.name
+        );
         let interrupted = *self.cancel.borrow();
-        if interrupted { DeployError::Interrupted(text).into() } else { DeployError::Failed(text).into() }
+        if interrupted {
+            DeployError::Interrupted(text).into()
+        } else {
+            DeployError::Failed(text).into()
+        }
     }
 
-    pub(super) async fn record(&self, color: Color, image: &str, outcome: Outcome, message: String) -> anyhow::Result<Entry> {
-        let time = k8s_openapi::jiff::Timestamp::now().round(k8s_openapi::jiff::Unit::Second).map(|t| t.to_string()).unwrap_or_default();
+    pub(super) async fn record(
+        &self,
+        color: Color,
+        image: &str,
+        outcome: Outcome,
+        message: String,
+    ) -> anyhow::Result<Entry> {
+        let time = k8s_openapi::jiff::Timestamp::now()
+            .round(k8s_openapi::jiff::Unit::Second)
+            .map(|t| t.to_string())
+            .unwrap_or_default();
         let who = self.who.clone();
         history::record(self.cluster, &self.opts.settings.name, |revision| Entry {
             revision,

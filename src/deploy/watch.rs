@@ -24,7 +24,13 @@ where
 /// Watch objects of kind K in the cluster's namespace matching a label or field selector.
 pub fn view<K>(cluster: &Cluster, labels: Option<&str>, name: Option<&str>) -> View<K>
 where
-    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope> + Clone + std::fmt::Debug + serde::de::DeserializeOwned + Send + Sync + 'static,
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + std::fmt::Debug
+        + serde::de::DeserializeOwned
+        + Send
+        + Sync
+        + 'static,
     K::DynamicType: Default + std::hash::Hash + Eq + Clone + Send + Sync,
 {
     let mut cfg = watcher::Config::default();
@@ -35,15 +41,26 @@ where
         cfg = cfg.fields(&format!("metadata.name={n}"));
     }
     let (store, writer) = reflector::store();
-    let stream = watcher(cluster.api::<K>(), cfg).default_backoff().reflect(writer).map(|_| ()).boxed();
-    View { store, ticks: stream }
+    let stream = watcher(cluster.api::<K>(), cfg)
+        .default_backoff()
+        .reflect(writer)
+        .map(|_| ())
+        .boxed();
+    View {
+        store,
+        ticks: stream,
+    }
 }
 
 pub fn objects<K: kube::Resource + Clone + 'static>(store: &Store<K>) -> Vec<K>
 where
     K::DynamicType: std::hash::Hash + Eq + Clone,
 {
-    store.state().iter().map(|a: &Arc<K>| (**a).clone()).collect()
+    store
+        .state()
+        .iter()
+        .map(|a: &Arc<K>| (**a).clone())
+        .collect()
 }
 
 /// Why a wait ended without its condition deciding.

@@ -56,25 +56,61 @@ pub fn aggregate(probes: &[Probe]) -> Verdict {
     }
 }
 
-async fn timed(target: String, fut: impl Future<Output = anyhow::Result<crate::cluster::ProxyResponse>>) -> Probe {
+async fn timed(
+    target: String,
+    fut: impl Future<Output = anyhow::Result<crate::cluster::ProxyResponse>>,
+) -> Probe {
     let start = Instant::now();
     let res = fut.await;
     let latency_ms = start.elapsed().as_millis() as u64;
     match res {
-        Ok(r) => Probe { target, status: Some(r.status), latency_ms, error: None },
-        Err(e) => Probe { target, status: None, latency_ms, error: Some(format!("{e:#}")) },
+        Ok(r) => Probe {
+            target,
+            status: Some(r.status),
+            latency_ms,
+            error: None,
+        },
+        Err(e) => Probe {
+            target,
+            status: None,
+            latency_ms,
+            error: Some(format!("{e:#}")),
+        },
     }
 }
 
 /// One GET of `path` through Service `service`'s proxy.
-pub async fn probe_service(cluster: &Cluster, service: &str, port: u16, path: &str, timeout: Duration) -> Probe {
-    timed(format!("service/{service}"), cluster.service_proxy_get(service, port, path, timeout)).await
+pub async fn probe_service(
+    cluster: &Cluster,
+    service: &str,
+    port: u16,
+    path: &str,
+    timeout: Duration,
+) -> Probe {
+    timed(
+        format!("service/{service}"),
+        cluster.service_proxy_get(service, port, path, timeout),
+    )
+    .await
 }
 
 /// One GET per pod through the pod proxy, at most `concurrency` at a time.
-pub async fn probe_pods(cluster: &Cluster, pods: &[String], port: u16, path: &str, timeout: Duration, concurrency: usize) -> Vec<Probe> {
+pub async fn probe_pods(
+    cluster: &Cluster,
+    pods: &[String],
+    port: u16,
+    path: &str,
+    timeout: Duration,
+    concurrency: usize,
+) -> Vec<Probe> {
     futures::stream::iter(pods.iter().cloned())
-        .map(|pod| async move { timed(format!("pod/{pod}"), cluster.pod_proxy_get(&pod, port, path, timeout)).await })
+        .map(|pod| async move {
+            timed(
+                format!("pod/{pod}"),
+                cluster.pod_proxy_get(&pod, port, path, timeout),
+            )
+            .await
+        })
         .buffered(concurrency.max(1))
         .collect()
         .await
@@ -82,7 +118,14 @@ pub async fn probe_pods(cluster: &Cluster, pods: &[String], port: u16, path: &st
 
 /// `count` GETs through a Service one after another (the proxy picks an endpoint per
 /// request, so several requests reach several pods). Stops at the first failure.
-pub async fn probe_service_repeatedly(cluster: &Cluster, service: &str, port: u16, path: &str, timeout: Duration, count: usize) -> Vec<Probe> {
+pub async fn probe_service_repeatedly(
+    cluster: &Cluster,
+    service: &str,
+    port: u16,
+    path: &str,
+    timeout: Duration,
+    count: usize,
+) -> Vec<Probe> {
     let mut out = Vec::with_capacity(count);
     for _ in 0..count {
         let p = probe_service(cluster, service, port, path, timeout).await;
@@ -100,7 +143,12 @@ mod tests {
     use super::*;
 
     fn p(status: Option<u16>) -> Probe {
-        Probe { target: "pod/a".into(), status, latency_ms: 3, error: status.is_none().then(|| "no answer within 2s".into()) }
+        Probe {
+            target: "pod/a".into(),
+            status,
+            latency_ms: 3,
+            error: status.is_none().then(|| "no answer within 2s".into()),
+        }
     }
 
     #[test]

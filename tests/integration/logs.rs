@@ -136,7 +136,7 @@ fn follow_picks_up_a_pod_that_starts_later() {
     });
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut seen = Vec::new();
-    let mut wait_for = |want: &str, seen: &mut Vec<String>| {
+    let wait_for = |want: &str, seen: &mut Vec<String>| {
         while !seen.iter().any(|l| l == want) {
             let left = deadline.saturating_duration_since(Instant::now());
             match rx.recv_timeout(left) {

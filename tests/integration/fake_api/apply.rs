@@ -17,7 +17,18 @@ use super::patch::{item_key, merge_keys};
 type Path = Vec<String>;
 type FieldSet = BTreeSet<Path>;
 
-const SERVER_OWNED: &[&str] = &["uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "namespace", "name", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds"];
+const SERVER_OWNED: &[&str] = &[
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "managedFields",
+    "namespace",
+    "name",
+    "selfLink",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+];
 
 fn key_elem(keys: &[&str], item: &Value) -> String {
     let mut m = Map::new();
@@ -73,7 +84,10 @@ pub(crate) fn fields_of(obj: &Value, status_separate: bool, subresource: Option<
         if first == "f:apiVersion" || first == "f:kind" {
             return false;
         }
-        if first == "f:metadata" && p.get(1).is_some_and(|s| SERVER_OWNED.iter().any(|o| s == &format!("f:{o}"))) {
+        if first == "f:metadata"
+            && p.get(1)
+                .is_some_and(|s| SERVER_OWNED.iter().any(|o| s == &format!("f:{o}")))
+        {
             return false;
         }
         match subresource {
@@ -95,7 +109,9 @@ fn get_at<'a>(obj: &'a Value, path: &[String]) -> Option<&'a Value> {
         } else if let Some(key) = elem.strip_prefix("k:") {
             let items = cur.as_array()?;
             let keys = merge_keys(field, items)?;
-            cur = items.iter().find(|i| key_elem(keys, i) == format!("k:{key}"))?;
+            cur = items
+                .iter()
+                .find(|i| key_elem(keys, i) == format!("k:{key}"))?;
         } else if elem == "." {
             return Some(cur);
         }
@@ -104,11 +120,19 @@ fn get_at<'a>(obj: &'a Value, path: &[String]) -> Option<&'a Value> {
 }
 
 fn remove_at(obj: &mut Value, path: &[String]) {
-    let Some((last, parent_path)) = path.split_last() else { return };
+    let Some((last, parent_path)) = path.split_last() else {
+        return;
+    };
     if last == "." {
         // Removing a list item: its parent path ends with the item key.
-        let Some((key, list_path)) = parent_path.split_last() else { return };
-        let field = list_path.last().and_then(|f| f.strip_prefix("f:")).unwrap_or("").to_string();
+        let Some((key, list_path)) = parent_path.split_last() else {
+            return;
+        };
+        let field = list_path
+            .last()
+            .and_then(|f| f.strip_prefix("f:"))
+            .unwrap_or("")
+            .to_string();
         if let Some(Value::Array(items)) = get_mut_at(obj, list_path) {
             if let Some(keys) = merge_keys(&field, items) {
                 items.retain(|i| &key_elem(keys, i) != key);
@@ -116,7 +140,9 @@ fn remove_at(obj: &mut Value, path: &[String]) {
         }
         return;
     }
-    if let (Some(name), Some(Value::Object(m))) = (last.strip_prefix("f:"), get_mut_at(obj, parent_path)) {
+    if let (Some(name), Some(Value::Object(m))) =
+        (last.strip_prefix("f:"), get_mut_at(obj, parent_path))
+    {
         m.remove(name);
     }
 }
@@ -152,18 +178,20 @@ fn merge_into(live: &mut Value, applied: &Value, field: &str) {
                 }
             }
         }
-        (Value::Array(l), Value::Array(a)) => match merge_keys(field, a).or_else(|| merge_keys(field, l)) {
-            Some(keys) => {
-                for item in a {
-                    let k = key_elem(keys, item);
-                    match l.iter_mut().find(|i| key_elem(keys, i) == k) {
-                        Some(existing) => merge_into(existing, item, ""),
-                        None => l.push(item.clone()),
+        (Value::Array(l), Value::Array(a)) => {
+            match merge_keys(field, a).or_else(|| merge_keys(field, l)) {
+                Some(keys) => {
+                    for item in a {
+                        let k = key_elem(keys, item);
+                        match l.iter_mut().find(|i| key_elem(keys, i) == k) {
+                            Some(existing) => merge_into(existing, item, ""),
+                            None => l.push(item.clone()),
+                        }
                     }
                 }
+                None => *l = a.clone(),
             }
-            None => *l = a.clone(),
-        },
+        }
         (l, a) => *l = a.clone(),
     }
 }
@@ -173,7 +201,11 @@ pub(crate) fn to_fields_v1(set: &FieldSet) -> Value {
     for path in set {
         let mut cur = &mut root;
         for elem in path {
-            cur = cur.entry(elem.clone()).or_insert_with(|| json!({})).as_object_mut().expect("object");
+            cur = cur
+                .entry(elem.clone())
+                .or_insert_with(|| json!({}))
+                .as_object_mut()
+                .expect("object");
         }
     }
     Value::Object(root)
@@ -282,7 +314,11 @@ pub(crate) fn apply(req: ApplyRequest<'_>) -> Result<Value, Vec<Conflict>> {
     let mut live = req.live.cloned().unwrap_or_else(|| json!({"metadata": {}}));
     let mut list = entries(&live);
     let new_set = fields_of(req.applied, req.status_separate, req.subresource);
-    let is_mine = |e: &Entry| e.manager == req.manager && e.operation == "Apply" && e.subresource.as_deref() == req.subresource;
+    let is_mine = |e: &Entry| {
+        e.manager == req.manager
+            && e.operation == "Apply"
+            && e.subresource.as_deref() == req.subresource
+    };
 
     let mut conflicts = Vec::new();
     for e in list.iter().filter(|e| !is_mine(e)) {
@@ -296,7 +332,14 @@ pub(crate) fn apply(req: ApplyRequest<'_>) -> Result<Value, Vec<Conflict>> {
         }
     }
     if !conflicts.is_empty() && !req.force {
-        return Err(conflicts.into_iter().map(|(manager, api_version, p)| Conflict { manager, api_version, field: display_path(&p) }).collect());
+        return Err(conflicts
+            .into_iter()
+            .map(|(manager, api_version, p)| Conflict {
+                manager,
+                api_version,
+                field: display_path(&p),
+            })
+            .collect());
     }
     for (manager, _, p) in &conflicts {
         for e in list.iter_mut().filter(|e| &e.manager == manager) {
@@ -304,16 +347,30 @@ pub(crate) fn apply(req: ApplyRequest<'_>) -> Result<Value, Vec<Conflict>> {
         }
     }
 
-    let old_set: FieldSet = list.iter().filter(|e| is_mine(e)).flat_map(|e| e.fields.clone()).collect();
-    let others: FieldSet = list.iter().filter(|e| !is_mine(e)).flat_map(|e| e.fields.clone()).collect();
+    let old_set: FieldSet = list
+        .iter()
+        .filter(|e| is_mine(e))
+        .flat_map(|e| e.fields.clone())
+        .collect();
+    let others: FieldSet = list
+        .iter()
+        .filter(|e| !is_mine(e))
+        .flat_map(|e| e.fields.clone())
+        .collect();
     // Deepest first so that items go after their fields.
-    let mut removed: Vec<&Path> = old_set.iter().filter(|p| !new_set.contains(*p) && !others.contains(*p)).collect();
+    let mut removed: Vec<&Path> = old_set
+        .iter()
+        .filter(|p| !new_set.contains(*p) && !others.contains(*p))
+        .collect();
     removed.sort_by_key(|p| std::cmp::Reverse(p.len()));
     for p in removed {
         remove_at(&mut live, p);
         // A map left empty by the removal goes too (but not the top-level sections).
         let mut parent = &p[..p.len() - 1];
-        while parent.len() > 1 && parent.last().is_some_and(|e| e.starts_with("f:")) && get_at(&live, parent).is_some_and(|v| v.as_object().is_some_and(|m| m.is_empty())) {
+        while parent.len() > 1
+            && parent.last().is_some_and(|e| e.starts_with("f:"))
+            && get_at(&live, parent).is_some_and(|v| v.as_object().is_some_and(|m| m.is_empty()))
+        {
             remove_at(&mut live, parent);
             parent = &parent[..parent.len() - 1];
         }
@@ -340,26 +397,50 @@ pub(crate) fn apply(req: ApplyRequest<'_>) -> Result<Value, Vec<Conflict>> {
 
 /// Records a non-apply write: the fields it changed belong to `manager` (operation
 /// Update) and no longer to anyone else; fields it removed belong to no one.
-pub(crate) fn track_update(old: Option<&Value>, new: &mut Value, manager: &str, api_version: &str, status_separate: bool, subresource: Option<&str>) {
+pub(crate) fn track_update(
+    old: Option<&Value>,
+    new: &mut Value,
+    manager: &str,
+    api_version: &str,
+    status_separate: bool,
+    subresource: Option<&str>,
+) {
     let mut list = old.map(entries).unwrap_or_default();
     let new_fields = fields_of(new, status_separate, subresource);
-    let old_fields = old.map(|o| fields_of(o, status_separate, subresource)).unwrap_or_default();
-    let changed: FieldSet = new_fields.iter().filter(|p| old.is_none_or(|o| get_at(o, p) != get_at(new, p))).cloned().collect();
+    let old_fields = old
+        .map(|o| fields_of(o, status_separate, subresource))
+        .unwrap_or_default();
+    let changed: FieldSet = new_fields
+        .iter()
+        .filter(|p| old.is_none_or(|o| get_at(o, p) != get_at(new, p)))
+        .cloned()
+        .collect();
     let gone: FieldSet = old_fields.difference(&new_fields).cloned().collect();
     if changed.is_empty() && gone.is_empty() {
         store_entries(new, list);
         return;
     }
     for e in list.iter_mut() {
-        e.fields.retain(|p| !changed.contains(p) && !gone.contains(p));
+        e.fields
+            .retain(|p| !changed.contains(p) && !gone.contains(p));
     }
     let sub = subresource.filter(|s| *s == "status").map(String::from);
-    match list.iter_mut().find(|e| e.manager == manager && e.operation == "Update" && e.subresource == sub) {
+    match list
+        .iter_mut()
+        .find(|e| e.manager == manager && e.operation == "Update" && e.subresource == sub)
+    {
         Some(e) => {
             e.fields.extend(changed);
             e.time = super::store::now();
         }
-        None => list.push(Entry { manager: manager.into(), operation: "Update".into(), api_version: api_version.into(), subresource: sub, time: super::store::now(), fields: changed }),
+        None => list.push(Entry {
+            manager: manager.into(),
+            operation: "Update".into(),
+            api_version: api_version.into(),
+            subresource: sub,
+            time: super::store::now(),
+            fields: changed,
+        }),
     }
     store_entries(new, list);
 }
@@ -373,8 +454,21 @@ mod tests {
             "spec": {"replicas": replicas, "template": {"spec": {"containers": [{"name": "app", "image": image}]}}}})
     }
 
-    fn req<'a>(live: Option<&'a Value>, applied: &'a Value, manager: &'a str, force: bool) -> ApplyRequest<'a> {
-        ApplyRequest { live, applied, manager, force, api_version: "apps/v1", status_separate: true, subresource: None }
+    fn req<'a>(
+        live: Option<&'a Value>,
+        applied: &'a Value,
+        manager: &'a str,
+        force: bool,
+    ) -> ApplyRequest<'a> {
+        ApplyRequest {
+            live,
+            applied,
+            manager,
+            force,
+            api_version: "apps/v1",
+            status_separate: true,
+            subresource: None,
+        }
     }
 
     #[test]
@@ -386,7 +480,13 @@ mod tests {
         assert!(mf["fieldsV1"]["f:spec"]["f:template"]["f:spec"]["f:containers"]["k:{\"name\":\"app\"}"]["."].is_object());
         // The same values from another manager share ownership without conflict.
         let shared = apply(req(Some(&first), &deploy(2, "i:1"), "other", false)).unwrap();
-        assert_eq!(shared["metadata"]["managedFields"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            shared["metadata"]["managedFields"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
         let err = apply(req(Some(&first), &deploy(3, "i:1"), "other", false)).unwrap_err();
         assert_eq!(err.len(), 1);
         assert_eq!(err[0].field, ".spec.replicas");
@@ -402,7 +502,10 @@ mod tests {
         less["metadata"].as_object_mut().unwrap().remove("labels");
         let second = apply(req(Some(&first), &less, "msv", false)).unwrap();
         assert!(second["metadata"].get("labels").is_none());
-        assert_eq!(second["spec"]["template"]["spec"]["containers"][0]["image"], "i:2");
+        assert_eq!(
+            second["spec"]["template"]["spec"]["containers"][0]["image"],
+            "i:2"
+        );
     }
 
     #[test]
@@ -410,7 +513,14 @@ mod tests {
         let first = apply(req(None, &deploy(2, "i:1"), "msv", false)).unwrap();
         let mut scaled = first.clone();
         scaled["spec"]["replicas"] = json!(5);
-        track_update(Some(&first), &mut scaled, "kubectl-scale", "apps/v1", true, None);
+        track_update(
+            Some(&first),
+            &mut scaled,
+            "kubectl-scale",
+            "apps/v1",
+            true,
+            None,
+        );
         let err = apply(req(Some(&scaled), &deploy(2, "i:1"), "msv", false)).unwrap_err();
         assert_eq!(err[0].manager, "kubectl-scale");
     }

@@ -29,7 +29,13 @@ impl Fault {
     /// `services/proxy`, `deployments/status`, or `*`). Default action: 500.
     pub fn on(verb: &str, resource: &str) -> Fault {
         let opt = |s: &str| (s != "*").then(|| s.to_string());
-        Fault { verb: opt(verb), resource: opt(resource), name: None, action: Action::Status(500, "injected failure".into()), remaining: None }
+        Fault {
+            verb: opt(verb),
+            resource: opt(resource),
+            name: None,
+            action: Action::Status(500, "injected failure".into()),
+            remaining: None,
+        }
     }
     pub fn named(mut self, name: &str) -> Fault {
         self.name = Some(name.to_string());
@@ -79,7 +85,10 @@ pub(crate) struct Faults {
 impl Faults {
     /// The action for a request, consuming one use of the first matching rule.
     pub fn take(&mut self, verb: &str, resource: &str, name: Option<&str>) -> Option<Action> {
-        let rule = self.rules.iter_mut().find(|r| r.matches(verb, resource, name))?;
+        let rule = self
+            .rules
+            .iter_mut()
+            .find(|r| r.matches(verb, resource, name))?;
         if let Some(n) = rule.remaining.as_mut() {
             *n -= 1;
         }
@@ -94,17 +103,25 @@ mod tests {
     #[test]
     fn a_counted_rule_is_spent() {
         let mut f = Faults::default();
-        f.rules.push(Fault::on("patch", "services").status(503).times(1));
+        f.rules
+            .push(Fault::on("patch", "services").status(503).times(1));
         assert!(f.take("get", "services", None).is_none());
-        assert!(matches!(f.take("patch", "services", Some("x")), Some(Action::Status(503, _))));
+        assert!(matches!(
+            f.take("patch", "services", Some("x")),
+            Some(Action::Status(503, _))
+        ));
         assert!(f.take("patch", "services", Some("x")).is_none());
     }
 
     #[test]
     fn wildcards_and_names() {
         let mut f = Faults::default();
-        f.rules.push(Fault::on("*", "deployments").named("a").reset());
+        f.rules
+            .push(Fault::on("*", "deployments").named("a").reset());
         assert!(f.take("get", "deployments", Some("b")).is_none());
-        assert!(matches!(f.take("watch", "deployments", Some("a")), Some(Action::Reset)));
+        assert!(matches!(
+            f.take("watch", "deployments", Some("a")),
+            Some(Action::Reset)
+        ));
     }
 }

@@ -28,7 +28,10 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     pub fn q(&self, k: &str) -> Option<&str> {
-        self.query.get(k).map(String::as_str).filter(|v| !v.is_empty())
+        self.query
+            .get(k)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
     pub fn flag(&self, k: &str) -> bool {
         matches!(self.q(k), Some("true") | Some("1"))
@@ -39,13 +42,22 @@ impl Ctx {
     /// The field manager of a write: the query parameter, else the user agent's program
     /// name, as the API server derives it.
     pub fn manager(&self) -> String {
-        self.q("fieldManager").map(String::from).unwrap_or_else(|| self.user_agent.split('/').next().unwrap_or("unknown").to_string())
+        self.q("fieldManager").map(String::from).unwrap_or_else(|| {
+            self.user_agent
+                .split('/')
+                .next()
+                .unwrap_or("unknown")
+                .to_string()
+        })
     }
     fn json_body(&self, yaml_ok: bool) -> Result<Value, ApiError> {
         match serde_json::from_slice::<Value>(&self.body) {
             Ok(v) => Ok(v),
-            Err(e) if yaml_ok => serde_yaml::from_slice::<Value>(&self.body).map_err(|_| ApiError::bad_request(format!("error decoding YAML: {e}"))),
-            Err(e) => Err(ApiError::bad_request(format!("couldn't get version/kind; json parse error: {e}"))),
+            Err(e) if yaml_ok => serde_yaml::from_slice::<Value>(&self.body)
+                .map_err(|_| ApiError::bad_request(format!("error decoding YAML: {e}"))),
+            Err(e) => Err(ApiError::bad_request(format!(
+                "couldn't get version/kind; json parse error: {e}"
+            ))),
         }
     }
 }
@@ -59,9 +71,15 @@ pub(crate) struct Filter {
 
 impl Filter {
     pub fn from(r: &Route, ctx: &Ctx) -> Result<Filter, ApiError> {
-        let labels = selectors::parse_labels(ctx.q("labelSelector").unwrap_or("")).map_err(ApiError::bad_request)?;
-        let fields = selectors::parse_fields(ctx.q("fieldSelector").unwrap_or(""), r.rt.kind).map_err(ApiError::bad_request)?;
-        Ok(Filter { labels, fields, name: r.name.clone() })
+        let labels = selectors::parse_labels(ctx.q("labelSelector").unwrap_or(""))
+            .map_err(ApiError::bad_request)?;
+        let fields = selectors::parse_fields(ctx.q("fieldSelector").unwrap_or(""), r.rt.kind)
+            .map_err(ApiError::bad_request)?;
+        Ok(Filter {
+            labels,
+            fields,
+            name: r.name.clone(),
+        })
     }
     pub fn matches(&self, obj: &Value) -> bool {
         self.name.as_deref().is_none_or(|n| n == name_of(obj))
@@ -77,8 +95,14 @@ fn ns_of(r: &Route) -> &str {
 fn respond(result: Result<Value, ApiError>, code: u16, r: &Route, ctx: &Ctx) -> Response<Body> {
     match result {
         Ok(v) if ctx.wants_table() => {
-            let rv = v["metadata"]["resourceVersion"].as_str().unwrap_or("").to_string();
-            json_response(code, &table::table(r.rt, &[v], &rv, ctx.q("includeObject"), true))
+            let rv = v["metadata"]["resourceVersion"]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
+            json_response(
+                code,
+                &table::table(r.rt, &[v], &rv, ctx.q("includeObject"), true),
+            )
         }
         Ok(v) => json_response(code, &v),
         Err(e) => error_response(e),
@@ -95,28 +119,59 @@ pub(crate) async fn dispatch(sh: Arc<Shared>, r: Route, ctx: Ctx) -> Response<Bo
         (_, "get") => {
             let st = sh.lock();
             let name = r.name.as_deref().unwrap_or("");
-            let found = st.store.get(r.rt, ns_of(&r), name).cloned().ok_or_else(|| ApiError::not_found(r.rt, name));
+            let found = st
+                .store
+                .get(r.rt, ns_of(&r), name)
+                .cloned()
+                .ok_or_else(|| ApiError::not_found(r.rt, name));
             respond(found, 200, &r, &ctx)
         }
         (None, "create") => {
-            let result = ctx.json_body(false).and_then(|obj| ops::create(&mut sh.lock(), r.rt, ns_of(&r), obj, &ctx.manager(), None));
+            let result = ctx.json_body(false).and_then(|obj| {
+                ops::create(&mut sh.lock(), r.rt, ns_of(&r), obj, &ctx.manager(), None)
+            });
             respond(result, 201, &r, &ctx)
         }
         (_, "update") => {
             let name = r.name.clone().unwrap_or_default();
-            let result = ctx.json_body(false).and_then(|obj| ops::update(&mut sh.lock(), r.rt, ns_of(&r), &name, obj, &ctx.manager(), r.sub.as_deref()));
+            let result = ctx.json_body(false).and_then(|obj| {
+                ops::update(
+                    &mut sh.lock(),
+                    r.rt,
+                    ns_of(&r),
+                    &name,
+                    obj,
+                    &ctx.manager(),
+                    r.sub.as_deref(),
+                )
+            });
             respond(result, 200, &r, &ctx)
         }
         (_, "patch") => {
             let name = r.name.clone().unwrap_or_default();
-            let result = PatchType::from_content_type(&ctx.content_type, ctx.flag("force")).and_then(|kind| {
-                let apply = matches!(kind, PatchType::Apply { .. });
-                let body = ctx.json_body(apply)?;
-                let manager = if apply { ctx.q("fieldManager").map(String::from) } else { Some(ctx.manager()) };
-                let mut st = sh.lock();
-                let existed = st.store.get(r.rt, ns_of(&r), &name).is_some();
-                ops::patch(&mut st, r.rt, ns_of(&r), &name, kind, &body, manager.as_deref(), r.sub.as_deref()).map(|v| (v, existed))
-            });
+            let result = PatchType::from_content_type(&ctx.content_type, ctx.flag("force"))
+                .and_then(|kind| {
+                    let apply = matches!(kind, PatchType::Apply { .. });
+                    let body = ctx.json_body(apply)?;
+                    let manager = if apply {
+                        ctx.q("fieldManager").map(String::from)
+                    } else {
+                        Some(ctx.manager())
+                    };
+                    let mut st = sh.lock();
+                    let existed = st.store.get(r.rt, ns_of(&r), &name).is_some();
+                    ops::patch(
+                        &mut st,
+                        r.rt,
+                        ns_of(&r),
+                        &name,
+                        kind,
+                        &body,
+                        manager.as_deref(),
+                        r.sub.as_deref(),
+                    )
+                    .map(|v| (v, existed))
+                });
             match result {
                 Ok((v, existed)) => respond(Ok(v), if existed { 200 } else { 201 }, &r, &ctx),
                 Err(e) => error_response(e),
@@ -124,7 +179,9 @@ pub(crate) async fn dispatch(sh: Arc<Shared>, r: Route, ctx: Ctx) -> Response<Bo
         }
         (None, "delete") => {
             let opts: Value = serde_json::from_slice(&ctx.body).unwrap_or(Value::Null);
-            let pre = opts["preconditions"]["resourceVersion"].as_str().map(String::from);
+            let pre = opts["preconditions"]["resourceVersion"]
+                .as_str()
+                .map(String::from);
             let name = r.name.clone().unwrap_or_default();
             let result = ops::delete(&mut sh.lock(), r.rt, ns_of(&r), &name, pre.as_deref());
             respond(result, 200, &r, &ctx)
@@ -133,15 +190,25 @@ pub(crate) async fn dispatch(sh: Arc<Shared>, r: Route, ctx: Ctx) -> Response<Bo
             Err(e) => error_response(e),
             Ok(filter) => {
                 let mut st = sh.lock();
-                let victims: Vec<Value> = st.store.list(r.rt, r.ns.as_deref()).into_iter().filter(|o| filter.matches(o)).collect();
+                let victims: Vec<Value> = st
+                    .store
+                    .list(r.rt, r.ns.as_deref())
+                    .into_iter()
+                    .filter(|o| filter.matches(o))
+                    .collect();
                 let mut items = Vec::new();
                 for v in victims {
-                    if let Ok(d) = ops::delete(&mut st, r.rt, super::store::ns_of(&v), name_of(&v), None) {
+                    if let Ok(d) =
+                        ops::delete(&mut st, r.rt, super::store::ns_of(&v), name_of(&v), None)
+                    {
                         items.push(d);
                     }
                 }
                 let rv = st.store.current_rv().to_string();
-                json_response(200, &json!({"kind": format!("{}List", r.rt.kind), "apiVersion": r.rt.api_version(), "metadata": {"resourceVersion": rv}, "items": items}))
+                json_response(
+                    200,
+                    &json!({"kind": format!("{}List", r.rt.kind), "apiVersion": r.rt.api_version(), "metadata": {"resourceVersion": rv}, "items": items}),
+                )
             }
         },
         _ => error_response(ApiError::method_not_allowed()),
@@ -155,11 +222,20 @@ fn list(sh: &Shared, r: &Route, ctx: &Ctx) -> Response<Body> {
     };
     let st = sh.lock();
     // Listing in a missing namespace is an empty list on the real server too.
-    let mut items: Vec<Value> = st.store.list(r.rt, r.ns.as_deref()).into_iter().filter(|o| filter.matches(o)).collect();
+    let mut items: Vec<Value> = st
+        .store
+        .list(r.rt, r.ns.as_deref())
+        .into_iter()
+        .filter(|o| filter.matches(o))
+        .collect();
     let rv = st.store.current_rv().to_string();
     drop(st);
     let offset: usize = ctx.q("continue").and_then(|c| c.parse().ok()).unwrap_or(0);
-    let limit: usize = ctx.q("limit").and_then(|l| l.parse().ok()).filter(|l| *l > 0).unwrap_or(usize::MAX);
+    let limit: usize = ctx
+        .q("limit")
+        .and_then(|l| l.parse().ok())
+        .filter(|l| *l > 0)
+        .unwrap_or(usize::MAX);
     let total = items.len();
     items = items.into_iter().skip(offset).take(limit).collect();
     let next = (offset + items.len() < total).then(|| (offset + items.len()).to_string());
@@ -182,7 +258,10 @@ fn list(sh: &Shared, r: &Route, ctx: &Ctx) -> Response<Body> {
         meta["continue"] = json!(c);
         meta["remainingItemCount"] = json!(total - offset - items.len());
     }
-    json_response(200, &json!({"kind": format!("{}List", r.rt.kind), "apiVersion": r.rt.api_version(), "metadata": meta, "items": items}))
+    json_response(
+        200,
+        &json!({"kind": format!("{}List", r.rt.kind), "apiVersion": r.rt.api_version(), "metadata": meta, "items": items}),
+    )
 }
 
 fn scale_of(obj: &Value) -> Value {
@@ -196,7 +275,9 @@ fn scale_of(obj: &Value) -> Value {
 fn scale(sh: &Shared, r: &Route, ctx: &Ctx) -> Response<Body> {
     let name = r.name.clone().unwrap_or_default();
     let mut st = sh.lock();
-    let Some(obj) = st.store.get(r.rt, ns_of(r), &name).cloned() else { return error_response(ApiError::not_found(r.rt, &name)) };
+    let Some(obj) = st.store.get(r.rt, ns_of(r), &name).cloned() else {
+        return error_response(ApiError::not_found(r.rt, &name));
+    };
     let mut sc = scale_of(&obj);
     match ctx.verb {
         "get" => return json_response(200, &sc),
@@ -221,12 +302,17 @@ fn scale(sh: &Shared, r: &Route, ctx: &Ctx) -> Response<Body> {
         }
         _ => return error_response(ApiError::method_not_allowed()),
     }
-    if sc["metadata"]["resourceVersion"].as_str().is_some_and(|rv| !rv.is_empty() && Some(rv) != obj["metadata"]["resourceVersion"].as_str()) {
+    if sc["metadata"]["resourceVersion"]
+        .as_str()
+        .is_some_and(|rv| !rv.is_empty() && Some(rv) != obj["metadata"]["resourceVersion"].as_str())
+    {
         return error_response(ApiError::conflict(r.rt, &name));
     }
     let mut new = obj.clone();
     new["spec"]["replicas"] = sc["spec"]["replicas"].clone();
-    new["metadata"].as_object_mut().map(|m| m.remove("resourceVersion"));
+    new["metadata"]
+        .as_object_mut()
+        .map(|m| m.remove("resourceVersion"));
     match ops::update(&mut st, r.rt, ns_of(r), &name, new, &ctx.manager(), None) {
         Ok(v) => json_response(200, &scale_of(&v)),
         Err(e) => error_response(e),

@@ -38,6 +38,14 @@ mod tests {
         let text = super::render("http://127.0.0.1:1", "t0k");
         let cfg: kube::config::Kubeconfig = serde_yaml::from_str(&text).unwrap();
         assert_eq!(cfg.current_context.as_deref(), Some("fake"));
-        assert_eq!(cfg.contexts[0].context.as_ref().unwrap().namespace.as_deref(), Some("default"));
+        assert_eq!(
+            cfg.contexts[0]
+                .context
+                .as_ref()
+                .unwrap()
+                .namespace
+                .as_deref(),
+            Some("default")
+        );
     }
 }

@@ -26,30 +26,68 @@ pub(crate) struct LogLine {
 }
 
 pub(crate) fn append(st: &mut State, ns: &str, pod: &str, line: &str) {
-    st.logs.entry((ns.to_string(), pod.to_string())).or_default().push(LogLine { time: k8s_openapi::jiff::Timestamp::now(), text: line.to_string() });
+    st.logs
+        .entry((ns.to_string(), pod.to_string()))
+        .or_default()
+        .push(LogLine {
+            time: k8s_openapi::jiff::Timestamp::now(),
+            text: line.to_string(),
+        });
 }
 
 fn render(l: &LogLine, timestamps: bool) -> String {
-    if timestamps { format!("{} {}\n", l.time, l.text) } else { format!("{}\n", l.text) }
+    if timestamps {
+        format!("{} {}\n", l.time, l.text)
+    } else {
+        format!("{}\n", l.text)
+    }
 }
 
 /// Why a container's log cannot be read, as the server words it.
 fn refuse(pod: &Value, container: Option<&str>, previous: bool) -> Result<String, ApiError> {
     let name = pod["metadata"]["name"].as_str().unwrap_or("");
-    let containers: Vec<&str> = pod["spec"]["containers"].as_array().into_iter().flatten().filter_map(|c| c["name"].as_str()).collect();
+    let containers: Vec<&str> = pod["spec"]["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
     let c = match container {
         Some(c) if containers.contains(&c) => c.to_string(),
-        Some(c) => return Err(ApiError::bad_request(format!("container {c} is not valid for pod {name}"))),
+        Some(c) => {
+            return Err(ApiError::bad_request(format!(
+                "container {c} is not valid for pod {name}"
+            )));
+        }
         None if containers.len() == 1 => containers[0].to_string(),
-        None => return Err(ApiError::bad_request(format!("a container name must be specified for pod {name}, choose one of: [{}]", containers.join(" ")))),
+        None => {
+            return Err(ApiError::bad_request(format!(
+                "a container name must be specified for pod {name}, choose one of: [{}]",
+                containers.join(" ")
+            )));
+        }
     };
-    let status = pod["status"]["containerStatuses"].as_array().into_iter().flatten().find(|s| s["name"] == c.as_str());
+    let status = pod["status"]["containerStatuses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|s| s["name"] == c.as_str());
     match status {
-        None => Err(ApiError::bad_request(format!("container \"{c}\" in pod \"{name}\" is waiting to start: ContainerCreating"))),
-        Some(s) if previous && s["restartCount"].as_i64().unwrap_or(0) == 0 => Err(ApiError::bad_request(format!("previous terminated container \"{c}\" in pod \"{name}\" not found"))),
+        None => Err(ApiError::bad_request(format!(
+            "container \"{c}\" in pod \"{name}\" is waiting to start: ContainerCreating"
+        ))),
+        Some(s) if previous && s["restartCount"].as_i64().unwrap_or(0) == 0 => {
+            Err(ApiError::bad_request(format!(
+                "previous terminated container \"{c}\" in pod \"{name}\" not found"
+            )))
+        }
         Some(s) => match s["state"]["waiting"]["reason"].as_str() {
-            Some("ErrImagePull") | Some("ImagePullBackOff") => Err(ApiError::bad_request(format!("container \"{c}\" in pod \"{name}\" is waiting to start: trying and failing to pull image"))),
-            Some("ContainerCreating") => Err(ApiError::bad_request(format!("container \"{c}\" in pod \"{name}\" is waiting to start: ContainerCreating"))),
+            Some("ErrImagePull") | Some("ImagePullBackOff") => Err(ApiError::bad_request(format!(
+                "container \"{c}\" in pod \"{name}\" is waiting to start: trying and failing to pull image"
+            ))),
+            Some("ContainerCreating") => Err(ApiError::bad_request(format!(
+                "container \"{c}\" in pod \"{name}\" is waiting to start: ContainerCreating"
+            ))),
             _ => Ok(c),
         },
     }
@@ -62,15 +100,22 @@ pub(crate) async fn serve(sh: Arc<Shared>, r: Route, ctx: Ctx) -> Response<Body>
     let follow = ctx.flag("follow");
     let tail: Option<usize> = ctx.q("tailLines").and_then(|t| t.parse().ok());
     let since: Option<i64> = ctx.q("sinceSeconds").and_then(|t| t.parse().ok());
-    let since_time: Option<k8s_openapi::jiff::Timestamp> = ctx.q("sinceTime").and_then(|t| t.parse().ok());
+    let since_time: Option<k8s_openapi::jiff::Timestamp> =
+        ctx.q("sinceTime").and_then(|t| t.parse().ok());
     let (lines, pod_uid) = {
         let st = sh.lock();
-        let Some(pod) = st.store.get(by_plural("pods"), &ns, &name) else { return error_response(ApiError::not_found(by_plural("pods"), &name)) };
+        let Some(pod) = st.store.get(by_plural("pods"), &ns, &name) else {
+            return error_response(ApiError::not_found(by_plural("pods"), &name));
+        };
         if let Err(e) = refuse(pod, ctx.q("container"), ctx.flag("previous")) {
             return error_response(e);
         }
         let now = k8s_openapi::jiff::Timestamp::now().as_second();
-        let all: Vec<LogLine> = st.logs.get(&(ns.clone(), name.clone())).cloned().unwrap_or_default();
+        let all: Vec<LogLine> = st
+            .logs
+            .get(&(ns.clone(), name.clone()))
+            .cloned()
+            .unwrap_or_default();
         let mut lines: Vec<LogLine> = all
             .into_iter()
             .filter(|l| since.is_none_or(|s| l.time.as_second() >= now - s))
@@ -84,11 +129,18 @@ pub(crate) async fn serve(sh: Arc<Shared>, r: Route, ctx: Ctx) -> Response<Body>
     };
     let mut seen = {
         let st = sh.lock();
-        st.logs.get(&(ns.clone(), name.clone())).map(|v| v.len()).unwrap_or(0)
+        st.logs
+            .get(&(ns.clone(), name.clone()))
+            .map(|v| v.len())
+            .unwrap_or(0)
     };
     let text: String = lines.iter().map(|l| render(l, timestamps)).collect();
     if !follow {
-        return Response::builder().status(200).header("content-type", "text/plain").body(full(text)).expect("response");
+        return Response::builder()
+            .status(200)
+            .header("content-type", "text/plain")
+            .body(full(text))
+            .expect("response");
     }
     let (mut tx, out) = futures::channel::mpsc::channel::<Result<Frame<Bytes>, std::io::Error>>(64);
     let mut tick = sh.log_tick.subscribe();
@@ -100,8 +152,15 @@ pub(crate) async fn serve(sh: Arc<Shared>, r: Route, ctx: Ctx) -> Response<Body>
             let _ = tokio::time::timeout(Duration::from_millis(200), tick.changed()).await;
             let (new, gone) = {
                 let st = sh.lock();
-                let all = st.logs.get(&(ns.clone(), name.clone())).cloned().unwrap_or_default();
-                let gone = st.store.get(by_plural("pods"), &ns, &name).is_none_or(|p| p["metadata"]["uid"] != pod_uid);
+                let all = st
+                    .logs
+                    .get(&(ns.clone(), name.clone()))
+                    .cloned()
+                    .unwrap_or_default();
+                let gone = st
+                    .store
+                    .get(by_plural("pods"), &ns, &name)
+                    .is_none_or(|p| p["metadata"]["uid"] != pod_uid);
                 (all.into_iter().skip(seen).collect::<Vec<_>>(), gone)
             };
             seen += new.len();
@@ -114,5 +173,9 @@ pub(crate) async fn serve(sh: Arc<Shared>, r: Route, ctx: Ctx) -> Response<Body>
             }
         }
     });
-    Response::builder().status(200).header("content-type", "text/plain").body(BodyExt::boxed(StreamBody::new(out))).expect("response")
+    Response::builder()
+        .status(200)
+        .header("content-type", "text/plain")
+        .body(BodyExt::boxed(StreamBody::new(out)))
+        .expect("response")
 }

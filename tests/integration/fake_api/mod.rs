@@ -103,13 +103,21 @@ pub struct ProxyResponse {
 #[allow(dead_code)]
 impl ProxyResponse {
     pub fn new(status: u16, body: impl Into<Vec<u8>>) -> ProxyResponse {
-        ProxyResponse { status, content_type: "text/plain; charset=utf-8".into(), body: body.into() }
+        ProxyResponse {
+            status,
+            content_type: "text/plain; charset=utf-8".into(),
+            body: body.into(),
+        }
     }
     pub fn ok(body: impl Into<Vec<u8>>) -> ProxyResponse {
         ProxyResponse::new(200, body)
     }
     pub fn json(status: u16, body: &Value) -> ProxyResponse {
-        ProxyResponse { status, content_type: "application/json".into(), body: body.to_string().into_bytes() }
+        ProxyResponse {
+            status,
+            content_type: "application/json".into(),
+            body: body.to_string().into_bytes(),
+        }
     }
 }
 
@@ -142,7 +150,9 @@ impl RecordedRequest {
     }
     /// A query parameter's decoded value.
     pub fn param(&self, name: &str) -> Option<String> {
-        form_urlencoded::parse(self.query.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+        form_urlencoded::parse(self.query.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
     }
 }
 
@@ -241,7 +251,15 @@ impl FakeCluster {
         });
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             let obj = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
-            ops::create(&mut shared.lock(), resources::by_plural("namespaces"), "", obj, "kube-apiserver", None).expect("seed namespace");
+            ops::create(
+                &mut shared.lock(),
+                resources::by_plural("namespaces"),
+                "",
+                obj,
+                "kube-apiserver",
+                None,
+            )
+            .expect("seed namespace");
         }
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = oneshot::channel();
@@ -249,9 +267,15 @@ impl FakeCluster {
         std::thread::Builder::new()
             .name("fake-api".into())
             .spawn(move || {
-                let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+                let rt = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
                 rt.block_on(async move {
-                    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+                    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                        .await
+                        .expect("bind 127.0.0.1:0");
                     let addr = listener.local_addr().expect("local addr");
                     *sh.addr.lock().unwrap() = Some(addr);
                     addr_tx.send(addr).expect("send addr");
@@ -266,8 +290,18 @@ impl FakeCluster {
             .expect("spawn fake-api thread");
         let addr = addr_rx.recv().expect("fake API server started");
         let dir = tempfile::tempdir().expect("temp dir");
-        kubeconfig::write(&dir.path().join("kubeconfig"), &format!("http://{addr}"), &shared.token).expect("write kubeconfig");
-        FakeCluster { shared, addr, dir, shutdown: Some(stop_tx) }
+        kubeconfig::write(
+            &dir.path().join("kubeconfig"),
+            &format!("http://{addr}"),
+            &shared.token,
+        )
+        .expect("write kubeconfig");
+        FakeCluster {
+            shared,
+            addr,
+            dir,
+            shutdown: Some(stop_tx),
+        }
     }
 
     pub fn url(&self) -> String {
@@ -291,23 +325,45 @@ impl FakeCluster {
     // --- simulation settings ---
 
     pub fn set_image_behavior(&self, image: &str, behavior: Behavior) {
-        self.shared.lock().sim.behaviors.insert(image.to_string(), behavior);
+        self.shared
+            .lock()
+            .sim
+            .behaviors
+            .insert(image.to_string(), behavior);
     }
     pub fn set_default_behavior(&self, behavior: Behavior) {
         self.shared.lock().sim.default_behavior = behavior;
     }
-    pub fn set_backend_for_image(&self, image: &str, handler: impl Fn(&ProxyRequest) -> ProxyResponse + Send + Sync + 'static) {
-        self.shared.lock().sim.backends_by_image.insert(image.to_string(), Backend::Handler(Arc::new(handler)));
+    pub fn set_backend_for_image(
+        &self,
+        image: &str,
+        handler: impl Fn(&ProxyRequest) -> ProxyResponse + Send + Sync + 'static,
+    ) {
+        self.shared
+            .lock()
+            .sim
+            .backends_by_image
+            .insert(image.to_string(), Backend::Handler(Arc::new(handler)));
     }
     pub fn set_backend_url_for_image(&self, image: &str, url: &str) {
-        self.shared.lock().sim.backends_by_image.insert(image.to_string(), Backend::Url(url.trim_end_matches('/').to_string()));
+        self.shared.lock().sim.backends_by_image.insert(
+            image.to_string(),
+            Backend::Url(url.trim_end_matches('/').to_string()),
+        );
     }
     pub fn set_backend_for_pod(&self, namespace: &str, pod: &str, backend: Backend) {
-        self.shared.lock().sim.backends_by_pod.insert((namespace.to_string(), pod.to_string()), backend);
+        self.shared
+            .lock()
+            .sim
+            .backends_by_pod
+            .insert((namespace.to_string(), pod.to_string()), backend);
     }
     /// Log lines every container of this image prints when it starts.
     pub fn set_logs_for_image(&self, image: &str, lines: &[&str]) {
-        self.shared.lock().sim.logs_by_image.insert(image.to_string(), lines.iter().map(|s| s.to_string()).collect());
+        self.shared.lock().sim.logs_by_image.insert(
+            image.to_string(),
+            lines.iter().map(|s| s.to_string()).collect(),
+        );
     }
     /// Appends a line to a pod's log (seen by `follow=true` readers).
     pub fn append_log(&self, namespace: &str, pod: &str, line: &str) {
@@ -361,9 +417,20 @@ impl FakeCluster {
     pub fn create(&self, obj: Value) -> Value {
         let api_version = obj["apiVersion"].as_str().unwrap_or("").to_string();
         let kind = obj["kind"].as_str().unwrap_or("").to_string();
-        let rt = resources::RESOURCES.iter().find(|r| r.api_version() == api_version && r.kind == kind).unwrap_or_else(|| panic!("the fake does not serve {api_version} {kind}"));
-        let ns = if rt.namespaced { obj["metadata"]["namespace"].as_str().unwrap_or("default").to_string() } else { String::new() };
-        ops::create(&mut self.shared.lock(), rt, &ns, obj, "test", None).unwrap_or_else(|e| panic!("seeding failed: {}", e.body))
+        let rt = resources::RESOURCES
+            .iter()
+            .find(|r| r.api_version() == api_version && r.kind == kind)
+            .unwrap_or_else(|| panic!("the fake does not serve {api_version} {kind}"));
+        let ns = if rt.namespaced {
+            obj["metadata"]["namespace"]
+                .as_str()
+                .unwrap_or("default")
+                .to_string()
+        } else {
+            String::new()
+        };
+        ops::create(&mut self.shared.lock(), rt, &ns, obj, "test", None)
+            .unwrap_or_else(|e| panic!("seeding failed: {}", e.body))
     }
     /// A stored object by resource plural (`deployments`), namespace (`""` for cluster
     /// scoped) and name.
@@ -385,7 +452,12 @@ impl FakeCluster {
     }
     /// Polls `check` until it returns `Some` or the timeout passes (then panics naming
     /// `what`). For tests that wait on the simulation.
-    pub fn wait_for<T>(&self, what: &str, timeout: Duration, mut check: impl FnMut(&FakeCluster) -> Option<T>) -> T {
+    pub fn wait_for<T>(
+        &self,
+        what: &str,
+        timeout: Duration,
+        mut check: impl FnMut(&FakeCluster) -> Option<T>,
+    ) -> T {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(v) = check(self) {

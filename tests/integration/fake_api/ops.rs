@@ -26,7 +26,9 @@ impl PatchType {
             "application/merge-patch+json" => Ok(PatchType::Merge),
             "application/json-patch+json" => Ok(PatchType::Json),
             "application/strategic-merge-patch+json" => Ok(PatchType::Strategic),
-            "application/apply-patch+yaml" | "application/apply-patch+cbor" => Ok(PatchType::Apply { force }),
+            "application/apply-patch+yaml" | "application/apply-patch+cbor" => {
+                Ok(PatchType::Apply { force })
+            }
             other => Err(ApiError::unsupported_media(other)),
         }
     }
@@ -44,10 +46,18 @@ fn alloc_ip(st: &mut State) -> String {
     format!("10.96.{}.{}", st.next_ip / 250, st.next_ip % 250 + 1)
 }
 
-fn finish(st: &mut State, rt: &'static ResourceType, obj: &mut Value, old: Option<&Value>) -> Result<(), ApiError> {
+fn finish(
+    st: &mut State,
+    rt: &'static ResourceType,
+    obj: &mut Value,
+    old: Option<&Value>,
+) -> Result<(), ApiError> {
     let mut ip = None;
     if rt.kind == "Service" && obj["spec"].get("clusterIP").is_none() {
-        ip = Some(old.and_then(|o| o["spec"]["clusterIP"].as_str().map(String::from)).unwrap_or_else(|| alloc_ip(st)));
+        ip = Some(
+            old.and_then(|o| o["spec"]["clusterIP"].as_str().map(String::from))
+                .unwrap_or_else(|| alloc_ip(st)),
+        );
         if let Some(o) = old {
             obj["spec"]["clusterIPs"] = o["spec"]["clusterIPs"].clone();
         }
@@ -66,15 +76,26 @@ pub(crate) fn suffix(seed: u64) -> String {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5555;
     (0..5)
         .map(|_| {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ALPHABET[((x >> 33) % ALPHABET.len() as u64) as usize] as char
         })
         .collect()
 }
 
-pub(crate) fn create(st: &mut State, rt: &'static ResourceType, ns: &str, mut obj: Value, manager: &str, _sub: Option<&str>) -> Result<Value, ApiError> {
+pub(crate) fn create(
+    st: &mut State,
+    rt: &'static ResourceType,
+    ns: &str,
+    mut obj: Value,
+    manager: &str,
+    _sub: Option<&str>,
+) -> Result<Value, ApiError> {
     if !obj.is_object() {
-        return Err(ApiError::bad_request("the body of the request is not a JSON object"));
+        return Err(ApiError::bad_request(
+            "the body of the request is not a JSON object",
+        ));
     }
     if !obj["metadata"].is_object() {
         obj["metadata"] = json!({});
@@ -82,7 +103,9 @@ pub(crate) fn create(st: &mut State, rt: &'static ResourceType, ns: &str, mut ob
     if rt.namespaced {
         if let Some(body_ns) = obj["metadata"]["namespace"].as_str() {
             if !body_ns.is_empty() && body_ns != ns {
-                return Err(ApiError::bad_request("the namespace of the provided object does not match the namespace sent on the request"));
+                return Err(ApiError::bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request",
+                ));
             }
         }
     }
@@ -97,22 +120,43 @@ pub(crate) fn create(st: &mut State, rt: &'static ResourceType, ns: &str, mut ob
             m.remove("status");
         }
     }
-    for f in ["resourceVersion", "uid", "managedFields", "creationTimestamp", "generation"] {
+    for f in [
+        "resourceVersion",
+        "uid",
+        "managedFields",
+        "creationTimestamp",
+        "generation",
+    ] {
         obj["metadata"].as_object_mut().map(|m| m.remove(f));
     }
     finish(st, rt, &mut obj, None)?;
     if st.store.get(rt, ns, name_of(&obj)).is_some() {
         return Err(ApiError::already_exists(rt, name_of(&obj)));
     }
-    apply::track_update(None, &mut obj, manager, &rt.api_version(), rt.status_subresource, None);
+    apply::track_update(
+        None,
+        &mut obj,
+        manager,
+        &rt.api_version(),
+        rt.status_subresource,
+        None,
+    );
     Ok(st.store.create(rt, ns, obj))
 }
 
-fn existing(st: &State, rt: &'static ResourceType, ns: &str, name: &str) -> Result<Value, ApiError> {
+fn existing(
+    st: &State,
+    rt: &'static ResourceType,
+    ns: &str,
+    name: &str,
+) -> Result<Value, ApiError> {
     if rt.namespaced && st.store.get(by_plural("namespaces"), "", ns).is_none() {
         return Err(ApiError::not_found(rt, name));
     }
-    st.store.get(rt, ns, name).cloned().ok_or_else(|| ApiError::not_found(rt, name))
+    st.store
+        .get(rt, ns, name)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(rt, name))
 }
 
 /// Splits main resource and status: a write to one keeps the other from the stored object.
@@ -141,47 +185,99 @@ fn merge_subresource(rt: &ResourceType, old: &Value, mut new: Value, sub: Option
 
 fn precondition(rt: &ResourceType, old: &Value, new: &Value) -> Result<(), ApiError> {
     match new["metadata"]["resourceVersion"].as_str() {
-        Some(rv) if !rv.is_empty() && Some(rv) != old["metadata"]["resourceVersion"].as_str() => Err(ApiError::conflict(rt, name_of(old))),
+        Some(rv) if !rv.is_empty() && Some(rv) != old["metadata"]["resourceVersion"].as_str() => {
+            Err(ApiError::conflict(rt, name_of(old)))
+        }
         _ => Ok(()),
     }
 }
 
-pub(crate) fn update(st: &mut State, rt: &'static ResourceType, ns: &str, name: &str, obj: Value, manager: &str, sub: Option<&str>) -> Result<Value, ApiError> {
+pub(crate) fn update(
+    st: &mut State,
+    rt: &'static ResourceType,
+    ns: &str,
+    name: &str,
+    obj: Value,
+    manager: &str,
+    sub: Option<&str>,
+) -> Result<Value, ApiError> {
     let old = existing(st, rt, ns, name)?;
     if !obj.is_object() {
-        return Err(ApiError::bad_request("the body of the request is not a JSON object"));
+        return Err(ApiError::bad_request(
+            "the body of the request is not a JSON object",
+        ));
     }
     if name_of(&obj) != name {
-        return Err(ApiError::bad_request(format!("the name of the object ({}) does not match the name on the URL ({name})", name_of(&obj))));
+        return Err(ApiError::bad_request(format!(
+            "the name of the object ({}) does not match the name on the URL ({name})",
+            name_of(&obj)
+        )));
     }
     precondition(rt, &old, &obj)?;
     write_back(st, rt, ns, &old, obj, manager, sub)
 }
 
-fn write_back(st: &mut State, rt: &'static ResourceType, ns: &str, old: &Value, obj: Value, manager: &str, sub: Option<&str>) -> Result<Value, ApiError> {
+fn write_back(
+    st: &mut State,
+    rt: &'static ResourceType,
+    ns: &str,
+    old: &Value,
+    obj: Value,
+    manager: &str,
+    sub: Option<&str>,
+) -> Result<Value, ApiError> {
     let mut new = merge_subresource(rt, old, obj, sub);
     new["metadata"]["managedFields"] = old["metadata"]["managedFields"].clone();
     if sub != Some("status") {
         finish(st, rt, &mut new, Some(old))?;
     }
-    apply::track_update(Some(old), &mut new, manager, &rt.api_version(), rt.status_subresource, sub);
+    apply::track_update(
+        Some(old),
+        &mut new,
+        manager,
+        &rt.api_version(),
+        rt.status_subresource,
+        sub,
+    );
     Ok(st.store.update(rt, ns, new))
 }
 
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn patch(st: &mut State, rt: &'static ResourceType, ns: &str, name: &str, kind: PatchType, body: &Value, manager: Option<&str>, sub: Option<&str>) -> Result<Value, ApiError> {
+pub(crate) fn patch(
+    st: &mut State,
+    rt: &'static ResourceType,
+    ns: &str,
+    name: &str,
+    kind: PatchType,
+    body: &Value,
+    manager: Option<&str>,
+    sub: Option<&str>,
+) -> Result<Value, ApiError> {
     if let PatchType::Apply { force } = kind {
         let Some(manager) = manager.filter(|m| !m.is_empty()) else {
-            return Err(ApiError::bad_request("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch"));
+            return Err(ApiError::bad_request(
+                "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch",
+            ));
         };
         if name_of(body) != name {
-            return Err(ApiError::bad_request(format!("the name of the object ({}) does not match the name on the URL ({name})", name_of(body))));
+            return Err(ApiError::bad_request(format!(
+                "the name of the object ({}) does not match the name on the URL ({name})",
+                name_of(body)
+            )));
         }
         let live = st.store.get(rt, ns, name).cloned();
         if live.is_none() && sub.is_some() {
             return Err(ApiError::not_found(rt, name));
         }
-        let req = ApplyRequest { live: live.as_ref(), applied: body, manager, force, api_version: &rt.api_version(), status_separate: rt.status_subresource, subresource: sub };
+        let req = ApplyRequest {
+            live: live.as_ref(),
+            applied: body,
+            manager,
+            force,
+            api_version: &rt.api_version(),
+            status_separate: rt.status_subresource,
+            subresource: sub,
+        };
         let merged = apply::apply(req).map_err(|c| ApiError::apply_conflicts(rt, name, &c))?;
         return match live {
             None => {
@@ -208,18 +304,31 @@ pub(crate) fn patch(st: &mut State, rt: &'static ResourceType, ns: &str, name: &
     let mut target = old.clone();
     match kind {
         PatchType::Merge => patch::json_merge(&mut target, body),
-        PatchType::Json => patch::json_patch(&mut target, body).map_err(|e| ApiError::injected(422, &e))?,
-        PatchType::Strategic => patch::strategic(&mut target, body).map_err(ApiError::bad_request)?,
+        PatchType::Json => {
+            patch::json_patch(&mut target, body).map_err(|e| ApiError::injected(422, &e))?
+        }
+        PatchType::Strategic => {
+            patch::strategic(&mut target, body).map_err(ApiError::bad_request)?
+        }
         PatchType::Apply { .. } => unreachable!(),
     }
     if name_of(&target) != name {
-        return Err(ApiError::bad_request(format!("the name of the object ({}) does not match the name on the URL ({name})", name_of(&target))));
+        return Err(ApiError::bad_request(format!(
+            "the name of the object ({}) does not match the name on the URL ({name})",
+            name_of(&target)
+        )));
     }
     precondition(rt, &old, &target)?;
     write_back(st, rt, ns, &old, target, manager.unwrap_or("unknown"), sub)
 }
 
-pub(crate) fn delete(st: &mut State, rt: &'static ResourceType, ns: &str, name: &str, precondition_rv: Option<&str>) -> Result<Value, ApiError> {
+pub(crate) fn delete(
+    st: &mut State,
+    rt: &'static ResourceType,
+    ns: &str,
+    name: &str,
+    precondition_rv: Option<&str>,
+) -> Result<Value, ApiError> {
     let old = existing(st, rt, ns, name)?;
     if precondition_rv.is_some_and(|rv| Some(rv) != old["metadata"]["resourceVersion"].as_str()) {
         return Err(ApiError::conflict(rt, name));

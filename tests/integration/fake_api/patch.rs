@@ -12,11 +12,18 @@ use serde_json::{Map, Value};
 /// list is atomic and a patch replaces it.
 pub(crate) fn merge_keys(field: &str, items: &[Value]) -> Option<&'static [&'static str]> {
     match field {
-        "containers" | "initContainers" | "ephemeralContainers" | "volumes" | "env" | "imagePullSecrets" => Some(&["name"]),
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "volumes"
+        | "env"
+        | "imagePullSecrets" => Some(&["name"]),
         "volumeMounts" => Some(&["mountPath"]),
         "conditions" => Some(&["type"]),
         "ownerReferences" => Some(&["uid"]),
-        "ports" if items.iter().any(|i| i.get("containerPort").is_some()) => Some(&["containerPort", "protocol"]),
+        "ports" if items.iter().any(|i| i.get("containerPort").is_some()) => {
+            Some(&["containerPort", "protocol"])
+        }
         "ports" => Some(&["port", "protocol"]),
         _ => None,
     }
@@ -38,7 +45,8 @@ pub(crate) fn json_merge(target: &mut Value, patch: &Value) {
 }
 
 pub(crate) fn json_patch(target: &mut Value, patch: &Value) -> Result<(), String> {
-    let p: json_patch::Patch = serde_json::from_value(patch.clone()).map_err(|e| format!("invalid JSON patch: {e}"))?;
+    let p: json_patch::Patch =
+        serde_json::from_value(patch.clone()).map_err(|e| format!("invalid JSON patch: {e}"))?;
     json_patch::patch(target, &p).map_err(|e| e.to_string())
 }
 
@@ -57,7 +65,10 @@ fn merge_map(t: &mut Map<String, Value>, p: &Map<String, Value>) -> Result<(), S
     if p.get("$patch").and_then(Value::as_str) == Some("replace") {
         let mut replaced = p.clone();
         replaced.remove("$patch");
-        *t = strip_directives(&Value::Object(replaced)).as_object().cloned().unwrap_or_default();
+        *t = strip_directives(&Value::Object(replaced))
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
         return Ok(());
     }
     if let Some(keep) = p.get("$retainKeys").and_then(Value::as_array) {
@@ -82,8 +93,14 @@ fn merge_map(t: &mut Map<String, Value>, p: &Map<String, Value>) -> Result<(), S
             },
             Value::Array(items) => {
                 let merged = match (t.get(k), merge_keys(k, items)) {
-                    (Some(Value::Array(existing)), Some(keys)) => merge_list(existing, items, keys)?,
-                    _ => items.iter().filter(|i| i.get("$patch").is_none()).map(strip_directives).collect(),
+                    (Some(Value::Array(existing)), Some(keys)) => {
+                        merge_list(existing, items, keys)?
+                    }
+                    _ => items
+                        .iter()
+                        .filter(|i| i.get("$patch").is_none())
+                        .map(strip_directives)
+                        .collect(),
                 };
                 t.insert(k.clone(), Value::Array(merged));
             }
@@ -100,7 +117,10 @@ fn merge_list(existing: &[Value], patch: &[Value], keys: &[&str]) -> Result<Vec<
     for item in patch {
         let key = item_key(keys, item);
         if key.is_empty() {
-            return Err(format!("map: {item} does not contain declared merge key: {}", keys[0]));
+            return Err(format!(
+                "map: {item} does not contain declared merge key: {}",
+                keys[0]
+            ));
         }
         let pos = out.iter().position(|e| item_key(keys, e) == key);
         match item.get("$patch").and_then(Value::as_str) {
@@ -120,7 +140,12 @@ fn merge_list(existing: &[Value], patch: &[Value], keys: &[&str]) -> Result<Vec<
 
 fn strip_directives(v: &Value) -> Value {
     match v {
-        Value::Object(m) => Value::Object(m.iter().filter(|(k, _)| !k.starts_with('$')).map(|(k, v)| (k.clone(), strip_directives(v))).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| !k.starts_with('$'))
+                .map(|(k, v)| (k.clone(), strip_directives(v)))
+                .collect(),
+        ),
         Value::Array(a) => Value::Array(a.iter().map(strip_directives).collect()),
         other => other.clone(),
     }
@@ -135,8 +160,12 @@ mod tests {
     fn strategic_merge_merges_containers_by_name_and_replaces_plain_lists() {
         let mut d = json!({"spec": {"template": {"spec": {"containers": [
             {"name": "app", "image": "a:1", "args": ["x"]}, {"name": "side", "image": "s:1"}]}}}});
-        strategic(&mut d, &json!({"spec": {"template": {"spec": {"containers": [
-            {"name": "app", "image": "a:2", "args": ["y", "z"]}]}}}})).unwrap();
+        strategic(
+            &mut d,
+            &json!({"spec": {"template": {"spec": {"containers": [
+            {"name": "app", "image": "a:2", "args": ["y", "z"]}]}}}}),
+        )
+        .unwrap();
         let cs = &d["spec"]["template"]["spec"]["containers"];
         assert_eq!(cs.as_array().unwrap().len(), 2);
         assert_eq!(cs[0]["image"], "a:2");
@@ -146,11 +175,19 @@ mod tests {
     #[test]
     fn strategic_merge_merges_selector_maps_and_deletes_with_null_and_patch_delete() {
         let mut s = json!({"spec": {"selector": {"app": "o", "color": "blue"}, "ports": [{"port": 80}, {"port": 81}]}});
-        strategic(&mut s, &json!({"spec": {"selector": {"color": "green", "app": null},
-            "ports": [{"port": 81, "$patch": "delete"}]}})).unwrap();
+        strategic(
+            &mut s,
+            &json!({"spec": {"selector": {"color": "green", "app": null},
+            "ports": [{"port": 81, "$patch": "delete"}]}}),
+        )
+        .unwrap();
         assert_eq!(s["spec"]["selector"], json!({"color": "green"}));
         assert_eq!(s["spec"]["ports"], json!([{"port": 80}]));
-        strategic(&mut s, &json!({"spec": {"selector": {"$patch": "replace", "x": "y"}}})).unwrap();
+        strategic(
+            &mut s,
+            &json!({"spec": {"selector": {"$patch": "replace", "x": "y"}}}),
+        )
+        .unwrap();
         assert_eq!(s["spec"]["selector"], json!({"x": "y"}));
     }
 
@@ -158,7 +195,11 @@ mod tests {
     fn json_patch_reports_a_failed_test_op() {
         let mut v = json!({"a": 1});
         assert!(json_patch(&mut v, &json!([{"op": "test", "path": "/a", "value": 2}])).is_err());
-        json_patch(&mut v, &json!([{"op": "replace", "path": "/a", "value": 3}])).unwrap();
+        json_patch(
+            &mut v,
+            &json!([{"op": "replace", "path": "/a", "value": 3}]),
+        )
+        .unwrap();
         assert_eq!(v, json!({"a": 3}));
     }
 }

@@ -13,11 +13,21 @@ use super::store::{name_of, now};
 use super::{Behavior, PodRun, State, logs, ops};
 
 fn behavior(st: &State, image: &str) -> Behavior {
-    st.sim.behaviors.get(image).copied().unwrap_or(st.sim.default_behavior)
+    st.sim
+        .behaviors
+        .get(image)
+        .copied()
+        .unwrap_or(st.sim.default_behavior)
 }
 
 /// The status one container has `elapsed` after the pod started.
-fn container_status(st: &State, c: &Value, run: &PodRun, now_i: Instant, pod_ref: &str) -> (Value, Option<(&'static str, String)>) {
+fn container_status(
+    st: &State,
+    c: &Value,
+    run: &PodRun,
+    now_i: Instant,
+    pod_ref: &str,
+) -> (Value, Option<(&'static str, String)>) {
     let name = c["name"].as_str().unwrap_or("");
     let image = c["image"].as_str().unwrap_or("");
     let elapsed = now_i.duration_since(run.started);
@@ -38,7 +48,10 @@ fn container_status(st: &State, c: &Value, run: &PodRun, now_i: Instant, pod_ref
             s["started"] = json!(true);
             s["imageID"] = json!(image_id);
             if c.get("readinessProbe").is_some() {
-                warning = Some(("Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 503".to_string()));
+                warning = Some((
+                    "Unhealthy",
+                    "Readiness probe failed: HTTP probe failed with statuscode: 503".to_string(),
+                ));
             }
         }
         Behavior::CrashLoop => {
@@ -51,18 +64,34 @@ fn container_status(st: &State, c: &Value, run: &PodRun, now_i: Instant, pod_ref
             } else {
                 s["state"] = json!({"waiting": {"reason": "CrashLoopBackOff", "message": format!("back-off 10s restarting failed container={name} pod={pod_ref}")}});
                 s["lastState"] = json!({"terminated": {"exitCode": 1, "reason": "Error", "startedAt": run.started_at, "finishedAt": run.started_at}});
-                warning = Some(("BackOff", format!("Back-off restarting failed container {name} in pod {pod_ref}")));
+                warning = Some((
+                    "BackOff",
+                    format!("Back-off restarting failed container {name} in pod {pod_ref}"),
+                ));
             }
         }
         Behavior::ImagePullFailure => {
             let attempt = elapsed.as_millis() / st.sim.crash_interval.as_millis().max(1);
             let (reason, message) = if attempt % 2 == 0 {
-                ("ErrImagePull", format!("failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": not found"))
+                (
+                    "ErrImagePull",
+                    format!(
+                        "failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": not found"
+                    ),
+                )
             } else {
-                ("ImagePullBackOff", format!("Back-off pulling image \"{image}\""))
+                (
+                    "ImagePullBackOff",
+                    format!("Back-off pulling image \"{image}\""),
+                )
             };
             s["state"] = json!({"waiting": {"reason": reason, "message": message}});
-            warning = Some(("Failed", format!("Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": not found")));
+            warning = Some((
+                "Failed",
+                format!(
+                    "Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": not found"
+                ),
+            ));
         }
     }
     (s, warning)
@@ -82,13 +111,26 @@ pub(crate) fn tick(st: &mut State, now_i: Instant) {
     let pods = by_plural("pods");
     for pod in st.store.list(pods, None) {
         let uid = pod["metadata"]["uid"].as_str().unwrap_or("").to_string();
-        let ns = pod["metadata"]["namespace"].as_str().unwrap_or("").to_string();
+        let ns = pod["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
         let name = name_of(&pod).to_string();
         if !st.pods.contains_key(&uid) {
             st.next_ip += 1;
             let ip = format!("10.244.{}.{}", st.next_ip / 250, st.next_ip % 250 + 1);
-            st.pods.insert(uid.clone(), PodRun { started: now_i, started_at: now(), ip });
-            let lines: Vec<String> = pod["spec"]["containers"].as_array().into_iter().flatten()
+            st.pods.insert(
+                uid.clone(),
+                PodRun {
+                    started: now_i,
+                    started_at: now(),
+                    ip,
+                },
+            );
+            let lines: Vec<String> = pod["spec"]["containers"]
+                .as_array()
+                .into_iter()
+                .flatten()
                 .filter_map(|c| c["image"].as_str())
                 .filter(|img| !matches!(behavior(st, img), Behavior::ImagePullFailure))
                 .flat_map(|img| st.sim.logs_by_image.get(img).cloned().unwrap_or_default())
@@ -96,7 +138,14 @@ pub(crate) fn tick(st: &mut State, now_i: Instant) {
             for l in lines {
                 logs::append(st, &ns, &name, &l);
             }
-            record_event(st, &pod, "Normal", "Scheduled", &format!("Successfully assigned {ns}/{name} to fake-node"), "default-scheduler");
+            record_event(
+                st,
+                &pod,
+                "Normal",
+                "Scheduled",
+                &format!("Successfully assigned {ns}/{name} to fake-node"),
+                "default-scheduler",
+            );
         }
         let run = &st.pods[&uid];
         let pod_ref = format!("{name}_{ns}({uid})");
@@ -108,9 +157,20 @@ pub(crate) fn tick(st: &mut State, now_i: Instant) {
             warnings.extend(w);
         }
         let all_ready = statuses.iter().all(|s| s["ready"] == true);
-        let pulling = statuses.iter().any(|s| s["state"]["waiting"]["reason"].as_str().is_some_and(|r| r.contains("Image")));
-        let unready: Vec<&str> = statuses.iter().filter(|s| s["ready"] != true).filter_map(|s| s["name"].as_str()).collect();
-        let why = Some(("ContainersNotReady", format!("containers with unready status: [{}]", unready.join(" "))));
+        let pulling = statuses.iter().any(|s| {
+            s["state"]["waiting"]["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("Image"))
+        });
+        let unready: Vec<&str> = statuses
+            .iter()
+            .filter(|s| s["ready"] != true)
+            .filter_map(|s| s["name"].as_str())
+            .collect();
+        let why = Some((
+            "ContainersNotReady",
+            format!("containers with unready status: [{}]", unready.join(" ")),
+        ));
         let since = run.started_at.clone();
         let status = json!({
             "phase": if pulling { "Pending" } else { "Running" },

@@ -26,15 +26,27 @@ pub(crate) struct ResourceType {
 
 impl ResourceType {
     pub fn api_version(&self) -> String {
-        if self.group.is_empty() { self.version.to_string() } else { format!("{}/{}", self.group, self.version) }
+        if self.group.is_empty() {
+            self.version.to_string()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
     }
     /// `deployments.apps` / `pods`: how the API server names the resource in messages.
     pub fn qualified(&self) -> String {
-        if self.group.is_empty() { self.plural.to_string() } else { format!("{}.{}", self.plural, self.group) }
+        if self.group.is_empty() {
+            self.plural.to_string()
+        } else {
+            format!("{}.{}", self.plural, self.group)
+        }
     }
     /// `Deployment.apps` / `Pod`: how validation messages name the kind.
     pub fn qualified_kind(&self) -> String {
-        if self.group.is_empty() { self.kind.to_string() } else { format!("{}.{}", self.kind, self.group) }
+        if self.group.is_empty() {
+            self.kind.to_string()
+        } else {
+            format!("{}.{}", self.kind, self.group)
+        }
     }
     /// Store key, unique per resource.
     pub fn key(&self) -> &'static str {
@@ -61,29 +73,155 @@ const fn rt(
         }
         i += 1;
     }
-    ResourceType { group, version, kind, plural, singular, namespaced, short_names, subresources, has_generation, status_subresource }
+    ResourceType {
+        group,
+        version,
+        kind,
+        plural,
+        singular,
+        namespaced,
+        short_names,
+        subresources,
+        has_generation,
+        status_subresource,
+    }
 }
 
 pub(crate) static RESOURCES: &[ResourceType] = &[
-    rt("", "v1", "Namespace", "namespaces", "namespace", false, &["ns"], &["status", "finalize"], false),
-    rt("", "v1", "Service", "services", "service", true, &["svc"], &["status", "proxy"], false),
-    rt("", "v1", "Endpoints", "endpoints", "endpoints", true, &["ep"], &[], false),
-    rt("", "v1", "Pod", "pods", "pod", true, &["po"], &["status", "log", "proxy"], false),
-    rt("", "v1", "ConfigMap", "configmaps", "configmap", true, &["cm"], &[], false),
-    rt("", "v1", "Event", "events", "event", true, &["ev"], &[], false),
-    rt("apps", "v1", "Deployment", "deployments", "deployment", true, &["deploy"], &["status", "scale"], true),
-    rt("apps", "v1", "ReplicaSet", "replicasets", "replicaset", true, &["rs"], &["status", "scale"], true),
-    rt("coordination.k8s.io", "v1", "Lease", "leases", "lease", true, &[], &[], false),
-    rt("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", "horizontalpodautoscaler", true, &["hpa"], &["status"], true),
-    rt("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", "poddisruptionbudget", true, &["pdb"], &["status"], true),
+    rt(
+        "",
+        "v1",
+        "Namespace",
+        "namespaces",
+        "namespace",
+        false,
+        &["ns"],
+        &["status", "finalize"],
+        false,
+    ),
+    rt(
+        "",
+        "v1",
+        "Service",
+        "services",
+        "service",
+        true,
+        &["svc"],
+        &["status", "proxy"],
+        false,
+    ),
+    rt(
+        "",
+        "v1",
+        "Endpoints",
+        "endpoints",
+        "endpoints",
+        true,
+        &["ep"],
+        &[],
+        false,
+    ),
+    rt(
+        "",
+        "v1",
+        "Pod",
+        "pods",
+        "pod",
+        true,
+        &["po"],
+        &["status", "log", "proxy"],
+        false,
+    ),
+    rt(
+        "",
+        "v1",
+        "ConfigMap",
+        "configmaps",
+        "configmap",
+        true,
+        &["cm"],
+        &[],
+        false,
+    ),
+    rt(
+        "",
+        "v1",
+        "Event",
+        "events",
+        "event",
+        true,
+        &["ev"],
+        &[],
+        false,
+    ),
+    rt(
+        "apps",
+        "v1",
+        "Deployment",
+        "deployments",
+        "deployment",
+        true,
+        &["deploy"],
+        &["status", "scale"],
+        true,
+    ),
+    rt(
+        "apps",
+        "v1",
+        "ReplicaSet",
+        "replicasets",
+        "replicaset",
+        true,
+        &["rs"],
+        &["status", "scale"],
+        true,
+    ),
+    rt(
+        "coordination.k8s.io",
+        "v1",
+        "Lease",
+        "leases",
+        "lease",
+        true,
+        &[],
+        &[],
+        false,
+    ),
+    rt(
+        "autoscaling",
+        "v2",
+        "HorizontalPodAutoscaler",
+        "horizontalpodautoscalers",
+        "horizontalpodautoscaler",
+        true,
+        &["hpa"],
+        &["status"],
+        true,
+    ),
+    rt(
+        "policy",
+        "v1",
+        "PodDisruptionBudget",
+        "poddisruptionbudgets",
+        "poddisruptionbudget",
+        true,
+        &["pdb"],
+        &["status"],
+        true,
+    ),
 ];
 
 pub(crate) fn find(group: &str, version: &str, plural: &str) -> Option<&'static ResourceType> {
-    RESOURCES.iter().find(|r| r.group == group && r.version == version && r.plural == plural)
+    RESOURCES
+        .iter()
+        .find(|r| r.group == group && r.version == version && r.plural == plural)
 }
 
 pub(crate) fn by_plural(plural: &str) -> &'static ResourceType {
-    RESOURCES.iter().find(|r| r.plural == plural).expect("known resource")
+    RESOURCES
+        .iter()
+        .find(|r| r.plural == plural)
+        .expect("known resource")
 }
 
 fn groups() -> Vec<(&'static str, &'static str)> {
@@ -128,7 +266,16 @@ pub(crate) fn group(name: &str) -> Option<Value> {
     Some(doc)
 }
 
-const VERBS: &[&str] = &["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+const VERBS: &[&str] = &[
+    "create",
+    "delete",
+    "deletecollection",
+    "get",
+    "list",
+    "patch",
+    "update",
+    "watch",
+];
 
 fn sub_verbs(sub: &str) -> &'static [&'static str] {
     match sub {
@@ -142,18 +289,27 @@ fn sub_verbs(sub: &str) -> &'static [&'static str] {
 /// `APIResourceList` for a group version; `None` when it is not served.
 pub(crate) fn resource_list(group: &str, version: &str) -> Option<Value> {
     let mut resources = Vec::new();
-    for r in RESOURCES.iter().filter(|r| r.group == group && r.version == version) {
+    for r in RESOURCES
+        .iter()
+        .filter(|r| r.group == group && r.version == version)
+    {
         let mut main = json!({
             "name": r.plural, "singularName": r.singular, "namespaced": r.namespaced,
             "kind": r.kind, "verbs": if r.plural == "namespaces" { &VERBS[..] } else { VERBS },
         });
         if r.plural == "namespaces" {
-            main["verbs"] = json!(["create", "delete", "get", "list", "patch", "update", "watch"]);
+            main["verbs"] = json!([
+                "create", "delete", "get", "list", "patch", "update", "watch"
+            ]);
         }
         if !r.short_names.is_empty() {
             main["shortNames"] = json!(r.short_names);
         }
-        if r.plural == "pods" || r.plural == "services" || r.plural == "deployments" || r.plural == "replicasets" {
+        if r.plural == "pods"
+            || r.plural == "services"
+            || r.plural == "deployments"
+            || r.plural == "replicasets"
+        {
             main["categories"] = json!(["all"]);
         }
         resources.push(main);
@@ -198,7 +354,13 @@ mod tests {
     fn core_resource_list_has_no_api_version_but_groups_do() {
         let core = resource_list("", "v1").unwrap();
         assert!(core.get("apiVersion").is_none());
-        assert!(core["resources"].as_array().unwrap().iter().any(|r| r["name"] == "pods/log"));
+        assert!(
+            core["resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["name"] == "pods/log")
+        );
         let apps = resource_list("apps", "v1").unwrap();
         assert_eq!(apps["apiVersion"], "v1");
         assert!(resource_list("apps", "v2").is_none());

@@ -31,7 +31,10 @@ pub(crate) fn parse_labels(s: &str) -> Result<Vec<Req>, String> {
             Req::NotIn(k.trim().into(), set(rest)?)
         } else if let Some((k, rest)) = part.split_once(" in ") {
             Req::In(k.trim().into(), set(rest)?)
-        } else if part.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c)) {
+        } else if part
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+        {
             Req::Exists(part.to_string())
         } else {
             return Err(format!("unable to parse requirement: {part}"));
@@ -43,8 +46,15 @@ pub(crate) fn parse_labels(s: &str) -> Result<Vec<Req>, String> {
 
 fn set(s: &str) -> Result<Vec<String>, String> {
     let s = s.trim();
-    let inner = s.strip_prefix('(').and_then(|s| s.strip_suffix(')')).ok_or_else(|| format!("found '{s}', expected: '('"))?;
-    Ok(inner.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect())
+    let inner = s
+        .strip_prefix('(')
+        .and_then(|s| s.strip_suffix(')'))
+        .ok_or_else(|| format!("found '{s}', expected: '('"))?;
+    Ok(inner
+        .split(',')
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .collect())
 }
 
 /// Splits on commas outside parentheses.
@@ -88,7 +98,14 @@ pub(crate) fn from_label_selector(sel: &Value) -> Vec<Req> {
     if let Some(exprs) = sel["matchExpressions"].as_array() {
         for e in exprs {
             let key = e["key"].as_str().unwrap_or("").to_string();
-            let values: Vec<String> = e["values"].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default();
+            let values: Vec<String> = e["values"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
             reqs.push(match e["operator"].as_str().unwrap_or("") {
                 "In" => Req::In(key, values),
                 "NotIn" => Req::NotIn(key, values),
@@ -104,14 +121,21 @@ pub(crate) fn from_label_selector(sel: &Value) -> Vec<Req> {
 /// selects no pods for a Service.
 pub(crate) fn from_map(sel: &Value) -> Option<Vec<Req>> {
     let m = sel.as_object().filter(|m| !m.is_empty())?;
-    Some(m.iter().map(|(k, v)| Req::Eq(k.clone(), v.as_str().unwrap_or("").to_string())).collect())
+    Some(
+        m.iter()
+            .map(|(k, v)| Req::Eq(k.clone(), v.as_str().unwrap_or("").to_string()))
+            .collect(),
+    )
 }
 
 /// `a=b,c=d` as `kubectl` and the Scale subresource print a selector.
 pub(crate) fn to_string(sel: &Value) -> String {
     let mut parts: Vec<String> = Vec::new();
     if let Some(m) = sel["matchLabels"].as_object() {
-        parts.extend(m.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or(""))));
+        parts.extend(
+            m.iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or(""))),
+        );
     }
     parts.join(",")
 }
@@ -131,18 +155,48 @@ pub(crate) fn parse_fields(s: &str, kind: &str) -> Result<Vec<FieldReq>, String>
         } else if let Some((k, v)) = part.split_once("==").or_else(|| part.split_once('=')) {
             (k, v, false)
         } else {
-            return Err(format!("invalid selector: '{part}'; can't understand '{part}'"));
+            return Err(format!(
+                "invalid selector: '{part}'; can't understand '{part}'"
+            ));
         };
         let allowed = match kind {
-            "Pod" => &["metadata.name", "metadata.namespace", "status.phase", "spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "status.podIP", "status.nominatedNodeName"][..],
-            "Event" => &["metadata.name", "metadata.namespace", "involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type"][..],
+            "Pod" => &[
+                "metadata.name",
+                "metadata.namespace",
+                "status.phase",
+                "spec.nodeName",
+                "spec.restartPolicy",
+                "spec.schedulerName",
+                "spec.serviceAccountName",
+                "status.podIP",
+                "status.nominatedNodeName",
+            ][..],
+            "Event" => &[
+                "metadata.name",
+                "metadata.namespace",
+                "involvedObject.kind",
+                "involvedObject.namespace",
+                "involvedObject.name",
+                "involvedObject.uid",
+                "involvedObject.apiVersion",
+                "involvedObject.resourceVersion",
+                "involvedObject.fieldPath",
+                "reason",
+                "reportingComponent",
+                "source",
+                "type",
+            ][..],
             "ReplicaSet" => &["metadata.name", "metadata.namespace", "status.replicas"][..],
             _ => &["metadata.name", "metadata.namespace"][..],
         };
         if !allowed.contains(&path) {
             return Err(format!("field label not supported: {path}"));
         }
-        out.push(FieldReq { path: path.to_string(), value: value.to_string(), negate });
+        out.push(FieldReq {
+            path: path.to_string(),
+            value: value.to_string(),
+            negate,
+        });
     }
     Ok(out)
 }

@@ -33,11 +33,18 @@ impl std::fmt::Display for Reset {
 impl std::error::Error for Reset {}
 
 pub(crate) fn full(bytes: impl Into<Bytes>) -> Body {
-    Full::new(bytes.into()).map_err(|e: Infallible| match e {}).boxed()
+    Full::new(bytes.into())
+        .map_err(|e: Infallible| match e {})
+        .boxed()
 }
 
 pub(crate) fn json_response(code: u16, v: &Value) -> Response<Body> {
-    Response::builder().status(code).header("content-type", "application/json").header("cache-control", "no-cache, private").body(full(v.to_string())).expect("response")
+    Response::builder()
+        .status(code)
+        .header("content-type", "application/json")
+        .header("cache-control", "no-cache, private")
+        .body(full(v.to_string()))
+        .expect("response")
 }
 
 pub(crate) fn error_response(e: ApiError) -> Response<Body> {
@@ -46,11 +53,15 @@ pub(crate) fn error_response(e: ApiError) -> Response<Body> {
 
 pub(crate) async fn serve(listener: tokio::net::TcpListener, sh: Arc<Shared>) {
     loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
         let sh = sh.clone();
         tokio::spawn(async move {
             let svc = hyper::service::service_fn(move |req| handle(sh.clone(), req));
-            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), svc)
+                .await;
         });
     }
 }
@@ -103,19 +114,27 @@ fn resource_route(group: &str, version: &str, rest: &str) -> Target {
     }
     let mut segs: Vec<&str> = rest.splitn(4, '/').collect();
     let mut ns = None;
-    if segs.first() == Some(&"namespaces") && segs.len() >= 3 && !["status", "finalize"].contains(&segs[2]) {
+    if segs.first() == Some(&"namespaces")
+        && segs.len() >= 3
+        && !["status", "finalize"].contains(&segs[2])
+    {
         ns = Some(segs[1].to_string());
         let after = rest.splitn(3, '/').nth(2).unwrap_or("");
         rest = after;
         segs = rest.splitn(4, '/').collect();
     }
-    let Some(rt) = resources::find(group, version, segs[0]) else { return Target::NotFound };
+    let Some(rt) = resources::find(group, version, segs[0]) else {
+        return Target::NotFound;
+    };
     if rt.namespaced != ns.is_some() && segs.len() > 1 {
         return Target::NotFound;
     }
     let mut name = segs.get(1).filter(|s| !s.is_empty()).map(|s| s.to_string());
     let sub = segs.get(2).filter(|s| !s.is_empty()).map(|s| s.to_string());
-    if sub.as_deref().is_some_and(|s| !rt.subresources.contains(&s)) {
+    if sub
+        .as_deref()
+        .is_some_and(|s| !rt.subresources.contains(&s))
+    {
         return Target::NotFound;
     }
     let mut port = None;
@@ -133,8 +152,20 @@ fn resource_route(group: &str, version: &str, rest: &str) -> Target {
         }
     }
     let tail = segs.get(3).copied().unwrap_or("");
-    let rest = if sub.as_deref() == Some("proxy") { format!("/{tail}") } else { String::new() };
-    Target::Resource(Route { rt, ns, name, sub, port, rest, legacy_watch })
+    let rest = if sub.as_deref() == Some("proxy") {
+        format!("/{tail}")
+    } else {
+        String::new()
+    };
+    Target::Resource(Route {
+        rt,
+        ns,
+        name,
+        sub,
+        port,
+        rest,
+        legacy_watch,
+    })
 }
 
 fn verb(method: &hyper::Method, r: &Route, query: &HashMap<String, String>) -> &'static str {
@@ -155,10 +186,21 @@ fn verb(method: &hyper::Method, r: &Route, query: &HashMap<String, String>) -> &
 
 async fn handle(sh: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body>, Reset> {
     let (parts, body) = req.into_parts();
-    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
     let path = parts.uri.path().to_string();
     let query_str = parts.uri.query().unwrap_or("").to_string();
-    let header = |n: &str| parts.headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let header = |n: &str| {
+        parts
+            .headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
     let latency = {
         let mut st = sh.lock();
         st.requests.push(RecordedRequest {
@@ -177,8 +219,15 @@ async fn handle(sh: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body
     if header("authorization") != format!("Bearer {}", sh.token) {
         return Ok(error_response(ApiError::unauthorized()));
     }
-    let addr = sh.addr.lock().unwrap().map(|a| a.to_string()).unwrap_or_default();
-    let query: HashMap<String, String> = form_urlencoded::parse(query_str.as_bytes()).into_owned().collect();
+    let addr = sh
+        .addr
+        .lock()
+        .unwrap()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let query: HashMap<String, String> = form_urlencoded::parse(query_str.as_bytes())
+        .into_owned()
+        .collect();
     match route(&path, &addr) {
         Target::Doc(v) => Ok(json_response(200, &v)),
         Target::NotFound => Ok(error_response(ApiError::path_not_found())),
@@ -191,11 +240,21 @@ async fn handle(sh: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body
             let action = sh.lock().faults.take(verb, &resource, r.name.as_deref());
             match action {
                 Some(Action::Reset) => return Err(Reset),
-                Some(Action::Status(code, msg)) => return Ok(error_response(ApiError::injected(code, &msg))),
+                Some(Action::Status(code, msg)) => {
+                    return Ok(error_response(ApiError::injected(code, &msg)));
+                }
                 Some(Action::Delay(d)) => tokio::time::sleep(d).await,
                 None => {}
             }
-            let ctx = handlers::Ctx { method: parts.method.clone(), verb, query, accept: header("accept"), content_type: header("content-type"), user_agent: header("user-agent"), body };
+            let ctx = handlers::Ctx {
+                method: parts.method.clone(),
+                verb,
+                query,
+                accept: header("accept"),
+                content_type: header("content-type"),
+                user_agent: header("user-agent"),
+                body,
+            };
             Ok(handlers::dispatch(sh, r, ctx).await)
         }
     }
@@ -215,16 +274,33 @@ mod tests {
     #[test]
     fn routes_namespaced_cluster_scoped_and_subresources() {
         let r = res("/apis/apps/v1/namespaces/shop/deployments/orders/status");
-        assert_eq!((r.rt.plural, r.ns.as_deref(), r.name.as_deref(), r.sub.as_deref()), ("deployments", Some("shop"), Some("orders"), Some("status")));
+        assert_eq!(
+            (
+                r.rt.plural,
+                r.ns.as_deref(),
+                r.name.as_deref(),
+                r.sub.as_deref()
+            ),
+            ("deployments", Some("shop"), Some("orders"), Some("status"))
+        );
         let r = res("/api/v1/namespaces/shop");
-        assert_eq!((r.rt.plural, r.ns, r.name.as_deref()), ("namespaces", None, Some("shop")));
+        assert_eq!(
+            (r.rt.plural, r.ns, r.name.as_deref()),
+            ("namespaces", None, Some("shop"))
+        );
         let r = res("/api/v1/pods");
         assert_eq!((r.rt.plural, r.ns, r.name), ("pods", None, None));
         let r = res("/api/v1/namespaces/shop/services/orders:8080/proxy/healthz/live");
-        assert_eq!((r.name.as_deref(), r.port.as_deref(), r.rest.as_str()), (Some("orders"), Some("8080"), "/healthz/live"));
+        assert_eq!(
+            (r.name.as_deref(), r.port.as_deref(), r.rest.as_str()),
+            (Some("orders"), Some("8080"), "/healthz/live")
+        );
         let r = res("/api/v1/watch/namespaces/shop/pods");
         assert!(r.legacy_watch);
-        assert!(matches!(route("/apis/apps/v1/namespaces/x/deployments/d/bogus", ""), Target::NotFound));
+        assert!(matches!(
+            route("/apis/apps/v1/namespaces/x/deployments/d/bogus", ""),
+            Target::NotFound
+        ));
         assert!(matches!(route("/openapi/v2", ""), Target::NotFound));
     }
 }

@@ -21,10 +21,18 @@ pub(crate) struct Cause {
 
 impl Cause {
     pub fn required(field: &str) -> Cause {
-        Cause { reason: "FieldValueRequired", field: field.into(), message: "Required value".into() }
+        Cause {
+            reason: "FieldValueRequired",
+            field: field.into(),
+            message: "Required value".into(),
+        }
     }
     pub fn invalid(field: &str, value: impl std::fmt::Display, why: &str) -> Cause {
-        Cause { reason: "FieldValueInvalid", field: field.into(), message: format!("Invalid value: {value}: {why}") }
+        Cause {
+            reason: "FieldValueInvalid",
+            field: field.into(),
+            message: format!("Invalid value: {value}: {why}"),
+        }
     }
 }
 
@@ -47,27 +55,74 @@ fn details(rt: &ResourceType, name: &str) -> Value {
 
 impl ApiError {
     pub fn not_found(rt: &ResourceType, name: &str) -> ApiError {
-        status(404, "NotFound", format!("{} \"{name}\" not found", rt.qualified()), Some(details(rt, name)))
+        status(
+            404,
+            "NotFound",
+            format!("{} \"{name}\" not found", rt.qualified()),
+            Some(details(rt, name)),
+        )
     }
     pub fn namespace_not_found(ns: &str) -> ApiError {
-        status(404, "NotFound", format!("namespaces \"{ns}\" not found"), Some(json!({"name": ns, "kind": "namespaces"})))
+        status(
+            404,
+            "NotFound",
+            format!("namespaces \"{ns}\" not found"),
+            Some(json!({"name": ns, "kind": "namespaces"})),
+        )
     }
     pub fn path_not_found() -> ApiError {
-        status(404, "NotFound", "the server could not find the requested resource".into(), Some(json!({})))
+        status(
+            404,
+            "NotFound",
+            "the server could not find the requested resource".into(),
+            Some(json!({})),
+        )
     }
     pub fn already_exists(rt: &ResourceType, name: &str) -> ApiError {
-        status(409, "AlreadyExists", format!("{} \"{name}\" already exists", rt.qualified()), Some(details(rt, name)))
+        status(
+            409,
+            "AlreadyExists",
+            format!("{} \"{name}\" already exists", rt.qualified()),
+            Some(details(rt, name)),
+        )
     }
     pub fn conflict(rt: &ResourceType, name: &str) -> ApiError {
-        status(409, "Conflict", format!("Operation cannot be fulfilled on {} \"{name}\": the object has been modified; please apply your changes to the latest version and try again", rt.qualified()), Some(details(rt, name)))
+        status(
+            409,
+            "Conflict",
+            format!(
+                "Operation cannot be fulfilled on {} \"{name}\": the object has been modified; please apply your changes to the latest version and try again",
+                rt.qualified()
+            ),
+            Some(details(rt, name)),
+        )
     }
-    pub fn apply_conflicts(rt: &ResourceType, name: &str, conflicts: &[super::apply::Conflict]) -> ApiError {
+    pub fn apply_conflicts(
+        rt: &ResourceType,
+        name: &str,
+        conflicts: &[super::apply::Conflict],
+    ) -> ApiError {
         let message = if conflicts.len() == 1 {
             let c = &conflicts[0];
-            format!("Apply failed with 1 conflict: conflict with \"{}\" using {}: {}", c.manager, c.api_version, c.field)
+            format!(
+                "Apply failed with 1 conflict: conflict with \"{}\" using {}: {}",
+                c.manager, c.api_version, c.field
+            )
         } else {
-            let lines: Vec<String> = conflicts.iter().map(|c| format!("conflict with \"{}\" using {}: {}", c.manager, c.api_version, c.field)).collect();
-            format!("Apply failed with {} conflicts: {}", conflicts.len(), lines.join("\n"))
+            let lines: Vec<String> = conflicts
+                .iter()
+                .map(|c| {
+                    format!(
+                        "conflict with \"{}\" using {}: {}",
+                        c.manager, c.api_version, c.field
+                    )
+                })
+                .collect();
+            format!(
+                "Apply failed with {} conflicts: {}",
+                conflicts.len(),
+                lines.join("\n")
+            )
         };
         let causes: Vec<Value> = conflicts.iter().map(|c| json!({"reason": "FieldManagerConflict",
             "message": format!("conflict with \"{}\" using {}", c.manager, c.api_version), "field": c.field})).collect();
@@ -76,8 +131,15 @@ impl ApiError {
         status(409, "Conflict", message, Some(d))
     }
     pub fn invalid(rt: &ResourceType, name: &str, causes: &[Cause]) -> ApiError {
-        let parts: Vec<String> = causes.iter().map(|c| format!("{}: {}", c.field, c.message)).collect();
-        let joined = if parts.len() == 1 { parts[0].clone() } else { format!("[{}]", parts.join(", ")) };
+        let parts: Vec<String> = causes
+            .iter()
+            .map(|c| format!("{}: {}", c.field, c.message))
+            .collect();
+        let joined = if parts.len() == 1 {
+            parts[0].clone()
+        } else {
+            format!("[{}]", parts.join(", "))
+        };
         let message = format!("{} \"{name}\" is invalid: {joined}", rt.qualified_kind());
         let mut d = json!({"name": name, "kind": rt.kind,
             "causes": causes.iter().map(|c| json!({"reason": c.reason, "message": c.message, "field": c.field})).collect::<Vec<_>>()});
@@ -93,10 +155,22 @@ impl ApiError {
         status(401, "Unauthorized", "Unauthorized".into(), None)
     }
     pub fn method_not_allowed() -> ApiError {
-        status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource".into(), Some(json!({})))
+        status(
+            405,
+            "MethodNotAllowed",
+            "the server does not allow this method on the requested resource".into(),
+            Some(json!({})),
+        )
     }
     pub fn unsupported_media(ct: &str) -> ApiError {
-        status(415, "UnsupportedMediaType", format!("the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got {ct:?})"), None)
+        status(
+            415,
+            "UnsupportedMediaType",
+            format!(
+                "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got {ct:?})"
+            ),
+            None,
+        )
     }
     pub fn service_unavailable(message: String) -> ApiError {
         status(503, "ServiceUnavailable", message, None)

@@ -54,7 +54,9 @@ pub(crate) struct Store {
 }
 
 pub(crate) fn now() -> String {
-    k8s_openapi::jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    k8s_openapi::jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }
 
 pub(crate) fn name_of(obj: &Value) -> &str {
@@ -67,7 +69,14 @@ pub(crate) fn ns_of(obj: &Value) -> &str {
 
 impl Store {
     pub fn new(tx: broadcast::Sender<Arc<Change>>) -> Store {
-        Store { rv: 1, uids: 0, objects: BTreeMap::new(), history: VecDeque::new(), compacted: 0, tx }
+        Store {
+            rv: 1,
+            uids: 0,
+            objects: BTreeMap::new(),
+            history: VecDeque::new(),
+            compacted: 0,
+            tx,
+        }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Change>> {
@@ -79,19 +88,30 @@ impl Store {
     }
 
     pub fn get(&self, rt: &ResourceType, ns: &str, name: &str) -> Option<&Value> {
-        self.objects.get(rt.key())?.get(&(ns.to_string(), name.to_string()))
+        self.objects
+            .get(rt.key())?
+            .get(&(ns.to_string(), name.to_string()))
     }
 
     /// Objects of a type, in one namespace or (`None`) all of them, ordered by namespace
     /// and name as the API server lists them.
     pub fn list(&self, rt: &ResourceType, ns: Option<&str>) -> Vec<Value> {
-        let Some(map) = self.objects.get(rt.key()) else { return Vec::new() };
-        map.iter().filter(|((n, _), _)| ns.is_none_or(|want| want == n)).map(|(_, v)| v.clone()).collect()
+        let Some(map) = self.objects.get(rt.key()) else {
+            return Vec::new();
+        };
+        map.iter()
+            .filter(|((n, _), _)| ns.is_none_or(|want| want == n))
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 
     /// Events after `rv` for one resource, for a watch that resumes.
     pub fn history_since(&self, resource: &str, rv: u64) -> Vec<Arc<Change>> {
-        self.history.iter().filter(|c| c.rv > rv && c.resource == resource).cloned().collect()
+        self.history
+            .iter()
+            .filter(|c| c.rv > rv && c.resource == resource)
+            .cloned()
+            .collect()
     }
 
     pub fn compact(&mut self) {
@@ -102,11 +122,29 @@ impl Store {
     fn next_uid(&mut self) -> String {
         self.uids += 1;
         let n = self.uids;
-        format!("6b1e3c2a-{:04x}-4d7e-9f00-{:012x}", (n >> 48) & 0xffff, n & 0xffff_ffff_ffff)
+        format!(
+            "6b1e3c2a-{:04x}-4d7e-9f00-{:012x}",
+            (n >> 48) & 0xffff,
+            n & 0xffff_ffff_ffff
+        )
     }
 
-    fn record(&mut self, rt: &'static ResourceType, ns: &str, kind: EventType, object: Value, old: Option<Value>) {
-        let change = Arc::new(Change { rv: self.rv, resource: rt.key(), namespace: ns.to_string(), kind, object, old });
+    fn record(
+        &mut self,
+        rt: &'static ResourceType,
+        ns: &str,
+        kind: EventType,
+        object: Value,
+        old: Option<Value>,
+    ) {
+        let change = Arc::new(Change {
+            rv: self.rv,
+            resource: rt.key(),
+            namespace: ns.to_string(),
+            kind,
+            object,
+            old,
+        });
         if self.history.len() >= HISTORY {
             if let Some(dropped) = self.history.pop_front() {
                 self.compacted = dropped.rv + 1;
@@ -121,7 +159,9 @@ impl Store {
     pub fn create(&mut self, rt: &'static ResourceType, ns: &str, mut obj: Value) -> Value {
         self.rv += 1;
         let uid = self.next_uid();
-        let meta = obj["metadata"].as_object_mut().expect("metadata is an object");
+        let meta = obj["metadata"]
+            .as_object_mut()
+            .expect("metadata is an object");
         meta.insert("uid".into(), json!(uid));
         meta.insert("resourceVersion".into(), json!(self.rv.to_string()));
         meta.insert("creationTimestamp".into(), json!(now()));
@@ -137,7 +177,10 @@ impl Store {
         obj["apiVersion"] = json!(rt.api_version());
         obj["kind"] = json!(rt.kind);
         let name = name_of(&obj).to_string();
-        self.objects.entry(rt.key()).or_default().insert((ns.to_string(), name), obj.clone());
+        self.objects
+            .entry(rt.key())
+            .or_default()
+            .insert((ns.to_string(), name), obj.clone());
         self.record(rt, ns, EventType::Added, obj.clone(), None);
         obj
     }
@@ -148,7 +191,12 @@ impl Store {
     pub fn update(&mut self, rt: &'static ResourceType, ns: &str, mut obj: Value) -> Value {
         let name = name_of(&obj).to_string();
         let key = (ns.to_string(), name);
-        let old = self.objects.get(rt.key()).and_then(|m| m.get(&key)).cloned().expect("update of a stored object");
+        let old = self
+            .objects
+            .get(rt.key())
+            .and_then(|m| m.get(&key))
+            .cloned()
+            .expect("update of a stored object");
         // Server-owned fields come from the stored object.
         for field in ["uid", "creationTimestamp", "generation", "resourceVersion"] {
             match old["metadata"].get(field) {
@@ -174,13 +222,19 @@ impl Store {
         }
         self.rv += 1;
         obj["metadata"]["resourceVersion"] = json!(self.rv.to_string());
-        self.objects.entry(rt.key()).or_default().insert(key, obj.clone());
+        self.objects
+            .entry(rt.key())
+            .or_default()
+            .insert(key, obj.clone());
         self.record(rt, ns, EventType::Modified, obj.clone(), Some(old));
         obj
     }
 
     pub fn delete(&mut self, rt: &'static ResourceType, ns: &str, name: &str) -> Option<Value> {
-        let mut obj = self.objects.get_mut(rt.key())?.remove(&(ns.to_string(), name.to_string()))?;
+        let mut obj = self
+            .objects
+            .get_mut(rt.key())?
+            .remove(&(ns.to_string(), name.to_string()))?;
         self.rv += 1;
         obj["metadata"]["resourceVersion"] = json!(self.rv.to_string());
         self.record(rt, ns, EventType::Deleted, obj.clone(), None);
@@ -189,11 +243,16 @@ impl Store {
 
     /// Every stored object, for the garbage collector.
     pub fn all(&self) -> Vec<(&'static str, Value)> {
-        self.objects.iter().flat_map(|(k, m)| m.values().map(move |v| (*k, v.clone()))).collect()
+        self.objects
+            .iter()
+            .flat_map(|(k, m)| m.values().map(move |v| (*k, v.clone())))
+            .collect()
     }
 
     pub fn uid_exists(&self, uid: &str) -> bool {
-        self.objects.values().any(|m| m.values().any(|v| v["metadata"]["uid"] == uid))
+        self.objects
+            .values()
+            .any(|m| m.values().any(|v| v["metadata"]["uid"] == uid))
     }
 }
 
@@ -223,26 +282,51 @@ mod tests {
     fn writes_bump_resource_version_and_spec_changes_bump_generation() {
         let mut s = store();
         let rt = by_plural("deployments");
-        let created = s.create(rt, "default", json!({"metadata": {"name": "a"}, "spec": {"replicas": 1}}));
+        let created = s.create(
+            rt,
+            "default",
+            json!({"metadata": {"name": "a"}, "spec": {"replicas": 1}}),
+        );
         assert_eq!(created["metadata"]["generation"], 1);
-        let rv1: u64 = created["metadata"]["resourceVersion"].as_str().unwrap().parse().unwrap();
+        let rv1: u64 = created["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         let mut changed = created.clone();
         changed["metadata"]["labels"] = json!({"x": "y"});
         let updated = s.update(rt, "default", changed.clone());
-        assert_eq!(updated["metadata"]["generation"], 1, "metadata change keeps generation");
-        let rv2: u64 = updated["metadata"]["resourceVersion"].as_str().unwrap().parse().unwrap();
+        assert_eq!(
+            updated["metadata"]["generation"], 1,
+            "metadata change keeps generation"
+        );
+        let rv2: u64 = updated["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!(rv2 > rv1);
         changed["spec"]["replicas"] = json!(3);
-        assert_eq!(s.update(rt, "default", changed)["metadata"]["generation"], 2);
+        assert_eq!(
+            s.update(rt, "default", changed)["metadata"]["generation"],
+            2
+        );
     }
 
     #[test]
     fn a_no_op_update_stores_nothing() {
         let mut s = store();
         let rt = by_plural("configmaps");
-        let created = s.create(rt, "default", json!({"metadata": {"name": "a"}, "data": {"k": "v"}}));
+        let created = s.create(
+            rt,
+            "default",
+            json!({"metadata": {"name": "a"}, "data": {"k": "v"}}),
+        );
         let again = s.update(rt, "default", created.clone());
-        assert_eq!(again["metadata"]["resourceVersion"], created["metadata"]["resourceVersion"]);
+        assert_eq!(
+            again["metadata"]["resourceVersion"],
+            created["metadata"]["resourceVersion"]
+        );
         assert_eq!(s.history_since("configmaps", 0).len(), 1);
     }
 }

@@ -9,7 +9,12 @@ use super::selectors;
 use super::status::Cause;
 
 fn is_dns_label(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 63 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') && !s.starts_with('-') && !s.ends_with('-')
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
 }
 
 fn is_dns_subdomain(s: &str) -> bool {
@@ -17,7 +22,14 @@ fn is_dns_subdomain(s: &str) -> bool {
 }
 
 fn go_map(v: &Value) -> String {
-    let mut pairs: Vec<(String, String)> = v.as_object().map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect()).unwrap_or_default();
+    let mut pairs: Vec<(String, String)> = v
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
     pairs.sort();
     let inner: Vec<String> = pairs.iter().map(|(k, v)| format!("{k:?}:{v:?}")).collect();
     format!("map[string]string{{{}}}", inner.join(", "))
@@ -25,18 +37,37 @@ fn go_map(v: &Value) -> String {
 
 /// The selector as Go's `%#v` prints it in the API server's immutability message.
 fn go_label_selector(sel: &Value) -> String {
-    let exprs = if sel["matchExpressions"].as_array().is_some_and(|a| !a.is_empty()) { "[]v1.LabelSelectorRequirement{...}" } else { "[]v1.LabelSelectorRequirement(nil)" };
-    format!("v1.LabelSelector{{MatchLabels:{}, MatchExpressions:{exprs}}}", go_map(&sel["matchLabels"]))
+    let exprs = if sel["matchExpressions"]
+        .as_array()
+        .is_some_and(|a| !a.is_empty())
+    {
+        "[]v1.LabelSelectorRequirement{...}"
+    } else {
+        "[]v1.LabelSelectorRequirement(nil)"
+    };
+    format!(
+        "v1.LabelSelector{{MatchLabels:{}, MatchExpressions:{exprs}}}",
+        go_map(&sel["matchLabels"])
+    )
 }
 
 fn image_pull_policy(image: &str) -> &'static str {
     let tag = image.rsplit('/').next().unwrap_or(image);
-    if image.contains('@') || (tag.contains(':') && !tag.ends_with(":latest")) { "IfNotPresent" } else { "Always" }
+    if image.contains('@') || (tag.contains(':') && !tag.ends_with(":latest")) {
+        "IfNotPresent"
+    } else {
+        "Always"
+    }
 }
 
 fn default_pod_spec(spec: &mut Value) {
-    let defaults = [("restartPolicy", json!("Always")), ("terminationGracePeriodSeconds", json!(30)), ("dnsPolicy", json!("ClusterFirst")),
-        ("securityContext", json!({})), ("schedulerName", json!("default-scheduler"))];
+    let defaults = [
+        ("restartPolicy", json!("Always")),
+        ("terminationGracePeriodSeconds", json!(30)),
+        ("dnsPolicy", json!("ClusterFirst")),
+        ("securityContext", json!({})),
+        ("schedulerName", json!("default-scheduler")),
+    ];
     for (k, v) in defaults {
         if spec.get(k).is_none() {
             spec[k] = v;
@@ -45,8 +76,12 @@ fn default_pod_spec(spec: &mut Value) {
     if let Some(cs) = spec["containers"].as_array_mut() {
         for c in cs {
             let image = c["image"].as_str().unwrap_or("").to_string();
-            for (k, v) in [("imagePullPolicy", json!(image_pull_policy(&image))), ("terminationMessagePath", json!("/dev/termination-log")),
-                ("terminationMessagePolicy", json!("File")), ("resources", json!({}))] {
+            for (k, v) in [
+                ("imagePullPolicy", json!(image_pull_policy(&image))),
+                ("terminationMessagePath", json!("/dev/termination-log")),
+                ("terminationMessagePolicy", json!("File")),
+                ("resources", json!({})),
+            ] {
                 if c.get(k).is_none() {
                     c[k] = v;
                 }
@@ -67,8 +102,15 @@ pub(crate) fn default(kind: &str, obj: &mut Value, cluster_ip: impl FnOnce() -> 
     match kind {
         "Deployment" => {
             let spec = &mut obj["spec"];
-            for (k, v) in [("replicas", json!(1)), ("revisionHistoryLimit", json!(10)), ("progressDeadlineSeconds", json!(600)),
-                ("strategy", json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}))] {
+            for (k, v) in [
+                ("replicas", json!(1)),
+                ("revisionHistoryLimit", json!(10)),
+                ("progressDeadlineSeconds", json!(600)),
+                (
+                    "strategy",
+                    json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}),
+                ),
+            ] {
                 if spec.get(k).is_none() {
                     spec[k] = v;
                 }
@@ -84,8 +126,13 @@ pub(crate) fn default(kind: &str, obj: &mut Value, cluster_ip: impl FnOnce() -> 
         "Pod" => default_pod_spec(&mut obj["spec"]),
         "Service" => {
             let spec = &mut obj["spec"];
-            for (k, v) in [("type", json!("ClusterIP")), ("sessionAffinity", json!("None")), ("internalTrafficPolicy", json!("Cluster")),
-                ("ipFamilies", json!(["IPv4"])), ("ipFamilyPolicy", json!("SingleStack"))] {
+            for (k, v) in [
+                ("type", json!("ClusterIP")),
+                ("sessionAffinity", json!("None")),
+                ("internalTrafficPolicy", json!("Cluster")),
+                ("ipFamilies", json!(["IPv4"])),
+                ("ipFamilyPolicy", json!("SingleStack")),
+            ] {
                 if spec.get(k).is_none() {
                     spec[k] = v;
                 }
@@ -123,17 +170,34 @@ pub(crate) fn default(kind: &str, obj: &mut Value, cluster_ip: impl FnOnce() -> 
 
 fn validate_template(obj: &Value, causes: &mut Vec<Cause>) {
     let sel = &obj["spec"]["selector"];
-    if sel.is_null() || (sel["matchLabels"].as_object().is_none_or(|m| m.is_empty()) && sel["matchExpressions"].as_array().is_none_or(|a| a.is_empty())) {
+    if sel.is_null()
+        || (sel["matchLabels"].as_object().is_none_or(|m| m.is_empty())
+            && sel["matchExpressions"]
+                .as_array()
+                .is_none_or(|a| a.is_empty()))
+    {
         causes.push(Cause::required("spec.selector"));
     } else {
         let labels = &obj["spec"]["template"]["metadata"]["labels"];
         if !selectors::matches(&selectors::from_label_selector(sel), labels) {
-            causes.push(Cause::invalid("spec.template.metadata.labels", go_map(labels), "`selector` does not match template `labels`"));
+            causes.push(Cause::invalid(
+                "spec.template.metadata.labels",
+                go_map(labels),
+                "`selector` does not match template `labels`",
+            ));
         }
     }
-    validate_containers(&obj["spec"]["template"]["spec"], "spec.template.spec", causes);
+    validate_containers(
+        &obj["spec"]["template"]["spec"],
+        "spec.template.spec",
+        causes,
+    );
     if obj["spec"]["replicas"].as_i64().is_some_and(|r| r < 0) {
-        causes.push(Cause::invalid("spec.replicas", &obj["spec"]["replicas"], "must be greater than or equal to 0"));
+        causes.push(Cause::invalid(
+            "spec.replicas",
+            &obj["spec"]["replicas"],
+            "must be greater than or equal to 0",
+        ));
     }
 }
 
@@ -157,7 +221,11 @@ fn validate_containers(spec: &Value, at: &str, causes: &mut Vec<Cause>) {
 pub(crate) fn validate(kind: &str, obj: &Value, old: Option<&Value>) -> Vec<Cause> {
     let mut causes = Vec::new();
     let name = obj["metadata"]["name"].as_str().unwrap_or("");
-    let name_ok = if kind == "Service" || kind == "Namespace" { is_dns_label(name) } else { is_dns_subdomain(name) };
+    let name_ok = if kind == "Service" || kind == "Namespace" {
+        is_dns_label(name)
+    } else {
+        is_dns_subdomain(name)
+    };
     if name.is_empty() {
         causes.push(Cause::required("metadata.name"));
     } else if !name_ok {
@@ -168,19 +236,28 @@ pub(crate) fn validate(kind: &str, obj: &Value, old: Option<&Value>) -> Vec<Caus
             validate_template(obj, &mut causes);
             if let Some(old) = old {
                 if old["spec"]["selector"] != obj["spec"]["selector"] {
-                    causes.push(Cause::invalid("spec.selector", go_label_selector(&obj["spec"]["selector"]), "field is immutable"));
+                    causes.push(Cause::invalid(
+                        "spec.selector",
+                        go_label_selector(&obj["spec"]["selector"]),
+                        "field is immutable",
+                    ));
                 }
             }
         }
         "Pod" => validate_containers(&obj["spec"], "spec", &mut causes),
         "Service" => {
-            let headless_or_external = obj["spec"]["type"] == "ExternalName" || obj["spec"]["clusterIP"] == "None";
+            let headless_or_external =
+                obj["spec"]["type"] == "ExternalName" || obj["spec"]["clusterIP"] == "None";
             match obj["spec"]["ports"].as_array() {
                 Some(ports) if !ports.is_empty() => {
                     for (i, p) in ports.iter().enumerate() {
                         let port = p["port"].as_i64().unwrap_or(0);
                         if !(1..=65535).contains(&port) {
-                            causes.push(Cause::invalid(&format!("spec.ports[{i}].port"), port, "must be between 1 and 65535, inclusive"));
+                            causes.push(Cause::invalid(
+                                &format!("spec.ports[{i}].port"),
+                                port,
+                                "must be between 1 and 65535, inclusive",
+                            ));
                         }
                         if ports.len() > 1 && p["name"].as_str().is_none_or(|n| n.is_empty()) {
                             causes.push(Cause::required(&format!("spec.ports[{i}].name")));
@@ -192,31 +269,58 @@ pub(crate) fn validate(kind: &str, obj: &Value, old: Option<&Value>) -> Vec<Caus
             }
             if let (Some(old), Some(ip)) = (old, obj["spec"]["clusterIP"].as_str()) {
                 if old["spec"]["clusterIP"].as_str().is_some_and(|o| o != ip) {
-                    causes.push(Cause::invalid("spec.clusterIPs[0]", format!("[]string{{{ip:?}}}"), "may not change once set"));
+                    causes.push(Cause::invalid(
+                        "spec.clusterIPs[0]",
+                        format!("[]string{{{ip:?}}}"),
+                        "may not change once set",
+                    ));
                 }
             }
         }
         "HorizontalPodAutoscaler" => {
             let spec = &obj["spec"];
             for f in ["kind", "name"] {
-                if spec["scaleTargetRef"][f].as_str().is_none_or(|s| s.is_empty()) {
+                if spec["scaleTargetRef"][f]
+                    .as_str()
+                    .is_none_or(|s| s.is_empty())
+                {
                     causes.push(Cause::required(&format!("spec.scaleTargetRef.{f}")));
                 }
             }
             let max = spec["maxReplicas"].as_i64().unwrap_or(0);
             let min = spec["minReplicas"].as_i64().unwrap_or(1);
             if min < 1 {
-                causes.push(Cause::invalid("spec.minReplicas", min, "must be greater than or equal to 1"));
+                causes.push(Cause::invalid(
+                    "spec.minReplicas",
+                    min,
+                    "must be greater than or equal to 1",
+                ));
             }
             if max < 1 {
-                causes.push(Cause::invalid("spec.maxReplicas", max, "must be greater than or equal to 1"));
+                causes.push(Cause::invalid(
+                    "spec.maxReplicas",
+                    max,
+                    "must be greater than or equal to 1",
+                ));
             } else if max < min {
-                causes.push(Cause::invalid("spec.maxReplicas", max, "must be greater than or equal to `minReplicas`"));
+                causes.push(Cause::invalid(
+                    "spec.maxReplicas",
+                    max,
+                    "must be greater than or equal to `minReplicas`",
+                ));
             }
             if let Some(metrics) = spec["metrics"].as_array() {
                 for (i, m) in metrics.iter().enumerate() {
                     let t = m["type"].as_str().unwrap_or("");
-                    if !["Resource", "Pods", "Object", "External", "ContainerResource"].contains(&t) {
+                    if ![
+                        "Resource",
+                        "Pods",
+                        "Object",
+                        "External",
+                        "ContainerResource",
+                    ]
+                    .contains(&t)
+                    {
                         causes.push(Cause { reason: "FieldValueNotSupported", field: format!("spec.metrics[{i}].type"),
                             message: format!("Unsupported value: {t:?}: supported values: \"ContainerResource\", \"External\", \"Object\", \"Pods\", \"Resource\"") });
                     }
@@ -226,17 +330,32 @@ pub(crate) fn validate(kind: &str, obj: &Value, old: Option<&Value>) -> Vec<Caus
         "PodDisruptionBudget" => {
             let spec = &obj["spec"];
             if spec.get("minAvailable").is_some() && spec.get("maxUnavailable").is_some() {
-                causes.push(Cause::invalid("spec", go_map(&json!({})), "minAvailable and maxUnavailable cannot be both set"));
+                causes.push(Cause::invalid(
+                    "spec",
+                    go_map(&json!({})),
+                    "minAvailable and maxUnavailable cannot be both set",
+                ));
             }
             for f in ["minAvailable", "maxUnavailable"] {
                 if spec[f].as_i64().is_some_and(|n| n < 0) {
-                    causes.push(Cause::invalid(&format!("spec.{f}"), &spec[f], "must be greater than or equal to 0"));
+                    causes.push(Cause::invalid(
+                        &format!("spec.{f}"),
+                        &spec[f],
+                        "must be greater than or equal to 0",
+                    ));
                 }
             }
         }
         "Lease" => {
-            if obj["spec"]["leaseDurationSeconds"].as_i64().is_some_and(|d| d <= 0) {
-                causes.push(Cause::invalid("spec.leaseDurationSeconds", &obj["spec"]["leaseDurationSeconds"], "must be greater than 0"));
+            if obj["spec"]["leaseDurationSeconds"]
+                .as_i64()
+                .is_some_and(|d| d <= 0)
+            {
+                causes.push(Cause::invalid(
+                    "spec.leaseDurationSeconds",
+                    &obj["spec"]["leaseDurationSeconds"],
+                    "must be greater than 0",
+                ));
             }
         }
         _ => {}
@@ -258,22 +377,39 @@ mod tests {
         let causes = validate("Deployment", &deploy("green"), Some(&deploy("blue")));
         assert_eq!(causes.len(), 1);
         assert_eq!(causes[0].field, "spec.selector");
-        assert!(causes[0].message.ends_with("field is immutable"), "{}", causes[0].message);
-        assert!(causes[0].message.contains(r#"map[string]string{"app":"o", "color":"green"}"#), "{}", causes[0].message);
+        assert!(
+            causes[0].message.ends_with("field is immutable"),
+            "{}",
+            causes[0].message
+        );
+        assert!(
+            causes[0]
+                .message
+                .contains(r#"map[string]string{"app":"o", "color":"green"}"#),
+            "{}",
+            causes[0].message
+        );
     }
 
     #[test]
     fn deployment_template_must_match_selector() {
         let mut d = deploy("blue");
         d["spec"]["template"]["metadata"]["labels"]["color"] = json!("green");
-        assert_eq!(validate("Deployment", &d, None)[0].field, "spec.template.metadata.labels");
+        assert_eq!(
+            validate("Deployment", &d, None)[0].field,
+            "spec.template.metadata.labels"
+        );
     }
 
     #[test]
     fn hpa_and_pdb_rules() {
         let hpa = json!({"metadata": {"name": "h"}, "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "d"}, "minReplicas": 3, "maxReplicas": 2}});
-        assert_eq!(validate("HorizontalPodAutoscaler", &hpa, None)[0].field, "spec.maxReplicas");
-        let pdb = json!({"metadata": {"name": "p"}, "spec": {"minAvailable": 1, "maxUnavailable": 1}});
+        assert_eq!(
+            validate("HorizontalPodAutoscaler", &hpa, None)[0].field,
+            "spec.maxReplicas"
+        );
+        let pdb =
+            json!({"metadata": {"name": "p"}, "spec": {"minAvailable": 1, "maxUnavailable": 1}});
         assert_eq!(validate("PodDisruptionBudget", &pdb, None).len(), 1);
     }
 
@@ -281,7 +417,10 @@ mod tests {
     fn defaults_match_the_server() {
         let mut s = json!({"metadata": {"name": "s"}, "spec": {"ports": [{"port": 80}]}});
         default("Service", &mut s, || "10.96.0.10".into());
-        assert_eq!(s["spec"]["ports"][0], json!({"port": 80, "protocol": "TCP", "targetPort": 80}));
+        assert_eq!(
+            s["spec"]["ports"][0],
+            json!({"port": 80, "protocol": "TCP", "targetPort": 80})
+        );
         assert_eq!(s["spec"]["clusterIP"], "10.96.0.10");
         assert_eq!(image_pull_policy("x:latest"), "Always");
         assert_eq!(image_pull_policy("reg:5000/x:1"), "IfNotPresent");

@@ -50,7 +50,11 @@ pub(crate) fn serve(sh: Arc<Shared>, r: Route, ctx: Ctx) -> Response<Body> {
     let rv_param = ctx.q("resourceVersion").map(String::from);
     let initial_events = ctx.flag("sendInitialEvents");
     let bookmarks = ctx.flag("allowWatchBookmarks");
-    let timeout = ctx.q("timeoutSeconds").and_then(|t| t.parse::<u64>().ok()).map(Duration::from_secs).unwrap_or(Duration::from_secs(1800));
+    let timeout = ctx
+        .q("timeoutSeconds")
+        .and_then(|t| t.parse::<u64>().ok())
+        .map(Duration::from_secs)
+        .unwrap_or(Duration::from_secs(1800));
     let as_table = ctx.wants_table();
     let include = ctx.q("includeObject").map(String::from);
     let rt = r.rt;
@@ -63,7 +67,12 @@ pub(crate) fn serve(sh: Arc<Shared>, r: Route, ctx: Ctx) -> Response<Body> {
         let rx = st.store.subscribe();
         let from_scratch = initial_events || rv_param.as_deref().is_none_or(|v| v == "0");
         if from_scratch {
-            for o in st.store.list(rt, ns.as_deref()).into_iter().filter(|o| filter.matches(o)) {
+            for o in st
+                .store
+                .list(rt, ns.as_deref())
+                .into_iter()
+                .filter(|o| filter.matches(o))
+            {
                 first.push(json!({"type": "ADDED", "object": o}));
             }
             if initial_events {
@@ -72,7 +81,10 @@ pub(crate) fn serve(sh: Arc<Shared>, r: Route, ctx: Ctx) -> Response<Body> {
             }
             (rx, current)
         } else {
-            let from: u64 = rv_param.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0);
+            let from: u64 = rv_param
+                .as_deref()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
             if from < st.store.compacted {
                 first.push(json!({"type": "ERROR", "object": {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
                     "message": format!("too old resource version: {from} ({})", st.store.compacted), "reason": "Expired", "code": 410}}));
@@ -99,9 +111,14 @@ pub(crate) fn serve(sh: Arc<Shared>, r: Route, ctx: Ctx) -> Response<Body> {
         let mut headers_sent = false;
         let mut encode = |ev: Value| -> Bytes {
             let mut ev = ev;
-            if as_table && (ev["type"] == "ADDED" || ev["type"] == "MODIFIED" || ev["type"] == "DELETED") {
+            if as_table
+                && (ev["type"] == "ADDED" || ev["type"] == "MODIFIED" || ev["type"] == "DELETED")
+            {
                 let o = ev["object"].take();
-                let rv = o["metadata"]["resourceVersion"].as_str().unwrap_or("").to_string();
+                let rv = o["metadata"]["resourceVersion"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string();
                 ev["object"] = table::table(rt, &[o], &rv, include.as_deref(), !headers_sent);
                 headers_sent = true;
             }
@@ -141,5 +158,10 @@ pub(crate) fn serve(sh: Arc<Shared>, r: Route, ctx: Ctx) -> Response<Body> {
         }
     });
     let body = BodyExt::boxed(StreamBody::new(out));
-    Response::builder().status(200).header("content-type", "application/json").header("cache-control", "no-cache, private").body(body).expect("response")
+    Response::builder()
+        .status(200)
+        .header("content-type", "application/json")
+        .header("cache-control", "no-cache, private")
+        .body(body)
+        .expect("response")
 }
