@@ -132,6 +132,14 @@ impl Cluster {
         self.raw_get(&uri, timeout).await
     }
 
+    /// The same connection, working in another namespace.
+    pub fn in_namespace(&self, namespace: &str) -> Cluster {
+        Cluster {
+            namespace: namespace.to_string(),
+            ..self.clone()
+        }
+    }
+
     /// `GET` of an API-server path (with its query), e.g. a service proxy path built by the
     /// caller; like the probes, any HTTP status is returned.
     pub async fn proxy_get_path(

@@ -1,11 +1,28 @@
-//! `msv logs`: not implemented in this version yet; it exists so that its flags, help and
-//! completions are stable, and it says so plainly (exit 2) instead of printing anything made up.
+//! `msv logs`: connects to the cluster and hands the request to `crate::logs`.
 
-use crate::cli::LogsArgs;
-use crate::exit::{ExitCode, Failure};
+use crate::cli::{LogsArgs, OutputFormat};
+use crate::exit::ExitCode;
+use crate::logs::{Options, run as stream};
+use crate::status::connect_for;
 
 use super::Context;
 
-pub async fn run(_args: &LogsArgs, _ctx: &Context) -> anyhow::Result<ExitCode> {
-    Err(Failure::not_implemented("logs"))
+pub async fn run(args: &LogsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let format = ctx.printer.format(
+        "logs",
+        OutputFormat::Text,
+        &[OutputFormat::Text, OutputFormat::Json, OutputFormat::Raw],
+    )?;
+    let config = ctx.config(None)?;
+    let cluster = connect_for(&config).await?;
+    let options = Options {
+        service: args.service.clone(),
+        which: args.which,
+        follow: args.follow,
+        since: args.since,
+        tail: args.tail,
+        container: args.container.clone(),
+        format,
+    };
+    stream(&cluster, &options, &ctx.printer).await
 }

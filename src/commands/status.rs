@@ -1,11 +1,30 @@
-//! `msv status`: not implemented in this version yet; it exists so that its flags, help and
-//! completions are stable, and it says so plainly (exit 2) instead of printing anything made up.
+//! `msv status`: connects to the cluster and hands the query to `crate::status`.
 
-use crate::cli::StatusArgs;
-use crate::exit::{ExitCode, Failure};
+use crate::cli::{OutputFormat, StatusArgs};
+use crate::exit::ExitCode;
+use crate::status::{Query, Request, connect_for, run as show};
 
 use super::Context;
 
-pub async fn run(_args: &StatusArgs, _ctx: &Context) -> anyhow::Result<ExitCode> {
-    Err(Failure::not_implemented("status"))
+pub async fn run(args: &StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let format = ctx.printer.format(
+        "status",
+        OutputFormat::Table,
+        &[OutputFormat::Table, OutputFormat::Json, OutputFormat::Yaml],
+    )?;
+    let config = ctx.config(None)?;
+    let cluster = connect_for(&config).await?;
+    let query = Query {
+        services: args.services.clone(),
+        request: Request {
+            all_namespaces: args.all_namespaces,
+            // The detail view of one service always shows each pod's health.
+            pods: args.pods || args.services.len() == 1,
+            events: args.services.len() == 1,
+            probe_timeout: args.probe_timeout,
+        },
+        format,
+        watch: args.watch,
+    };
+    show(&cluster, &query, &ctx.printer).await
 }
