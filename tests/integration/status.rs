@@ -3,7 +3,6 @@
 //! cluster and rejected credentials. Objects are seeded with the manifests `msv deploy`
 //! renders, so the labels and names are the ones a real deploy leaves behind.
 
-use std::io::{Read as _, Write as _};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -110,21 +109,33 @@ pub(crate) fn msv(cluster: &FakeCluster) -> Test {
         .timeout(Duration::from_secs(30))
 }
 
-/// Sends one raw request to the fake (a strategic-merge patch, as kubectl would).
+/// Sends one strategic-merge patch to the fake through its TLS endpoint, as kubectl would.
 fn patch(cluster: &FakeCluster, path: &str, body: &Value) {
-    let body = body.to_string();
-    let mut s = std::net::TcpStream::connect(cluster.addr()).unwrap();
-    write!(
-        s,
-        "PATCH {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nContent-Type: application/strategic-merge-patch+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        cluster.addr(),
-        cluster.token(),
-        body.len()
-    )
-    .unwrap();
-    let mut answer = String::new();
-    s.read_to_string(&mut answer).unwrap();
-    assert!(answer.starts_with("HTTP/1.1 200"), "patch {path}: {answer}");
+    let body = body.to_string().into_bytes();
+    let kubeconfig = cluster.kubeconfig_path();
+    let path = path.to_string();
+    let (status, answer) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async move {
+            use http_body_util::BodyExt as _;
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let kc = kube::config::Kubeconfig::read_from(kubeconfig).unwrap();
+            let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+                .await
+                .unwrap();
+            let client = kube::Client::try_from(config).unwrap();
+            let request = http::Request::patch(path)
+                .header("content-type", "application/strategic-merge-patch+json")
+                .body(kube::client::Body::from(body))
+                .unwrap();
+            let response = client.send(request).await.unwrap();
+            let status = response.status().as_u16();
+            let bytes = response.into_body().collect().await.unwrap().to_bytes();
+            (status, String::from_utf8_lossy(&bytes).into_owned())
+        });
+    assert_eq!(status, 200, "patch: {answer}");
 }
 
 #[derive(Debug, Deserialize)]

@@ -482,7 +482,7 @@ fn broken_backends_are_clear_errors() {
         ])
         .run()
         .status(2)
-        .stderr_has("is not implemented yet");
+        .stderr_has("no kubeconfig found");
 }
 
 #[test]
