@@ -47,7 +47,11 @@ fn start() -> Result<RealCluster, String> {
         .output()
         .map_err(|e| format!("running {}: {e}", script.display()))?;
     if !out.status.success() {
-        return Err(format!("{} start failed ({})", script.display(), out.status));
+        return Err(format!(
+            "{} start failed ({})",
+            script.display(),
+            out.status
+        ));
     }
     let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
     let kubeconfig = dir.join("kubeconfig");
@@ -102,7 +106,13 @@ impl RealCluster {
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
         loop {
             let out = self.kubectl_raw(&[
-                "-n", &ns, "get", "serviceaccount", "default", "-o", "jsonpath={.secrets[0].name}",
+                "-n",
+                &ns,
+                "get",
+                "serviceaccount",
+                "default",
+                "-o",
+                "jsonpath={.secrets[0].name}",
             ]);
             if out.status.success() && !out.stdout.is_empty() {
                 return ns;

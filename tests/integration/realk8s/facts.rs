@@ -20,7 +20,10 @@ fn wait_for<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
         if let Some(v) = f() {
             return v;
         }
-        assert!(Instant::now() < deadline, "timed out after {secs} s waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {secs} s waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -58,9 +61,10 @@ fn ready_pod_ips(c: &RealCluster, ns: &str, selector: &str) -> Vec<String> {
         .unwrap()
         .iter()
         .filter(|p| {
-            p["status"]["conditions"]
-                .as_array()
-                .is_some_and(|cs| cs.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"))
+            p["status"]["conditions"].as_array().is_some_and(|cs| {
+                cs.iter()
+                    .any(|c| c["type"] == "Ready" && c["status"] == "True")
+            })
         })
         .filter_map(|p| p["status"]["podIP"].as_str().map(String::from))
         .collect();
@@ -83,7 +87,14 @@ fn endpoint_ips(c: &RealCluster, ns: &str, name: &str) -> Vec<String> {
 }
 
 fn rollout(c: &RealCluster, ns: &str, name: &str) {
-    c.kubectl(&["-n", ns, "rollout", "status", &format!("deployment/{name}"), "--timeout=120s"]);
+    c.kubectl(&[
+        "-n",
+        ns,
+        "rollout",
+        "status",
+        &format!("deployment/{name}"),
+        "--timeout=120s",
+    ]);
 }
 
 #[test]
@@ -93,9 +104,18 @@ fn kubectl_sees_the_real_server_and_the_simulated_node() {
     };
     let v: Value = serde_json::from_str(&c.kubectl(&["version", "-o", "json"])).unwrap();
     assert_eq!(v["serverVersion"]["gitVersion"], "v1.20.2", "{v}");
-    assert!(v["clientVersion"]["minor"].as_str().unwrap().starts_with("32"), "{v}");
+    assert!(
+        v["clientVersion"]["minor"]
+            .as_str()
+            .unwrap()
+            .starts_with("32"),
+        "{v}"
+    );
     let nodes = c.kubectl(&["get", "nodes", "--no-headers"]);
-    assert!(nodes.contains(super::node::NODE_NAME) && nodes.contains(" Ready "), "{nodes}");
+    assert!(
+        nodes.contains(super::node::NODE_NAME) && nodes.contains(" Ready "),
+        "{nodes}"
+    );
 }
 
 #[test]
@@ -104,8 +124,13 @@ fn a_deployment_completes_on_the_simulated_node() {
         return;
     };
     let ns = c.namespace("first");
-    c.node.set_image_behavior("first:1", Behavior::ReadyAfter(Duration::from_millis(500)));
-    apply(c, &ns, &deployment("web", "first:1", 3, json!({"app": "web"})));
+    c.node
+        .set_image_behavior("first:1", Behavior::ReadyAfter(Duration::from_millis(500)));
+    apply(
+        c,
+        &ns,
+        &deployment("web", "first:1", 3, json!({"app": "web"})),
+    );
     rollout(c, &ns, "web");
     let d = get_json(c, &ns, &["deployment", "web"]);
     assert_eq!(d["status"]["readyReplicas"], 3, "{d}");
@@ -121,7 +146,10 @@ fn a_deployment_completes_on_the_simulated_node() {
     // Scaling down deletes pods for real: the simulated kubelet finishes their deletion.
     c.kubectl(&["-n", &ns, "scale", "deployment/web", "--replicas=1"]);
     wait_for("scale down to one pod", 60, || {
-        let n = get_json(c, &ns, &["pods", "-l", "app=web"])["items"].as_array().unwrap().len();
+        let n = get_json(c, &ns, &["pods", "-l", "app=web"])["items"]
+            .as_array()
+            .unwrap()
+            .len();
         (n == 1).then_some(())
     });
 }
@@ -133,23 +161,49 @@ fn kubelet_failure_reasons_reach_clients() {
     };
     let ns = c.namespace("failing");
     c.node.set_image_behavior("crash:1", Behavior::CrashLoop);
-    c.node.set_image_behavior("pull:1", Behavior::ImagePullFailure);
+    c.node
+        .set_image_behavior("pull:1", Behavior::ImagePullFailure);
     c.node.set_image_behavior("never:1", Behavior::NeverReady);
-    apply(c, &ns, &deployment("crash", "crash:1", 1, json!({"app": "crash"})));
-    apply(c, &ns, &deployment("pull", "pull:1", 1, json!({"app": "pull"})));
-    apply(c, &ns, &deployment("never", "never:1", 1, json!({"app": "never"})));
+    apply(
+        c,
+        &ns,
+        &deployment("crash", "crash:1", 1, json!({"app": "crash"})),
+    );
+    apply(
+        c,
+        &ns,
+        &deployment("pull", "pull:1", 1, json!({"app": "pull"})),
+    );
+    apply(
+        c,
+        &ns,
+        &deployment("never", "never:1", 1, json!({"app": "never"})),
+    );
     wait_for("a crash-looping pod with restarts", 60, || {
         let out = c.kubectl(&["-n", &ns, "get", "pods", "-l", "app=crash", "--no-headers"]);
         let cols: Vec<&str> = out.split_whitespace().collect();
-        (cols.get(2) == Some(&"CrashLoopBackOff") && cols.get(3).is_some_and(|r| r.parse::<u32>().unwrap_or(0) >= 2))
-            .then_some(())
+        (cols.get(2) == Some(&"CrashLoopBackOff")
+            && cols
+                .get(3)
+                .is_some_and(|r| r.parse::<u32>().unwrap_or(0) >= 2))
+        .then_some(())
     });
     wait_for("a pod failing to pull", 60, || {
         let out = c.kubectl(&["-n", &ns, "get", "pods", "-l", "app=pull", "--no-headers"]);
         (out.contains("ErrImagePull") || out.contains("ImagePullBackOff")).then_some(())
     });
-    let out = c.kubectl_raw(&["-n", &ns, "rollout", "status", "deployment/never", "--timeout=3s"]);
-    assert!(!out.status.success(), "a never-ready pod must not complete the rollout");
+    let out = c.kubectl_raw(&[
+        "-n",
+        &ns,
+        "rollout",
+        "status",
+        "deployment/never",
+        "--timeout=3s",
+    ]);
+    assert!(
+        !out.status.success(),
+        "a never-ready pod must not complete the rollout"
+    );
     let d = get_json(c, &ns, &["deployment", "never"]);
     assert_eq!(d["status"]["unavailableReplicas"], 1, "{d}");
 }
@@ -162,17 +216,35 @@ fn endpoints_follow_a_selector_patch_only_after_a_lag() {
     let ns = c.namespace("switch");
     for color in ["blue", "green"] {
         let labels = json!({"app": "shop", "color": color});
-        apply(c, &ns, &deployment(&format!("shop-{color}"), "shop:1", 2, labels));
+        apply(
+            c,
+            &ns,
+            &deployment(&format!("shop-{color}"), "shop:1", 2, labels),
+        );
     }
-    apply(c, &ns, &service("shop", json!({"app": "shop", "color": "blue"})));
+    apply(
+        c,
+        &ns,
+        &service("shop", json!({"app": "shop", "color": "blue"})),
+    );
     rollout(c, &ns, "shop-blue");
     rollout(c, &ns, "shop-green");
     let blue = ready_pod_ips(c, &ns, "color=blue");
     let green = ready_pod_ips(c, &ns, "color=green");
-    wait_for("endpoints listing blue", 30, || (endpoint_ips(c, &ns, "shop") == blue).then_some(()));
+    wait_for("endpoints listing blue", 30, || {
+        (endpoint_ips(c, &ns, "shop") == blue).then_some(())
+    });
 
     let patched = Instant::now();
-    c.kubectl(&["-n", &ns, "patch", "service", "shop", "-p", r#"{"spec":{"selector":{"color":"green"}}}"#]);
+    c.kubectl(&[
+        "-n",
+        &ns,
+        "patch",
+        "service",
+        "shop",
+        "-p",
+        r#"{"spec":{"selector":{"color":"green"}}}"#,
+    ]);
     let right_after = endpoint_ips(c, &ns, "shop");
     let mut seen = vec![right_after.clone()];
     wait_for("endpoints listing exactly green", 30, || {
@@ -183,12 +255,19 @@ fn endpoints_follow_a_selector_patch_only_after_a_lag() {
     });
     eprintln!(
         "endpoints: {} right after the patch, exactly green after {:?}",
-        if right_after == blue { "still blue" } else { "already changed" },
+        if right_after == blue {
+            "still blue"
+        } else {
+            "already changed"
+        },
         patched.elapsed()
     );
     // The controller replaces the set in one write: never a mix of colors.
     for s in &seen {
-        assert!(*s == blue || *s == green || s.is_empty(), "mixed endpoints {s:?}");
+        assert!(
+            *s == blue || *s == green || s.is_empty(),
+            "mixed endpoints {s:?}"
+        );
     }
 }
 
@@ -198,7 +277,16 @@ async fn a_deployment_selector_change_is_rejected_with_422() {
         return;
     };
     let ns = c.namespace("immutable");
-    apply(c, &ns, &deployment("shop-blue", "shop:1", 1, json!({"app": "shop", "color": "blue"})));
+    apply(
+        c,
+        &ns,
+        &deployment(
+            "shop-blue",
+            "shop:1",
+            1,
+            json!({"app": "shop", "color": "blue"}),
+        ),
+    );
     let api: Api<Deployment> = Api::namespaced(c.client().await, &ns);
     let patch = json!({"spec": {"selector": {"matchLabels": {"app": "shop", "color": "green"}},
         "template": {"metadata": {"labels": {"app": "shop", "color": "green"}}}}});
@@ -212,8 +300,15 @@ async fn a_deployment_selector_change_is_rejected_with_422() {
     assert_eq!(status.code, 422, "{status:?}");
     assert_eq!(status.reason, "Invalid", "{status:?}");
     assert!(status.message.contains("field is immutable"), "{status:?}");
-    let causes = status.details.as_ref().map(|d| d.causes.clone()).unwrap_or_default();
-    assert!(causes.iter().any(|c| c.field == "spec.selector"), "{status:?}");
+    let causes = status
+        .details
+        .as_ref()
+        .map(|d| d.causes.clone())
+        .unwrap_or_default();
+    assert!(
+        causes.iter().any(|c| c.field == "spec.selector"),
+        "{status:?}"
+    );
 }
 
 #[test]
@@ -223,13 +318,26 @@ fn the_proxy_refuses_loopback_pod_addresses() {
     };
     let ns = c.namespace("loopback");
     c.node.set_image_ip("loop:1", "127.0.0.1");
-    apply(c, &ns, &deployment("loop", "loop:1", 1, json!({"app": "loop"})));
+    apply(
+        c,
+        &ns,
+        &deployment("loop", "loop:1", 1, json!({"app": "loop"})),
+    );
     apply(c, &ns, &service("loop", json!({"app": "loop"})));
     rollout(c, &ns, "loop");
     wait_for("endpoints listing the loopback pod", 30, || {
         (endpoint_ips(c, &ns, "loop") == ["127.0.0.1"]).then_some(())
     });
-    let pod = c.kubectl(&["-n", &ns, "get", "pods", "-l", "app=loop", "-o", "jsonpath={.items[0].metadata.name}"]);
+    let pod = c.kubectl(&[
+        "-n",
+        &ns,
+        "get",
+        "pods",
+        "-l",
+        "app=loop",
+        "-o",
+        "jsonpath={.items[0].metadata.name}",
+    ]);
     for path in [
         format!("/api/v1/namespaces/{ns}/services/loop:http/proxy/healthz"),
         format!("/api/v1/namespaces/{ns}/pods/{pod}:8080/proxy/healthz"),

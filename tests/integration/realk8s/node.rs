@@ -70,12 +70,20 @@ impl NodeSim {
     }
 
     pub(crate) fn set_image_behavior(&self, image: &str, behavior: Behavior) {
-        self.plan.lock().unwrap().behaviors.insert(image.into(), behavior);
+        self.plan
+            .lock()
+            .unwrap()
+            .behaviors
+            .insert(image.into(), behavior);
     }
 
     /// Pods running `image` get this IP instead of one from 10.244.0.0/16.
     pub(crate) fn set_image_ip(&self, image: &str, ip: &str) {
-        self.plan.lock().unwrap().ips.insert(image.into(), ip.into());
+        self.plan
+            .lock()
+            .unwrap()
+            .ips
+            .insert(image.into(), ip.into());
     }
 }
 
@@ -93,7 +101,10 @@ async fn register_node(client: &Client) {
     let node = json!({"apiVersion": "v1", "kind": "Node",
         "metadata": {"name": NODE_NAME, "labels": {"kubernetes.io/hostname": NODE_NAME, "kubernetes.io/os": "linux"}}});
     if let Err(e) = nodes
-        .create(&PostParams::default(), &serde_json::from_value(node).unwrap())
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(node).unwrap(),
+        )
         .await
     {
         assert!(
@@ -147,7 +158,9 @@ impl Sim {
             let node = pod.spec.as_ref().and_then(|s| s.node_name.clone());
             if pod.metadata.deletion_timestamp.is_some() {
                 if node.as_deref().is_none_or(|n| n == NODE_NAME) {
-                    let _ = api.delete(&name, &DeleteParams::default().grace_period(0)).await;
+                    let _ = api
+                        .delete(&name, &DeleteParams::default().grace_period(0))
+                        .await;
                 }
                 continue;
             }
@@ -155,8 +168,13 @@ impl Sim {
                 None => {
                     let binding = json!({"apiVersion": "v1", "kind": "Binding", "metadata": {"name": name},
                         "target": {"apiVersion": "v1", "kind": "Node", "name": NODE_NAME}});
-                    api.create_subresource::<_, Value>("binding", &name, &PostParams::default(), &binding)
-                        .await?;
+                    api.create_subresource::<_, Value>(
+                        "binding",
+                        &name,
+                        &PostParams::default(),
+                        &binding,
+                    )
+                    .await?;
                 }
                 Some(NODE_NAME) => {}
                 Some(_) => continue,
@@ -174,7 +192,9 @@ impl Sim {
                     .iter()
                     .map(|(_, img)| plan.behaviors.get(img).copied().unwrap_or(DEFAULT))
                     .collect();
-                let ip = containers.iter().find_map(|(_, img)| plan.ips.get(img).cloned());
+                let ip = containers
+                    .iter()
+                    .find_map(|(_, img)| plan.ips.get(img).cloned());
                 (b, ip)
             };
             let next_ip = &mut self.next_ip;
@@ -183,14 +203,26 @@ impl Sim {
                 Run {
                     started: Instant::now(),
                     started_at: k8s_now(),
-                    ip: ip.unwrap_or_else(|| format!("10.244.{}.{}", *next_ip / 250, *next_ip % 250 + 1)),
+                    ip: ip.unwrap_or_else(|| {
+                        format!("10.244.{}.{}", *next_ip / 250, *next_ip % 250 + 1)
+                    }),
                     last: Value::Null,
                 }
             });
-            let status = pod_status(&containers, &behaviors, run.started.elapsed(), &run.started_at, &run.ip);
+            let status = pod_status(
+                &containers,
+                &behaviors,
+                run.started.elapsed(),
+                &run.started_at,
+                &run.ip,
+            );
             if status != run.last {
-                api.patch_status(&name, &PatchParams::default(), &Patch::Merge(&json!({"status": status})))
-                    .await?;
+                api.patch_status(
+                    &name,
+                    &PatchParams::default(),
+                    &Patch::Merge(&json!({"status": status})),
+                )
+                .await?;
                 run.last = status;
             }
         }

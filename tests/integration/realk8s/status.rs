@@ -49,9 +49,17 @@ fn container(name: &str, image: &str, b: Behavior, elapsed: Duration, started_at
         }
         Behavior::ImagePullFailure => {
             let (reason, message) = if cycles % 2 == 0 {
-                ("ErrImagePull", format!("rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": not found"))
+                (
+                    "ErrImagePull",
+                    format!(
+                        "rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": not found"
+                    ),
+                )
             } else {
-                ("ImagePullBackOff", format!("Back-off pulling image \"{image}\""))
+                (
+                    "ImagePullBackOff",
+                    format!("Back-off pulling image \"{image}\""),
+                )
             };
             s["state"] = json!({"waiting": {"reason": reason, "message": message}});
         }
@@ -82,7 +90,9 @@ pub(crate) fn pod_status(
         .map(|((n, img), b)| container(n, img, *b, elapsed, started_at))
         .collect();
     let all_ready = statuses.iter().all(|s| s["ready"] == json!(true));
-    let pulled = !behaviors.iter().any(|b| matches!(b, Behavior::ImagePullFailure));
+    let pulled = !behaviors
+        .iter()
+        .any(|b| matches!(b, Behavior::ImagePullFailure));
     json!({
         "phase": if pulled { "Running" } else { "Pending" },
         "hostIP": "127.0.0.1",
@@ -106,11 +116,22 @@ mod tests {
 
     fn one(b: Behavior, ms: u64) -> Value {
         let c = [("app".to_string(), "shop:1".to_string())];
-        pod_status(&c, &[b], Duration::from_millis(ms), "2026-01-01T00:00:00Z", "10.244.0.2")
+        pod_status(
+            &c,
+            &[b],
+            Duration::from_millis(ms),
+            "2026-01-01T00:00:00Z",
+            "10.244.0.2",
+        )
     }
 
     fn ready(s: &Value) -> &Value {
-        &s["conditions"].as_array().unwrap().iter().find(|c| c["type"] == "Ready").unwrap()["status"]
+        &s["conditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["type"] == "Ready")
+            .unwrap()["status"]
     }
 
     #[test]
@@ -137,7 +158,10 @@ mod tests {
     fn crash_loop_counts_restarts_and_backs_off() {
         let first = one(Behavior::CrashLoop, 10);
         assert!(first["containerStatuses"][0]["state"]["running"].is_object());
-        let later = one(Behavior::CrashLoop, 3 * CRASH_INTERVAL.as_millis() as u64 + 1);
+        let later = one(
+            Behavior::CrashLoop,
+            3 * CRASH_INTERVAL.as_millis() as u64 + 1,
+        );
         let c = &later["containerStatuses"][0];
         assert_eq!(c["restartCount"], 3);
         assert_eq!(c["state"]["waiting"]["reason"], "CrashLoopBackOff");
@@ -149,8 +173,17 @@ mod tests {
     fn image_pull_failure_stays_pending_and_alternates_reasons() {
         let first = one(Behavior::ImagePullFailure, 10);
         assert_eq!(first["phase"], "Pending");
-        assert_eq!(first["containerStatuses"][0]["state"]["waiting"]["reason"], "ErrImagePull");
-        let next = one(Behavior::ImagePullFailure, CRASH_INTERVAL.as_millis() as u64 + 1);
-        assert_eq!(next["containerStatuses"][0]["state"]["waiting"]["reason"], "ImagePullBackOff");
+        assert_eq!(
+            first["containerStatuses"][0]["state"]["waiting"]["reason"],
+            "ErrImagePull"
+        );
+        let next = one(
+            Behavior::ImagePullFailure,
+            CRASH_INTERVAL.as_millis() as u64 + 1,
+        );
+        assert_eq!(
+            next["containerStatuses"][0]["state"]["waiting"]["reason"],
+            "ImagePullBackOff"
+        );
     }
 }
