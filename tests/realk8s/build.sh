@@ -15,6 +15,8 @@ CACHE_ROOT=${MSV_K8S_CACHE:-/var/cache/msv-k8s}
 CACHE=$CACHE_ROOT/$K8S_VERSION
 WORK=${MSV_K8S_WORK:-$CACHE_ROOT/work}
 BINARIES=(kube-apiserver kube-controller-manager)
+# Bumped whenever the way the binaries are built changes, so caches are redone.
+RECIPE=2
 
 log() { printf 'build.sh: %s\n' "$*" >&2; }
 
@@ -23,6 +25,7 @@ cached() {
   for b in "${BINARIES[@]}"; do
     [[ -x $CACHE/$b ]] || return 1
   done
+  [[ $(cat "$CACHE/recipe" 2>/dev/null) == "$RECIPE" ]] || return 1
   "$CACHE/kube-apiserver" --version 2>/dev/null | grep -q "v$K8S_VERSION"
 }
 
@@ -93,9 +96,11 @@ export GOCACHE=$CACHE_ROOT/gocache
 cd "$SRC"
 log "generating the OpenAPI definitions"
 make gen_openapi >&2
-ver=k8s.io/kubernetes/vendor/k8s.io/component-base/version
+# The version the binaries and the API server's /version report, set in both
+# packages that hold it, as Kubernetes' own build does.
 ldflags=""
-for pkg in $ver k8s.io/component-base/version; do
+for pkg in k8s.io/kubernetes/vendor/k8s.io/component-base/version \
+  k8s.io/kubernetes/vendor/k8s.io/client-go/pkg/version; do
   ldflags+=" -X $pkg.gitVersion=v$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=20"
   ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
 done
@@ -104,6 +109,7 @@ for b in "${BINARIES[@]}"; do
   log "building $b"
   go build -p 2 -ldflags "-s -w $ldflags" -o "$CACHE.tmp/$b" "./cmd/$b" >&2
 done
+echo "$RECIPE" >"$CACHE.tmp/recipe"
 rm -rf "$CACHE"
 mv "$CACHE.tmp" "$CACHE"
 cached || { log "built binaries do not report v$K8S_VERSION"; exit 1; }
