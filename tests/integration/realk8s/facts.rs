@@ -350,6 +350,14 @@ fn the_proxy_refuses_loopback_pod_addresses() {
         let ep: Value = serde_json::from_slice(&ep.stdout).unwrap();
         assert!(!ep.to_string().contains("127.0.0.1"), "{ep}");
     }
+    let bad = json!({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "loop-by-hand"},
+        "subsets": [{"addresses": [{"ip": "127.0.0.1"}], "ports": [{"name": "http", "port": 8080}]}]});
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), bad.to_string()).unwrap();
+    let out = c.kubectl_raw(&["-n", &ns, "create", "-f", file.path().to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "loopback Endpoints must be invalid");
+    assert!(err.contains("may not be in the loopback range"), "{err}");
     let path = format!("/api/v1/namespaces/{ns}/services/loop:http/proxy/healthz");
     let out = c.kubectl_raw(&["get", "--raw", &path]);
     assert!(!out.status.success(), "{path} must fail");
