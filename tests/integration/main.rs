@@ -12,6 +12,7 @@ mod install;
 mod logs;
 mod new;
 mod push;
+mod realk8s;
 mod status;
 mod templates;
 mod traces;
