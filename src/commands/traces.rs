@@ -142,7 +142,7 @@ async fn backend(config: &Config) -> anyhow::Result<(Backend, Url, client::Trans
             let cluster = crate::cluster::connect(&config.kube_target()?).await?;
             (
                 base,
-                client::Transport::Cluster(cluster),
+                client::Transport::Cluster(Box::new(cluster)),
                 format!("service {spec}"),
             )
         }

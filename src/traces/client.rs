@@ -282,7 +282,7 @@ fn parse_traces(backend: Backend, body: &[u8]) -> Result<Vec<Trace>> {
 /// server's service proxy (`--backend-service`), so no port-forward is needed.
 pub enum Transport {
     Http(reqwest::Client),
-    Cluster(crate::cluster::Cluster),
+    Cluster(Box<crate::cluster::Cluster>),
 }
 
 /// The base URL of a backend reached through the API server: only its path and query are

@@ -205,7 +205,7 @@ fn parent(s: &V1Span, trace_id: &str) -> Option<String> {
     refs.iter()
         .filter(own_trace)
         .find(|r| r.ref_type.eq_ignore_ascii_case("CHILD_OF"))
-        .or_else(|| refs.iter().filter(own_trace).next())
+        .or_else(|| refs.iter().find(own_trace))
         .map(|r| r.span_id.clone())
 }
 
