@@ -38,6 +38,26 @@ pub fn docker(args: &[&str]) -> Option<String> {
 }
 
 /// A service directory in a git repository, and the images made from it (removed at the end).
+/// Runs git in `dir` with a throwaway identity; true when it succeeded.
+pub fn git_in(dir: &std::path::Path, args: &[&str]) -> bool {
+    Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
 pub struct Service {
     pub dir: tempfile::TempDir,
     pub repository: String,
@@ -54,25 +74,7 @@ impl Service {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, text).unwrap();
         }
-        let git = |args: &[&str]| {
-            let ok = Command::new("git")
-                .arg("-C")
-                .arg(dir.path())
-                .args([
-                    "-c",
-                    "user.name=t",
-                    "-c",
-                    "user.email=t@t",
-                    "-c",
-                    "commit.gpgsign=false",
-                ])
-                .args(args)
-                .output()
-                .unwrap()
-                .status
-                .success();
-            assert!(ok, "git {args:?}");
-        };
+        let git = |args: &[&str]| assert!(git_in(dir.path(), args), "git {args:?}");
         git(&["init", "-q"]);
         git(&["add", "-A"]);
         git(&["commit", "-qm", "init"]);

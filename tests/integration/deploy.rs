@@ -141,19 +141,6 @@ struct Traffic {
     handle: Option<std::thread::JoinHandle<(usize, usize)>>,
 }
 
-/// A client through the fake's TLS endpoint, without kube's retries (a 503 must count as a
-/// failure at once, not be retried away).
-async fn traffic_client(kubeconfig: std::path::PathBuf) -> kube::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let kc = kube::config::Kubeconfig::read_from(kubeconfig).expect("fake kubeconfig");
-    let mut cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
-        .await
-        .expect("kube config");
-    cfg.default_retry = false;
-    cfg.read_timeout = Some(Duration::from_secs(5));
-    kube::Client::try_from(cfg).expect("kube client")
-}
-
 async fn proxy_get(client: &kube::Client, path: &str) -> Option<u16> {
     let request = http::Request::get(path).body(Vec::new()).ok()?;
     let response = client
@@ -173,7 +160,7 @@ impl Traffic {
                 .build()
                 .unwrap();
             runtime.block_on(async move {
-                let client = traffic_client(kubeconfig).await;
+                let client = crate::fake_api::kube_client(&kubeconfig, false).await;
                 let path = format!("/api/v1/namespaces/{NS}/services/shop:8080/proxy/healthz");
                 let (mut sent, mut failed) = (0, 0);
                 while !s.load(Ordering::SeqCst) {
@@ -707,7 +694,7 @@ fn a_concurrent_selector_change_is_reported_not_overwritten() {
         .build()
         .unwrap()
         .block_on(async move {
-            let client = traffic_client(kubeconfig).await;
+            let client = crate::fake_api::kube_client(&kubeconfig, false).await;
             let request = http::Request::put(format!("/api/v1/namespaces/{NS}/services/shop"))
                 .header("content-type", "application/json")
                 .body(kube::client::Body::from(body))

@@ -365,23 +365,10 @@ fn deploy_without_image_builds_pushes_and_deploys_the_digest() {
     );
     std::fs::write(&manifest, toml).unwrap();
     // The commit keeps the tree clean, so the tag is the git sha without -dirty.
-    let git = |args: &[&str]| {
-        Command::new("git")
-            .arg("-C")
-            .arg(service.dir.path())
-            .args([
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@t",
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args)
-            .output()
-            .unwrap()
-    };
-    git(&["commit", "-qam", "deploy settings"]);
+    assert!(crate::build::git_in(
+        service.dir.path(),
+        &["commit", "-qam", "deploy settings"]
+    ));
 
     let cluster = crate::fake_api::FakeCluster::start();
     cluster.set_backend_for_image(&format!("{address}/shop*"), |_| {

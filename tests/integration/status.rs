@@ -120,12 +120,7 @@ fn patch(cluster: &FakeCluster, path: &str, body: &Value) {
         .unwrap()
         .block_on(async move {
             use http_body_util::BodyExt as _;
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            let kc = kube::config::Kubeconfig::read_from(kubeconfig).unwrap();
-            let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
-                .await
-                .unwrap();
-            let client = kube::Client::try_from(config).unwrap();
+            let client = crate::fake_api::kube_client(&kubeconfig, true).await;
             let request = http::Request::patch(path)
                 .header("content-type", "application/strategic-merge-patch+json")
                 .body(kube::client::Body::from(body))

@@ -19,17 +19,11 @@ pub(crate) async fn client(cluster: &FakeCluster) -> Client {
     client_with_retry(cluster, true).await
 }
 
-/// kube-rs retries 429/503/504 by default (15 times, backing off towards minutes): a
-/// client that must see a 503 at once turns that off.
+/// A client with or without kube's retries (see [`super::kube_client`]).
 pub(crate) async fn client_with_retry(cluster: &FakeCluster, retry: bool) -> Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let kc = kube::config::Kubeconfig::read_from(cluster.kubeconfig_path()).unwrap();
-    let mut cfg = Config::from_custom_kubeconfig(kc, &Default::default())
-        .await
-        .unwrap();
-    assert_eq!(cfg.default_namespace, "default");
-    cfg.default_retry = retry;
-    Client::try_from(cfg).unwrap()
+    let client = super::kube_client(&cluster.kubeconfig_path(), retry).await;
+    assert_eq!(client.default_namespace(), "default");
+    client
 }
 
 pub(crate) fn deployment(name: &str, image: &str, replicas: i64, labels: Value) -> Value {

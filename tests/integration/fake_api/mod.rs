@@ -220,12 +220,28 @@ impl Shared {
 pub struct FakeCluster {
     shared: Arc<Shared>,
     addr: SocketAddr,
+    #[allow(dead_code)]
     ca_pem: String,
     dir: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
 #[allow(dead_code)]
+/// A kube-rs client for the fake whose kubeconfig is at `kubeconfig` (a path, so threads
+/// that do not hold the cluster can build one). kube retries 429/503/504 by default (15
+/// times, backing off towards minutes); a client that must see a 503 at once passes
+/// `retry = false`.
+pub(crate) async fn kube_client(kubeconfig: &Path, retry: bool) -> kube::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let kc = kube::config::Kubeconfig::read_from(kubeconfig).expect("the fake's kubeconfig");
+    let mut cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+        .await
+        .expect("a kube config for the fake");
+    cfg.default_retry = retry;
+    kube::Client::try_from(cfg).expect("a kube client for the fake")
+}
+
+#[allow(dead_code)] // the whole API is documented for tests; not every test uses every call
 impl FakeCluster {
     /// Starts the server and its controllers on a runtime thread of their own, so both
     /// plain `#[test]`s and `#[tokio::test]`s can use it. Namespaces `default`,
