@@ -555,3 +555,31 @@ async fn leases_take_optimistic_locks() {
         422
     );
 }
+
+/// Creates Endpoints listing a loopback address through the API, as a client would; the
+/// error it gets. The realk8s suite sends the same to the real server and compares.
+pub(crate) async fn create_loopback_endpoints(client: Client, ns: &str) -> kube::core::Status {
+    use k8s_openapi::api::core::v1::Endpoints;
+    let api: Api<Endpoints> = Api::namespaced(client, ns);
+    let ep = json!({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "by-hand"},
+        "subsets": [{"addresses": [{"ip": "10.1.2.3"}, {"ip": "127.0.0.1"}], "ports": [{"name": "http", "port": 8080}]}]});
+    let err = api
+        .create(&PostParams::default(), &serde_json::from_value(ep).unwrap())
+        .await
+        .expect_err("Endpoints with a loopback address must be refused");
+    api_err(err)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endpoints_with_loopback_addresses_are_invalid() {
+    let cluster = FakeCluster::start();
+    let s = create_loopback_endpoints(client(&cluster).await, "default").await;
+    assert_eq!((s.code, s.reason.as_str()), (422, "Invalid"), "{s:?}");
+    assert_eq!(
+        s.message,
+        "Endpoints \"by-hand\" is invalid: subsets[0].addresses[1].ip: Invalid value: \"127.0.0.1\": may not be in the loopback range (127.0.0.0/8)"
+    );
+    let causes = s.details.unwrap().causes;
+    assert_eq!(causes.len(), 1, "{causes:?}");
+    assert_eq!(causes[0].field, "subsets[0].addresses[1].ip");
+}

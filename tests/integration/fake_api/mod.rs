@@ -59,7 +59,7 @@ mod tls;
 mod validate;
 mod watch;
 
-mod fidelity_kube;
+pub(crate) mod fidelity_kube;
 mod fidelity_kubectl;
 mod fidelity_sim;
 

@@ -216,6 +216,58 @@ fn validate_containers(spec: &Value, at: &str, causes: &mut Vec<Cause>) {
 }
 
 /// Validation errors of an object about to be stored; `old` is the stored object on update.
+/// An Endpoints address as the API server validates it: a valid IP, and not one the service
+/// proxy must never reach (unspecified, loopback, link-local). The fake's own endpoints
+/// controller writes its store directly and may still list loopback backends.
+fn endpoint_ip(ip: &str, field: &str, causes: &mut Vec<Cause>) {
+    let value = format!("{ip:?}");
+    let Ok(addr) = ip.parse::<std::net::IpAddr>() else {
+        causes.push(Cause::invalid(
+            field,
+            &value,
+            "must be a valid IP address, (e.g. 10.9.8.7)",
+        ));
+        causes.push(Cause::invalid(field, &value, "must be a valid IP address"));
+        return;
+    };
+    let (unspecified, loopback, link_local, link_local_multicast) = match addr {
+        std::net::IpAddr::V4(a) => {
+            let o = a.octets();
+            (
+                a.is_unspecified(),
+                a.is_loopback(),
+                a.is_link_local(),
+                o[0] == 224 && o[1] == 0 && o[2] == 0,
+            )
+        }
+        std::net::IpAddr::V6(a) => {
+            let s = a.segments();
+            (
+                a.is_unspecified(),
+                a.is_loopback(),
+                s[0] & 0xffc0 == 0xfe80,
+                s[0] & 0xff0f == 0xff02,
+            )
+        }
+    };
+    for (bad, why) in [
+        (unspecified, "may not be unspecified (0.0.0.0)"),
+        (loopback, "may not be in the loopback range (127.0.0.0/8)"),
+        (
+            link_local,
+            "may not be in the link-local range (169.254.0.0/16)",
+        ),
+        (
+            link_local_multicast,
+            "may not be in the link-local multicast range (224.0.0.0/24)",
+        ),
+    ] {
+        if bad {
+            causes.push(Cause::invalid(field, &value, why));
+        }
+    }
+}
+
 pub(crate) fn validate(kind: &str, obj: &Value, old: Option<&Value>) -> Vec<Cause> {
     let mut causes = Vec::new();
     let name = obj["metadata"]["name"].as_str().unwrap_or("");
@@ -344,6 +396,18 @@ pub(crate) fn validate(kind: &str, obj: &Value, old: Option<&Value>) -> Vec<Caus
                 }
             }
         }
+        "Endpoints" => {
+            let subsets = obj["subsets"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+            for (i, subset) in subsets.iter().enumerate() {
+                for list in ["addresses", "notReadyAddresses"] {
+                    let addrs = subset[list].as_array().map(Vec::as_slice).unwrap_or(&[]);
+                    for (j, a) in addrs.iter().enumerate() {
+                        let field = format!("subsets[{i}].{list}[{j}].ip");
+                        endpoint_ip(a["ip"].as_str().unwrap_or(""), &field, &mut causes);
+                    }
+                }
+            }
+        }
         "Lease"
             if obj["spec"]["leaseDurationSeconds"]
                 .as_i64()
@@ -396,6 +460,32 @@ mod tests {
             validate("Deployment", &d, None)[0].field,
             "spec.template.metadata.labels"
         );
+    }
+
+    #[test]
+    fn endpoints_refuse_addresses_the_proxy_must_not_reach() {
+        let ep = |ip: &str| {
+            json!({"metadata": {"name": "shop"}, "subsets": [{"addresses": [{"ip": "10.1.2.3"}],
+                "notReadyAddresses": [{"ip": ip}], "ports": [{"port": 8080}]}]})
+        };
+        assert!(validate("Endpoints", &ep("10.1.2.4"), None).is_empty());
+        let causes = validate("Endpoints", &ep("127.0.0.1"), None);
+        assert_eq!(causes.len(), 1);
+        assert_eq!(causes[0].field, "subsets[0].notReadyAddresses[0].ip");
+        assert_eq!(
+            causes[0].message,
+            "Invalid value: \"127.0.0.1\": may not be in the loopback range (127.0.0.0/8)"
+        );
+        for ip in [
+            "169.254.1.1",
+            "0.0.0.0",
+            "224.0.0.5",
+            "::1",
+            "fe80::1",
+            "nonsense",
+        ] {
+            assert!(!validate("Endpoints", &ep(ip), None).is_empty(), "{ip}");
+        }
     }
 
     #[test]
