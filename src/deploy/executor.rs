@@ -76,6 +76,14 @@ pub struct Summary {
     pub duration_ms: u64,
 }
 
+/// The API server's minor version, when it says (`None` if it can't be read: the
+/// current manifests are used then).
+async fn server_minor(cluster: &Cluster) -> Option<u32> {
+    let v = cluster.client.apiserver_version().await.ok()?;
+    let digits: String = v.minor.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
 /// Read what is live and plan the rollout, changing nothing (`--dry-run` uses this too).
 pub async fn read_plan(cluster: &Cluster, opts: &Options) -> Result<Plan> {
     let s = &opts.settings;
@@ -203,11 +211,17 @@ impl Run<'_> {
             "apply",
             &format!("{cand_name} with {} x{}", p.to_image, p.replicas),
         );
-        apply(
-            cluster,
-            &manifests::deployment(s, cand, &p.to_image, p.replicas)?,
-        )
-        .await?;
+        let mut dep = manifests::deployment(s, cand, &p.to_image, p.replicas)?;
+        if let Some(v) = server_minor(cluster).await
+            && v < manifests::SLEEP_ACTION_MINOR
+        {
+            manifests::exec_pre_stop(&mut dep);
+            self.rep.phase(
+                "apply",
+                &format!("Kubernetes 1.{v} has no preStop sleep action (1.{}+): the preStop hook runs `sleep`, which the image must contain", manifests::SLEEP_ACTION_MINOR),
+            );
+        }
+        apply(cluster, &dep).await?;
         apply(cluster, &manifests::service(s, cand, true)?).await?;
         self.done("apply");
 

@@ -145,6 +145,32 @@ pub fn deployment(
     typed(d, "the Deployment")
 }
 
+/// The first Kubernetes minor version whose API server knows (and enables) the preStop
+/// `sleep` action; older servers refuse the field in a server-side apply.
+pub const SLEEP_ACTION_MINOR: u32 = 30;
+
+/// For API servers older than 1.30: the same preStop delay as an `exec` of `sleep`, which
+/// needs a `sleep` binary in the image (a `FROM scratch` image fails the hook, and its pods
+/// then stop without the delay).
+pub fn exec_pre_stop(d: &mut Deployment) {
+    let containers = d
+        .spec
+        .template
+        .spec
+        .iter_mut()
+        .flat_map(|p| p.containers.iter_mut());
+    for c in containers {
+        let Some(pre_stop) = c.lifecycle.as_mut().and_then(|l| l.pre_stop.as_mut()) else {
+            continue;
+        };
+        if let Some(sleep) = pre_stop.sleep.take() {
+            pre_stop.exec = Some(k8s_openapi::api::core::v1::ExecAction {
+                command: Some(vec!["sleep".into(), sleep.seconds.to_string()]),
+            });
+        }
+    }
+}
+
 /// Label values are at most 63 characters from [A-Za-z0-9._-]; digests are not.
 fn label_value(v: &str) -> String {
     let cleaned: String = v
@@ -247,6 +273,18 @@ pub fn render_yaml(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn old_servers_get_the_pre_stop_delay_as_an_exec() {
+        let s = ServiceSettings::new("orders", "shop");
+        let mut d = deployment(&s, Color::Blue, "orders:1", 1).unwrap();
+        exec_pre_stop(&mut d);
+        let c = &d.spec.template.spec.unwrap().containers[0];
+        let pre_stop = c.lifecycle.as_ref().unwrap().pre_stop.as_ref().unwrap();
+        assert!(pre_stop.sleep.is_none());
+        let command = pre_stop.exec.as_ref().unwrap().command.clone().unwrap();
+        assert_eq!(command, ["sleep", &s.pre_stop_seconds.to_string()]);
+    }
 
     #[test]
     fn deployment_carries_color_in_name_selector_and_pods() {
