@@ -188,10 +188,12 @@ pub async fn acquire(
     })
 }
 
+/// Losing the race for the lock is the lock being held: exit 1, like [`Locked`].
 fn raced(service: &str) -> anyhow::Error {
-    anyhow!(
+    super::executor::DeployError::Failed(format!(
         "another msv process took the lock of {service} at the same moment; it is deploying now — retry when it is done"
-    )
+    ))
+    .into()
 }
 
 fn lease_spec(me: &str, now: Timestamp, secs: i32, transitions: i32) -> serde_json::Value {

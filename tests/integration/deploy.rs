@@ -192,31 +192,31 @@ impl Traffic {
 }
 
 #[derive(Debug, Deserialize)]
-struct Summary {
-    service: String,
-    revision: Option<u64>,
-    from_color: Option<String>,
-    to_color: String,
-    to_image: String,
-    outcome: String,
-    phases: Vec<PhaseTime>,
+pub(crate) struct Summary {
+    pub(crate) service: String,
+    pub(crate) revision: Option<u64>,
+    pub(crate) from_color: Option<String>,
+    pub(crate) to_color: String,
+    pub(crate) to_image: String,
+    pub(crate) outcome: String,
+    pub(crate) phases: Vec<PhaseTime>,
 }
 
 #[derive(Debug, Deserialize)]
-struct PhaseTime {
-    phase: String,
+pub(crate) struct PhaseTime {
+    pub(crate) phase: String,
     #[allow(dead_code)]
-    ms: u64,
+    pub(crate) ms: u64,
 }
 
 #[derive(Debug, Deserialize)]
-struct HistoryEntry {
-    revision: u64,
-    image: String,
-    color: String,
-    time: String,
-    who: String,
-    outcome: String,
+pub(crate) struct HistoryEntry {
+    pub(crate) revision: u64,
+    pub(crate) image: String,
+    pub(crate) color: String,
+    pub(crate) time: String,
+    pub(crate) who: String,
+    pub(crate) outcome: String,
 }
 
 fn history(env: &Env) -> Vec<HistoryEntry> {
@@ -514,6 +514,19 @@ fn concurrent_deploys_one_proceeds() {
         loser.contains("locked by") || loser.contains("took the lock"),
         "{loser}"
     );
+}
+
+#[test]
+fn losing_the_race_for_the_lock_exits_one() {
+    // Another process creates the Lease between msv's read and its create: 409 on create,
+    // as the real API server answers the slower of two concurrent deploys.
+    let env = Env::new();
+    env.fake
+        .add_fault(Fault::on("create", "leases").status(409).times(1));
+    env.deploy("r/shop:1")
+        .status(1)
+        .stderr_has("another msv process took the lock of shop at the same moment");
+    assert!(env.fake.get("deployments", NS, "shop-blue").is_none());
 }
 
 #[test]
