@@ -76,6 +76,46 @@ pub struct Summary {
     pub duration_ms: u64,
 }
 
+/// The HPA and the PDB are written after the switch: a cluster that lacks their API would
+/// fail the deploy halfway. So check that it serves them before anything changes.
+async fn require_apis(cluster: &Cluster, s: &ServiceSettings) -> Result<()> {
+    let mut needed = vec![];
+    if s.autoscaling.is_some() {
+        needed.push((
+            "autoscaling/v2",
+            "HorizontalPodAutoscaler",
+            "for [deploy.autoscaling]",
+            "1.23",
+            "set deploy.autoscaling.enabled = false",
+        ));
+    }
+    if s.replicas > 1 || s.autoscaling.is_some() {
+        needed.push((
+            "policy/v1",
+            "PodDisruptionBudget",
+            "to cover the live color when replicas > 1 or autoscaling is on",
+            "1.21",
+            "deploy with replicas = 1 and autoscaling off",
+        ));
+    }
+    for (api, kind, why, since, instead) in needed {
+        let served = match cluster.client.list_api_group_resources(api).await {
+            Ok(list) => list.resources.iter().any(|r| r.kind == kind),
+            Err(e) if crate::cluster::status_code(&e) == Some(404) => false,
+            Err(e) => {
+                return Err(cluster.explain(e, &format!("checking that the cluster serves {api}")));
+            }
+        };
+        if !served {
+            return Err(anyhow!(
+                "the cluster of context {:?} does not serve {api} {kind}, which msv creates {why}; Kubernetes {since} and later serve it. Upgrade the cluster, or {instead}. Nothing was changed",
+                cluster.context
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The API server's minor version, when it says (`None` if it can't be read: the
 /// current manifests are used then).
 async fn server_minor(cluster: &Cluster) -> Option<u32> {
@@ -153,6 +193,7 @@ pub async fn deploy(
     cancel: watch::Receiver<bool>,
 ) -> Result<Summary> {
     let start = Instant::now();
+    require_apis(cluster, &opts.settings).await?;
     ensure_namespace(cluster, opts.create_namespace).await?;
     let who = lock::identity();
     let guard = lock::acquire(cluster, &opts.settings.name, &who, opts.lease_seconds).await?;
