@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use kube::Client;
 
+use super::netns::PodNetwork;
 use super::node::{self, NodeSim};
 use crate::support::repo_root;
 
@@ -125,8 +126,44 @@ impl RealCluster {
         }
     }
 
+    /// A network namespace for the pods of `ns`: from now on they get addresses inside it,
+    /// and a backend there answers for them on `port` (see `netns`). Removed on drop.
+    pub(crate) fn pod_network(&'static self, ns: &str, port: u16) -> TestNetwork {
+        let node = &self.node;
+        let net = PodNetwork::create(
+            port,
+            std::sync::Arc::new(move |ip| node.image_at(&ip.to_string())),
+        );
+        node.set_namespace_network(ns, &net.net);
+        TestNetwork {
+            net,
+            ns: ns.into(),
+            node,
+        }
+    }
+
     #[allow(dead_code)]
     pub(crate) fn dir(&self) -> &Path {
         &self.dir
+    }
+}
+
+/// A test's pod network, tied to its namespace on the simulated node.
+pub(crate) struct TestNetwork {
+    net: PodNetwork,
+    ns: String,
+    node: &'static NodeSim,
+}
+
+impl std::ops::Deref for TestNetwork {
+    type Target = PodNetwork;
+    fn deref(&self) -> &PodNetwork {
+        &self.net
+    }
+}
+
+impl Drop for TestNetwork {
+    fn drop(&mut self) {
+        self.node.forget_namespace_network(&self.ns);
     }
 }

@@ -366,3 +366,29 @@ fn the_proxy_refuses_loopback_pod_addresses() {
         String::from_utf8_lossy(&out.stderr).trim()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loopback_endpoints_are_refused_as_the_fake_refuses_them() {
+    let Some(c) = real_cluster("loopback_endpoints_are_refused_as_the_fake_refuses_them") else {
+        return;
+    };
+    let ns = c.namespace("endpoints");
+    let real =
+        crate::fake_api::fidelity_kube::create_loopback_endpoints(c.client().await, &ns).await;
+    let fake_cluster = crate::fake_api::FakeCluster::start();
+    let client = crate::fake_api::fidelity_kube::client(&fake_cluster).await;
+    let fake = crate::fake_api::fidelity_kube::create_loopback_endpoints(client, "default").await;
+    let fields = |s: &kube::core::Status| {
+        let causes = s
+            .details
+            .as_ref()
+            .map(|d| d.causes.clone())
+            .unwrap_or_default();
+        let causes: Vec<(String, String, String)> = causes
+            .into_iter()
+            .map(|c| (c.reason, c.field, c.message))
+            .collect();
+        (s.code, s.reason.clone(), s.message.clone(), causes)
+    };
+    assert_eq!(fields(&fake), fields(&real), "fake vs real");
+}

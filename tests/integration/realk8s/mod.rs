@@ -6,7 +6,9 @@
 //! works in a namespace of its own) and stops by itself when the process ends.
 
 mod cluster;
+mod deploy;
 mod facts;
+mod netns;
 mod node;
 mod status;
 

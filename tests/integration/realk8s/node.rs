@@ -21,11 +21,29 @@ use crate::fake_api::Behavior;
 pub(crate) const NODE_NAME: &str = "msv-sim-node";
 const TICK: Duration = Duration::from_millis(200);
 
-/// What the tests choose: a behaviour and optionally a fixed pod IP per image.
+/// What the tests choose: a behaviour and optionally a fixed pod IP per image, and the
+/// network (first three octets) pods of a namespace get their addresses from. Plus what the
+/// simulation assigned: the image running at each pod IP.
 #[derive(Default)]
 struct Plan {
     behaviors: HashMap<String, Behavior>,
     ips: HashMap<String, String>,
+    networks: HashMap<String, Pool>,
+    images_by_ip: HashMap<String, String>,
+}
+
+/// Addresses for the pods of one namespace: `net.2` to `net.254`, in turn.
+struct Pool {
+    net: String,
+    next: u8,
+}
+
+impl Pool {
+    fn take(&mut self) -> String {
+        let host = self.next;
+        self.next = if self.next >= 254 { 2 } else { self.next + 1 };
+        format!("{}.{host}", self.net)
+    }
 }
 
 pub(crate) struct NodeSim {
@@ -75,6 +93,26 @@ impl NodeSim {
             .unwrap()
             .behaviors
             .insert(image.into(), behavior);
+    }
+
+    /// Pods in namespace `ns` get addresses in `net` (e.g. `10.250.7`) from now on.
+    pub(crate) fn set_namespace_network(&self, ns: &str, net: &str) {
+        self.plan.lock().unwrap().networks.insert(
+            ns.into(),
+            Pool {
+                net: net.into(),
+                next: 2,
+            },
+        );
+    }
+
+    pub(crate) fn forget_namespace_network(&self, ns: &str) {
+        self.plan.lock().unwrap().networks.remove(ns);
+    }
+
+    /// The image of the pod at `ip`, while that pod exists.
+    pub(crate) fn image_at(&self, ip: &str) -> Option<String> {
+        self.plan.lock().unwrap().images_by_ip.get(ip).cloned()
     }
 
     /// Pods running `image` get this IP instead of one from 10.244.0.0/16.
@@ -146,6 +184,7 @@ impl Sim {
         let all: Api<Pod> = Api::all(self.client.clone());
         let pods = all.list(&ListParams::default()).await?;
         let mut seen = Vec::new();
+        let mut images = HashMap::new();
         for pod in pods.items {
             let (Some(ns), Some(name), Some(uid)) = (
                 pod.metadata.namespace.clone(),
@@ -186,15 +225,19 @@ impl Sim {
                 .flat_map(|s| s.containers.iter())
                 .map(|c| (c.name.clone(), c.image.clone().unwrap_or_default()))
                 .collect();
+            let known = self.runs.contains_key(&uid);
             let (behaviors, ip) = {
-                let plan = self.plan.lock().unwrap();
+                let mut plan = self.plan.lock().unwrap();
                 let b: Vec<Behavior> = containers
                     .iter()
                     .map(|(_, img)| plan.behaviors.get(img).copied().unwrap_or(DEFAULT))
                     .collect();
-                let ip = containers
+                let mut ip = containers
                     .iter()
                     .find_map(|(_, img)| plan.ips.get(img).cloned());
+                if ip.is_none() && !known {
+                    ip = plan.networks.get_mut(&ns).map(Pool::take);
+                }
                 (b, ip)
             };
             let next_ip = &mut self.next_ip;
@@ -209,6 +252,9 @@ impl Sim {
                     last: Value::Null,
                 }
             });
+            if let Some((_, image)) = containers.first() {
+                images.insert(run.ip.clone(), image.clone());
+            }
             let status = pod_status(
                 &containers,
                 &behaviors,
@@ -227,6 +273,7 @@ impl Sim {
             }
         }
         self.runs.retain(|uid, _| seen.contains(uid));
+        self.plan.lock().unwrap().images_by_ip = images;
         Ok(())
     }
 }
