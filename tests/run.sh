@@ -5,7 +5,9 @@
 # Docker base images (nothing can be pulled), toolchains for the generated services. Each
 # script is idempotent, so a second run takes seconds. As another user it skips that step;
 # tests whose parts are missing then skip and say why (unless CI=true or
-# MSV_REQUIRE_DOCKER=1, where they fail).
+# MSV_REQUIRE_DOCKER=1, where they fail). tests/ci/setup-k8s.sh builds Kubernetes 1.20.2
+# from source the first time (about 15 minutes); with MSV_REAL_K8S=1 (set by .ci/run) the
+# realk8s tests run against it and fail if it can't be built or started.
 #
 # Extra arguments go to `cargo test`, e.g. `bash tests/run.sh config::`.
 set -euo pipefail
