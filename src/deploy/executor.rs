@@ -3,7 +3,9 @@
 //! through the preview Service, switch Service `S` (guarded by resourceVersion), wait until
 //! `S`'s endpoints are exactly the candidate's ready pods, verify, then scale the old color
 //! down and record history. Before the switch a failure or Ctrl-C leaves live traffic
-//! untouched; after it, the deploy completes or switches back.
+//! untouched; after it, the deploy completes or switches back. History is written last,
+//! so a deploy killed after its switch is recognised by the next one (the image is live
+//! but not recorded) and finished rather than rolled out again.
 
 use super::apply::{apply, ensure_namespace, scale, switch};
 use super::history::{self, Outcome};

@@ -195,7 +195,6 @@ struct Summary {
 #[derive(Debug, Deserialize)]
 struct PhaseTime {
     phase: String,
-    #[allow(dead_code)]
     ms: u64,
 }
 

@@ -81,3 +81,54 @@ impl Recorder {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pod(name: &str, color: &str, ready: bool) -> ((String, String), Value) {
+        let status = if ready { "True" } else { "False" };
+        (
+            ("default".into(), name.into()),
+            json!({"metadata": {"name": name, "labels": {"app": "shop", "color": color}},
+                   "status": {"conditions": [{"type": "Ready", "status": status}]}}),
+        )
+    }
+
+    fn service(color: &str) -> Objects {
+        [(
+            ("default".to_string(), "shop".to_string()),
+            json!({"spec": {"selector": {"app": "shop", "color": color}}}),
+        )]
+        .into()
+    }
+
+    #[test]
+    fn notes_each_new_state_with_the_readiness_of_the_selected_pods() {
+        let mut r = Recorder::default();
+        r.watch("default", "shop");
+        let mut pods: Objects = [pod("b1", "blue", true), pod("g1", "green", false)].into();
+        r.observe(1, Some(&service("blue")), Some(&pods));
+        r.observe(2, Some(&service("blue")), Some(&pods)); // unchanged: not noted again
+        r.observe(3, Some(&service("green")), Some(&pods));
+        pods.extend([pod("g1", "green", true)]);
+        r.observe(4, Some(&service("green")), Some(&pods));
+        r.observe(5, None, Some(&pods));
+        let got: Vec<(u64, usize, usize, bool)> = r
+            .log
+            .iter()
+            .map(|s| (s.rv, s.pods, s.ready, s.all_ready()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, 1, 1, true),
+                (3, 1, 0, false),
+                (4, 1, 1, true),
+                (5, 0, 0, false)
+            ]
+        );
+        assert!(r.log[3].selector.is_null());
+    }
+}
