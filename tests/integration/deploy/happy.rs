@@ -203,3 +203,36 @@ fn deploy_without_image_outside_a_service_says_what_to_do() {
         .status(2)
         .stderr_has("a dry run does not build");
 }
+
+#[test]
+fn a_missing_namespace_is_created_only_when_asked() {
+    let env = Env::new();
+    env.msv(&["deploy", "--image", "r/shop:1", "-n", "fresh"])
+        .run()
+        .status(2)
+        .stderr_has("namespace \"fresh\" does not exist")
+        .stderr_has("--create-namespace");
+    assert!(env.fake.get("namespaces", "", "fresh").is_none());
+    env.msv(&[
+        "deploy",
+        "--image",
+        "r/shop:1",
+        "-n",
+        "fresh",
+        "--create-namespace",
+    ])
+    .run()
+    .status(0)
+    .stderr_has("live on blue");
+    assert!(env.fake.get("namespaces", "", "fresh").is_some());
+    let svc = env.fake.get("services", "fresh", "shop").unwrap();
+    assert_eq!(svc["spec"]["selector"]["msv/color"], "blue");
+    let lease = env.fake.get("leases", "fresh", "shop-msv-lock").unwrap();
+    assert!(
+        lease["spec"]["holderIdentity"]
+            .as_str()
+            .unwrap_or("")
+            .is_empty(),
+        "released: {lease}"
+    );
+}
