@@ -3,4 +3,4 @@
 # 5 ms latency per request (release build). Prints the medians for README's Performance.
 set -eu
 cd "$(dirname "$0")/.."
-cargo test --release --test integration -- --ignored --exact deploy::bench_deploy_overhead --nocapture 2>&1 | grep '^deploy overhead'
+cargo test --release --test integration -- --ignored --exact deploy::bench::bench_deploy_overhead --nocapture 2>&1 | grep '^deploy overhead'

@@ -224,7 +224,7 @@ complete -c msv -n "__fish_msv_using_subcommand deploy" -l keep-old -d 'Keep the
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l keep-failed -d 'Leave a failed candidate running for inspection instead of scaling it to zero'
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l create-namespace -d 'Create the namespace if it does not exist'
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l dry-run -d 'Show what would be done without changing the cluster'
-complete -c msv -n "__fish_msv_using_subcommand deploy" -l force -d 'Take over a deploy lock held by someone else'
+complete -c msv -n "__fish_msv_using_subcommand deploy" -l force -d 'Roll out even when the image is already live (to the other color, as any deploy)'
 complete -c msv -n "__fish_msv_using_subcommand deploy" -s q -l quiet -d 'Print only data and errors, no progress or hints'
 complete -c msv -n "__fish_msv_using_subcommand deploy" -s v -l verbose -d 'Print diagnostics to stderr (repeat for more)'
 complete -c msv -n "__fish_msv_using_subcommand deploy" -s y -l yes -d 'Answer yes to every confirmation and never prompt'
@@ -245,7 +245,7 @@ tree\t'A tree (trace waterfall)'"
 complete -c msv -n "__fish_msv_using_subcommand rollback" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c msv -n "__fish_msv_using_subcommand rollback" -l force -d 'Take over a deploy lock held by someone else'
+complete -c msv -n "__fish_msv_using_subcommand rollback" -l force -d 'Roll out the revision\'s image even when it is already live (to the other color)'
 complete -c msv -n "__fish_msv_using_subcommand rollback" -s q -l quiet -d 'Print only data and errors, no progress or hints'
 complete -c msv -n "__fish_msv_using_subcommand rollback" -s v -l verbose -d 'Print diagnostics to stderr (repeat for more)'
 complete -c msv -n "__fish_msv_using_subcommand rollback" -s y -l yes -d 'Answer yes to every confirmation and never prompt'

@@ -284,7 +284,7 @@ pub struct DeployArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Take over a deploy lock held by someone else
+    /// Roll out even when the image is already live (to the other color, as any deploy)
     #[arg(long)]
     pub force: bool,
 }
@@ -302,7 +302,7 @@ pub struct RollbackArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
 
-    /// Take over a deploy lock held by someone else
+    /// Roll out the revision's image even when it is already live (to the other color)
     #[arg(long)]
     pub force: bool,
 }

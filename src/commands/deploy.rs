@@ -79,7 +79,9 @@ pub(crate) async fn run_executor(
     res.map_err(|e| match e.downcast_ref::<DeployError>() {
         Some(DeployError::Failed(m)) => Failure::bad(sanitize_multiline(m)),
         Some(DeployError::Interrupted(m)) => Failure::interrupted(sanitize_multiline(m)),
-        None if e.downcast_ref::<crate::deploy::lock::Locked>().is_some() => {
+        None if e.downcast_ref::<crate::deploy::lock::Locked>().is_some()
+            || e.downcast_ref::<crate::deploy::lock::Raced>().is_some() =>
+        {
             Failure::bad(format!("{e:#}"))
         }
         None => e,
@@ -118,7 +120,7 @@ pub async fn run(args: &DeployArgs, ctx: &Context) -> Result<ExitCode> {
         create_namespace: args.create_namespace,
         force: args.force,
         probe_timeout: d.probe_timeout,
-        lease_seconds: 15,
+        lease_seconds: crate::deploy::lease_seconds(d.lock_lease),
         rollback: false,
     };
     if args.dry_run {
@@ -143,6 +145,11 @@ pub async fn run(args: &DeployArgs, ctx: &Context) -> Result<ExitCode> {
                     text.push_str(
                         "  nothing to do: that image is already live (use --force to redeploy)\n",
                     );
+                } else if plan.resume {
+                    text.push_str(&format!(
+                        "  then:      finish the deploy that switched {} to {} but was not recorded: verify, scale the other color down, record\n",
+                        s.name, plan.candidate
+                    ));
                 } else {
                     text.push_str(&format!(
                         "  then:      switch Service {} to {}; ",

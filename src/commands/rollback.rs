@@ -1,6 +1,7 @@
 //! `msv rollback`: make the previous (or a chosen) revision live again. When the other
 //! color still runs that image the switch is immediate; otherwise it is scaled up to the
 //! recorded image first — the same guarded rollout as a deploy, recorded as a rollback.
+//! A revision whose image is already live is left alone unless `--force`.
 
 use crate::cli::{OutputFormat, RollbackArgs};
 use crate::deploy::executor::Options;
@@ -70,9 +71,9 @@ pub async fn run(args: &RollbackArgs, ctx: &Context) -> Result<ExitCode> {
         keep_old: d.keep_old,
         keep_failed: false,
         create_namespace: false,
-        force: true,
+        force: args.force,
         probe_timeout: d.probe_timeout,
-        lease_seconds: 15,
+        lease_seconds: crate::deploy::lease_seconds(d.lock_lease),
         rollback: true,
     };
     ctx.printer.info(&sanitize(&format!(
@@ -81,6 +82,10 @@ pub async fn run(args: &RollbackArgs, ctx: &Context) -> Result<ExitCode> {
     )));
     let summary = super::deploy::run_executor(&cluster, &opts, &ctx.printer).await?;
     match format {
+        OutputFormat::Text if summary.outcome == "unchanged" => ctx.printer.success(&sanitize(&format!(
+            "{} already runs {} on {}; nothing to roll back (pass --force to roll it out again on the other color)",
+            summary.service, summary.to_image, summary.to_color
+        ))),
         OutputFormat::Text => ctx.printer.success(&sanitize(&format!(
             "{} rolled back to {} on {} (recorded as revision {})",
             summary.service,

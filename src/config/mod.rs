@@ -105,6 +105,8 @@ pub struct Deploy {
     pub scale_down_delay: Duration,
     pub keep_old: bool,
     pub probe_timeout: Duration,
+    /// Lease duration of the deploy lock: a holder that stops renewing loses it this late.
+    pub lock_lease: Duration,
     pub autoscaling: Option<Autoscaling>,
 }
 
@@ -497,6 +499,10 @@ fn settings_of(layer: Layer) -> Settings {
             probe_timeout: deploy
                 .probe_timeout
                 .unwrap_or_else(|| default("deploy.probe_timeout"))
+                .0,
+            lock_lease: deploy
+                .lock_lease
+                .unwrap_or_else(|| default("deploy.lock_lease"))
                 .0,
             autoscaling: autoscaling.enabled.unwrap_or(false).then(|| Autoscaling {
                 min_replicas: autoscaling

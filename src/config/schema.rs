@@ -84,6 +84,8 @@ pub struct DeploySection {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub probe_timeout: Option<Span>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock_lease: Option<Span>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub autoscaling: Option<AutoscalingSection>,
 }
 
@@ -254,6 +256,12 @@ pub const KEYS: &[Key] = &[
         String,
         Some("3s"),
         "Timeout of one health probe"
+    ),
+    key!(
+        "deploy.lock_lease",
+        String,
+        Some("15s"),
+        "How long the deploy lock outlives a process that stopped renewing it (whole seconds)"
     ),
     key!(
         "deploy.autoscaling.enabled",
@@ -650,7 +658,8 @@ mod tests {
                 (_, p)
                     if p.ends_with("timeout")
                         || p.ends_with("verify_for")
-                        || p.ends_with("delay") =>
+                        || p.ends_with("delay")
+                        || p.ends_with("lease") =>
                 {
                     "\"5s\"".into()
                 }

@@ -75,19 +75,25 @@ pub async fn ensure_namespace(cluster: &Cluster, create: bool) -> Result<()> {
 /// deploy planned): each patch carries the resourceVersion it was computed from, so a
 /// concurrent change is detected (409), re-read, and either retried — when the selector
 /// is unchanged — or reported. `S` missing and `from` None: create it selecting `to`.
+/// `known` is `S` as the caller read it when planning (`Some(None)`: it did not exist), so
+/// the first attempt needs no read; a stale copy only costs a 409 and a re-read.
 pub async fn switch(
     cluster: &Cluster,
     desired: &Service,
     from: Option<Color>,
     to: Color,
+    mut known: Option<Option<Service>>,
 ) -> Result<()> {
     let api = cluster.api::<Service>();
     let name = desired.name_any();
     for _ in 0..5 {
-        let current = api
-            .get_opt(&name)
-            .await
-            .map_err(|e| cluster.explain(e, &format!("reading Service {name}")))?;
+        let current = match known.take() {
+            Some(k) => k,
+            None => api
+                .get_opt(&name)
+                .await
+                .map_err(|e| cluster.explain(e, &format!("reading Service {name}")))?,
+        };
         let Some(current) = current else {
             if from.is_some() {
                 return Err(anyhow!(

@@ -3,18 +3,21 @@
 //! through the preview Service, switch Service `S` (guarded by resourceVersion), wait until
 //! `S`'s endpoints are exactly the candidate's ready pods, verify, then scale the old color
 //! down and record history. Before the switch a failure or Ctrl-C leaves live traffic
-//! untouched; after it, the deploy completes or switches back.
+//! untouched; after it, the deploy completes or switches back. History is written last,
+//! so a deploy killed after its switch is recognised by the next one (the image is live
+//! but not recorded) and finished rather than rolled out again.
 
 use super::apply::{apply, ensure_namespace, scale, switch};
-use super::history::Outcome;
+use super::history::{self, Outcome};
 use super::lock;
 use super::manifests::{self, ServiceSettings};
 use super::plan::{Color, LiveState, Plan, deployment_name, live_color, plan, preview_name};
+use super::rollout::{Rollout, rollout_state};
 use super::watch::Stop;
 use crate::cluster::Cluster;
 use anyhow::{Result, anyhow};
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::Service;
+use k8s_openapi::api::core::v1::{ConfigMap, Service};
 use serde::Serialize;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -124,42 +127,77 @@ async fn server_minor(cluster: &Cluster) -> Option<u32> {
     digits.parse().ok()
 }
 
+/// What planning read, kept so that later writes can start from it without reading again.
+pub(super) struct Read {
+    pub(super) plan: Plan,
+    /// Service `S` as planned from (`None`: it did not exist).
+    pub(super) service: Option<Service>,
+    pub(super) history: Option<ConfigMap>,
+}
+
 /// Read what is live and plan the rollout, changing nothing (`--dry-run` uses this too).
 pub async fn read_plan(cluster: &Cluster, opts: &Options) -> Result<Plan> {
+    Ok(read_live(cluster, opts).await?.plan)
+}
+
+/// Service `S`, both colors' Deployments and the history, read at once.
+async fn read_live(cluster: &Cluster, opts: &Options) -> Result<Read> {
     let s = &opts.settings;
-    let svc = cluster
-        .api::<Service>()
-        .get_opt(&s.name)
-        .await
-        .map_err(|e| cluster.explain(e, &format!("reading Service {}", s.name)))?;
+    let deployments = cluster.api::<Deployment>();
+    let dep = |c: Color| {
+        let name = deployment_name(&s.name, c);
+        let api = deployments.clone();
+        async move {
+            api.get_opt(&name)
+                .await
+                .map_err(|e| cluster.explain(e, &format!("reading Deployment {name}")))
+        }
+    };
+    let svc = async {
+        cluster
+            .api::<Service>()
+            .get_opt(&s.name)
+            .await
+            .map_err(|e| cluster.explain(e, &format!("reading Service {}", s.name)))
+    };
+    let (svc, blue, green, history) = tokio::try_join!(
+        svc,
+        dep(Color::Blue),
+        dep(Color::Green),
+        history::read_map(cluster, &s.name)
+    )?;
     let color = live_color(svc.as_ref());
     let mut live = LiveState {
         color,
         ..Default::default()
     };
-    if let Some(c) = color {
-        let name = deployment_name(&s.name, c);
-        let dep = cluster
-            .api::<Deployment>()
-            .get_opt(&name)
-            .await
-            .map_err(|e| cluster.explain(e, &format!("reading Deployment {name}")))?;
-        if let Some(d) = dep {
-            live.replicas = d.spec.replicas;
-            live.image = d
-                .spec
-                .template
-                .spec
-                .and_then(|p| p.containers.into_iter().next())
-                .and_then(|c| c.image);
-        }
+    let live_dep = match color {
+        Some(Color::Blue) => blue,
+        Some(Color::Green) => green,
+        None => None,
+    };
+    if let Some(d) = live_dep {
+        live.replicas = d.spec.replicas;
+        live.image = d
+            .spec
+            .template
+            .spec
+            .and_then(|p| p.containers.into_iter().next())
+            .and_then(|c| c.image);
+    }
+    if let (Some(c), Some(image)) = (color, live.image.as_deref()) {
+        live.recorded = history::records_live(&history::entries(history.as_ref())?, c, image);
     }
     let configured = opts.replicas.unwrap_or(s.replicas);
     let mut p = plan(&live, configured, &opts.image, opts.force);
-    if let Some(r) = opts.replicas {
+    if let Some(r) = opts.replicas.filter(|_| !p.resume) {
         p.replicas = r;
     }
-    Ok(p)
+    Ok(Read {
+        plan: p,
+        service: svc,
+        history,
+    })
 }
 
 pub(super) struct Run<'a> {
@@ -170,6 +208,8 @@ pub(super) struct Run<'a> {
     pub(super) phases: Vec<PhaseTime>,
     pub(super) mark: Instant,
     pub(super) who: String,
+    /// The history ConfigMap as planning read it, for the first record.
+    pub(super) history: Option<Option<ConfigMap>>,
 }
 
 impl Run<'_> {
@@ -194,9 +234,20 @@ pub async fn deploy(
 ) -> Result<Summary> {
     let start = Instant::now();
     require_apis(cluster, &opts.settings).await?;
-    ensure_namespace(cluster, opts.create_namespace).await?;
+    let (namespace, lease) = tokio::join!(
+        ensure_namespace(cluster, opts.create_namespace),
+        lock::read(cluster, &opts.settings.name)
+    );
+    namespace?;
     let who = lock::identity();
-    let guard = lock::acquire(cluster, &opts.settings.name, &who, opts.lease_seconds).await?;
+    let guard = lock::acquire(
+        cluster,
+        &opts.settings.name,
+        &who,
+        opts.lease_seconds,
+        lease?,
+    )
+    .await?;
     if let Some(prev) = &guard.took_over {
         rep.phase("lock", &format!("took over the expired lock of {prev}"));
     }
@@ -208,6 +259,7 @@ pub async fn deploy(
         phases: vec![],
         mark: Instant::now(),
         who,
+        history: None,
     };
     let mut lost = guard.lost.clone();
     let res = tokio::select! {
@@ -225,7 +277,9 @@ impl Run<'_> {
         let (cluster, opts) = (self.cluster, self.opts);
         let s = &opts.settings;
         self.phase("plan", "reading the live color");
-        let p = read_plan(cluster, opts).await?;
+        let read = read_live(cluster, opts).await?;
+        self.history = Some(read.history);
+        let p = read.plan;
         self.done("plan");
         let mut summary = Summary {
             service: s.name.clone(),
@@ -245,6 +299,9 @@ impl Run<'_> {
             summary.duration_ms = start.elapsed().as_millis() as u64;
             return Ok(summary);
         }
+        if p.resume {
+            return self.resume(p, summary, start).await;
+        }
         let cand = p.candidate;
         let cand_name = deployment_name(&s.name, cand);
 
@@ -262,13 +319,14 @@ impl Run<'_> {
                 &format!("Kubernetes 1.{v} has no preStop sleep action (1.{}+): the preStop hook runs `sleep`, which the image must contain", manifests::SLEEP_ACTION_MINOR),
             );
         }
-        apply(cluster, &dep).await?;
-        apply(cluster, &manifests::service(s, cand, true)?).await?;
+        let preview = manifests::service(s, cand, true)?;
+        tokio::try_join!(apply(cluster, &dep), apply(cluster, &preview))?;
         self.done("apply");
 
         let deadline = Instant::now() + opts.timeout;
         self.phase("rollout", &format!("waiting for {cand_name}"));
-        match self.wait_rollout(&cand_name, cand, deadline).await {
+        let mut w = self.watches(cand);
+        match self.wait_rollout(&mut w, cand, deadline).await {
             Ok(Ok(())) => {}
             Ok(Err(failure)) => {
                 return Err(self
@@ -308,7 +366,7 @@ impl Run<'_> {
                 preview_name(&s.name)
             ),
         );
-        if let Err(msg) = self.check_preview(cand, p.replicas, deadline).await {
+        if let Err(msg) = self.check_preview(&mut w, cand, p.replicas, deadline).await {
             let outcome = if msg.is_none() {
                 Outcome::Interrupted
             } else {
@@ -322,13 +380,12 @@ impl Run<'_> {
         // Step 6: from here on the deploy completes or switches back.
         self.phase("switch", &format!("Service {} -> {cand}", s.name));
         let desired = manifests::service(s, cand, false)?;
-        if let Err(e) = switch(cluster, &desired, p.live, cand).await {
+        if let Err(e) = switch(cluster, &desired, p.live, cand, Some(read.service)).await {
             return Err(self.abort(&p, Outcome::Failed, format!("{e:#}")).await);
         }
-        let mut no_cancel = watch::channel(false).1;
         let switch_deadline = Instant::now() + opts.timeout.max(Duration::from_secs(30));
         if self
-            .wait_endpoints(&s.name, cand, p.replicas, switch_deadline, &mut no_cancel)
+            .wait_switched(&mut w, p.replicas, switch_deadline)
             .await
             .is_err()
         {
@@ -338,8 +395,71 @@ impl Run<'_> {
             );
             return Err(self.switch_back(&p, msg).await);
         }
+        drop(w);
         self.done("switch");
+        self.finish(&p, summary, start).await
+    }
 
+    /// A deploy that switched `S` to this image and stopped before recording it (killed,
+    /// or its machine lost): make sure `S`'s endpoints followed, then verify, scale the
+    /// other color down and record, as that deploy would have. The other color is a
+    /// switch-back target only while all its pods are available.
+    async fn resume(&mut self, p: Plan, mut summary: Summary, start: Instant) -> Result<Summary> {
+        let s = &self.opts.settings;
+        let cand = p.candidate;
+        let old = cand.other();
+        let old_name = deployment_name(&s.name, old);
+        let old_dep = self
+            .cluster
+            .api::<Deployment>()
+            .get_opt(&old_name)
+            .await
+            .map_err(|e| {
+                self.cluster
+                    .explain(e, &format!("reading Deployment {old_name}"))
+            })?;
+        let old_up = old_dep.as_ref().is_some_and(|d| {
+            d.spec.replicas.unwrap_or(0) > 0 && rollout_state(d) == Rollout::Complete
+        });
+        self.phase(
+            "resume",
+            &format!(
+                "{} already selects {cand} with {}; finishing the deploy that switched it",
+                s.name, p.to_image
+            ),
+        );
+        let mut never = watch::channel(false).1;
+        let deadline = Instant::now() + self.opts.timeout.max(Duration::from_secs(30));
+        if self
+            .wait_endpoints(&s.name, cand, p.replicas, deadline, &mut never)
+            .await
+            .is_err()
+        {
+            return Err(DeployError::Failed(format!(
+                "Service {} selects {cand}, but its endpoints did not become the ready pods of {cand} within {:?}; check the pods of {}",
+                s.name,
+                self.opts.timeout,
+                deployment_name(&s.name, cand)
+            ))
+            .into());
+        }
+        self.done("resume");
+        let q = Plan {
+            live: old_up.then_some(old),
+            ..p
+        };
+        summary.from_color = q.live;
+        summary.from_image = None;
+        self.finish(&q, summary, start).await
+    }
+
+    /// After the switch: verify, point the autoscaler and disruption budget at the new
+    /// color, scale the old one down, record. History is written last, so a deploy that
+    /// stops before it is finished by the next one (see [`Run::resume`]).
+    async fn finish(&mut self, p: &Plan, mut summary: Summary, start: Instant) -> Result<Summary> {
+        let (cluster, opts) = (self.cluster, self.opts);
+        let s = &opts.settings;
+        let cand = p.candidate;
         self.phase(
             "verify",
             &format!("probing {} for {:?}", s.name, opts.verify_for),
@@ -348,56 +468,68 @@ impl Run<'_> {
             Ok(()) => {}
             Err(None) => {
                 return Err(self
-                    .switch_back(&p, "interrupted during verification".into())
+                    .switch_back(p, "interrupted during verification".into())
                     .await);
             }
-            Err(Some(msg)) => return Err(self.switch_back(&p, msg).await),
+            Err(Some(msg)) => return Err(self.switch_back(p, msg).await),
         }
         self.done("verify");
 
-        if let Some(a) = &s.autoscaling {
-            apply(cluster, &manifests::hpa(s, a, cand)?).await?;
-        }
-        if s.replicas > 1 || s.autoscaling.is_some() {
-            apply(cluster, &manifests::pdb(s, cand)?).await?;
-        }
+        let follow = async {
+            if let Some(a) = &s.autoscaling {
+                apply(cluster, &manifests::hpa(s, a, cand)?).await?;
+            }
+            if s.replicas > 1 || s.autoscaling.is_some() {
+                apply(cluster, &manifests::pdb(s, cand)?).await?;
+            }
+            anyhow::Ok(())
+        };
+        let mut note = String::new();
+        let scaled = match p.live.filter(|_| !opts.keep_old) {
+            None => {
+                follow.await?;
+                Ok(())
+            }
+            Some(old) => {
+                let old_name = deployment_name(&s.name, old);
+                self.phase(
+                    "scale-down",
+                    &format!("{old_name} to 0 after {:?}", opts.scale_down_delay),
+                );
+                let interrupted = tokio::select! {
+                    _ = tokio::time::sleep(opts.scale_down_delay) => false,
+                    _ = super::watch::cancelled(&mut self.cancel) => true,
+                };
+                let scaled = if interrupted {
+                    note =
+                        format!("interrupted before scaling {old_name} down; it is still running");
+                    self.rep.phase(
+                        "scale-down",
+                        &format!("interrupted: {old_name} left running"),
+                    );
+                    follow.await?;
+                    Ok(())
+                } else {
+                    let (followed, scaled) = tokio::join!(follow, scale(cluster, &old_name, 0));
+                    followed?;
+                    if let Err(e) = &scaled {
+                        note = format!("could not scale {old_name} down: {e:#}");
+                    }
+                    scaled
+                };
+                self.done("scale-down");
+                scaled
+            }
+        };
         let outcome = if opts.rollback {
             Outcome::Rollback
         } else {
             Outcome::Succeeded
         };
-        let entry = self
-            .record(cand, &p.to_image, outcome, String::new())
-            .await?;
+        let entry = self.record(cand, &p.to_image, outcome, note).await?;
+        scaled?;
         summary.revision = Some(entry.revision);
         summary.outcome = outcome.to_string();
-
-        if let Some(old) = p.live.filter(|_| !opts.keep_old) {
-            self.phase(
-                "scale-down",
-                &format!(
-                    "{} to 0 after {:?}",
-                    deployment_name(&s.name, old),
-                    opts.scale_down_delay
-                ),
-            );
-            let interrupted = tokio::select! {
-                _ = tokio::time::sleep(opts.scale_down_delay) => false,
-                _ = super::watch::cancelled(&mut self.cancel) => true,
-            };
-            if interrupted {
-                self.rep.phase(
-                    "scale-down",
-                    &format!(
-                        "interrupted: {} left running",
-                        deployment_name(&s.name, old)
-                    ),
-                );
-            } else {
-                scale(cluster, &deployment_name(&s.name, old), 0).await?;
-            }
-            self.done("scale-down");
-        }
         summary.phases = std::mem::take(&mut self.phases);
         summary.duration_ms = start.elapsed().as_millis() as u64;
         Ok(summary)

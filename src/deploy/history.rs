@@ -97,6 +97,16 @@ pub fn rollback_target(
         })
 }
 
+/// Whether the history says `color` went live with `image` last — false when a deploy
+/// switched to it and stopped before recording.
+pub fn records_live(entries: &[Entry], color: Color, image: &str) -> bool {
+    entries
+        .iter()
+        .rev()
+        .find(|e| matches!(e.outcome, Outcome::Succeeded | Outcome::Rollback))
+        .is_some_and(|e| e.color == color && e.image == image)
+}
+
 fn parse(cm: &ConfigMap) -> Result<Vec<Entry>> {
     match cm.data.as_ref().and_then(|d| d.get(KEY)) {
         Some(text) => serde_json::from_str(text).with_context(|| {
@@ -123,19 +133,41 @@ pub async fn read(cluster: &Cluster, service: &str) -> Result<Vec<Entry>> {
         .map(Option::unwrap_or_default)
 }
 
+/// Read the history ConfigMap itself (`None` when there is none yet), for a later
+/// [`record`] that starts from it.
+pub async fn read_map(cluster: &Cluster, service: &str) -> Result<Option<ConfigMap>> {
+    let name = history_name(service);
+    cluster
+        .api::<ConfigMap>()
+        .get_opt(&name)
+        .await
+        .map_err(|e| cluster.explain(e, &format!("reading ConfigMap {name}")))
+}
+
+/// The entries of a history ConfigMap read with [`read_map`].
+pub fn entries(cm: Option<&ConfigMap>) -> Result<Vec<Entry>> {
+    cm.map(parse).transpose().map(Option::unwrap_or_default)
+}
+
 /// Record an entry; `make` gets the revision number it will have. Returns that entry.
+/// `known` is the ConfigMap as read earlier (`Some(None)`: it did not exist); the write is
+/// guarded by its resourceVersion, so a stale copy costs a conflict and a re-read.
 pub async fn record(
     cluster: &Cluster,
     service: &str,
+    mut known: Option<Option<ConfigMap>>,
     make: impl Fn(u64) -> Entry,
 ) -> Result<Entry> {
     let api = cluster.api::<ConfigMap>();
     let name = history_name(service);
     for _ in 0..10 {
-        let current = api
-            .get_opt(&name)
-            .await
-            .map_err(|e| cluster.explain(e, &format!("reading ConfigMap {name}")))?;
+        let current = match known.take() {
+            Some(k) => k,
+            None => api
+                .get_opt(&name)
+                .await
+                .map_err(|e| cluster.explain(e, &format!("reading ConfigMap {name}")))?,
+        };
         let entries = current.as_ref().map(parse).transpose()?.unwrap_or_default();
         let entry = make(next_revision(&entries));
         let text = serde_json::to_string_pretty(&append(entries, entry.clone(), MAX_ENTRIES))?;
@@ -209,6 +241,20 @@ mod tests {
         assert_eq!(rollback_target(&v, None, Some(2)).unwrap().image, "a:2");
         assert!(rollback_target(&v, None, Some(3)).is_err());
         assert!(rollback_target(&v[..1], None, None).is_err());
+    }
+
+    #[test]
+    fn only_the_last_revision_that_went_live_counts() {
+        let mut v = vec![
+            e(1, "a:1", Outcome::Succeeded),
+            e(2, "a:2", Outcome::Failed),
+        ];
+        assert!(records_live(&v, Color::Blue, "a:1"));
+        assert!(!records_live(&v, Color::Blue, "a:2"));
+        assert!(!records_live(&v, Color::Green, "a:1"));
+        v.push(e(3, "a:3", Outcome::Rollback));
+        assert!(!records_live(&v, Color::Blue, "a:1"));
+        assert!(!records_live(&[], Color::Blue, "a:1"));
     }
 
     #[test]

@@ -12,6 +12,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime;
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use kube::api::PostParams;
 use serde_json::json;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -96,24 +97,36 @@ pub struct LockGuard {
     name: String,
     me: String,
     stop: watch::Sender<bool>,
+    renewal: tokio::task::JoinHandle<()>,
+    last: Arc<Mutex<Option<Lease>>>,
     /// Becomes true when renewal found the lease taken by someone else.
     pub lost: watch::Receiver<bool>,
     pub took_over: Option<String>,
 }
 
+/// The service's Lease as it is now (`None`: no deploy has taken it yet).
+pub async fn read(cluster: &Cluster, service: &str) -> Result<Option<Lease>> {
+    let name = lock_name(service);
+    cluster
+        .api::<Lease>()
+        .get_opt(&name)
+        .await
+        .map_err(|e| cluster.explain(e, &format!("reading Lease {name}")))
+}
+
+/// Take the lock, deciding from `current`, the Lease as [`read`] returned it. Every write
+/// carries the resourceVersion it was decided on, so a stale read loses with a conflict.
 pub async fn acquire(
     cluster: &Cluster,
     service: &str,
     me: &str,
     lease_secs: i32,
+    current: Option<Lease>,
 ) -> Result<LockGuard> {
     let api = cluster.api::<Lease>();
     let name = lock_name(service);
     let now = Timestamp::now();
-    let current = api
-        .get_opt(&name)
-        .await
-        .map_err(|e| cluster.explain(e, &format!("reading Lease {name}")))?;
+    let taken: Lease;
     let took_over = match decide(current.as_ref(), me, now) {
         LockDecision::Held {
             holder,
@@ -141,7 +154,10 @@ pub async fn acquire(
                 "spec": lease_spec(me, now, lease_secs, 0)
             }))?;
             match api.create(&PostParams::default(), &lease).await {
-                Ok(_) => None,
+                Ok(l) => {
+                    taken = l;
+                    None
+                }
                 Err(e) if status_code(&e) == Some(409) => return Err(raced(service)),
                 Err(e) => return Err(cluster.explain(e, &format!("creating Lease {name}"))),
             }
@@ -162,7 +178,10 @@ pub async fn acquire(
             ))?);
             // replace() sends metadata.resourceVersion: a concurrent taker gets 409.
             match api.replace(&name, &PostParams::default(), &lease).await {
-                Ok(_) => stale_holder,
+                Ok(l) => {
+                    taken = l;
+                    stale_holder
+                }
                 Err(e) if status_code(&e) == Some(409) => return Err(raced(service)),
                 Err(e) => return Err(cluster.explain(e, &format!("taking Lease {name}"))),
             }
@@ -170,11 +189,15 @@ pub async fn acquire(
     };
     let (stop, stop_rx) = watch::channel(false);
     let (lost_tx, lost) = watch::channel(false);
-    tokio::spawn(renew(
-        cluster.clone(),
-        name.clone(),
-        me.to_string(),
-        lease_secs,
+    let last = Arc::new(Mutex::new(Some(taken)));
+    let renewal = tokio::spawn(renew(
+        Renewal {
+            cluster: cluster.clone(),
+            name: name.clone(),
+            me: me.to_string(),
+            secs: lease_secs,
+            last: last.clone(),
+        },
         stop_rx,
         lost_tx,
     ));
@@ -183,17 +206,22 @@ pub async fn acquire(
         name,
         me: me.to_string(),
         stop,
+        renewal,
+        last,
         lost,
         took_over,
     })
 }
 
-/// Losing the race for the lock is the lock being held: exit 1, like [`Locked`].
+/// Another process took the lock between our read and our write.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "another msv process took the lock of {0} at the same moment; it is deploying now — retry when it is done"
+)]
+pub struct Raced(pub String);
+
 fn raced(service: &str) -> anyhow::Error {
-    super::executor::DeployError::Failed(format!(
-        "another msv process took the lock of {service} at the same moment; it is deploying now — retry when it is done"
-    ))
-    .into()
+    Raced(service.to_string()).into()
 }
 
 fn lease_spec(me: &str, now: Timestamp, secs: i32, transitions: i32) -> serde_json::Value {
@@ -206,32 +234,36 @@ fn lease_spec(me: &str, now: Timestamp, secs: i32, transitions: i32) -> serde_js
     })
 }
 
-async fn renew(
+struct Renewal {
     cluster: Cluster,
     name: String,
     me: String,
     secs: i32,
-    mut stop: watch::Receiver<bool>,
-    lost: watch::Sender<bool>,
-) {
-    let api = cluster.api::<Lease>();
-    let period = Duration::from_millis((secs as u64 * 1000 / 3).max(200));
+    /// The Lease as last written by us, so releasing it needs no read.
+    last: Arc<Mutex<Option<Lease>>>,
+}
+
+async fn renew(r: Renewal, mut stop: watch::Receiver<bool>, lost: watch::Sender<bool>) {
+    let api = r.cluster.api::<Lease>();
+    let period = Duration::from_millis((r.secs as u64 * 1000 / 3).max(200));
     loop {
         tokio::select! {
             _ = tokio::time::sleep(period) => {}
             _ = stop.changed() => return,
         }
-        let Ok(mut lease) = api.get(&name).await else {
+        let Ok(mut lease) = api.get(&r.name).await else {
             continue;
         };
         let spec = lease.spec.get_or_insert_with(Default::default);
-        if spec.holder_identity.as_deref() != Some(me.as_str()) {
+        if spec.holder_identity.as_deref() != Some(r.me.as_str()) {
             let _ = lost.send(true);
             return;
         }
         spec.renew_time = Some(MicroTime(Timestamp::now()));
         // A failed renewal is retried next period; the lease outlives two missed renewals.
-        let _ = api.replace(&name, &PostParams::default(), &lease).await;
+        if let Ok(written) = api.replace(&r.name, &PostParams::default(), &lease).await {
+            *r.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(written);
+        }
     }
 }
 
@@ -240,12 +272,18 @@ impl LockGuard {
     /// it by now, it is left alone).
     pub async fn release(self) -> Result<()> {
         let _ = self.stop.send(true);
+        // A renewal in flight would make the copy below stale; let it finish first.
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.renewal).await;
         let api = self.cluster.api::<Lease>();
+        let mut known = self.last.lock().unwrap_or_else(|e| e.into_inner()).take();
         for _ in 0..5 {
-            let mut lease = api.get(&self.name).await.map_err(|e| {
-                self.cluster
-                    .explain(e, &format!("reading Lease {}", self.name))
-            })?;
+            let mut lease = match known.take() {
+                Some(l) => l,
+                None => api.get(&self.name).await.map_err(|e| {
+                    self.cluster
+                        .explain(e, &format!("reading Lease {}", self.name))
+                })?,
+            };
             let spec = lease.spec.get_or_insert_with(Default::default);
             if spec.holder_identity.as_deref() != Some(self.me.as_str()) {
                 return Ok(());

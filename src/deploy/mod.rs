@@ -39,3 +39,8 @@ pub fn settings_from_config(config: &Config, namespace: &str) -> anyhow::Result<
     s.progress_deadline_seconds = d.timeout.as_secs().clamp(10, i32::MAX as u64) as i32;
     Ok(s)
 }
+
+/// The Lease's `leaseDurationSeconds` for a configured lock lease: whole seconds, at least 1.
+pub fn lease_seconds(lease: std::time::Duration) -> i32 {
+    lease.as_secs_f64().ceil().clamp(1.0, i32::MAX as f64) as i32
+}

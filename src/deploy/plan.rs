@@ -83,6 +83,9 @@ pub struct LiveState {
     pub replicas: Option<i32>,
     /// Image of the live Deployment's container.
     pub image: Option<String>,
+    /// The history records the live color with that image as gone live. A deploy stopped
+    /// after its switch (killed, or the machine lost) leaves it unrecorded.
+    pub recorded: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -94,6 +97,9 @@ pub struct Plan {
     pub to_image: String,
     /// The requested image is already live and nothing needs to change.
     pub noop: bool,
+    /// The requested image is already live, but the deploy that switched to it stopped
+    /// before it finished: verify it, scale the other color down and record it.
+    pub resume: bool,
 }
 
 /// Decide the next rollout. The candidate is the color that is not live (blue on a first
@@ -105,14 +111,27 @@ pub fn plan(live: &LiveState, configured_replicas: i32, image: &str, force: bool
         Some(r) if r > configured_replicas => r,
         _ => configured_replicas,
     };
-    let noop = !force && live.color.is_some() && live.image.as_deref() == Some(image);
+    let same = !force && live.color.is_some() && live.image.as_deref() == Some(image);
+    if same && !live.recorded {
+        // Finish what is live: candidate and live are the same color.
+        return Plan {
+            candidate: live.color.unwrap_or(Color::Blue),
+            live: live.color,
+            replicas: live.replicas.unwrap_or(configured_replicas),
+            from_image: live.image.clone(),
+            to_image: image.to_string(),
+            noop: false,
+            resume: true,
+        };
+    }
     Plan {
         candidate,
         live: live.color,
         replicas,
         from_image: live.image.clone(),
         to_image: image.to_string(),
-        noop,
+        noop: same,
+        resume: false,
     }
 }
 
@@ -160,6 +179,7 @@ mod tests {
             color: Some(Color::Blue),
             replicas: Some(5),
             image: Some("r/o:1".into()),
+            recorded: true,
         };
         let p = plan(&live, 2, "r/o:2", false);
         assert_eq!((p.candidate, p.replicas, p.noop), (Color::Green, 5, false));
@@ -176,11 +196,30 @@ mod tests {
             color: Some(Color::Green),
             replicas: Some(2),
             image: Some("r/o:1".into()),
+            recorded: true,
         };
         assert!(plan(&live, 2, "r/o:1", false).noop);
         let forced = plan(&live, 2, "r/o:1", true);
-        assert!(!forced.noop);
+        assert!(!forced.noop && !forced.resume);
         assert_eq!(forced.candidate, Color::Blue);
+    }
+
+    #[test]
+    fn a_live_image_without_history_is_finished_not_redeployed() {
+        let live = LiveState {
+            color: Some(Color::Green),
+            replicas: Some(4),
+            image: Some("r/o:2".into()),
+            recorded: false,
+        };
+        let p = plan(&live, 2, "r/o:2", false);
+        assert_eq!(
+            (p.resume, p.noop, p.candidate, p.live, p.replicas),
+            (true, false, Color::Green, Some(Color::Green), 4)
+        );
+        // Another image is an ordinary rollout to the other color.
+        let p = plan(&live, 2, "r/o:3", false);
+        assert_eq!((p.resume, p.candidate), (false, Color::Blue));
     }
 
     #[test]

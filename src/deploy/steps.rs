@@ -11,12 +11,25 @@ use super::rollout::{
 };
 use super::watch::{Stop, objects, until, view};
 use crate::health;
+use futures::StreamExt;
+use futures::stream::BoxStream;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Endpoints, Event, Pod};
 use kube::api::ListParams;
+use kube::runtime::reflector::Store;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
+
+/// Live views of what a rollout waits on, kept from the rollout to the switch; `ticks`
+/// yields after every event on any of them.
+pub(super) struct Watches {
+    dep: Store<Deployment>,
+    pods: Store<Pod>,
+    preview: Store<Endpoints>,
+    live: Store<Endpoints>,
+    ticks: BoxStream<'static, ()>,
+}
 
 impl Run<'_> {
     fn pod_selector(&self, color: Color) -> String {
@@ -26,25 +39,43 @@ impl Run<'_> {
         )
     }
 
+    /// Open the watches a rollout needs from its start to its switch, once: the candidate
+    /// Deployment and pods, and the endpoints of `S-preview` and `S`. Each wait below reads
+    /// the same views, so no wait starts with a fresh list.
+    pub(super) fn watches(&self, color: Color) -> Watches {
+        let s = &self.opts.settings;
+        let dep = view::<Deployment>(self.cluster, None, Some(&deployment_name(&s.name, color)));
+        let pods = view::<Pod>(self.cluster, Some(&self.pod_selector(color)), None);
+        let preview = view::<Endpoints>(self.cluster, None, Some(&preview_name(&s.name)));
+        let live = view::<Endpoints>(self.cluster, None, Some(&s.name));
+        let ticks =
+            futures::stream::select_all([dep.ticks, pods.ticks, preview.ticks, live.ticks]).boxed();
+        Watches {
+            dep: dep.store,
+            pods: pods.store,
+            preview: preview.store,
+            live: live.store,
+            ticks,
+        }
+    }
+
     /// Wait until the candidate Deployment is complete. `Ok(Err(reason))`: it failed in a
     /// way waiting will not fix (progress deadline, image pull, crash loop).
     pub(super) async fn wait_rollout(
         &mut self,
-        name: &str,
+        w: &mut Watches,
         color: Color,
         deadline: Instant,
     ) -> Result<Result<(), String>, Stop> {
-        let deps = view::<Deployment>(self.cluster, None, Some(name));
-        let pods = view::<Pod>(self.cluster, Some(&self.pod_selector(color)), None);
-        let ticks = futures::stream::select(deps.ticks, pods.ticks);
         let rep = self.rep;
         let mut last = (-1, -1);
-        let verdict = until(ticks, deadline, &mut self.cancel, || {
-            let pod_list = objects(&pods.store);
+        let (deps, pods) = (&w.dep, &w.pods);
+        let verdict = until(&mut w.ticks, deadline, &mut self.cancel, || {
+            let pod_list = objects(pods);
             if let Some(f) = fatal_pod_failure(&pod_list, &[]) {
                 return Some(Err(f.pod));
             }
-            let dep = objects(&deps.store).into_iter().next()?;
+            let dep = objects(deps).into_iter().next()?;
             match rollout_state(&dep) {
                 Rollout::Complete => Some(Ok(())),
                 Rollout::Failed(m) => Some(Err(m)),
@@ -142,17 +173,20 @@ impl Run<'_> {
     /// `Err(None)`: interrupted.
     pub(super) async fn check_preview(
         &mut self,
+        w: &mut Watches,
         color: Color,
         replicas: i32,
         deadline: Instant,
     ) -> Result<(), Option<String>> {
         let s = &self.opts.settings;
         let preview = preview_name(&s.name);
-        let mut cancel = self.cancel.clone();
-        match self
-            .wait_endpoints(&preview, color, replicas, deadline, &mut cancel)
-            .await
-        {
+        let (eps, pods) = (&w.preview, &w.pods);
+        let followed = until(&mut w.ticks, deadline, &mut self.cancel, || {
+            let ep = objects(eps).into_iter().next()?;
+            switch_complete(&ep, &objects(pods), replicas).then_some(())
+        })
+        .await;
+        match followed {
             Ok(()) => {}
             Err(Stop::Cancelled) => return Err(None),
             Err(Stop::Timeout) => {
@@ -161,8 +195,10 @@ impl Run<'_> {
                 )));
             }
         }
+        // Several requests at once: the proxy picks an endpoint per request, so they reach
+        // several pods, and the check costs one round trip rather than one per request.
         let count = (2 * replicas.max(1) as usize).max(3);
-        let probes = health::probe_service_repeatedly(
+        let probes = health::probe_service_concurrently(
             self.cluster,
             &preview,
             s.port,
@@ -179,6 +215,23 @@ impl Run<'_> {
                 bad.describe()
             ))),
         }
+    }
+
+    /// After the selector patch: wait until `S`'s endpoints are exactly the candidate's
+    /// ready pods. Not interruptible: past the switch the deploy completes or switches back.
+    pub(super) async fn wait_switched(
+        &self,
+        w: &mut Watches,
+        replicas: i32,
+        deadline: Instant,
+    ) -> Result<(), Stop> {
+        let mut never = watch::channel(false).1;
+        let (eps, pods) = (&w.live, &w.pods);
+        until(&mut w.ticks, deadline, &mut never, || {
+            let ep = objects(eps).into_iter().next()?;
+            switch_complete(&ep, &objects(pods), replicas).then_some(())
+        })
+        .await
     }
 
     /// Probe Service `S` through the verify window. `Err(None)`: interrupted.
@@ -256,13 +309,17 @@ impl Run<'_> {
             let _ = self
                 .record(p.candidate, &p.to_image, Outcome::Failed, msg.clone())
                 .await;
-            return DeployError::Failed(format!("{msg}\nthis was the first deploy, so there is no previous color to switch back to; {} stays on {}", s.name, p.candidate)).into();
+            return DeployError::Failed(format!(
+                "{msg}\nno previous color is running to switch back to; {} stays on {}",
+                s.name, p.candidate
+            ))
+            .into();
         };
         let mut notes = String::new();
         let back = manifests::service(s, old, false);
         match back {
             Ok(desired) => {
-                match switch(self.cluster, &desired, Some(p.candidate), old).await {
+                match switch(self.cluster, &desired, Some(p.candidate), old, None).await {
                     Ok(()) => {
                         let mut never = watch::channel(false).1;
                         let old_replicas = p.replicas;
@@ -303,7 +360,7 @@ impl Run<'_> {
     }
 
     pub(super) async fn record(
-        &self,
+        &mut self,
         color: Color,
         image: &str,
         outcome: Outcome,
@@ -314,14 +371,17 @@ impl Run<'_> {
             .map(|t| t.to_string())
             .unwrap_or_default();
         let who = self.who.clone();
-        history::record(self.cluster, &self.opts.settings.name, |revision| Entry {
-            revision,
-            image: image.to_string(),
-            color,
-            time: time.clone(),
-            who: who.clone(),
-            outcome,
-            message: message.clone(),
+        let known = self.history.take();
+        history::record(self.cluster, &self.opts.settings.name, known, |revision| {
+            Entry {
+                revision,
+                image: image.to_string(),
+                color,
+                time: time.clone(),
+                who: who.clone(),
+                outcome,
+                message: message.clone(),
+            }
         })
         .await
     }

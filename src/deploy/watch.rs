@@ -74,8 +74,8 @@ pub enum Stop {
     Cancelled,
 }
 
-/// Re-evaluate `decide` after every event on `ticks` until it returns `Some`, the
-/// deadline passes, or `cancel` turns true.
+/// Evaluate `decide` now and again after every event on `ticks` until it returns `Some`,
+/// the deadline passes, or `cancel` turns true.
 pub async fn until<T>(
     mut ticks: impl Stream<Item = ()> + Unpin,
     deadline: Instant,
@@ -84,6 +84,10 @@ pub async fn until<T>(
 ) -> Result<T, Stop> {
     if *cancel.borrow() {
         return Err(Stop::Cancelled);
+    }
+    // Views carried over from an earlier wait may already hold the answer.
+    if let Some(v) = decide() {
+        return Ok(v);
     }
     loop {
         tokio::select! {

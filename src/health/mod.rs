@@ -116,9 +116,9 @@ pub async fn probe_pods(
         .await
 }
 
-/// `count` GETs through a Service one after another (the proxy picks an endpoint per
-/// request, so several requests reach several pods). Stops at the first failure.
-pub async fn probe_service_repeatedly(
+/// `count` GETs through a Service, all at once (the proxy picks an endpoint per request,
+/// so they reach several pods). Results in the order sent.
+pub async fn probe_service_concurrently(
     cluster: &Cluster,
     service: &str,
     port: u16,
@@ -126,16 +126,10 @@ pub async fn probe_service_repeatedly(
     timeout: Duration,
     count: usize,
 ) -> Vec<Probe> {
-    let mut out = Vec::with_capacity(count);
-    for _ in 0..count {
-        let p = probe_service(cluster, service, port, path, timeout).await;
-        let failed = !p.ok();
-        out.push(p);
-        if failed {
-            break;
-        }
-    }
-    out
+    futures::future::join_all(
+        (0..count).map(|_| probe_service(cluster, service, port, path, timeout)),
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -50,6 +50,7 @@ mod patch;
 mod pods;
 mod proxy;
 mod resources;
+mod selections;
 mod selectors;
 mod server;
 mod status;
@@ -73,6 +74,7 @@ use serde_json::Value;
 use tokio::sync::{broadcast, oneshot};
 
 pub use faults::Fault;
+pub use selections::Selection;
 use store::Store;
 
 /// What the simulated kubelet does with a container of a given image.
@@ -490,6 +492,17 @@ impl FakeCluster {
     pub fn list(&self, resource: &str, namespace: Option<&str>) -> Vec<Value> {
         let rt = resources::by_plural(resource);
         self.shared.lock().store.list(rt, namespace)
+    }
+    /// From now on, note what Service `namespace/service` selects after every write that
+    /// could change it (its selector, or the existence or readiness of a selected pod).
+    pub fn record_selections(&self, namespace: &str, service: &str) {
+        let mut st = self.shared.lock();
+        st.store.selections.watch(namespace, service);
+        st.store.note_selections();
+    }
+    /// What the watched Services selected, oldest first (see [`Self::record_selections`]).
+    pub fn selections(&self) -> Vec<Selection> {
+        self.shared.lock().store.selections.log.clone()
     }
     /// Every API request received so far, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {

@@ -42,6 +42,8 @@ pub(crate) struct Store {
     pub compacted: u64,
     /// Set for a `dryRun=All` request: writes are computed and answered, not stored.
     pub dry_run: bool,
+    /// What watched Services select, after every write that could change it.
+    pub selections: super::selections::Recorder,
     tx: broadcast::Sender<Arc<Change>>,
 }
 
@@ -68,6 +70,7 @@ impl Store {
             history: VecDeque::new(),
             compacted: 0,
             dry_run: false,
+            selections: Default::default(),
             tx,
         }
     }
@@ -146,6 +149,10 @@ impl Store {
             self.compacted = dropped.rv + 1;
         }
         self.history.push_back(change.clone());
+        if !self.selections.is_idle() && matches!(rt.key(), "services" | "pods") {
+            let (services, pods) = (self.objects.get("services"), self.objects.get("pods"));
+            self.selections.observe(self.rv, services, pods);
+        }
         let _ = self.tx.send(change);
     }
 
@@ -250,6 +257,12 @@ impl Store {
         obj["metadata"]["resourceVersion"] = json!(self.rv.to_string());
         self.record(rt, ns, EventType::Deleted, obj.clone(), None);
         Some(obj)
+    }
+
+    /// Notes what the watched Services select now (when a watch starts).
+    pub fn note_selections(&mut self) {
+        let (services, pods) = (self.objects.get("services"), self.objects.get("pods"));
+        self.selections.observe(self.rv, services, pods);
     }
 
     /// Every stored object, for the garbage collector.

@@ -1,0 +1,227 @@
+//! msv deploy, rollback, history and manifests: the real binary against the fake API
+//! server. Besides each command's own result, the tests watch two things while msv runs:
+//! a background client sending requests through Service `S`'s proxy (no failures during a
+//! good deploy), and a monitor checking that `S` only ever selects a color whose pods all
+//! exist and are ready. The shared setup lives here; the tests, by theme, in:
+//! `happy` (deploys that go through, dry run, manifests), `rollback` (rollback and
+//! history), `failures` (candidates that never get healthy), `lock` (the Lease),
+//! `faults` (API errors, dropped watches, conflicts, Ctrl-C), `kill` (SIGKILL in every
+//! phase, then a rerun) and `bench` (the overhead benchmark, ignored by `cargo test`).
+
+mod bench;
+mod failures;
+mod faults;
+mod happy;
+mod kill;
+mod lock;
+mod rollback;
+
+use crate::fake_api::{Behavior, FakeCluster, Fault, ProxyResponse};
+use crate::support::Test;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+const NS: &str = "default";
+
+/// A service directory with msv.toml, a fake cluster, and healthy images `r/shop:1..=4`.
+struct Env {
+    fake: Arc<FakeCluster>,
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env::with_deploy("timeout = \"8s\"\nverify_for = \"300ms\"\nscale_down_delay = \"0s\"\n")
+    }
+
+    fn with_deploy(deploy: &str) -> Env {
+        let fake = Arc::new(FakeCluster::start());
+        for i in 1..=4 {
+            fake.set_backend_for_image(&format!("r/shop:{i}"), |_| ProxyResponse::ok("ok"));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let toml =
+            format!("[service]\nname = \"shop\"\nport = 8080\nreplicas = 2\n\n[deploy]\n{deploy}");
+        std::fs::write(dir.path().join("msv.toml"), toml).unwrap();
+        Env { fake, dir }
+    }
+
+    fn msv(&self, args: &[&str]) -> Test {
+        Test::new()
+            .args(args)
+            .env("KUBECONFIG", self.fake.kubeconfig_path())
+            .current_dir(self.dir.path())
+            .timeout(Duration::from_secs(60))
+    }
+
+    fn deploy(&self, image: &str) -> crate::support::Run {
+        self.msv(&["deploy", "--image", image]).run()
+    }
+
+    fn live(&self) -> Option<String> {
+        let s = self.fake.get("services", NS, "shop")?;
+        s["spec"]["selector"]["msv/color"]
+            .as_str()
+            .map(String::from)
+    }
+
+    fn replicas(&self, color: &str) -> Option<i64> {
+        self.fake.get("deployments", NS, &format!("shop-{color}"))?["spec"]["replicas"].as_i64()
+    }
+
+    fn image(&self, color: &str) -> Option<String> {
+        let d = self.fake.get("deployments", NS, &format!("shop-{color}"))?;
+        d["spec"]["template"]["spec"]["containers"][0]["image"]
+            .as_str()
+            .map(String::from)
+    }
+}
+
+/// Checks the invariant while a test runs: whenever Service `shop` selects a color, every
+/// pod of that color exists and is ready. The fake notes what `shop` selects inside every
+/// write that could change it (see `fake_api::selections`), so no moment is missed.
+struct Monitor {
+    fake: Arc<FakeCluster>,
+    from: usize,
+}
+
+impl Monitor {
+    fn start(env: &Env) -> Monitor {
+        let from = env.fake.selections().len();
+        env.fake.record_selections(NS, "shop");
+        Monitor {
+            fake: env.fake.clone(),
+            from,
+        }
+    }
+
+    #[track_caller]
+    fn assert_clean(self) {
+        let log = self.fake.selections();
+        let seen = &log[self.from..];
+        assert!(
+            seen.iter().any(|s| !s.selector.is_null()),
+            "the monitor never saw Service shop select anything: {seen:?}"
+        );
+        let bad: Vec<String> = seen
+            .iter()
+            .filter(|s| !s.selector.is_null() && !s.all_ready())
+            .map(|s| {
+                format!(
+                    "rv {}: {}/{} selects {} with {} of {} pods ready",
+                    s.rv, s.namespace, s.service, s.selector, s.ready, s.pods
+                )
+            })
+            .collect();
+        assert!(
+            bad.is_empty(),
+            "invariant violated {} times: {bad:#?}",
+            bad.len()
+        );
+    }
+}
+
+/// A client sending GET /healthz through Service shop's proxy until stopped; counts
+/// answers that are not 200.
+struct Traffic {
+    stop: Arc<AtomicBool>,
+    handle: Option<std::thread::JoinHandle<(usize, usize)>>,
+}
+
+async fn proxy_get(client: &kube::Client, path: &str) -> Option<u16> {
+    let request = http::Request::get(path).body(Vec::new()).ok()?;
+    let response = client
+        .send(request.map(kube::client::Body::from))
+        .await
+        .ok()?;
+    Some(response.status().as_u16())
+}
+
+impl Traffic {
+    fn start(env: &Env) -> Traffic {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (s, kubeconfig) = (stop.clone(), env.fake.kubeconfig_path());
+        let handle = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let client = crate::fake_api::kube_client(&kubeconfig, false).await;
+                let path = format!("/api/v1/namespaces/{NS}/services/shop:8080/proxy/healthz");
+                let (mut sent, mut failed) = (0, 0);
+                while !s.load(Ordering::SeqCst) {
+                    sent += 1;
+                    if proxy_get(&client, &path).await != Some(200) {
+                        failed += 1;
+                    }
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                (sent, failed)
+            })
+        });
+        Traffic {
+            stop,
+            handle: Some(handle),
+        }
+    }
+
+    #[track_caller]
+    fn assert_no_failures(mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let (sent, failed) = self.handle.take().unwrap().join().unwrap();
+        assert!(sent > 10, "traffic client sent only {sent} requests");
+        assert_eq!(
+            failed, 0,
+            "{failed} of {sent} requests through Service shop failed"
+        );
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Summary {
+    pub(crate) service: String,
+    pub(crate) revision: Option<u64>,
+    pub(crate) from_color: Option<String>,
+    pub(crate) to_color: String,
+    pub(crate) to_image: String,
+    pub(crate) outcome: String,
+    pub(crate) phases: Vec<PhaseTime>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct PhaseTime {
+    pub(crate) phase: String,
+    pub(crate) ms: u64,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct HistoryEntry {
+    pub(crate) revision: u64,
+    pub(crate) image: String,
+    pub(crate) color: String,
+    pub(crate) time: String,
+    pub(crate) who: String,
+    pub(crate) outcome: String,
+}
+
+fn history(env: &Env) -> Vec<HistoryEntry> {
+    env.msv(&["history", "-o", "json"])
+        .run()
+        .status(0)
+        .stdout_json()
+}
+
+fn lease(holder: &str, renewed_secs_ago: i64, duration: i64) -> Value {
+    let t = std::time::SystemTime::now() - Duration::from_secs(renewed_secs_ago as u64);
+    let secs = t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let stamp = k8s_openapi::jiff::Timestamp::from_second(secs)
+        .unwrap()
+        .to_string();
+    json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+           "metadata": {"name": "shop-msv-lock", "namespace": NS},
+           "spec": {"holderIdentity": holder, "leaseDurationSeconds": duration, "acquireTime": stamp, "renewTime": stamp}})
+}
