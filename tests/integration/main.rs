@@ -16,3 +16,4 @@ mod realk8s;
 mod status;
 mod templates;
 mod traces;
+mod traffic;

@@ -16,7 +16,7 @@ fn candidate_failures_leave_live_traffic_untouched() {
     env.fake
         .set_image_behavior("r/shop:never", Behavior::NeverReady);
     let monitor = Monitor::start(&env);
-    let traffic = Traffic::start(&env);
+    let traffic = traffic(&env);
     let cases = [
         ("r/shop:crash", "CrashLoopBackOff"),
         ("r/shop:nopull", "ImagePull"),

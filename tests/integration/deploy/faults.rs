@@ -149,7 +149,7 @@ fn api_errors_on_reads_watches_and_renewals_are_ridden_out() {
         Behavior::ReadyAfter(Duration::from_millis(1500)),
     );
     let monitor = Monitor::start(&env);
-    let traffic = Traffic::start(&env);
+    let traffic = traffic(&env);
     let child = env
         .msv(&["deploy", "--image", "r/shop:2"])
         .env("MSV_DEPLOY_LOCK_LEASE", "1s")
@@ -196,7 +196,7 @@ fn an_error_on_the_switch_leaves_live_traffic_untouched_and_a_rerun_completes() 
             .times(1),
     );
     let monitor = Monitor::start(&env);
-    let traffic = Traffic::start(&env);
+    let traffic = traffic(&env);
     env.deploy("r/shop:2")
         .status(1)
         .stderr_has("switching Service shop to green")

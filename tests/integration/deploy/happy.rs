@@ -29,7 +29,7 @@ fn deploys_switch_colors_without_dropping_traffic_and_record_history() {
         "msv"
     );
 
-    let traffic = Traffic::start(&env);
+    let traffic = traffic(&env);
     let run = env
         .msv(&["deploy", "--image", "r/shop:2", "-o", "json"])
         .run()

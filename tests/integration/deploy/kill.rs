@@ -108,7 +108,7 @@ fn kill_in(phase: Phase) {
     let env = Env::new();
     env.deploy("r/shop:1").status(0);
     let monitor = Monitor::start(&env);
-    let traffic = Traffic::start(&env);
+    let traffic = traffic(&env);
 
     // Hold the phase open so the kill lands inside it; the rerun must not be held.
     let probe_arrived = Arc::new(AtomicBool::new(false));

@@ -18,6 +18,7 @@ mod rollback;
 
 use crate::fake_api::{Behavior, FakeCluster, Fault, ProxyResponse};
 use crate::support::Test;
+use crate::traffic::Traffic;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -124,61 +125,14 @@ impl Monitor {
     }
 }
 
-/// A client sending GET /healthz through Service shop's proxy until stopped; counts
-/// answers that are not 200.
-struct Traffic {
-    stop: Arc<AtomicBool>,
-    handle: Option<std::thread::JoinHandle<(usize, usize)>>,
-}
-
-async fn proxy_get(client: &kube::Client, path: &str) -> Option<u16> {
-    let request = http::Request::get(path).body(Vec::new()).ok()?;
-    let response = client
-        .send(request.map(kube::client::Body::from))
-        .await
-        .ok()?;
-    Some(response.status().as_u16())
-}
-
-impl Traffic {
-    fn start(env: &Env) -> Traffic {
-        let stop = Arc::new(AtomicBool::new(false));
-        let (s, kubeconfig) = (stop.clone(), env.fake.kubeconfig_path());
-        let handle = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let client = crate::fake_api::kube_client(&kubeconfig, false).await;
-                let path = format!("/api/v1/namespaces/{NS}/services/shop:8080/proxy/healthz");
-                let (mut sent, mut failed) = (0, 0);
-                while !s.load(Ordering::SeqCst) {
-                    sent += 1;
-                    if proxy_get(&client, &path).await != Some(200) {
-                        failed += 1;
-                    }
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                }
-                (sent, failed)
-            })
-        });
-        Traffic {
-            stop,
-            handle: Some(handle),
-        }
-    }
-
-    #[track_caller]
-    fn assert_no_failures(mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let (sent, failed) = self.handle.take().unwrap().join().unwrap();
-        assert!(sent > 10, "traffic client sent only {sent} requests");
-        assert_eq!(
-            failed, 0,
-            "{failed} of {sent} requests through Service shop failed"
-        );
-    }
+/// GET /healthz through Service shop's proxy every 5 ms, until the test stops it.
+fn traffic(env: &Env) -> Traffic {
+    let kubeconfig = env.fake.kubeconfig_path();
+    Traffic::start(
+        move || async move { crate::fake_api::kube_client(&kubeconfig, false).await },
+        format!("/api/v1/namespaces/{NS}/services/shop:8080/proxy/healthz"),
+        Duration::from_millis(5),
+    )
 }
 
 #[derive(Debug, Deserialize)]

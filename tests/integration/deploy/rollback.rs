@@ -15,7 +15,7 @@ fn rollback_switches_at_once_when_the_old_color_is_up_and_rebuilds_it_otherwise(
         "--keep-old leaves the old color up"
     );
     let monitor = Monitor::start(&env);
-    let traffic = Traffic::start(&env);
+    let traffic = traffic(&env);
     env.msv(&["rollback"])
         .run()
         .status(0)
@@ -63,7 +63,7 @@ fn rollback_to_the_live_revision_needs_force() {
 
     // With --force it is rolled out again, on the other color, and recorded as a rollback.
     let monitor = Monitor::start(&env);
-    let traffic = Traffic::start(&env);
+    let traffic = traffic(&env);
     env.msv(&["rollback", "--to-revision", "2", "--force"])
         .run()
         .status(0)

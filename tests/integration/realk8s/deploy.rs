@@ -20,6 +20,7 @@ use super::{RealCluster, real_cluster};
 use crate::deploy::{HistoryEntry, Summary};
 use crate::fake_api::{Behavior, ProxyResponse};
 use crate::support::{Run, Test};
+use crate::traffic::Traffic;
 
 const PORT: u16 = 8080;
 /// One replica: msv adds a PodDisruptionBudget (policy/v1, which 1.20 lacks) above that.
@@ -200,64 +201,14 @@ impl Monitor {
     }
 }
 
-/// GET /healthz through Service shop's proxy on the real API server, until stopped;
-/// counts the answers that are not 200.
-struct Traffic {
-    stop: Arc<AtomicBool>,
-    handle: Option<std::thread::JoinHandle<(usize, Vec<String>)>>,
-}
-
-impl Traffic {
-    fn start(env: &Env) -> Traffic {
-        let stop = Arc::new(AtomicBool::new(false));
-        let (c, ns) = (env.c, env.ns.clone());
-        let handle = background(stop.clone(), move |stop| {
-            Box::pin(async move {
-                use http_body_util::BodyExt as _;
-                let client = c.client().await;
-                let path = format!("/api/v1/namespaces/{ns}/services/shop:{PORT}/proxy/healthz");
-                let (mut sent, mut failures) = (0, vec![]);
-                while !stop.load(Ordering::SeqCst) {
-                    sent += 1;
-                    let request = http::Request::get(&path)
-                        .body(kube::client::Body::empty())
-                        .unwrap();
-                    match client.send(request).await {
-                        Ok(r) if r.status() == 200 => {}
-                        Ok(r) => {
-                            let status = r.status();
-                            let body = r.into_body().collect().await.map(|b| b.to_bytes());
-                            let body = body
-                                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                                .unwrap_or_default();
-                            failures.push(format!("{status}: {body}"));
-                        }
-                        Err(e) => failures.push(e.to_string()),
-                    }
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                }
-                (sent, failures)
-            })
-        });
-        Traffic {
-            stop,
-            handle: Some(handle),
-        }
-    }
-
-    #[track_caller]
-    fn assert_no_failures(mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let (sent, failures) = self.handle.take().unwrap().join().unwrap();
-        assert!(sent > 10, "the traffic client sent only {sent} requests");
-        assert!(
-            failures.is_empty(),
-            "{} of {sent} requests through Service shop failed, first: {}",
-            failures.len(),
-            failures[0]
-        );
-        eprintln!("traffic through Service shop: {sent} requests, none failed");
-    }
+/// GET /healthz through Service shop's real proxy every 20 ms, until the test stops it.
+fn traffic(env: &Env) -> Traffic {
+    let (c, ns) = (env.c, env.ns.clone());
+    Traffic::start(
+        move || async move { c.client().await },
+        format!("/api/v1/namespaces/{ns}/services/shop:{PORT}/proxy/healthz"),
+        Duration::from_millis(20),
+    )
 }
 
 #[test]
@@ -295,7 +246,7 @@ fn real_deploys_switch_blue_green_blue_without_dropping_traffic() {
     assert!(ip.starts_with(&format!("{}.", env.net.net)), "{pods}");
 
     let monitor = Monitor::start(&env);
-    let traffic = Traffic::start(&env);
+    let traffic = traffic(&env);
     let s: Summary = env
         .msv(&["deploy", "--image", &env.image("2"), "-o", "json"])
         .run()
@@ -345,7 +296,7 @@ fn real_failing_candidates_never_get_traffic() {
     env.net
         .set_backend(&env.image("sick"), |_| ProxyResponse::new(503, "sick"));
     let monitor = Monitor::start(&env);
-    let traffic = Traffic::start(&env);
+    let traffic = traffic(&env);
     let cases = [
         ("never", "NotReady"),
         ("crash", "CrashLoopBackOff"),
@@ -430,7 +381,7 @@ fn real_rollback_switches_at_once_then_rebuilds_the_old_color() {
         .status(0);
     assert_eq!(env.replicas("blue"), Some(1), "--keep-old leaves blue up");
     let monitor = Monitor::start(&env);
-    let traffic = Traffic::start(&env);
+    let traffic = traffic(&env);
     env.msv(&["rollback"])
         .run()
         .status(0)
