@@ -210,6 +210,8 @@ pub(super) struct Run<'a> {
     pub(super) who: String,
     /// The history ConfigMap as planning read it, for the first record.
     pub(super) history: Option<Option<ConfigMap>>,
+    /// The API server's minor version, read while taking the lock.
+    pub(super) server_minor: Option<u32>,
 }
 
 impl Run<'_> {
@@ -233,12 +235,25 @@ pub async fn deploy(
     cancel: watch::Receiver<bool>,
 ) -> Result<Summary> {
     let start = Instant::now();
-    require_apis(cluster, &opts.settings).await?;
-    let (namespace, lease) = tokio::join!(
-        ensure_namespace(cluster, opts.create_namespace),
+    // Reads that nothing else waits on go out together; creating the namespace waits for
+    // the API check, so that a cluster msv can't deploy to is left as it was.
+    let existing_namespace = async {
+        match opts.create_namespace {
+            true => Ok(()),
+            false => ensure_namespace(cluster, false).await,
+        }
+    };
+    let (apis, server_minor, namespace, lease) = tokio::join!(
+        require_apis(cluster, &opts.settings),
+        server_minor(cluster),
+        existing_namespace,
         lock::read(cluster, &opts.settings.name)
     );
+    apis?;
     namespace?;
+    if opts.create_namespace {
+        ensure_namespace(cluster, true).await?;
+    }
     let who = lock::identity();
     let guard = lock::acquire(
         cluster,
@@ -260,6 +275,7 @@ pub async fn deploy(
         mark: Instant::now(),
         who,
         history: None,
+        server_minor,
     };
     let mut lost = guard.lost.clone();
     let res = tokio::select! {
@@ -310,7 +326,7 @@ impl Run<'_> {
             &format!("{cand_name} with {} x{}", p.to_image, p.replicas),
         );
         let mut dep = manifests::deployment(s, cand, &p.to_image, p.replicas)?;
-        if let Some(v) = server_minor(cluster).await
+        if let Some(v) = self.server_minor
             && v < manifests::SLEEP_ACTION_MINOR
         {
             manifests::exec_pre_stop(&mut dep);
