@@ -75,7 +75,9 @@ fn is_clean(path: &str) -> bool {
     !path.is_empty()
         && path == path.trim()
         && !path.contains(['\n', '\r'])
-        && path.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
+        && path
+            .split('/')
+            .all(|c| !c.is_empty() && c != "." && c != "..")
 }
 
 fn escape(path: &str) -> String {
