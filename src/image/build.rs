@@ -217,7 +217,13 @@ pub async fn build(req: &BuildRequest, printer: &Printer) -> Result<BuiltImage> 
             Ok(info) => info,
             Err(e) => {
                 bar.finish_and_clear();
-                return Err(build_error(&log, e, writer));
+                let base = failed_base(&log, &e);
+                let present = match base {
+                    Some(image) => docker.inspect_image(image).await.is_ok(),
+                    None => false,
+                };
+                let hint = base.map(|image| base_hint(image, req.pull, present));
+                return Err(build_error(&log, e, writer, hint));
             }
         };
         if let Some(id) = info.aux.as_ref().and_then(|image| image.id.as_ref()) {
@@ -278,23 +284,57 @@ pub async fn build(req: &BuildRequest, printer: &Printer) -> Result<BuiltImage> 
     Ok(built)
 }
 
+/// The base image of the `FROM` step the build failed at, if it failed at one:
+/// `FROM --platform=linux/amd64 base:1 AS build` -> `base:1`.
+fn failed_base<'a>(log: &'a Log, err: &bollard::errors::Error) -> Option<&'a str> {
+    if !matches!(err, bollard::errors::Error::DockerStreamError { .. }) {
+        return None;
+    }
+    let (_, _, instruction) = log.step.as_ref()?;
+    let mut words = instruction.split_whitespace();
+    if !words.next()?.eq_ignore_ascii_case("FROM") {
+        return None;
+    }
+    words.find(|w| !w.starts_with("--"))
+}
+
+/// What to tell the user when the base image could not be had. With `--pull` the engine
+/// asks the base image's registry even when it holds a copy, so a registry that cannot
+/// be reached fails a build that would work without `--pull`.
+fn base_hint(base: &str, pull: bool, present: bool) -> String {
+    let base = sanitize(base);
+    match (pull, present) {
+        (true, true) => format!(
+            "--pull asks the registry of the base image {base} for its newest version, and it \
+             could not be pulled. The engine has a copy: build without --pull to use it."
+        ),
+        (true, false) => format!(
+            "The base image {base} is not in the engine and could not be pulled from its registry."
+        ),
+        (false, _) => format!(
+            "The base image {base} is not in the engine and could not be pulled. Make it \
+             available to the engine (docker pull, docker load or docker import) or fix the \
+             FROM line."
+        ),
+    }
+}
+
 /// Turns an engine error during the build into the failure report (exit 1), or into an
-/// environment error when the request itself could not be made.
+/// environment error when the request itself could not be made. `base_hint` explains a
+/// failure to get the base image of a `FROM` step.
 fn build_error(
     log: &Log,
     err: bollard::errors::Error,
     writer: std::thread::JoinHandle<Result<context::Summary>>,
+    base_hint: Option<String>,
 ) -> anyhow::Error {
     use bollard::errors::Error as E;
     match err {
         E::DockerStreamError { error } => {
             let mut report = log.failure(&sanitize(&error));
-            if log
-                .step
-                .as_ref()
-                .is_some_and(|(_, _, i)| i.to_ascii_uppercase().starts_with("FROM "))
-            {
-                report.push_str("\nThe base image is not in the engine and could not be pulled.");
+            if let Some(hint) = base_hint {
+                report.push('\n');
+                report.push_str(&hint);
             }
             Failure::bad(report)
         }
@@ -398,6 +438,43 @@ mod tests {
             strip_userinfo("git@git.example:o.git"),
             "git@git.example:o.git"
         );
+    }
+
+    #[test]
+    fn the_base_image_is_read_from_a_failed_from_step() {
+        let err = bollard::errors::Error::DockerStreamError {
+            error: "pull failed".into(),
+        };
+        let mut log = Log::default();
+        for (line, base) in [
+            ("Step 1/2 : FROM busybox:1", Some("busybox:1")),
+            (
+                "Step 3/4 : from --platform=linux/amd64 reg:5000/base:2 AS build",
+                Some("reg:5000/base:2"),
+            ),
+            ("Step 2/2 : RUN false", None),
+        ] {
+            log.line(line);
+            assert_eq!(failed_base(&log, &err), base, "{line}");
+        }
+        let refused = bollard::errors::Error::DockerResponseServerError {
+            status_code: 500,
+            message: "x".into(),
+        };
+        log.line("Step 1/1 : FROM busybox:1");
+        assert_eq!(failed_base(&log, &refused), None);
+    }
+
+    #[test]
+    fn base_hints_say_what_pull_changes() {
+        let hint = base_hint("reg/base:1", true, true);
+        assert!(
+            hint.contains("reg/base:1") && hint.contains("without --pull"),
+            "{hint}"
+        );
+        assert!(!base_hint("reg/base:1", true, false).contains("without --pull"));
+        let hint = base_hint("reg/base:1", false, false);
+        assert!(hint.contains("reg/base:1 is not in the engine"), "{hint}");
     }
 
     #[test]

@@ -272,6 +272,23 @@ mod tests {
     }
 
     #[test]
+    fn excluded_directories_are_walked_only_for_an_exception_naming_them() {
+        // Docker's prefix test: `!*/keep` does not name `docs/`, so `docs` is not walked
+        // and `docs/keep` stays out, although the pattern alone would match it.
+        let dir = tree(&[
+            ("Dockerfile", "FROM scratch\n"),
+            (".dockerignore", "docs\nlib\n!*/keep\n!lib/keep\n"),
+            ("docs/keep", "k"),
+            ("lib/keep", "k"),
+            ("lib/drop", "d"),
+        ]);
+        assert_eq!(
+            names(dir.path()),
+            [".dockerignore", "Dockerfile", "lib/keep"]
+        );
+    }
+
+    #[test]
     fn no_dockerignore_sends_everything_in_order() {
         let dir = tree(&[("Dockerfile", "FROM scratch\n"), ("b/x", "1"), ("a", "2")]);
         assert_eq!(names(dir.path()), ["Dockerfile", "a", "b", "b/x"]);

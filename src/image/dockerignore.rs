@@ -21,9 +21,7 @@
 
 use std::fmt;
 
-use regex::Regex;
-
-use super::glob::{clean, compile, literal};
+use super::glob::{Glob, clean, compile, literal};
 
 /// One cleaned pattern of a `.dockerignore` file.
 #[derive(Debug, Clone)]
@@ -31,7 +29,7 @@ struct Pattern {
     /// The cleaned pattern text, without the leading `!`.
     text: String,
     exception: bool,
-    regex: Regex,
+    glob: Glob,
 }
 
 /// The patterns of one `.dockerignore` file, in file order.
@@ -85,11 +83,11 @@ impl Matcher {
                 Some(rest) => (true, rest.to_string()),
                 None => (false, cleaned),
             };
-            let regex = compile(&text).map_err(|reason| error(&reason))?;
+            let glob = compile(&text).map_err(|reason| error(&reason))?;
             patterns.push(Pattern {
                 text,
                 exception,
-                regex,
+                glob,
             });
         }
         Ok(Self { patterns })
@@ -99,13 +97,13 @@ impl Matcher {
     /// re-include what it names with `!`.
     pub fn exclude_first(&mut self, pattern: &str) {
         let text = clean(pattern);
-        let regex = literal(&text);
+        let glob = literal(&text);
         self.patterns.insert(
             0,
             Pattern {
                 text,
                 exception: false,
-                regex,
+                glob,
             },
         );
     }
@@ -115,11 +113,11 @@ impl Matcher {
     pub fn keep(&mut self, path: &str) {
         if self.excludes(path) {
             let text = clean(path);
-            let regex = literal(&text);
+            let glob = literal(&text);
             self.patterns.push(Pattern {
                 text,
                 exception: true,
-                regex,
+                glob,
             });
         }
     }
@@ -132,25 +130,17 @@ impl Matcher {
     /// Whether `path` (relative to the context root, `/`-separated) is excluded: the last
     /// pattern matching the path or one of its parent directories decides.
     pub fn excludes(&self, path: &str) -> bool {
-        let parents: Vec<&str> = match path.rfind('/') {
-            Some(end) => {
-                let parent = &path[..end];
-                parent
-                    .match_indices('/')
-                    .map(|(i, _)| &parent[..i])
-                    .chain([parent])
-                    .collect()
-            }
-            None => Vec::new(),
-        };
         let mut excluded = false;
         for pattern in &self.patterns {
             // Only a pattern that could change the answer needs evaluating.
             if pattern.exception != excluded {
                 continue;
             }
-            let hit = pattern.regex.is_match(path)
-                || parents.iter().any(|parent| pattern.regex.is_match(parent));
+            // The path itself, then its parent directories ("a", "a/b" for "a/b/c").
+            let hit = pattern.glob.is_match(path)
+                || path
+                    .match_indices('/')
+                    .any(|(end, _)| pattern.glob.is_match(&path[..end]));
             if hit {
                 excluded = !pattern.exception;
             }
@@ -159,13 +149,14 @@ impl Matcher {
     }
 
     /// Whether a directory that is itself excluded must still be walked, because an
-    /// exception names something below it (moby's prefix test on the pattern text).
+    /// exception names something below it (moby's prefix test on the pattern text:
+    /// `<pattern>/` starts with `<dir>/`).
     pub fn must_descend(&self, dir: &str) -> bool {
-        let prefix = format!("{dir}/");
-        self.patterns
-            .iter()
-            .filter(|p| p.exception)
-            .any(|p| format!("{}/", p.text).starts_with(&prefix))
+        self.patterns.iter().filter(|p| p.exception).any(|p| {
+            p.text
+                .strip_prefix(dir)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
     }
 }
 
@@ -312,6 +303,41 @@ mod tests {
         assert!(!rules.excludes("Dockerfile"));
         assert!(!rules.excludes(".dockerignore"));
         assert!(rules.excludes("src"));
+    }
+
+    #[test]
+    fn patterns_without_wildcards_are_plain_names() {
+        // The fuzz target's first find: `^` went into the regex unescaped and anchored, so
+        // "docker^ile" could be neither excluded by name nor re-included with `!`.
+        let rules = m("*\n!src\n");
+        assert!(rules.excludes("docker^ile"));
+        let rules = m("*\n!src\n!docker^ile\n");
+        assert!(!rules.excludes("docker^ile"));
+        let rules = m("a^b\nc]d\nx$y\n");
+        assert!(rules.excludes("a^b") && rules.excludes("c]d") && rules.excludes("x$y"));
+        assert!(rules.excludes("a^b/below"));
+        assert!(!rules.excludes("a") && !rules.excludes("b"));
+        let rules = m("[^a]^\n");
+        assert!(rules.excludes("b^"), "^ negates only right after [");
+        assert!(!rules.excludes("a^"));
+    }
+
+    #[test]
+    fn leading_and_trailing_double_stars_are_moby_suffixes_and_prefixes() {
+        // Docker compares `**x` as a plain suffix, so `**.log` and `**foo` reach into
+        // names at any depth, not only whole names after a `/`.
+        let rules = m("**.log\n**foo\n");
+        assert!(rules.excludes("a.log") && rules.excludes("deep/er/b.log"));
+        assert!(rules.excludes("xfoo") && rules.excludes("a/bfoo") && rules.excludes("foo"));
+        assert!(!rules.excludes("foo.txt"));
+        let rules = m("**/foo\n");
+        assert!(rules.excludes("foo") && rules.excludes("a/foo"));
+        assert!(!rules.excludes("afoo"));
+        let rules = m("build**\n");
+        assert!(rules.excludes("build") && rules.excludes("builder/x"));
+        assert!(!rules.excludes("a/build"));
+        let rules = m("**\n");
+        assert!(rules.excludes("anything/at/all"));
     }
 
     #[test]

@@ -321,7 +321,7 @@ fn build_failures_name_the_step_and_record_nothing() {
         .stderr_has("build failed at step 1/")
         .stderr_has(": FROM 127.0.0.1:1/absent:1\n")
         .stderr_has("connection refused")
-        .stderr_has("The base image is not in the engine");
+        .stderr_has("The base image 127.0.0.1:1/absent:1 is not in the engine");
     assert!(missing.record().is_none());
 }
 
@@ -449,4 +449,110 @@ fn build_follows_the_docker_context() {
     test.run().status(2).stderr_has(
         "unix:///nonexistent-ctx.sock (docker context \"it-ctx\", from DOCKER_CONTEXT)",
     );
+}
+
+/// Removes the images it names when dropped.
+struct Images(Vec<String>);
+
+impl Drop for Images {
+    fn drop(&mut self) {
+        for image in &self.0 {
+            let _ = docker(&["image", "rm", "-f", image]);
+        }
+    }
+}
+
+/// Builds `FROM msv-test/busybox:1` with `/base-mark` holding `mark`, tagged `tag`, with the
+/// docker CLI; returns the image ID.
+fn base_image(tag: &str, mark: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        format!("FROM {BASE_IMAGE}\nRUN echo {mark} > /base-mark\n"),
+    )
+    .unwrap();
+    let out = Command::new("docker")
+        .args(["build", "-q", "-t", tag])
+        .arg(dir.path())
+        .env("DOCKER_BUILDKIT", "0")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    docker(&["image", "inspect", "--format", "{{.Id}}", tag]).unwrap()
+}
+
+/// `--pull` asks the base image's registry for the newest version even when the engine
+/// holds an older one under the same name: the registry (real, on 127.0.0.1) has the
+/// second version of the base, the engine only the first.
+#[test]
+fn build_pull_takes_the_newest_base_from_its_registry() {
+    if !crate::push::registry_ready("build_pull_takes_the_newest_base_from_its_registry") {
+        return;
+    }
+    let registry = crate::push::Registry::start(None);
+    let base = format!("{}/it-pull-base:1", registry.host());
+    let old = base_image(&base, "one");
+    let mut images = Images(vec![old.clone()]);
+    let new = base_image(&base, "two");
+    images.0.push(new.clone());
+    docker(&["push", &base]).expect("pushing the new base");
+    docker(&["tag", &old, &base]).unwrap();
+    docker(&["image", "rm", "-f", &new]).unwrap();
+    images.0.push(base.clone());
+
+    let service = Service::new(
+        "it-build-pull",
+        "127.0.0.1:1",
+        &[(
+            "Dockerfile",
+            &format!("FROM {base}\nRUN cat /base-mark > /seen\n"),
+        )],
+    );
+    let built: Built = service.build(&["-o", "json"]).run().status(0).stdout_json();
+    assert_eq!(
+        run_in(&built.reference, "cat /seen"),
+        "one",
+        "the engine's copy"
+    );
+    let built: Built = service
+        .build(&["--pull", "-o", "json"])
+        .run()
+        .status(0)
+        .stdout_json();
+    assert_eq!(run_in(&built.reference, "cat /seen"), "two", "pulled");
+    let now = docker(&["image", "inspect", "--format", "{{.Id}}", &base]).unwrap();
+    assert_eq!(now, new, "the engine's base is the registry's version now");
+}
+
+/// `--pull` fails when the base image's registry cannot be reached, although the engine
+/// has the image — and says so, naming the image, where a build without `--pull` works.
+#[test]
+fn build_pull_with_an_unreachable_registry_names_the_base() {
+    if !ready("build_pull_with_an_unreachable_registry_names_the_base") {
+        return;
+    }
+    let base = "127.0.0.1:1/it-pull-offline:1";
+    docker(&["tag", BASE_IMAGE, base]).unwrap();
+    let _images = Images(vec![base.to_string()]);
+    let service = Service::new(
+        "it-build-pull-offline",
+        "127.0.0.1:1",
+        &[("Dockerfile", &format!("FROM {base}\nRUN echo built\n"))],
+    );
+    service.build(&[]).run().status(0);
+    service
+        .build(&["--pull"])
+        .run()
+        .status(1)
+        .stderr_has("build failed at step 1/")
+        .stderr_has(&format!(": FROM {base}\n"))
+        .stderr_has("connection refused")
+        .stderr_has(&format!(
+            "--pull asks the registry of the base image {base} for its newest version"
+        ))
+        .stderr_has("build without --pull to use it");
 }

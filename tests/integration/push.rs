@@ -1,8 +1,12 @@
 //! `msv push` to real registries (Debian's docker-registry) that each test starts on
 //! 127.0.0.1:0, with and without htpasswd basic auth; the digest is pulled back.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read as _, Write as _};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde::Deserialize;
@@ -16,15 +20,15 @@ const SENTINEL: &str = "SENTINEL-s3cret-7f1e";
 const USER: &str = "msv-user";
 
 /// A registry process on 127.0.0.1, stopped on drop (and by `timeout` if the test dies).
-struct Registry {
+pub(crate) struct Registry {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     _dir: tempfile::TempDir,
 }
 
 impl Registry {
     /// Starts a registry; with `password`, it requires basic auth for `USER`.
-    fn start(password: Option<&str>) -> Registry {
+    pub(crate) fn start(password: Option<&str>) -> Registry {
         let dir = tempfile::tempdir().unwrap();
         let mut config = format!(
             "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\n\
@@ -78,7 +82,7 @@ impl Registry {
         }
     }
 
-    fn host(&self) -> String {
+    pub(crate) fn host(&self) -> String {
         format!("127.0.0.1:{}", self.port)
     }
 }
@@ -112,7 +116,7 @@ fn login(test: &Test, registry: &str, password: &str) {
 /// The base image and the registry programs are there (skip or, under
 /// MSV_REQUIRE_DOCKER=1, fail otherwise).
 #[track_caller]
-fn registry_ready(test: &str) -> bool {
+pub(crate) fn registry_ready(test: &str) -> bool {
     if !ready(test) {
         return false;
     }
@@ -416,5 +420,254 @@ fn deploy_without_image_builds_pushes_and_deploys_the_digest() {
     assert_eq!(
         deployment["spec"]["template"]["spec"]["containers"][0]["image"],
         serde_json::json!(pinned)
+    );
+}
+
+/// A TCP proxy on 127.0.0.1 in front of a registry, so a push can be held in the middle of
+/// a layer for as long as a test needs. It passes everything through until `stall` is
+/// set; from then on a blob upload (`PATCH /v2/...`) gets its header and some of its body
+/// through and then nothing more, so the push can neither finish nor fail, however fast or
+/// slow the machine. Dropping the proxy releases and closes every connection.
+struct StallingProxy {
+    port: u16,
+    stall: Arc<AtomicBool>,
+    stalled: mpsc::Receiver<()>,
+    sockets: Arc<Mutex<Vec<TcpStream>>>,
+    released: Arc<(Mutex<bool>, Condvar)>,
+}
+
+/// How much of a blob upload's body gets through before the proxy holds it.
+const LET_THROUGH: usize = 2 << 20;
+
+impl StallingProxy {
+    fn start(upstream: u16) -> StallingProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stall = Arc::new(AtomicBool::new(false));
+        let sockets = Arc::new(Mutex::new(Vec::<TcpStream>::new()));
+        let released = Arc::new((Mutex::new(false), Condvar::new()));
+        let (stalled_tx, stalled) = mpsc::channel();
+        let (stall2, sockets2, released2) = (stall.clone(), sockets.clone(), released.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if *released2.0.lock().unwrap() {
+                    break;
+                }
+                let Ok(client) = client else { continue };
+                let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+                    continue;
+                };
+                {
+                    let mut held = sockets2.lock().unwrap();
+                    held.push(client.try_clone().unwrap());
+                    held.push(server.try_clone().unwrap());
+                }
+                let up = Pump {
+                    from: client.try_clone().unwrap(),
+                    to: server.try_clone().unwrap(),
+                    stall: stall2.clone(),
+                    stalled: stalled_tx.clone(),
+                    released: released2.clone(),
+                };
+                std::thread::spawn(move || up.run());
+                std::thread::spawn(move || {
+                    let (mut from, mut to) = (server, client);
+                    let _ = std::io::copy(&mut from, &mut to);
+                    let _ = to.shutdown(Shutdown::Write);
+                });
+            }
+        });
+        StallingProxy {
+            port,
+            stall,
+            stalled,
+            sockets,
+            released,
+        }
+    }
+
+    fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+/// Client to registry: forwards everything, except that once `stall` is set and a blob
+/// upload starts, it stops reading `LET_THROUGH` bytes later, says so, and waits for the
+/// proxy to be dropped.
+struct Pump {
+    from: TcpStream,
+    to: TcpStream,
+    stall: Arc<AtomicBool>,
+    stalled: mpsc::Sender<()>,
+    released: Arc<(Mutex<bool>, Condvar)>,
+}
+
+impl Pump {
+    fn run(mut self) {
+        let marker = b"PATCH /v2/";
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut tail: Vec<u8> = Vec::new();
+        let mut budget: Option<usize> = None;
+        loop {
+            let want = budget.map_or(buf.len(), |left| left.min(buf.len()));
+            if want == 0 {
+                let _ = self.stalled.send(());
+                let (lock, wake) = &*self.released;
+                let mut released = lock.lock().unwrap();
+                while !*released {
+                    released = wake.wait(released).unwrap();
+                }
+                return;
+            }
+            let n = match self.from.read(&mut buf[..want]) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            if self.to.write_all(&buf[..n]).is_err() {
+                break;
+            }
+            match budget.as_mut() {
+                Some(left) => *left -= n,
+                None if self.stall.load(Ordering::SeqCst) => {
+                    tail.extend_from_slice(&buf[..n]);
+                    if tail.windows(marker.len()).any(|w| w == marker) {
+                        budget = Some(LET_THROUGH);
+                    }
+                    let keep = tail.len().saturating_sub(marker.len());
+                    tail.drain(..keep);
+                }
+                None => {}
+            }
+        }
+        let _ = self.to.shutdown(Shutdown::Write);
+    }
+}
+
+impl Drop for StallingProxy {
+    fn drop(&mut self) {
+        let (lock, wake) = &*self.released;
+        *lock.lock().unwrap() = true;
+        wake.notify_all();
+        for socket in self.sockets.lock().unwrap().iter() {
+            let _ = socket.shutdown(Shutdown::Both);
+        }
+        // Wakes the accept loop so that it sees the release.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+/// Writes `len` bytes that no compressor can shrink (xorshift), so a layer made of them
+/// stays as large on the wire as on disk.
+fn incompressible(path: &std::path::Path, len: usize) {
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut data = Vec::with_capacity(len);
+    while data.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        data.extend_from_slice(&state.to_le_bytes());
+    }
+    data.truncate(len);
+    std::fs::write(path, data).unwrap();
+}
+
+/// Ctrl-C while a layer is on its way to the registry: msv stops at once with 130, says
+/// so, and the record still holds the previous push, whole.
+#[test]
+fn push_interrupted_exits_130_and_keeps_the_previous_record() {
+    if !registry_ready("push_interrupted_exits_130_and_keeps_the_previous_record") {
+        return;
+    }
+    let registry = Registry::start(None);
+    let proxy = StallingProxy::start(registry.port);
+    let service = small_service("it-push-sigint", &proxy.host());
+    service.build(&[]).run().status(0);
+    let first: Pushed = Test::new()
+        .args(&["push", "-o", "json"])
+        .current_dir(service.path())
+        .run()
+        .status(0)
+        .stdout_json();
+    let before = std::fs::read_to_string(service.path().join(".msv/image.json")).unwrap();
+
+    // A new image with a 32 MiB layer, more than the socket buffers between the engine
+    // and the proxy can hold, so the held upload cannot complete behind the proxy's back.
+    incompressible(&service.path().join("big"), 32 << 20);
+    std::fs::write(
+        service.path().join("Dockerfile"),
+        "FROM msv-test/busybox:1\nRUN echo pushed > /mark\nCOPY big /big\n",
+    )
+    .unwrap();
+    let rebuilt: Built = service.build(&["-o", "json"]).run().status(0).stdout_json();
+    let before: serde_json::Value = serde_json::from_str(&before).unwrap();
+    assert_ne!(before["built"]["id"], rebuilt.id.as_str());
+
+    proxy.stall.store(true, Ordering::SeqCst);
+    let mut child = Test::new()
+        .args(&["push", "-v"])
+        .current_dir(service.path())
+        .command()
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    // The upload is held by the proxy and msv has shown the layer being sent.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut seen: Vec<String> = Vec::new();
+    let mut held = false;
+    while !(held && seen.iter().any(|l| l == "Pushing")) {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the push never reached its held upload (held: {held}): {seen:?}");
+        }
+        held = held || proxy.stalled.try_recv().is_ok();
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+            seen.push(line);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("msv ended before it was interrupted ({status}): {seen:?}");
+        }
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline + Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("msv did not stop after SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(130), "{seen:?}");
+    let rest: Vec<String> = rx.iter().collect();
+    assert!(
+        rest.iter().any(|l| l.contains("push interrupted")),
+        "{rest:?}"
+    );
+
+    // The record is whole and still names the first push; the new build is still there to push.
+    let record = service.record().expect("the record survives");
+    assert_eq!(record["pushed"]["digest"], first.digest.as_str());
+    assert_eq!(record["pushed"]["pinned"], first.pinned.as_str());
+    assert_eq!(record["built"]["id"], rebuilt.id.as_str());
+    let mut left: Vec<String> = std::fs::read_dir(service.path().join(".msv"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        [".gitignore", "image.json"],
+        "no temporary files left"
     );
 }
