@@ -106,9 +106,22 @@ fn condition(t: &str, ok: bool, since: &str, reason: Option<(&str, String)>) -> 
     c
 }
 
-/// One pass over all pods: writes the status of each one that changed.
-pub(crate) fn tick(st: &mut State, now_i: Instant) {
+/// Whether a container's status will change with time alone (not yet Ready, crash
+/// looping, pulling).
+fn changes_with_time(st: &State, c: &Value, run: &PodRun, now_i: Instant) -> bool {
+    match behavior(st, c["image"].as_str().unwrap_or("")) {
+        Behavior::ReadyAfter(d) => now_i.duration_since(run.started) < d,
+        Behavior::NeverReady => false,
+        Behavior::CrashLoop | Behavior::ImagePullFailure => true,
+    }
+}
+
+/// One pass over all pods: writes the status of each one that changed. Returns whether
+/// some pod's status will change with time alone, so a later pass is due even if nothing
+/// else changes.
+pub(crate) fn tick(st: &mut State, now_i: Instant) -> bool {
     let pods = by_plural("pods");
+    let mut pending = false;
     for pod in st.store.list(pods, None) {
         let uid = pod["metadata"]["uid"].as_str().unwrap_or("").to_string();
         let ns = pod["metadata"]["namespace"]
@@ -152,6 +165,7 @@ pub(crate) fn tick(st: &mut State, now_i: Instant) {
         let mut statuses = Vec::new();
         let mut warnings = Vec::new();
         for c in pod["spec"]["containers"].as_array().into_iter().flatten() {
+            pending |= changes_with_time(st, c, run, now_i);
             let (s, w) = container_status(st, c, run, now_i, &pod_ref);
             statuses.push(s);
             warnings.extend(w);
@@ -201,4 +215,5 @@ pub(crate) fn tick(st: &mut State, now_i: Instant) {
             }
         }
     }
+    pending
 }
