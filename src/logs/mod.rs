@@ -333,26 +333,24 @@ async fn stream_pod(
     let name = pod.metadata.name.clone().unwrap_or_default();
     let mut resume = resume::Resume::default();
     loop {
-        match api
+        // An error means the container has not started yet (ContainerCreating) or is
+        // between restarts: try again shortly.
+        if let Ok(stream) = api
             .log_stream(&name, &params(&o, &pod, resume.since(), initial))
             .await
         {
-            Ok(stream) => {
-                initial = false;
-                resume.reopened();
-                let mut lines = stream.lines();
-                while let Some(Ok(raw)) = lines.next().await {
-                    let line = to_line(&o, &pod, &raw);
-                    if !resume.admit(&line.received) {
-                        continue;
-                    }
-                    if tx.send(line).await.is_err() {
-                        return;
-                    }
+            initial = false;
+            resume.reopened();
+            let mut lines = stream.lines();
+            while let Some(Ok(raw)) = lines.next().await {
+                let line = to_line(&o, &pod, &raw);
+                if !resume.admit(&line.received) {
+                    continue;
+                }
+                if tx.send(line).await.is_err() {
+                    return;
                 }
             }
-            // Not started yet (ContainerCreating) or between restarts: try again shortly.
-            Err(_) => {}
         }
         match api.get_opt(&name).await {
             Ok(Some(p))

@@ -16,9 +16,14 @@ pub(crate) struct Resume {
 }
 
 impl Resume {
-    /// The `sinceTime` to reopen from (`None` before the first line).
+    /// The `sinceTime` to reopen from (`None` before the first line): the start of the
+    /// second of the last line. The API server reads whole seconds, and kube rounds the
+    /// time to the nearest one, so passing the exact instant could skip the lines of up to
+    /// half a second after it; the lines repeated from earlier in that second are skipped
+    /// by [`Resume::admit`].
     pub(crate) fn since(&self) -> Option<Timestamp> {
         self.last
+            .map(|t| Timestamp::from_second(t.as_second()).unwrap_or(t))
     }
 
     /// A stream opens again from [`Resume::since`]: the server repeats the lines of that
@@ -66,25 +71,27 @@ mod tests {
 
     #[test]
     fn a_reopened_stream_prints_nothing_twice() {
+        let t = |s: &str| s.parse::<Timestamp>().unwrap();
         let mut r = Resume::default();
         assert_eq!(r.since(), None);
         assert!(r.admit("2026-11-28T12:00:00.1Z"));
-        assert!(r.admit("2026-11-28T12:00:00.2Z"));
+        assert!(r.admit("2026-11-28T12:00:00.7Z"));
         assert!(
-            r.admit("2026-11-28T12:00:00.2Z"),
+            r.admit("2026-11-28T12:00:00.7Z"),
             "two lines of one instant"
         );
-        assert_eq!(r.since(), Some("2026-11-28T12:00:00.2Z".parse().unwrap()));
+        // Whole seconds, never rounded up past lines not yet printed.
+        assert_eq!(r.since(), Some(t("2026-11-28T12:00:00Z")));
         r.reopened();
-        // The server repeats the second (it counts whole seconds) and then goes on.
-        assert!(!r.admit("2026-11-28T12:00:00Z"));
+        // The server repeats that second and then goes on.
         assert!(!r.admit("2026-11-28T12:00:00.1Z"));
-        assert!(!r.admit("2026-11-28T12:00:00.2Z"));
-        assert!(!r.admit("2026-11-28T12:00:00.2Z"));
+        assert!(!r.admit("2026-11-28T12:00:00.7Z"));
+        assert!(!r.admit("2026-11-28T12:00:00.7Z"));
         assert!(
-            r.admit("2026-11-28T12:00:00.2Z"),
+            r.admit("2026-11-28T12:00:00.7Z"),
             "a third line of that instant is new"
         );
+        assert!(r.admit("2026-11-28T12:00:00.9Z"));
         assert!(r.admit("2026-11-28T12:00:01Z"));
         assert!(r.admit("no time"));
     }
