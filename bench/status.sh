@@ -18,6 +18,7 @@ trap 'touch "$work/stop"; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 cargo build --release --quiet --bin msv
 cargo test --release --quiet --test integration --no-run
 echo "starting the fake API server with $SERVICES services x 3 pods..." >&2
+seed_start=$(date +%s%N)
 MSV_BENCH_SERVICES=$SERVICES MSV_BENCH_LATENCY_MS=$LATENCY_MS \
 MSV_BENCH_READY="$work/ready" MSV_BENCH_STOP="$work/stop" \
   cargo test --release --quiet --test integration -- --ignored --exact status::bench_cluster \
@@ -28,6 +29,7 @@ for _ in $(seq 1 600); do
 done
 [ -s "$work/ready" ] || { cat "$work/server.log" >&2; echo "the fake server did not start" >&2; exit 1; }
 kubeconfig=$(cat "$work/ready")
+echo "fake API server seeded and every pod ready in $(( ($(date +%s%N) - seed_start) / 1000000 )) ms" >&2
 
 # Median and minimum wall time in ms of RUNS runs of a command (output discarded).
 measure() {

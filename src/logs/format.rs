@@ -162,6 +162,18 @@ fn short_time(time: &str) -> &str {
     }
 }
 
+/// The `-o raw` form: the line exactly as the container wrote it — unless it goes to a
+/// terminal, where control characters are made visible like everywhere else, so that a
+/// log line cannot move the cursor, retitle the window or answer back. Piped or
+/// redirected, the bytes are untouched.
+pub(crate) fn raw(line: &Line, terminal: bool) -> std::borrow::Cow<'_, str> {
+    if terminal {
+        sanitize(&line.text)
+    } else {
+        std::borrow::Cow::Borrowed(&line.text)
+    }
+}
+
 /// The `-o json` form: one object per line; field names are an interface.
 #[derive(Debug, Serialize)]
 pub(crate) struct JsonLine<'a> {
@@ -255,6 +267,17 @@ mod tests {
         assert_eq!(v["fields"]["message"], "hi");
         let v: Value = serde_json::from_str(&json(&line("plain"))).unwrap();
         assert!(v.get("fields").is_none());
+    }
+
+    #[test]
+    fn raw_is_untouched_unless_on_a_terminal() {
+        let l = line("{\"message\":\"hi\"} \x1b]0;title\x07\t\u{9b}2J");
+        assert_eq!(raw(&l, false), l.text);
+        assert_eq!(
+            raw(&l, true),
+            "{\"message\":\"hi\"} \\e]0;title\\u{7}\t\\u{9b}2J"
+        );
+        assert_eq!(raw(&line("plain {\"a\":1}"), true), "plain {\"a\":1}");
     }
 
     #[test]

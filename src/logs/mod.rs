@@ -2,9 +2,11 @@
 //! pod (a color per pod on a terminal). Without `-f` every pod's log is read and the lines
 //! are merged in time order; with `-f` lines are printed as they arrive, pods that appear
 //! later (a deploy in progress) are picked up from a watch, and a container restart does
-//! not end the stream. `format` decides how one line looks; this file does the I/O.
+//! not end the stream. `format` decides how one line looks, `resume` where a reopened
+//! stream picks up; this file does the I/O.
 
 mod format;
+mod resume;
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::Write as _;
@@ -163,15 +165,18 @@ fn to_line(o: &Options, pod: &Pod, raw: &str) -> Line {
 struct Sink {
     format: OutputFormat,
     color: bool,
+    /// stdout is a terminal: even raw lines lose their control characters.
+    terminal: bool,
     width: usize,
     index: HashMap<String, usize>,
 }
 
 impl Sink {
-    fn new(format: OutputFormat, color: bool, pods: &[String]) -> Sink {
+    fn new(format: OutputFormat, printer: &Printer, pods: &[String]) -> Sink {
         let mut sink = Sink {
             format,
-            color,
+            color: printer.color,
+            terminal: printer.stdout_tty,
             width: 0,
             index: HashMap::new(),
         };
@@ -189,7 +194,7 @@ impl Sink {
 
     fn render(&mut self, line: &Line) -> String {
         match self.format {
-            OutputFormat::Raw => format!("{}\n", line.text),
+            OutputFormat::Raw => format!("{}\n", format::raw(line, self.terminal)),
             OutputFormat::Json => format!("{}\n", format::json(line)),
             _ => {
                 let i = self.know(&line.pod);
@@ -268,8 +273,8 @@ pub(crate) async fn run(cluster: &Cluster, o: &Options, printer: &Printer) -> Re
         }
     }
     // Merge by the time the kubelet recorded each line; lines of one pod keep their order.
-    lines.sort_by(|a, b| a.received.cmp(&b.received));
-    Sink::new(o.format, printer.color, &names).print(&lines)?;
+    resume::by_time(&mut lines, |l| &l.received);
+    Sink::new(o.format, printer, &names).print(&lines)?;
     Ok(if failed && lines.is_empty() {
         ExitCode::Failure
     } else {
@@ -293,7 +298,7 @@ async fn follow(
         .applied_objects()
         .boxed();
     let mut started: BTreeSet<String> = BTreeSet::new();
-    let mut sink = Sink::new(o.format, printer.color, &[]);
+    let mut sink = Sink::new(o.format, printer, &[]);
     loop {
         tokio::select! {
             pod = pods.try_next() => match pod {
@@ -314,7 +319,9 @@ async fn follow(
     }
 }
 
-/// Follows one pod's log, reopening it after a container restart, until the pod is gone.
+/// Follows one pod's log until the pod is gone. The kubelet ends the stream when the
+/// container exits; it is reopened from the last line printed, which after a restart gives
+/// the new container's lines (and before it has started, the old one's, already printed).
 async fn stream_pod(
     cluster: Cluster,
     o: Options,
@@ -324,32 +331,26 @@ async fn stream_pod(
 ) {
     let api = cluster.api::<Pod>();
     let name = pod.metadata.name.clone().unwrap_or_default();
-    let mut last: Option<String> = None;
+    let mut resume = resume::Resume::default();
     loop {
-        let since_time = last.as_deref().and_then(|t| t.parse::<Timestamp>().ok());
-        match api
-            .log_stream(&name, &params(&o, &pod, since_time, initial))
+        // An error means the container has not started yet (ContainerCreating) or is
+        // between restarts: try again shortly.
+        if let Ok(stream) = api
+            .log_stream(&name, &params(&o, &pod, resume.since(), initial))
             .await
         {
-            Ok(stream) => {
-                initial = false;
-                let mut lines = stream.lines();
-                while let Some(Ok(raw)) = lines.next().await {
-                    let line = to_line(&o, &pod, &raw);
-                    // Reopening from the last time seen repeats lines of that instant.
-                    if last.as_deref().is_some_and(|l| line.received.as_str() <= l) {
-                        continue;
-                    }
-                    if !line.received.is_empty() {
-                        last = Some(line.received.clone());
-                    }
-                    if tx.send(line).await.is_err() {
-                        return;
-                    }
+            initial = false;
+            resume.reopened();
+            let mut lines = stream.lines();
+            while let Some(Ok(raw)) = lines.next().await {
+                let line = to_line(&o, &pod, &raw);
+                if !resume.admit(&line.received) {
+                    continue;
+                }
+                if tx.send(line).await.is_err() {
+                    return;
                 }
             }
-            // Not started yet (ContainerCreating) or between restarts: try again shortly.
-            Err(_) => {}
         }
         match api.get_opt(&name).await {
             Ok(Some(p))

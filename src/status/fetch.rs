@@ -116,12 +116,17 @@ fn history(config_maps: &[ConfigMap]) -> HashMap<(String, String), Vec<Entry>> {
         .collect()
 }
 
+/// (namespace, service name).
+type ServiceKey = (String, String);
+/// (health path, Service port, container port), as `health_target` finds them.
+type HealthTarget = (String, u16, u16);
+
 /// Probes Service S of every service (and every pod with `req.pods`), at most
 /// [`CONCURRENCY`] at a time.
 async fn probe(cluster: &Cluster, snap: &mut Snapshot, req: &Request) {
     let timeout = req.probe_timeout;
     let in_ns = |ns: &str| cluster.in_namespace(ns);
-    let targets: Vec<((String, String), (String, u16, u16))> = service_keys(snap)
+    let targets: Vec<(ServiceKey, HealthTarget)> = service_keys(snap)
         .into_iter()
         .filter_map(|key| health_target(snap, &key.0, &key.1).map(|t| (key, t)))
         .collect();

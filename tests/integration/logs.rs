@@ -1,6 +1,7 @@
 //! `msv logs` against the fake API server: merging several pods, `--which`, `--tail`,
-//! `--since`, `-o raw|json`, an unknown service, and `-f` picking up a pod that starts
-//! after the stream began.
+//! `--since`, `-o raw|json` (raw on a terminal and through a pipe), an unknown service,
+//! and `-f` picking up a pod that starts after the stream began and surviving a container
+//! restart.
 
 use std::io::BufRead as _;
 use std::time::{Duration, Instant};
@@ -8,6 +9,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 
 use crate::fake_api::FakeCluster;
+use crate::status::pty::Pty;
 use crate::status::{msv, pods_of, seed_deployment, seed_live, wait_ready};
 
 const JSON_LINE: &str = r#"{"time":"2026-11-28T12:00:01.250Z","level":"error","message":"payment declined","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","status":402}"#;
@@ -62,6 +64,35 @@ fn lines_of_every_pod_are_merged_in_time_order_with_a_prefix() {
         raw.stdout()
     );
     assert!(raw.stdout().starts_with("first from a\n"));
+    // Piped, raw means byte for byte, control characters included.
+    assert!(
+        raw.stdout().contains("hostile \x1b]0;title\x07 line\n"),
+        "{:?}",
+        raw.stdout()
+    );
+
+    // On a terminal the JSON text is still untouched, but control sequences are shown,
+    // not obeyed.
+    let mut term = Pty::spawn(
+        msv(&cluster)
+            .args(&["logs", "orders", "-o", "raw"])
+            .command(),
+    );
+    let status = term.wait(Duration::from_secs(30));
+    term.wait_until("the last line", Duration::from_secs(10), |out| {
+        out.contains("hostile")
+    });
+    let shown = term.output();
+    assert_eq!(status.code(), Some(0), "{shown}");
+    assert!(shown.contains(JSON_LINE), "{shown:?}");
+    assert!(
+        shown.contains("hostile \\e]0;title\\u{7} line"),
+        "{shown:?}"
+    );
+    assert!(
+        !shown.contains('\x1b') && !shown.contains('\x07'),
+        "{shown:?}"
+    );
 
     // JSON: one object per line, decoded by the test's own struct.
     #[derive(Deserialize)]
@@ -224,5 +255,178 @@ fn follow_picks_up_a_pod_that_starts_later() {
     assert!(
         appended && later,
         "the later pod's line never came: {seen:?}"
+    );
+}
+
+/// Reads an `msv logs -f` child's stdout line by line on a thread of its own.
+fn lines_of(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Collects lines into `seen` until `want` arrives (true) or `deadline` passes (false).
+fn collect_until(
+    rx: &std::sync::mpsc::Receiver<String>,
+    seen: &mut Vec<String>,
+    want: &str,
+    deadline: Instant,
+) -> bool {
+    while !seen.iter().any(|l| l == want) {
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) => seen.push(line),
+            Err(_) => return false,
+        }
+    }
+    true
+}
+
+#[test]
+fn follow_survives_a_container_restart_without_repeating_lines() {
+    let cluster = FakeCluster::start();
+    cluster.set_logs_for_image("shop/orders:1", &["orders starting"]);
+    seed_live(&cluster, "orders", "shop/orders:1", 1, 200);
+    wait_ready(&cluster, "orders", "blue", 1, None);
+    let pod = pods_of(&cluster, "orders", "blue").remove(0);
+    cluster.append_log("default", &pod, "before 1");
+    cluster.append_log("default", &pod, "before 2");
+
+    let mut child = msv(&cluster)
+        .args(&["logs", "orders", "-f", "-o", "raw"])
+        .command()
+        .spawn()
+        .expect("spawn msv logs -f");
+    let rx = lines_of(&mut child);
+    // Bounds against hanging on a busy machine, not measurements.
+    let bound = || Instant::now() + Duration::from_secs(60);
+    let mut seen = Vec::new();
+    let before = collect_until(&rx, &mut seen, "before 2", bound());
+    let mut after = false;
+    if before {
+        // The kubelet restarts the container: the follow stream ends, and the new
+        // container's log starts with the image's start-up line again.
+        cluster.restart_container("default", &pod);
+        cluster.wait_for(
+            "the restart in the pod status",
+            Duration::from_secs(10),
+            |k| {
+                let p = k.get("pods", "default", &pod)?;
+                (p["status"]["containerStatuses"][0]["restartCount"] == 1).then_some(())
+            },
+        );
+        cluster.append_log("default", &pod, "after 1");
+        cluster.append_log("default", &pod, "after 2");
+        // Lines of one pod arrive in order on one stream: once this one is in, anything
+        // printed twice would be in too.
+        cluster.append_log("default", &pod, "last");
+        after = collect_until(&rx, &mut seen, "last", bound());
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(before, "the first lines never came: {seen:?}");
+    let asked: Vec<String> = cluster
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/log"))
+        .map(|r| r.query.clone())
+        .collect();
+    assert!(
+        after,
+        "no line of the restarted container came: {seen:?}; log requests: {asked:?}"
+    );
+    assert_eq!(
+        seen,
+        [
+            "orders starting",
+            "before 1",
+            "before 2",
+            "orders starting",
+            "after 1",
+            "after 2",
+            "last"
+        ]
+    );
+    // msv did reopen the stream, from where it had got to.
+    let follows: Vec<_> = cluster
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == format!("/api/v1/namespaces/default/pods/{pod}/log"))
+        .filter(|r| r.param("follow").as_deref() == Some("true"))
+        .collect();
+    assert!(follows.len() >= 2, "{follows:?}");
+    assert!(follows[0].param("sinceTime").is_none());
+    assert!(follows[1..].iter().all(|r| r.param("sinceTime").is_some()));
+}
+
+/// The fake does what the kubelet does at a restart: a follow stream of the old container
+/// ends, the log is the new container's, `previous=true` is the old one's. Checked with
+/// kube-rs as the client.
+#[tokio::test]
+async fn the_fake_ends_a_follow_stream_when_the_container_restarts() {
+    use futures::{AsyncBufReadExt as _, StreamExt as _};
+    use k8s_openapi::api::core::v1::Pod;
+    use kube::api::{Api, LogParams};
+
+    let cluster = FakeCluster::start();
+    cluster.set_logs_for_image("shop/orders:1", &["orders starting"]);
+    seed_live(&cluster, "orders", "shop/orders:1", 1, 200);
+    wait_ready(&cluster, "orders", "blue", 1, None);
+    let pod = pods_of(&cluster, "orders", "blue").remove(0);
+    cluster.append_log("default", &pod, "old line");
+    let pods: Api<Pod> = Api::default_namespaced(
+        crate::fake_api::kube_client(&cluster.kubeconfig_path(), true).await,
+    );
+    let follow = LogParams {
+        follow: true,
+        ..LogParams::default()
+    };
+    let mut lines = pods.log_stream(&pod, &follow).await.unwrap().lines();
+    assert_eq!(lines.next().await.unwrap().unwrap(), "orders starting");
+    assert_eq!(lines.next().await.unwrap().unwrap(), "old line");
+    cluster.restart_container("default", &pod);
+    let ended = tokio::time::timeout(Duration::from_secs(10), lines.next()).await;
+    assert!(
+        matches!(ended, Ok(None)),
+        "the stream should end at the restart: {ended:?}"
+    );
+    cluster.append_log("default", &pod, "new line");
+    cluster.wait_for(
+        "the restart in the pod status",
+        Duration::from_secs(10),
+        |k| {
+            let p = k.get("pods", "default", &pod)?;
+            (p["status"]["containerStatuses"][0]["restartCount"] == 1).then_some(())
+        },
+    );
+    assert_eq!(
+        pods.logs(&pod, &LogParams::default()).await.unwrap(),
+        "orders starting\nnew line\n"
+    );
+    let previous = LogParams {
+        previous: true,
+        ..LogParams::default()
+    };
+    assert_eq!(
+        pods.logs(&pod, &previous).await.unwrap(),
+        "orders starting\nold line\n"
+    );
+    let p = pods.get(&pod).await.unwrap();
+    let cs = &p.status.unwrap().container_statuses.unwrap()[0];
+    assert_eq!(cs.restart_count, 1);
+    assert!(
+        cs.last_state
+            .as_ref()
+            .and_then(|s| s.terminated.as_ref())
+            .is_some()
     );
 }

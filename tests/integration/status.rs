@@ -3,6 +3,9 @@
 //! cluster and rejected credentials. Objects are seeded with the manifests `msv deploy`
 //! renders, so the labels and names are the ones a real deploy leaves behind.
 
+pub(crate) mod pty;
+mod watch;
+
 use std::time::Duration;
 
 use serde::Deserialize;

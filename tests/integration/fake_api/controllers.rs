@@ -2,7 +2,11 @@
 //! controllers reconcile — deployment (`deployment.rs`), ReplicaSet (creates and deletes
 //! pods, here), kubelet (`pods.rs`), endpoints (`endpoints.rs`) and the garbage collector
 //! (owner references, here); also the Event recorder they share. They write only on change, so a
-//! settled cluster is quiet for watchers.
+//! settled cluster is quiet for watchers. A pass that would change nothing is skipped: the
+//! controllers react to writes (the store's resourceVersion moved) and to time (a pod not
+//! Ready yet, a crash loop, endpoints lagging, a rollout in progress); otherwise a pass
+//! runs every `SETTLED_PASS` for settings a test changes outside the API. So a large
+//! settled cluster leaves the lock to the requests.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,19 +18,54 @@ use super::store::{name_of, now};
 use super::{Shared, State, deployment, endpoints, ops, pods};
 
 const TICK: Duration = Duration::from_millis(20);
+/// How often the controllers look even when nothing has changed.
+const SETTLED_PASS: Duration = Duration::from_millis(500);
 
 pub(crate) async fn run(sh: Arc<Shared>) {
     let mut interval = tokio::time::interval(TICK);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut seen_rv = None;
+    let mut time_pending = true;
+    let mut last_pass = Instant::now();
     loop {
         interval.tick().await;
         let mut st = sh.lock();
         let now_i = Instant::now();
+        let rv = st.store.current_rv();
+        if seen_rv == Some(rv)
+            && !time_pending
+            && st.pending_endpoints.is_empty()
+            && now_i.duration_since(last_pass) < SETTLED_PASS
+        {
+            continue;
+        }
+        // The version before this pass's own writes: they call for one more pass.
+        seen_rv = Some(rv);
+        last_pass = now_i;
         deployment::reconcile(&mut st, now_i);
         replicasets(&mut st);
-        pods::tick(&mut st, now_i);
+        time_pending = pods::tick(&mut st, now_i);
         endpoints::reconcile(&mut st, now_i);
         garbage_collect(&mut st);
+        time_pending |= rollout_in_progress(&st);
     }
+}
+
+/// A Deployment the controller has not seen through (complete, or past its deadline): its
+/// progress deadline runs on time alone.
+fn rollout_in_progress(st: &State) -> bool {
+    st.store.iter(by_plural("deployments"), None).any(|d| {
+        let done = d["status"]["conditions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|c| {
+                c["type"] == "Progressing"
+                    && (c["reason"] == "NewReplicaSetAvailable"
+                        || c["reason"] == "ProgressDeadlineExceeded")
+            });
+        !done || d["status"]["observedGeneration"] != d["metadata"]["generation"]
+    })
 }
 
 /// Records an Event about an object, or bumps the count of the same one.
@@ -44,9 +83,13 @@ pub(crate) fn record_event(
         .unwrap_or("default")
         .to_string();
     let uid = obj["metadata"]["uid"].clone();
-    let existing = st.store.list(events, Some(&ns)).into_iter().find(|e| {
-        e["involvedObject"]["uid"] == uid && e["reason"] == reason && e["message"] == message
-    });
+    let existing = st
+        .store
+        .iter(events, Some(&ns))
+        .find(|e| {
+            e["involvedObject"]["uid"] == uid && e["reason"] == reason && e["message"] == message
+        })
+        .cloned();
     let ts = now();
     match existing {
         Some(mut e) => {
@@ -71,18 +114,14 @@ pub(crate) fn record_event(
     }
 }
 
-pub(crate) fn owned_by<'a>(items: &'a [Value], uid: &Value) -> Vec<&'a Value> {
-    items
-        .iter()
-        .filter(|o| {
-            o["metadata"]["ownerReferences"]
-                .as_array()
-                .is_some_and(|refs| {
-                    refs.iter()
-                        .any(|r| &r["uid"] == uid && r["controller"] == true)
-                })
+/// Whether `o`'s controller owner has `uid`.
+pub(crate) fn controlled_by(o: &Value, uid: &Value) -> bool {
+    o["metadata"]["ownerReferences"]
+        .as_array()
+        .is_some_and(|refs| {
+            refs.iter()
+                .any(|r| &r["uid"] == uid && r["controller"] == true)
         })
-        .collect()
 }
 
 pub(crate) fn owner_ref(obj: &Value) -> Value {
@@ -105,8 +144,12 @@ fn replicasets(st: &mut State) {
             .to_string();
         let uid = rs["metadata"]["uid"].clone();
         let want = rs["spec"]["replicas"].as_i64().unwrap_or(1);
-        let all = st.store.list(pk, Some(&ns));
-        let mut mine: Vec<Value> = owned_by(&all, &uid).into_iter().cloned().collect();
+        let mut mine: Vec<Value> = st
+            .store
+            .iter(pk, Some(&ns))
+            .filter(|p| controlled_by(p, &uid))
+            .cloned()
+            .collect();
         let mut n = mine.len() as i64;
         while n < want {
             let pod_name = format!(
@@ -197,28 +240,30 @@ fn replicasets(st: &mut State) {
 
 /// Deletes objects whose controller owner no longer exists (background cascading).
 fn garbage_collect(st: &mut State) {
-    let all = st.store.all();
-    let uids: std::collections::HashSet<&str> = all
-        .iter()
-        .filter_map(|(_, o)| o["metadata"]["uid"].as_str())
-        .collect();
-    for (res, obj) in &all {
-        let Some(refs) = obj["metadata"]["ownerReferences"].as_array() else {
-            continue;
-        };
-        if refs.is_empty() {
-            continue;
-        }
-        if refs
+    let orphans: Vec<(&'static str, String, String)> = {
+        let all = st.store.all();
+        let uids: std::collections::HashSet<&str> = all
             .iter()
-            .all(|r| !uids.contains(r["uid"].as_str().unwrap_or("")))
-        {
-            let rt = by_plural(res);
-            let ns = obj["metadata"]["namespace"]
-                .as_str()
-                .unwrap_or("")
-                .to_string();
-            let _ = ops::delete(st, rt, &ns, name_of(obj), None);
-        }
+            .filter_map(|(_, o)| o["metadata"]["uid"].as_str())
+            .collect();
+        all.iter()
+            .filter(|(_, obj)| {
+                obj["metadata"]["ownerReferences"]
+                    .as_array()
+                    .is_some_and(|refs| {
+                        !refs.is_empty()
+                            && refs
+                                .iter()
+                                .all(|r| !uids.contains(r["uid"].as_str().unwrap_or("")))
+                    })
+            })
+            .map(|(res, obj)| {
+                let ns = obj["metadata"]["namespace"].as_str().unwrap_or("");
+                (*res, ns.to_string(), name_of(obj).to_string())
+            })
+            .collect()
+    };
+    for (res, ns, name) in orphans {
+        let _ = ops::delete(st, by_plural(res), &ns, &name, None);
     }
 }

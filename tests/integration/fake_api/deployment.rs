@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::controllers::{owned_by, owner_ref, record_event};
+use super::controllers::{controlled_by, owner_ref, record_event};
 use super::resources::by_plural;
 use super::store::{name_of, now};
 use super::{State, ops};
@@ -92,8 +92,12 @@ pub(crate) fn reconcile(st: &mut State, now_i: Instant) {
         let uid = d["metadata"]["uid"].clone();
         let desired = d["spec"]["replicas"].as_i64().unwrap_or(1);
         let template = &d["spec"]["template"];
-        let all_rs = st.store.list(rk, Some(&ns));
-        let mine: Vec<Value> = owned_by(&all_rs, &uid).into_iter().cloned().collect();
+        let mine: Vec<Value> = st
+            .store
+            .iter(rk, Some(&ns))
+            .filter(|rs| controlled_by(rs, &uid))
+            .cloned()
+            .collect();
         let new_rs = mine
             .iter()
             .find(|rs| template_sans_hash(&rs["spec"]["template"]) == template_sans_hash(template))
@@ -195,8 +199,10 @@ pub(crate) fn reconcile(st: &mut State, now_i: Instant) {
                 );
             }
         }
-        let all: Vec<Value> = owned_by(&st.store.list(rk, Some(&ns)), &uid)
-            .into_iter()
+        let all: Vec<Value> = st
+            .store
+            .iter(rk, Some(&ns))
+            .filter(|rs| controlled_by(rs, &uid))
             .cloned()
             .collect();
         let sum = |f: &str| {

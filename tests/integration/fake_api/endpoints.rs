@@ -17,10 +17,9 @@ use super::{State, ops, selectors};
 fn desired_subsets(st: &State, svc: &Value) -> Option<Value> {
     let reqs = selectors::from_map(&svc["spec"]["selector"])?;
     let ns = svc["metadata"]["namespace"].as_str().unwrap_or("");
-    let pods: Vec<Value> = st
+    let pods: Vec<&Value> = st
         .store
-        .list(by_plural("pods"), Some(ns))
-        .into_iter()
+        .iter(by_plural("pods"), Some(ns))
         .filter(|p| {
             selectors::matches(&reqs, &p["metadata"]["labels"]) && p["status"]["podIP"].is_string()
         })
@@ -29,8 +28,16 @@ fn desired_subsets(st: &State, svc: &Value) -> Option<Value> {
         json!({"ip": p["status"]["podIP"], "nodeName": "fake-node",
         "targetRef": {"kind": "Pod", "namespace": ns, "name": name_of(p), "uid": p["metadata"]["uid"]}})
     };
-    let mut ready: Vec<Value> = pods.iter().filter(|p| is_ready(p)).map(addr).collect();
-    let mut not_ready: Vec<Value> = pods.iter().filter(|p| !is_ready(p)).map(addr).collect();
+    let mut ready: Vec<Value> = pods
+        .iter()
+        .filter(|p| is_ready(p))
+        .map(|p| addr(p))
+        .collect();
+    let mut not_ready: Vec<Value> = pods
+        .iter()
+        .filter(|p| !is_ready(p))
+        .map(|p| addr(p))
+        .collect();
     ready.sort_by(|a, b| a["ip"].as_str().cmp(&b["ip"].as_str()));
     not_ready.sort_by(|a, b| a["ip"].as_str().cmp(&b["ip"].as_str()));
     if ready.is_empty() && not_ready.is_empty() {

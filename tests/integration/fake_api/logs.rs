@@ -1,7 +1,9 @@
 //! `pods/log`: the lines a test gave a pod (or its image), with `container`, `tailLines`,
-//! `sinceSeconds`, `timestamps`, `previous` and `follow` (streams new lines until the pod
-//! goes away or the client hangs up), and the API server's 400s for a container that is
-//! not running yet or not named when the pod has several.
+//! `sinceSeconds`, `sinceTime`, `timestamps`, `previous` and `follow` (streams new lines
+//! until the container restarts, the pod goes away or the client hangs up, as the kubelet
+//! does), and the API server's 400s for a container that is not running yet or not named
+//! when the pod has several. Each container run of a pod has a log of its own: after a
+//! restart the log is the new container's, and `previous=true` reads the one before.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,15 +25,30 @@ use super::{Shared, State};
 pub(crate) struct LogLine {
     pub time: k8s_openapi::jiff::Timestamp,
     pub text: String,
+    /// Which run of the container wrote it (its restartCount then).
+    pub run: i64,
+}
+
+/// The restart count of the pod's containers now (0 before the kubelet has seen it).
+fn current_run(st: &State, pod: &Value) -> i64 {
+    pod["metadata"]["uid"]
+        .as_str()
+        .and_then(|uid| st.pods.get(uid))
+        .map_or(0, |r| r.restarts)
 }
 
 pub(crate) fn append(st: &mut State, ns: &str, pod: &str, line: &str) {
+    let run = st
+        .store
+        .get(by_plural("pods"), ns, pod)
+        .map_or(0, |p| current_run(st, p));
     st.logs
         .entry((ns.to_string(), pod.to_string()))
         .or_default()
         .push(LogLine {
             time: k8s_openapi::jiff::Timestamp::now(),
             text: line.to_string(),
+            run,
         });
 }
 
@@ -102,40 +119,37 @@ pub(crate) async fn serve(sh: Arc<Shared>, r: Route, ctx: Ctx) -> Response<Body>
     let since: Option<i64> = ctx.q("sinceSeconds").and_then(|t| t.parse().ok());
     let since_time: Option<k8s_openapi::jiff::Timestamp> =
         ctx.q("sinceTime").and_then(|t| t.parse().ok());
-    let (lines, pod_uid) = {
+    let previous = ctx.flag("previous");
+    let (lines, pod_uid, run, mut seen) = {
         let st = sh.lock();
         let Some(pod) = st.store.get(by_plural("pods"), &ns, &name) else {
             return error_response(ApiError::not_found(by_plural("pods"), &name));
         };
-        if let Err(e) = refuse(pod, ctx.q("container"), ctx.flag("previous")) {
+        if let Err(e) = refuse(pod, ctx.q("container"), previous) {
             return error_response(e);
         }
+        let run = current_run(&st, pod) - i64::from(previous);
         let now = k8s_openapi::jiff::Timestamp::now().as_second();
-        let all: Vec<LogLine> = st
+        let all: &[LogLine] = st
             .logs
             .get(&(ns.clone(), name.clone()))
-            .cloned()
-            .unwrap_or_default();
+            .map_or(&[], Vec::as_slice);
         let mut lines: Vec<LogLine> = all
-            .into_iter()
+            .iter()
+            .filter(|l| l.run == run)
             .filter(|l| since.is_none_or(|s| l.time.as_second() >= now - s))
             .filter(|l| since_time.is_none_or(|t| l.time >= t))
+            .cloned()
             .collect();
         if let Some(t) = tail {
             let skip = lines.len().saturating_sub(t);
             lines.drain(..skip);
         }
-        (lines, pod["metadata"]["uid"].clone())
-    };
-    let mut seen = {
-        let st = sh.lock();
-        st.logs
-            .get(&(ns.clone(), name.clone()))
-            .map(|v| v.len())
-            .unwrap_or(0)
+        (lines, pod["metadata"]["uid"].clone(), run, all.len())
     };
     let text: String = lines.iter().map(|l| render(l, timestamps)).collect();
-    if !follow {
+    // The previous container has exited: its log has an end.
+    if !follow || previous {
         return Response::builder()
             .status(200)
             .header("content-type", "text/plain")
@@ -150,25 +164,31 @@ pub(crate) async fn serve(sh: Arc<Shared>, r: Route, ctx: Ctx) -> Response<Body>
         }
         loop {
             let _ = tokio::time::timeout(Duration::from_millis(200), tick.changed()).await;
-            let (new, gone) = {
+            let (new, gone, restarted) = {
                 let st = sh.lock();
-                let all = st
+                let all: &[LogLine] = st
                     .logs
                     .get(&(ns.clone(), name.clone()))
-                    .cloned()
-                    .unwrap_or_default();
-                let gone = st
+                    .map_or(&[], Vec::as_slice);
+                let pod = st
                     .store
                     .get(by_plural("pods"), &ns, &name)
-                    .is_none_or(|p| p["metadata"]["uid"] != pod_uid);
-                (all.into_iter().skip(seen).collect::<Vec<_>>(), gone)
+                    .filter(|p| p["metadata"]["uid"] == pod_uid);
+                let restarted = pod.is_some_and(|p| current_run(&st, p) != run);
+                let new: Vec<LogLine> = all[seen.min(all.len())..]
+                    .iter()
+                    .filter(|l| l.run == run)
+                    .cloned()
+                    .collect();
+                seen = all.len();
+                (new, pod.is_none(), restarted)
             };
-            seen += new.len();
             let chunk: String = new.iter().map(|l| render(l, timestamps)).collect();
             if !chunk.is_empty() && tx.send(Ok(Frame::data(Bytes::from(chunk)))).await.is_err() {
                 return;
             }
-            if gone {
+            // The container this stream followed has exited: the kubelet ends the stream.
+            if gone || restarted {
                 return;
             }
         }

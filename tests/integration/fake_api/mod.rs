@@ -184,6 +184,11 @@ pub(crate) struct PodRun {
     pub started: Instant,
     pub started_at: String,
     pub ip: String,
+    /// Restarts asked for by `FakeCluster::restart_container`; each one is a new container
+    /// with a log of its own.
+    pub restarts: i64,
+    /// When the container before the current one started (for `lastState`).
+    pub previous_started_at: Option<String>,
 }
 
 /// Everything behind the server, under one lock (small data, short critical sections).
@@ -412,6 +417,22 @@ impl FakeCluster {
     /// Appends a line to a pod's log (seen by `follow=true` readers).
     pub fn append_log(&self, namespace: &str, pod: &str, line: &str) {
         logs::append(&mut self.shared.lock(), namespace, pod, line);
+        self.shared.log_tick.send_modify(|n| *n += 1);
+    }
+    /// Restarts a pod's containers as the kubelet does after a crash: the pod stays, its
+    /// restartCount grows, the new container logs afresh (the image's lines again; the old
+    /// log becomes `previous=true`), readiness starts over, and open `follow` streams of the
+    /// old container end.
+    pub fn restart_container(&self, namespace: &str, pod: &str) {
+        {
+            let mut st = self.shared.lock();
+            let uid = st
+                .store
+                .get(resources::by_plural("pods"), namespace, pod)
+                .and_then(|p| p["metadata"]["uid"].as_str().map(String::from))
+                .unwrap_or_else(|| panic!("no pod {namespace}/{pod} to restart"));
+            pods::restart(&mut st, namespace, pod, &uid);
+        }
         self.shared.log_tick.send_modify(|n| *n += 1);
     }
     /// How long after a selector or readiness change the Endpoints follow (default 100 ms).

@@ -35,6 +35,17 @@ fn container_status(
     let running = json!({"running": {"startedAt": run.started_at}});
     let image_id = format!("docker-pullable://{image}@sha256:{:064x}", image.len());
     let mut warning = None;
+    // A crash loop counts its own restarts; the others only restart when a test says so.
+    if run.restarts > 0
+        && matches!(
+            behavior(st, image),
+            Behavior::ReadyAfter(_) | Behavior::NeverReady
+        )
+    {
+        s["restartCount"] = json!(run.restarts);
+        s["lastState"] = json!({"terminated": {"exitCode": 1, "reason": "Error",
+            "startedAt": run.previous_started_at, "finishedAt": run.started_at}});
+    }
     match behavior(st, image) {
         Behavior::ReadyAfter(d) => {
             s["state"] = running;
@@ -97,6 +108,35 @@ fn container_status(
     (s, warning)
 }
 
+/// The lines the images of a pod's containers print when they start.
+fn startup_logs(st: &mut State, pod: &Value, ns: &str, name: &str) {
+    let lines: Vec<String> = pod["spec"]["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["image"].as_str())
+        .filter(|img| !matches!(behavior(st, img), Behavior::ImagePullFailure))
+        .flat_map(|img| st.sim.logs_by_image.get(img).cloned().unwrap_or_default())
+        .collect();
+    for l in lines {
+        logs::append(st, ns, name, &l);
+    }
+}
+
+/// A new container in place of the old one: see `FakeCluster::restart_container`. The next
+/// `tick` writes the status (restartCount, lastState, readiness from the new start).
+pub(crate) fn restart(st: &mut State, ns: &str, name: &str, uid: &str) {
+    let Some(run) = st.pods.get_mut(uid) else {
+        return;
+    };
+    run.restarts += 1;
+    run.previous_started_at = Some(std::mem::replace(&mut run.started_at, now()));
+    run.started = Instant::now();
+    if let Some(pod) = st.store.get(by_plural("pods"), ns, name).cloned() {
+        startup_logs(st, &pod, ns, name);
+    }
+}
+
 fn condition(t: &str, ok: bool, since: &str, reason: Option<(&str, String)>) -> Value {
     let mut c = json!({"type": t, "status": if ok { "True" } else { "False" }, "lastProbeTime": null, "lastTransitionTime": since});
     if let (false, Some((r, m))) = (ok, reason) {
@@ -106,9 +146,22 @@ fn condition(t: &str, ok: bool, since: &str, reason: Option<(&str, String)>) -> 
     c
 }
 
-/// One pass over all pods: writes the status of each one that changed.
-pub(crate) fn tick(st: &mut State, now_i: Instant) {
+/// Whether a container's status will change with time alone (not yet Ready, crash
+/// looping, pulling).
+fn changes_with_time(st: &State, c: &Value, run: &PodRun, now_i: Instant) -> bool {
+    match behavior(st, c["image"].as_str().unwrap_or("")) {
+        Behavior::ReadyAfter(d) => now_i.duration_since(run.started) < d,
+        Behavior::NeverReady => false,
+        Behavior::CrashLoop | Behavior::ImagePullFailure => true,
+    }
+}
+
+/// One pass over all pods: writes the status of each one that changed. Returns whether
+/// some pod's status will change with time alone, so a later pass is due even if nothing
+/// else changes.
+pub(crate) fn tick(st: &mut State, now_i: Instant) -> bool {
     let pods = by_plural("pods");
+    let mut pending = false;
     for pod in st.store.list(pods, None) {
         let uid = pod["metadata"]["uid"].as_str().unwrap_or("").to_string();
         let ns = pod["metadata"]["namespace"]
@@ -125,19 +178,11 @@ pub(crate) fn tick(st: &mut State, now_i: Instant) {
                     started: now_i,
                     started_at: now(),
                     ip,
+                    restarts: 0,
+                    previous_started_at: None,
                 },
             );
-            let lines: Vec<String> = pod["spec"]["containers"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|c| c["image"].as_str())
-                .filter(|img| !matches!(behavior(st, img), Behavior::ImagePullFailure))
-                .flat_map(|img| st.sim.logs_by_image.get(img).cloned().unwrap_or_default())
-                .collect();
-            for l in lines {
-                logs::append(st, &ns, &name, &l);
-            }
+            startup_logs(st, &pod, &ns, &name);
             record_event(
                 st,
                 &pod,
@@ -152,6 +197,7 @@ pub(crate) fn tick(st: &mut State, now_i: Instant) {
         let mut statuses = Vec::new();
         let mut warnings = Vec::new();
         for c in pod["spec"]["containers"].as_array().into_iter().flatten() {
+            pending |= changes_with_time(st, c, run, now_i);
             let (s, w) = container_status(st, c, run, now_i, &pod_ref);
             statuses.push(s);
             warnings.extend(w);
@@ -201,4 +247,5 @@ pub(crate) fn tick(st: &mut State, now_i: Instant) {
             }
         }
     }
+    pending
 }

@@ -101,6 +101,21 @@ impl Store {
             .collect()
     }
 
+    /// Like [`Store::list`] without copying: for the controllers, which scan every pod on
+    /// every pass and would otherwise spend the pass cloning objects they do not keep.
+    pub fn iter<'a>(
+        &'a self,
+        rt: &ResourceType,
+        ns: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a Value> + 'a {
+        self.objects
+            .get(rt.key())
+            .into_iter()
+            .flat_map(|map| map.iter())
+            .filter(move |((n, _), _)| ns.is_none_or(|want| want == n))
+            .map(|(_, v)| v)
+    }
+
     /// Events after `rv` for one resource, for a watch that resumes.
     pub fn history_since(&self, resource: &str, rv: u64) -> Vec<Arc<Change>> {
         self.history
@@ -266,10 +281,10 @@ impl Store {
     }
 
     /// Every stored object, for the garbage collector.
-    pub fn all(&self) -> Vec<(&'static str, Value)> {
+    pub fn all(&self) -> Vec<(&'static str, &Value)> {
         self.objects
             .iter()
-            .flat_map(|(k, m)| m.values().map(move |v| (*k, v.clone())))
+            .flat_map(|(k, m)| m.values().map(move |v| (*k, v)))
             .collect()
     }
 }
