@@ -57,9 +57,12 @@ fn mutate(rng: &mut fastrand::Rng, input: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A parser of a backend's payload.
+type Parser = fn(&[u8]) -> anyhow::Result<Vec<super::Trace>>;
+
 /// Everything a user-facing command does with untrusted bytes.
 pub(crate) fn exercise(bytes: &[u8]) {
-    let parsers: [fn(&[u8]) -> anyhow::Result<Vec<super::Trace>>; 5] = [
+    let parsers: [Parser; 5] = [
         detect::parse_any,
         jaeger::parse_v1,
         otlp::parse,
