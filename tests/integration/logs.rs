@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 
 use crate::fake_api::FakeCluster;
-use crate::status::pty::Pty;
+use crate::pty::Pty;
 use crate::status::{msv, pods_of, seed_deployment, seed_live, wait_ready};
 
 const JSON_LINE: &str = r#"{"time":"2026-11-28T12:00:01.250Z","level":"error","message":"payment declined","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","status":402}"#;

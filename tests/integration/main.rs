@@ -11,6 +11,7 @@ mod generated;
 mod install;
 mod logs;
 mod new;
+mod pty;
 mod push;
 mod realk8s;
 mod status;

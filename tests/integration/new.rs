@@ -2,6 +2,7 @@
 //! folder, the user's template folder and a git URL, and every kind of bad input — each must
 //! fail with a clear message, exit 2, and leave nothing behind.
 
+mod prompts;
 mod rust_axum;
 
 use std::fs;

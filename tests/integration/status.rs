@@ -3,7 +3,6 @@
 //! cluster and rejected credentials. Objects are seeded with the manifests `msv deploy`
 //! renders, so the labels and names are the ones a real deploy leaves behind.
 
-pub(crate) mod pty;
 mod watch;
 
 use std::time::Duration;

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use super::pty::Pty;
 use super::{msv, patch, pods_of, seed_live, wait_ready};
 use crate::fake_api::{Behavior, FakeCluster};
+use crate::pty::Pty;
 
 /// The frames drawn so far: each redraw starts by clearing the screen.
 fn frames(out: &str) -> Vec<&str> {
