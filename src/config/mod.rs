@@ -107,6 +107,8 @@ pub struct Deploy {
     pub probe_timeout: Duration,
     /// Lease duration of the deploy lock: a holder that stops renewing loses it this late.
     pub lock_lease: Duration,
+    /// A PodDisruptionBudget on the live color (when it has more than one pod).
+    pub disruption_budget: bool,
     pub autoscaling: Option<Autoscaling>,
 }
 
@@ -504,6 +506,9 @@ fn settings_of(layer: Layer) -> Settings {
                 .lock_lease
                 .unwrap_or_else(|| default("deploy.lock_lease"))
                 .0,
+            disruption_budget: deploy
+                .disruption_budget
+                .unwrap_or_else(|| default("deploy.disruption_budget")),
             autoscaling: autoscaling.enabled.unwrap_or(false).then(|| Autoscaling {
                 min_replicas: autoscaling
                     .min_replicas

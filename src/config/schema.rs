@@ -86,6 +86,8 @@ pub struct DeploySection {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lock_lease: Option<Span>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub disruption_budget: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub autoscaling: Option<AutoscalingSection>,
 }
 
@@ -262,6 +264,12 @@ pub const KEYS: &[Key] = &[
         String,
         Some("15s"),
         "How long the deploy lock outlives a process that stopped renewing it (whole seconds)"
+    ),
+    key!(
+        "deploy.disruption_budget",
+        Bool,
+        Some("true"),
+        "Cover the live color with a PodDisruptionBudget when replicas > 1 or autoscaling is on"
     ),
     key!(
         "deploy.autoscaling.enabled",

@@ -6,7 +6,8 @@ use crate::cluster::{Cluster, status_code};
 use anyhow::{Result, anyhow};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Service};
-use kube::api::{Patch, PatchParams, PostParams};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
 use kube::{Api, Resource, ResourceExt};
 use serde_json::json;
 
@@ -68,6 +69,33 @@ pub async fn ensure_namespace(cluster: &Cluster, create: bool) -> Result<()> {
         Ok(_) => Ok(()),
         Err(e) if status_code(&e) == Some(409) => Ok(()),
         Err(e) => Err(cluster.explain(e, &format!("creating namespace {ns}"))),
+    }
+}
+
+/// Delete the PodDisruptionBudget an earlier deploy made for service `name`, now that the
+/// settings want none. A budget msv did not make (no `managed-by: msv` label) is left
+/// alone; a cluster without `policy/v1` has none to delete.
+pub async fn remove_pdb(cluster: &Cluster, name: &str) -> Result<()> {
+    let api = cluster.api::<PodDisruptionBudget>();
+    let explain = |e| cluster.explain(e, &format!("removing PodDisruptionBudget {name}"));
+    let existing = match api.get_opt(name).await {
+        Ok(found) => found,
+        Err(e) if status_code(&e) == Some(404) => None,
+        Err(e) => return Err(explain(e)),
+    };
+    let ours = existing.is_some_and(|pdb| {
+        pdb.labels()
+            .get(super::plan::MANAGED_BY_LABEL)
+            .map(String::as_str)
+            == Some("msv")
+    });
+    if !ours {
+        return Ok(());
+    }
+    match api.delete(name, &DeleteParams::default()).await {
+        Ok(_) => Ok(()),
+        Err(e) if status_code(&e) == Some(404) => Ok(()),
+        Err(e) => Err(explain(e)),
     }
 }
 

@@ -7,7 +7,7 @@
 //! so a deploy killed after its switch is recognised by the next one (the image is live
 //! but not recorded) and finished rather than rolled out again.
 
-use super::apply::{apply, ensure_namespace, scale, switch};
+use super::apply::{apply, ensure_namespace, remove_pdb, scale, switch};
 use super::history::{self, Outcome};
 use super::lock;
 use super::manifests::{self, ServiceSettings};
@@ -92,13 +92,13 @@ async fn require_apis(cluster: &Cluster, s: &ServiceSettings) -> Result<()> {
             "set deploy.autoscaling.enabled = false",
         ));
     }
-    if s.replicas > 1 || s.autoscaling.is_some() {
+    if s.wants_pdb() {
         needed.push((
             "policy/v1",
             "PodDisruptionBudget",
             "to cover the live color when replicas > 1 or autoscaling is on",
             "1.21",
-            "deploy with replicas = 1 and autoscaling off",
+            "set deploy.disruption_budget = false (MSV_DEPLOY_DISRUPTION_BUDGET=false) to deploy without one",
         ));
     }
     for (api, kind, why, since, instead) in needed {
@@ -495,8 +495,10 @@ impl Run<'_> {
             if let Some(a) = &s.autoscaling {
                 apply(cluster, &manifests::hpa(s, a, cand)?).await?;
             }
-            if s.replicas > 1 || s.autoscaling.is_some() {
+            if s.wants_pdb() {
                 apply(cluster, &manifests::pdb(s, cand)?).await?;
+            } else {
+                remove_pdb(cluster, &s.name).await?;
             }
             anyhow::Ok(())
         };

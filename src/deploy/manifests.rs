@@ -30,6 +30,8 @@ pub struct ServiceSettings {
     pub memory_limit: Option<String>,
     pub env: BTreeMap<String, String>,
     pub autoscaling: Option<Autoscaling>,
+    /// `deploy.disruption_budget`: whether a PDB may cover the live color at all.
+    pub disruption_budget: bool,
     /// Seconds the pod gets to finish in-flight requests after it leaves the endpoints.
     pub termination_grace_seconds: i64,
     /// Seconds the preStop hook waits so endpoints stop routing before the app shuts down.
@@ -60,10 +62,17 @@ impl ServiceSettings {
             memory_limit: Some("256Mi".into()),
             env: BTreeMap::new(),
             autoscaling: None,
+            disruption_budget: true,
             termination_grace_seconds: 30,
             pre_stop_seconds: 5,
             progress_deadline_seconds: 120,
         }
+    }
+
+    /// A PodDisruptionBudget covers the live color when it is enabled and the color can
+    /// have more than one pod (with one, a budget of one unavailable blocks nothing).
+    pub fn wants_pdb(&self) -> bool {
+        self.disruption_budget && (self.replicas > 1 || self.autoscaling.is_some())
     }
 
     fn labels(&self) -> Value {
@@ -259,7 +268,7 @@ pub fn render_yaml(
     if let Some(a) = &s.autoscaling {
         docs.push(serde_json::to_value(hpa(s, a, color)?)?);
     }
-    if s.replicas > 1 || s.autoscaling.is_some() {
+    if s.wants_pdb() {
         docs.push(serde_json::to_value(pdb(s, color)?)?);
     }
     let mut out = String::new();

@@ -30,6 +30,7 @@ pub fn settings_from_config(config: &Config, namespace: &str) -> anyhow::Result<
     s.memory_request = svc.resources.memory_request.clone();
     s.memory_limit = svc.resources.memory_limit.clone();
     s.env = svc.env.clone();
+    s.disruption_budget = d.disruption_budget;
     s.autoscaling = d.autoscaling.as_ref().map(|a| Autoscaling {
         min_replicas: a.min_replicas as i32,
         max_replicas: a.max_replicas as i32,

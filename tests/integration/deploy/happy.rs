@@ -102,6 +102,45 @@ fn deploys_switch_colors_without_dropping_traffic_and_record_history() {
 }
 
 #[test]
+fn the_disruption_budget_can_be_turned_off() {
+    let env =
+        Env::with_deploy("timeout = \"8s\"\nverify_for = \"200ms\"\nscale_down_delay = \"0s\"\n");
+    env.deploy("r/shop:1").status(0);
+    assert!(env.fake.get("poddisruptionbudgets", NS, "shop").is_some());
+    // Turned off: the next deploy removes the budget msv made...
+    env.msv(&["deploy", "--image", "r/shop:2"])
+        .env("MSV_DEPLOY_DISRUPTION_BUDGET", "false")
+        .run()
+        .status(0);
+    assert_eq!(env.replicas("green"), Some(2));
+    assert!(
+        env.fake.get("poddisruptionbudgets", NS, "shop").is_none(),
+        "the budget msv made is gone with deploy.disruption_budget = false"
+    );
+    let yaml = env
+        .msv(&["manifests", "--image", "r/shop:2"])
+        .env("MSV_DEPLOY_DISRUPTION_BUDGET", "false")
+        .run()
+        .status(0);
+    assert!(
+        !yaml.stdout().contains("PodDisruptionBudget"),
+        "{}",
+        yaml.stdout()
+    );
+    // ...but never one somebody else made under the same name.
+    env.fake.create(json!({
+        "apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+        "metadata": {"name": "shop", "namespace": NS},
+        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"team": "payments"}}}
+    }));
+    env.msv(&["deploy", "--image", "r/shop:3"])
+        .env("MSV_DEPLOY_DISRUPTION_BUDGET", "false")
+        .run()
+        .status(0);
+    assert!(env.fake.get("poddisruptionbudgets", NS, "shop").is_some());
+}
+
+#[test]
 fn hpa_and_pdb_follow_the_live_color() {
     let env = Env::with_deploy(
         "timeout = \"8s\"\nverify_for = \"200ms\"\nscale_down_delay = \"0s\"\n\n[deploy.autoscaling]\nenabled = true\nmin_replicas = 2\nmax_replicas = 6\ncpu_percent = 70\n",

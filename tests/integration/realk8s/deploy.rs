@@ -569,7 +569,17 @@ fn real_apis_that_1_20_lacks_are_named_before_anything_changes() {
     env.deploy("1")
         .status(2)
         .stderr_has("does not serve policy/v1 PodDisruptionBudget")
-        .stderr_has("deploy with replicas = 1");
+        .stderr_has("set deploy.disruption_budget = false");
     assert!(env.get(&["deployment", "shop-blue"]).is_none());
     assert!(env.get(&["lease", "shop-msv-lock"]).is_none());
+
+    // Without the budget, two replicas deploy on 1.20 as anywhere else.
+    env.msv(&["deploy", "--image", &env.image("1")])
+        .env("MSV_DEPLOY_DISRUPTION_BUDGET", "false")
+        .run()
+        .status(0);
+    assert_eq!(env.live().as_deref(), Some("blue"));
+    assert_eq!(env.replicas("blue"), Some(2));
+    let ready = env.get(&["deployment", "shop-blue"]).unwrap()["status"]["readyReplicas"].as_i64();
+    assert_eq!(ready, Some(2), "both pods of the live color ready");
 }
