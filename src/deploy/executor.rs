@@ -342,7 +342,7 @@ impl Run<'_> {
         let deadline = Instant::now() + opts.timeout;
         self.phase("rollout", &format!("waiting for {cand_name}"));
         let mut w = self.watches(cand);
-        match self.wait_rollout(&mut w, cand, deadline).await {
+        match self.wait_rollout(&mut w, cand, &p.to_image, deadline).await {
             Ok(Ok(())) => {}
             Ok(Err(failure)) => {
                 return Err(self
@@ -363,7 +363,7 @@ impl Run<'_> {
                     .await);
             }
             Err(Stop::Timeout) => {
-                let why = self.why_not_ready(cand).await;
+                let why = self.why_not_ready(cand, &p.to_image).await;
                 let msg = format!(
                     "{cand_name} did not become ready within {:?}: {why}",
                     opts.timeout

@@ -65,13 +65,14 @@ impl Run<'_> {
         &mut self,
         w: &mut Watches,
         color: Color,
+        image: &str,
         deadline: Instant,
     ) -> Result<Result<(), String>, Stop> {
         let rep = self.rep;
         let mut last = (-1, -1);
         let (deps, pods) = (&w.dep, &w.pods);
         let verdict = until(&mut w.ticks, deadline, &mut self.cancel, || {
-            let pod_list = objects(pods);
+            let pod_list = running_image(objects(pods), image);
             if let Some(f) = fatal_pod_failure(&pod_list, &[]) {
                 return Some(Err(f.pod));
             }
@@ -94,12 +95,12 @@ impl Run<'_> {
         match verdict {
             Ok(()) => Ok(Ok(())),
             // Explain with the pods' states and their warning events.
-            Err(m) => Ok(Err(self.explain_failure(color, &m).await)),
+            Err(m) => Ok(Err(self.explain_failure(color, image, &m).await)),
         }
     }
 
-    async fn explain_failure(&self, color: Color, head: &str) -> String {
-        let why = self.why_not_ready(color).await;
+    async fn explain_failure(&self, color: Color, image: &str, head: &str) -> String {
+        let why = self.why_not_ready(color, image).await;
         if head.starts_with("ProgressDeadlineExceeded") {
             format!("{head}; {why}")
         } else {
@@ -108,14 +109,14 @@ impl Run<'_> {
     }
 
     /// The first candidate pod that is not ready, with its reason and warning events.
-    pub(super) async fn why_not_ready(&self, color: Color) -> String {
+    pub(super) async fn why_not_ready(&self, color: Color, image: &str) -> String {
         let lp = ListParams::default().labels(&self.pod_selector(color));
         let pods = self
             .cluster
             .api::<Pod>()
             .list(&lp)
             .await
-            .map(|l| l.items)
+            .map(|l| running_image(l.items, image))
             .unwrap_or_default();
         let events = self
             .cluster
@@ -384,5 +385,52 @@ impl Run<'_> {
             }
         })
         .await
+    }
+}
+
+/// The pods of this rollout: those running `image` and not being deleted. Pods of the
+/// color's earlier ReplicaSet (a failed candidate just scaled to zero, say) can outlive it
+/// by a few seconds, and their failure is not this image's.
+fn running_image(pods: Vec<Pod>, image: &str) -> Vec<Pod> {
+    pods.into_iter()
+        .filter(|p| p.metadata.deletion_timestamp.is_none())
+        .filter(|p| {
+            p.spec.as_ref().is_some_and(|s| {
+                s.containers
+                    .iter()
+                    .any(|c| c.image.as_deref() == Some(image))
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pod(name: &str, image: &str, deleting: bool) -> Pod {
+        let mut p = json!({
+            "metadata": {"name": name},
+            "spec": {"containers": [{"name": "app", "image": image}]}
+        });
+        if deleting {
+            p["metadata"]["deletionTimestamp"] = json!("2026-01-01T00:00:00Z");
+        }
+        serde_json::from_value(p).unwrap()
+    }
+
+    #[test]
+    fn only_pods_of_this_image_that_stay_count() {
+        let pods = vec![
+            pod("old", "r/shop:nopull", false),
+            pod("leaving", "r/shop:sick", true),
+            pod("new", "r/shop:sick", false),
+        ];
+        let names: Vec<_> = running_image(pods, "r/shop:sick")
+            .into_iter()
+            .map(|p| p.metadata.name.unwrap())
+            .collect();
+        assert_eq!(names, ["new"]);
     }
 }
