@@ -348,7 +348,11 @@ fn push_without_a_registry_host_says_how_to_set_one() {
     )
     .unwrap();
     std::fs::write(dir.path().join("Dockerfile"), "FROM msv-test/busybox:1\n").unwrap();
-    for args in [&["init", "-q"][..], &["add", "-A"], &["commit", "-qm", "init"]] {
+    for args in [
+        &["init", "-q"][..],
+        &["add", "-A"],
+        &["commit", "-qm", "init"],
+    ] {
         assert!(crate::build::git_in(dir.path(), args), "git {args:?}");
     }
     let service = Service {
