@@ -217,3 +217,55 @@ fn commands_not_implemented_say_so_with_exit_2() {
         }
     }
 }
+
+/// A kubeconfig whose API server nobody listens on, so any cluster call would fail.
+fn unreachable_cluster(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("kubeconfig");
+    std::fs::write(
+        &path,
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n\
+         clusters: [{name: c, cluster: {server: \"https://127.0.0.1:1\"}}]\n\
+         users: [{name: u, user: {token: t}}]\n\
+         contexts: [{name: c, context: {cluster: c, user: u}}]\n",
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn a_bad_image_reference_is_refused_before_the_cluster_is_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("msv.toml"), "[service]\nname = \"shop\"\n").unwrap();
+    let kubeconfig = unreachable_cluster(dir.path());
+    for command in ["deploy", "manifests"] {
+        Test::new()
+            .args(&[command, "--image", "Not Valid:1"])
+            .env("KUBECONFIG", &kubeconfig)
+            .current_dir(dir.path())
+            .run()
+            .status(2)
+            .stderr_has(r#"--image: "Not Valid:1" is not a valid image reference"#)
+            .stderr_has("e.g. 127.0.0.1:5000/orders:v1")
+            .stderr_lacks("cannot reach")
+            .stdout_empty();
+    }
+}
+
+#[test]
+fn manifests_refuse_formats_other_than_yaml() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("msv.toml"), "[service]\nname = \"shop\"\n").unwrap();
+    Test::new()
+        .args(&["manifests", "--image", "r/shop:1", "-o", "json"])
+        .current_dir(dir.path())
+        .run()
+        .status(2)
+        .stderr_has("`msv manifests` cannot print `-o json`; use one of: yaml")
+        .stdout_empty();
+    Test::new()
+        .args(&["manifests", "--image", "r/shop:1", "-o", "yaml"])
+        .current_dir(dir.path())
+        .run()
+        .status(0)
+        .stdout_has("kind: Deployment");
+}
