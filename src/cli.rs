@@ -476,13 +476,15 @@ pub struct TracesListArgs {
 }
 
 #[derive(Debug, Args, Clone)]
+// One group so that a missing or doubled answer names both ways: TRACE_ID or --file.
+#[group(id = "trace", required = true, multiple = false)]
 pub struct TracesShowArgs {
     /// The trace id (hex)
-    #[arg(required_unless_present = "file")]
+    #[arg(group = "trace")]
     pub trace_id: Option<String>,
 
     /// Read a saved trace (Jaeger, Zipkin, OTLP or Tempo JSON, detected from its content)
-    #[arg(long, value_name = "PATH", conflicts_with = "trace_id")]
+    #[arg(long, value_name = "PATH", group = "trace")]
     pub file: Option<PathBuf>,
 
     #[command(flatten)]

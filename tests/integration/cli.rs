@@ -269,3 +269,18 @@ fn manifests_refuse_formats_other_than_yaml() {
         .status(0)
         .stdout_has("kind: Deployment");
 }
+
+#[test]
+fn traces_show_names_both_ways_to_pick_a_trace() {
+    Test::new()
+        .args(&["traces", "show"])
+        .run()
+        .status(2)
+        .stderr_has("required arguments were not provided")
+        .stderr_has("<TRACE_ID|--file <PATH>>");
+    Test::new()
+        .args(&["traces", "show", "abc", "--file", "trace.json"])
+        .run()
+        .status(2)
+        .stderr_has("cannot be used with '--file <PATH>'");
+}
