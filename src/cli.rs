@@ -162,6 +162,26 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         .map_err(|err| format!("invalid duration `{s}` ({err}); use e.g. 30s, 5m, 1h30m"))
 }
 
+/// A timeout: a zero one would fail every rollout or probe before it could start, and
+/// report a healthy service as broken.
+pub fn parse_positive_duration(s: &str) -> Result<Duration, String> {
+    match parse_duration(s)? {
+        d if d.is_zero() => Err(format!(
+            "`{s}` is zero, so it would time out at once; use e.g. 30s, 5m"
+        )),
+        d => Ok(d),
+    }
+}
+
+/// A `--limit`: zero would show nothing and read as "there is nothing".
+pub fn parse_count(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(0) => Err("the limit must be at least 1".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{s}` is not a whole number; use e.g. 20")),
+    }
+}
+
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  msv new orders --template rust-axum\n  \
     msv new billing -t python-fastapi --set with_ci=false --dir services/billing")]
@@ -257,7 +277,7 @@ pub struct DeployArgs {
     pub replicas: Option<u32>,
 
     /// How long the new color may take to become available [msv.toml: deploy.timeout]
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
     pub timeout: Option<Duration>,
 
     /// Keep probing after the switch for this long; switch back on failure [deploy.verify_for]
@@ -299,7 +319,7 @@ pub struct RollbackArgs {
     pub to_revision: Option<u64>,
 
     /// How long the old color may take to become available again
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
     pub timeout: Option<Duration>,
 
     /// Roll out the revision's image even when it is already live (to the other color)
@@ -313,7 +333,7 @@ pub struct HistoryArgs {
     pub service: Option<String>,
 
     /// Show at most this many entries, newest first
-    #[arg(long, value_name = "N", default_value_t = 20)]
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = parse_count)]
     pub limit: usize,
 }
 
@@ -359,7 +379,7 @@ pub struct StatusArgs {
     pub watch: bool,
 
     /// Give up on a health probe after this long
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "3s")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, default_value = "3s")]
     pub probe_timeout: Duration,
 }
 
@@ -452,7 +472,7 @@ pub struct TracesListArgs {
     pub since: Duration,
 
     /// At most this many traces
-    #[arg(long, value_name = "N", default_value_t = 20)]
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = parse_count)]
     pub limit: usize,
 
     /// Only traces whose root or any span has this operation

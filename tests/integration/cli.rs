@@ -284,3 +284,33 @@ fn traces_show_names_both_ways_to_pick_a_trace() {
         .status(2)
         .stderr_has("cannot be used with '--file <PATH>'");
 }
+
+#[test]
+fn zero_timeouts_and_limits_are_refused() {
+    for args in [
+        &["deploy", "--timeout", "0s"][..],
+        &["rollback", "--timeout", "0ms"],
+        &["status", "--probe-timeout", "0s"],
+    ] {
+        Test::new()
+            .args(args)
+            .run()
+            .status(2)
+            .stderr_has("is zero, so it would time out at once; use e.g. 30s");
+    }
+    for args in [
+        &["history", "--limit", "0"][..],
+        &["traces", "x", "--limit", "0"],
+    ] {
+        Test::new()
+            .args(args)
+            .run()
+            .status(2)
+            .stderr_has("invalid value '0' for '--limit <N>': the limit must be at least 1");
+    }
+    Test::new()
+        .args(&["history", "--limit", "many"])
+        .run()
+        .status(2)
+        .stderr_has("`many` is not a whole number");
+}
