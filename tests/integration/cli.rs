@@ -314,3 +314,19 @@ fn zero_timeouts_and_limits_are_refused() {
         .status(2)
         .stderr_has("`many` is not a whole number");
 }
+
+#[test]
+fn scripts_refuse_data_formats() {
+    for (command, format) in [(&["completions", "bash"][..], "json"), (&["man"], "yaml")] {
+        Test::new()
+            .args(command)
+            .args(&["-o", format])
+            .run()
+            .status(2)
+            .stderr_has(&format!(
+                "`msv {}` cannot print `-o {format}`; use one of: text",
+                command[0]
+            ))
+            .stdout_empty();
+    }
+}
