@@ -252,7 +252,8 @@ impl Config {
                 ),
                 None => bail!(
                     "no {MANIFEST} found in this directory or any parent; run inside a service created by \
-                     `msv new`, name the service as an argument, or set MSV_SERVICE_NAME"
+                     `msv new`, pass the service's directory (build, deploy, manifests) or name \
+                     (history, rollback) as an argument, or set MSV_SERVICE_NAME"
                 ),
             },
         }

@@ -343,3 +343,19 @@ fn a_missing_msv_config_file_is_an_error_not_ignored() {
         .run()
         .status(0);
 }
+
+#[test]
+fn no_msv_toml_says_what_each_command_takes() {
+    let dir = tempfile::tempdir().unwrap();
+    for command in ["build", "manifests", "history"] {
+        Test::new()
+            .arg(command)
+            .current_dir(dir.path())
+            .run()
+            .status(2)
+            .stderr_has("no msv.toml found in this directory or any parent")
+            .stderr_has("pass the service's directory (build, deploy, manifests)")
+            .stderr_has("or name (history, rollback)")
+            .stderr_has("MSV_SERVICE_NAME");
+    }
+}
