@@ -92,6 +92,13 @@ impl Cluster {
                 s.code,
                 sanitize(&s.reason)
             ),
+            // It answered, so it was reached: most likely not an API server at all.
+            kube::Error::SerdeError(e) => anyhow!(
+                "{doing}: the server at {} (context {ctx:?}) answered with something msv cannot \
+                 read as Kubernetes JSON ({e}); check that the kubeconfig's server is the \
+                 cluster's API server, not a proxy or a login page",
+                self.server
+            ),
             _ => anyhow!(
                 "{doing}: cannot reach the Kubernetes API server at {} (context {ctx:?}, namespace {ns:?}): {}; check that the cluster is running and the kubeconfig points at it",
                 self.server,

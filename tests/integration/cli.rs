@@ -330,3 +330,82 @@ fn scripts_refuse_data_formats() {
             .stdout_empty();
     }
 }
+
+/// An HTTP server on 127.0.0.1 that answers every request with an HTML page, like a proxy's
+/// login page; it stops when dropped.
+struct HtmlServer {
+    addr: std::net::SocketAddr,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl HtmlServer {
+    fn start() -> HtmlServer {
+        use std::io::{Read as _, Write as _};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let done = stop.clone();
+        let thread = std::thread::spawn(move || {
+            while !done.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((mut conn, _)) => {
+                        conn.set_nonblocking(false).unwrap();
+                        let mut buf = [0u8; 4096];
+                        let _ = conn.read(&mut buf);
+                        let body = "<html>please log in</html>";
+                        let _ = write!(
+                            conn,
+                            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\
+                             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                            body.len()
+                        );
+                    }
+                    Err(_) => std::thread::sleep(std::time::Duration::from_millis(10)),
+                }
+            }
+        });
+        HtmlServer {
+            addr,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for HtmlServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[test]
+fn a_server_that_is_not_kubernetes_is_named_as_such() {
+    let server = HtmlServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: c\n\
+             clusters: [{{name: c, cluster: {{server: \"http://{}\"}}}}]\n\
+             users: [{{name: u, user: {{token: t}}}}]\n\
+             contexts: [{{name: c, context: {{cluster: c, user: u}}}}]\n",
+            server.addr
+        ),
+    )
+    .unwrap();
+    Test::new()
+        .args(&["history", "orders"])
+        .env("KUBECONFIG", &kubeconfig)
+        .run()
+        .status(2)
+        .stderr_has("answered with something msv cannot read as Kubernetes JSON")
+        .stderr_has("not a proxy or a login page")
+        .stderr_lacks("cannot reach");
+}
