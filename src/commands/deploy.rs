@@ -102,6 +102,8 @@ pub async fn run(args: &DeployArgs, ctx: &Context) -> Result<ExitCode> {
         }
         None if args.dry_run => match config.service_dir().map(crate::image::record::last_pushed) {
             Some(Ok(Some(pushed))) => pushed.pinned,
+            // A damaged record says so, rather than "nothing pushed yet".
+            Some(Err(err)) => return Err(err),
             _ => {
                 return Err(anyhow!(
                     "a dry run does not build: pass --image REF, or run `msv build && msv push` first"

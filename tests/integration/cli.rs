@@ -409,3 +409,25 @@ fn a_server_that_is_not_kubernetes_is_named_as_such() {
         .stderr_has("not a proxy or a login page")
         .stderr_lacks("cannot reach");
 }
+
+#[test]
+fn a_dry_run_names_a_damaged_image_record() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("msv.toml"), "[service]\nname = \"shop\"\n").unwrap();
+    std::fs::create_dir(dir.path().join(".msv")).unwrap();
+    std::fs::write(dir.path().join(".msv/image.json"), "{broken").unwrap();
+    let kubeconfig = unreachable_cluster(dir.path());
+    Test::new()
+        .args(&["deploy", "--dry-run"])
+        .env("KUBECONFIG", &kubeconfig)
+        .current_dir(dir.path())
+        .run()
+        .status(2)
+        .stderr_has(".msv/image.json: not a record msv wrote; delete it and build again")
+        .stderr_lacks("a dry run does not build");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(".msv/image.json")).unwrap(),
+        "{broken",
+        "the record is left as it was"
+    );
+}
