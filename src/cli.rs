@@ -173,6 +173,19 @@ pub fn parse_positive_duration(s: &str) -> Result<Duration, String> {
     }
 }
 
+/// A `--replicas`: a Deployment's count is a 32-bit signed number, so a larger one would
+/// wrap around to a negative count.
+pub fn parse_replicas(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<u32>() {
+        Ok(n) if i32::try_from(n).is_ok() => Ok(n),
+        _ if s.trim().chars().all(|c| c.is_ascii_digit()) && !s.trim().is_empty() => Err(format!(
+            "`{s}` is more replicas than Kubernetes allows (at most {})",
+            i32::MAX
+        )),
+        _ => Err(format!("`{s}` is not a whole number; use e.g. 3")),
+    }
+}
+
 /// A `--limit`: zero would show nothing and read as "there is nothing".
 pub fn parse_count(s: &str) -> Result<usize, String> {
     match s.trim().parse::<usize>() {
@@ -273,7 +286,7 @@ pub struct DeployArgs {
     pub image: Option<String>,
 
     /// Replicas of the new color (default: the live color's count, else msv.toml)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_replicas)]
     pub replicas: Option<u32>,
 
     /// How long the new color may take to become available [msv.toml: deploy.timeout]
@@ -351,7 +364,7 @@ pub struct ManifestsArgs {
     pub target_color: DeployColor,
 
     /// Replicas of the Deployment (default: msv.toml)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_replicas)]
     pub replicas: Option<u32>,
 }
 

@@ -431,3 +431,33 @@ fn a_dry_run_names_a_damaged_image_record() {
         "the record is left as it was"
     );
 }
+
+#[test]
+fn replicas_beyond_what_kubernetes_allows_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("msv.toml"), "[service]\nname = \"shop\"\n").unwrap();
+    for command in ["deploy", "manifests"] {
+        Test::new()
+            .args(&[command, "--image", "r/shop:1", "--replicas", "3000000000"])
+            .current_dir(dir.path())
+            .run()
+            .status(2)
+            .stderr_has("`3000000000` is more replicas than Kubernetes allows (at most 2147483647)")
+            .stdout_empty();
+    }
+    // The same number in msv.toml (here through its environment variable).
+    Test::new()
+        .args(&["manifests", "--image", "r/shop:1"])
+        .env("MSV_SERVICE_REPLICAS", "3000000000")
+        .current_dir(dir.path())
+        .run()
+        .status(2)
+        .stderr_has("service.replicas = 3000000000 is more than Kubernetes allows")
+        .stdout_empty();
+    Test::new()
+        .args(&["manifests", "--image", "r/shop:1", "--replicas", "3"])
+        .current_dir(dir.path())
+        .run()
+        .status(0)
+        .stdout_has("replicas: 3");
+}
