@@ -162,6 +162,39 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         .map_err(|err| format!("invalid duration `{s}` ({err}); use e.g. 30s, 5m, 1h30m"))
 }
 
+/// A timeout: a zero one would fail every rollout or probe before it could start, and
+/// report a healthy service as broken.
+pub fn parse_positive_duration(s: &str) -> Result<Duration, String> {
+    match parse_duration(s)? {
+        d if d.is_zero() => Err(format!(
+            "`{s}` is zero, so it would time out at once; use e.g. 30s, 5m"
+        )),
+        d => Ok(d),
+    }
+}
+
+/// A `--replicas`: a Deployment's count is a 32-bit signed number, so a larger one would
+/// wrap around to a negative count.
+pub fn parse_replicas(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<u32>() {
+        Ok(n) if i32::try_from(n).is_ok() => Ok(n),
+        _ if s.trim().chars().all(|c| c.is_ascii_digit()) && !s.trim().is_empty() => Err(format!(
+            "`{s}` is more replicas than Kubernetes allows (at most {})",
+            i32::MAX
+        )),
+        _ => Err(format!("`{s}` is not a whole number; use e.g. 3")),
+    }
+}
+
+/// A `--limit`: zero would show nothing and read as "there is nothing".
+pub fn parse_count(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(0) => Err("the limit must be at least 1".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{s}` is not a whole number; use e.g. 20")),
+    }
+}
+
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  msv new orders --template rust-axum\n  \
     msv new billing -t python-fastapi --set with_ci=false --dir services/billing")]
@@ -253,11 +286,11 @@ pub struct DeployArgs {
     pub image: Option<String>,
 
     /// Replicas of the new color (default: the live color's count, else msv.toml)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_replicas)]
     pub replicas: Option<u32>,
 
     /// How long the new color may take to become available [msv.toml: deploy.timeout]
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
     pub timeout: Option<Duration>,
 
     /// Keep probing after the switch for this long; switch back on failure [deploy.verify_for]
@@ -299,7 +332,7 @@ pub struct RollbackArgs {
     pub to_revision: Option<u64>,
 
     /// How long the old color may take to become available again
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
     pub timeout: Option<Duration>,
 
     /// Roll out the revision's image even when it is already live (to the other color)
@@ -313,7 +346,7 @@ pub struct HistoryArgs {
     pub service: Option<String>,
 
     /// Show at most this many entries, newest first
-    #[arg(long, value_name = "N", default_value_t = 20)]
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = parse_count)]
     pub limit: usize,
 }
 
@@ -331,7 +364,7 @@ pub struct ManifestsArgs {
     pub target_color: DeployColor,
 
     /// Replicas of the Deployment (default: msv.toml)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_replicas)]
     pub replicas: Option<u32>,
 }
 
@@ -359,7 +392,7 @@ pub struct StatusArgs {
     pub watch: bool,
 
     /// Give up on a health probe after this long
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "3s")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, default_value = "3s")]
     pub probe_timeout: Duration,
 }
 
@@ -452,7 +485,7 @@ pub struct TracesListArgs {
     pub since: Duration,
 
     /// At most this many traces
-    #[arg(long, value_name = "N", default_value_t = 20)]
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = parse_count)]
     pub limit: usize,
 
     /// Only traces whose root or any span has this operation
@@ -476,13 +509,15 @@ pub struct TracesListArgs {
 }
 
 #[derive(Debug, Args, Clone)]
+// One group so that a missing or doubled answer names both ways: TRACE_ID or --file.
+#[group(id = "trace", required = true, multiple = false)]
 pub struct TracesShowArgs {
     /// The trace id (hex)
-    #[arg(required_unless_present = "file")]
+    #[arg(group = "trace")]
     pub trace_id: Option<String>,
 
     /// Read a saved trace (Jaeger, Zipkin, OTLP or Tempo JSON, detected from its content)
-    #[arg(long, value_name = "PATH", conflicts_with = "trace_id")]
+    #[arg(long, value_name = "PATH", group = "trace")]
     pub file: Option<PathBuf>,
 
     #[command(flatten)]

@@ -4,6 +4,7 @@
 //! proxies. It knows nothing of blue-green.
 
 use crate::config::kube::KubeTarget;
+use crate::output::sanitize;
 use anyhow::{Context as _, Result, anyhow};
 use kube::config::KubeConfigOptions;
 #[cfg(test)]
@@ -80,15 +81,23 @@ impl Cluster {
                 "{doing}: the API server at {} rejected the credentials of context {ctx:?} (401 Unauthorized); refresh them in the kubeconfig",
                 self.server
             ),
+            // The server's own words go to a terminal: escape their control characters.
             kube::Error::Api(s) if s.code == 403 => anyhow!(
                 "{doing}: forbidden in namespace {ns:?} for context {ctx:?} (403): {}; ask for RBAC access or choose another namespace with -n",
-                s.message
+                sanitize(&s.message)
             ),
             kube::Error::Api(s) => anyhow!(
                 "{doing} (context {ctx:?}, namespace {ns:?}): {} ({} {})",
-                s.message,
+                sanitize(&s.message),
                 s.code,
-                s.reason
+                sanitize(&s.reason)
+            ),
+            // It answered, so it was reached: most likely not an API server at all.
+            kube::Error::SerdeError(e) => anyhow!(
+                "{doing}: the server at {} (context {ctx:?}) answered with something msv cannot \
+                 read as Kubernetes JSON ({e}); check that the kubeconfig's server is the \
+                 cluster's API server, not a proxy or a login page",
+                self.server
             ),
             _ => anyhow!(
                 "{doing}: cannot reach the Kubernetes API server at {} (context {ctx:?}, namespace {ns:?}): {}; check that the cluster is running and the kubeconfig points at it",

@@ -3,12 +3,15 @@
 
 use clap::CommandFactory as _;
 
-use crate::cli::{Cli, CompletionsArgs};
+use crate::cli::{Cli, CompletionsArgs, OutputFormat};
 use crate::exit::ExitCode;
 
 use super::Context;
 
 pub fn run(args: &CompletionsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    // A script is all it prints; `-o json` must not quietly get one.
+    ctx.printer
+        .format("completions", OutputFormat::Text, &[OutputFormat::Text])?;
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut Cli::command(), "msv", &mut script);
     ctx.printer.stdout(&String::from_utf8(script)?)?;

@@ -5,7 +5,7 @@ use crate::cli::{DeployArgs, OutputFormat};
 use crate::deploy::executor::{self, DeployError, Options, Reporter};
 use crate::exit::{ExitCode, Failure};
 use crate::output::{Printer, sanitize, sanitize_multiline};
-use anyhow::{Result, anyhow};
+use anyhow::{Context as _, Result, anyhow};
 use indicatif::ProgressBar;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -93,9 +93,17 @@ pub async fn run(args: &DeployArgs, ctx: &Context) -> Result<ExitCode> {
     let format = ctx.printer.format("deploy", OutputFormat::Text, &formats)?;
     let config = ctx.config(args.dir.as_deref())?;
     let image = match &args.image {
-        Some(i) => i.clone(),
+        // Refused here, before the cluster is asked: the API server would take any string
+        // and the rollout would only fail at its timeout, on pods that cannot pull.
+        Some(i) => {
+            crate::image::reference::Reference::parse(i)
+                .context("--image")?
+                .0
+        }
         None if args.dry_run => match config.service_dir().map(crate::image::record::last_pushed) {
             Some(Ok(Some(pushed))) => pushed.pinned,
+            // A damaged record says so, rather than "nothing pushed yet".
+            Some(Err(err)) => return Err(err),
             _ => {
                 return Err(anyhow!(
                     "a dry run does not build: pass --image REF, or run `msv build && msv push` first"

@@ -4,12 +4,15 @@
 
 use clap::CommandFactory as _;
 
-use crate::cli::Cli;
+use crate::cli::{Cli, OutputFormat};
 use crate::exit::ExitCode;
 
 use super::Context;
 
 pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
+    // A roff page is all it prints; `-o json` must not quietly get one.
+    ctx.printer
+        .format("man", OutputFormat::Text, &[OutputFormat::Text])?;
     ctx.printer.stdout(&page()?)?;
     Ok(ExitCode::Success)
 }

@@ -1,14 +1,18 @@
 //! `msv manifests`: the YAML `msv deploy` would apply, for kubectl and GitOps users.
 
-use crate::cli::{DeployColor, ManifestsArgs};
+use crate::cli::{DeployColor, ManifestsArgs, OutputFormat};
 use crate::deploy::manifests::render_yaml;
 use crate::deploy::plan::Color;
 use crate::exit::ExitCode;
-use anyhow::Result;
+use crate::image::reference::Reference;
+use anyhow::{Context as _, Result};
 
 use super::Context;
 
 pub async fn run(args: &ManifestsArgs, ctx: &Context) -> Result<ExitCode> {
+    // YAML is all it prints; a `-o json` that silently got YAML would break a pipe later.
+    ctx.printer
+        .format("manifests", OutputFormat::Yaml, &[OutputFormat::Yaml])?;
     let config = ctx.config(args.dir.as_deref())?;
     // The namespace comes from the kubeconfig as for a deploy; without one, "default".
     let namespace = match config.kube_target() {
@@ -22,7 +26,7 @@ pub async fn run(args: &ManifestsArgs, ctx: &Context) -> Result<ExitCode> {
     };
     let settings = crate::deploy::settings_from_config(&config, &namespace)?;
     let image = match &args.image {
-        Some(i) => i.clone(),
+        Some(i) => Reference::parse(i).context("--image")?.0,
         None => format!("{}:latest", config.image_repository()?),
     };
     let color = match args.target_color {

@@ -61,7 +61,7 @@ pub async fn run(args: &NewArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         .collect();
     printer.stdout(&files)?;
     printer.info(&format!(
-        "\nnext:\n  cd {}\n  cargo test / your toolchain's tests\n  msv build\n  msv deploy",
+        "\nnext:\n  cd {}\n  run its tests\n  msv build\n  msv deploy",
         created.path.display()
     ));
     Ok(ExitCode::Success)

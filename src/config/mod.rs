@@ -180,6 +180,17 @@ impl Config {
             }
         };
 
+        // A file the user named must be there; only the default location may be absent.
+        if let Some(path) = &global_file
+            && !path.is_file()
+            && env("MSV_CONFIG").is_some_and(|p| !p.is_empty())
+        {
+            bail!(
+                "MSV_CONFIG names {}, which does not exist or is not a file; \
+                 fix the path or unset MSV_CONFIG to use the default global config",
+                path.display()
+            );
+        }
         if let Some(path) = &global_file
             && path.is_file()
         {
@@ -243,7 +254,8 @@ impl Config {
                 ),
                 None => bail!(
                     "no {MANIFEST} found in this directory or any parent; run inside a service created by \
-                     `msv new`, name the service as an argument, or set MSV_SERVICE_NAME"
+                     `msv new`, pass the service's directory (build, deploy, manifests) or name \
+                     (history, rollback) as an argument, or set MSV_SERVICE_NAME"
                 ),
             },
         }

@@ -24,7 +24,14 @@ pub fn settings_from_config(config: &Config, namespace: &str) -> anyhow::Result<
     s.port = svc.port;
     s.health_path = svc.health_path.clone();
     s.readiness_path = svc.readiness_path.clone();
-    s.replicas = svc.replicas as i32;
+    s.replicas = i32::try_from(svc.replicas).map_err(|_| {
+        anyhow::anyhow!(
+            "service.replicas = {} is more than Kubernetes allows (at most {}); lower it in \
+             msv.toml or MSV_SERVICE_REPLICAS",
+            svc.replicas,
+            i32::MAX
+        )
+    })?;
     s.cpu_request = svc.resources.cpu_request.clone();
     s.cpu_limit = svc.resources.cpu_limit.clone();
     s.memory_request = svc.resources.memory_request.clone();

@@ -346,6 +346,23 @@ fn build_error(
                 sanitize(&message)
             ))
         }
+        // The engine refuses the request itself for a bad --target or --platform: the
+        // flags are wrong, nothing was built (exit 2).
+        E::DockerResponseServerError {
+            status_code: 400,
+            message,
+        } if message.contains("failed to reach build target") => anyhow!(
+            "--target names no stage of the Dockerfile ({}); use a name from a \
+             `FROM ... AS NAME` line",
+            sanitize(&message)
+        ),
+        E::DockerResponseServerError {
+            status_code: 400,
+            message,
+        } if message.contains("platform") => anyhow!(
+            "--platform is not valid ({}); use OS/ARCH[/VARIANT], e.g. linux/amd64",
+            sanitize(&message)
+        ),
         E::DockerResponseServerError {
             status_code,
             message,

@@ -205,7 +205,19 @@ fn push_error(reference: &str, registry: &str, err: bollard::errors::Error) -> a
         other => engine::short(other),
     };
     let message = sanitize(&message);
-    match classify(&message) {
+    let class = classify(&message);
+    if class != PushFailure::Other && !names_registry(reference) {
+        return anyhow!(
+            "pushing {reference}: the image names no registry host, so the engine sent it to \
+             Docker Hub (docker.io), which failed ({message})\n\
+             Put the registry in msv.toml, e.g. `[image] registry = \"registry.example.com\"` \
+             or `[image] repository = \"registry.example.com/{name}\"` (or set \
+             MSV_IMAGE_REGISTRY / MSV_IMAGE_REPOSITORY), then run `msv build` and `msv push` \
+             again; or name the image: msv push registry.example.com/{name}:TAG",
+            name = split_tag(reference).0,
+        );
+    }
+    match class {
         PushFailure::Unauthorized => anyhow!(
             "pushing {reference}: the registry {registry} refused the credentials ({message})\n\
              Log in with `docker login {registry}` (msv reads the docker CLI's credentials)"
@@ -218,6 +230,14 @@ fn push_error(reference: &str, registry: &str, err: bollard::errors::Error) -> a
     }
 }
 
+/// Whether the reference says which registry it goes to (`docker.io/...` counts); without
+/// one the engine silently picks Docker Hub, which is rarely what a service means.
+fn names_registry(reference: &str) -> bool {
+    auth::registry_of(reference) != "docker.io"
+        || reference.starts_with("docker.io/")
+        || reference.starts_with("index.docker.io/")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,6 +247,15 @@ mod tests {
         let s = "abc1234: digest: sha256:0f0e size: 527";
         assert_eq!(digest_in(s), Some("sha256:0f0e"));
         assert_eq!(digest_in("Pushed"), None);
+    }
+
+    #[test]
+    fn an_implied_docker_hub_is_not_a_named_registry() {
+        assert!(!names_registry("orders:v1"));
+        assert!(!names_registry("team/orders:v1"));
+        assert!(names_registry("docker.io/team/orders:v1"));
+        assert!(names_registry("127.0.0.1:5000/orders"));
+        assert!(names_registry("registry.example.com/orders"));
     }
 
     #[test]

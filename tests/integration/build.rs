@@ -272,6 +272,35 @@ fn build_multi_stage_target() {
 }
 
 #[test]
+fn bad_target_or_platform_flags_are_usage_errors() {
+    if !ready("bad_target_or_platform_flags_are_usage_errors") {
+        return;
+    }
+    let service = Service::new(
+        "it-build-badflags",
+        "127.0.0.1:1",
+        &[("Dockerfile", "FROM msv-test/busybox:1 AS first\n")],
+    );
+    service
+        .build(&["--target", "nosuch"])
+        .run()
+        .status(2)
+        .stderr_has("--target names no stage of the Dockerfile")
+        .stderr_has("nosuch")
+        .stderr_has("FROM ... AS NAME");
+    service
+        .build(&["--platform", "not a platform"])
+        .run()
+        .status(2)
+        .stderr_has("--platform is not valid")
+        .stderr_has("e.g. linux/amd64");
+    assert!(
+        service.record().is_none(),
+        "a refused build records nothing"
+    );
+}
+
+#[test]
 fn build_failures_name_the_step_and_record_nothing() {
     if !ready("build_failures_name_the_step_and_record_nothing") {
         return;

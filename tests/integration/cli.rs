@@ -217,3 +217,247 @@ fn commands_not_implemented_say_so_with_exit_2() {
         }
     }
 }
+
+/// A kubeconfig whose API server nobody listens on, so any cluster call would fail.
+fn unreachable_cluster(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("kubeconfig");
+    std::fs::write(
+        &path,
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n\
+         clusters: [{name: c, cluster: {server: \"https://127.0.0.1:1\"}}]\n\
+         users: [{name: u, user: {token: t}}]\n\
+         contexts: [{name: c, context: {cluster: c, user: u}}]\n",
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn a_bad_image_reference_is_refused_before_the_cluster_is_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("msv.toml"), "[service]\nname = \"shop\"\n").unwrap();
+    let kubeconfig = unreachable_cluster(dir.path());
+    for command in ["deploy", "manifests"] {
+        Test::new()
+            .args(&[command, "--image", "Not Valid:1"])
+            .env("KUBECONFIG", &kubeconfig)
+            .current_dir(dir.path())
+            .run()
+            .status(2)
+            .stderr_has(r#"--image: "Not Valid:1" is not a valid image reference"#)
+            .stderr_has("e.g. 127.0.0.1:5000/orders:v1")
+            .stderr_lacks("cannot reach")
+            .stdout_empty();
+    }
+}
+
+#[test]
+fn manifests_refuse_formats_other_than_yaml() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("msv.toml"), "[service]\nname = \"shop\"\n").unwrap();
+    Test::new()
+        .args(&["manifests", "--image", "r/shop:1", "-o", "json"])
+        .current_dir(dir.path())
+        .run()
+        .status(2)
+        .stderr_has("`msv manifests` cannot print `-o json`; use one of: yaml")
+        .stdout_empty();
+    Test::new()
+        .args(&["manifests", "--image", "r/shop:1", "-o", "yaml"])
+        .current_dir(dir.path())
+        .run()
+        .status(0)
+        .stdout_has("kind: Deployment");
+}
+
+#[test]
+fn traces_show_names_both_ways_to_pick_a_trace() {
+    Test::new()
+        .args(&["traces", "show"])
+        .run()
+        .status(2)
+        .stderr_has("required arguments were not provided")
+        .stderr_has("<TRACE_ID|--file <PATH>>");
+    Test::new()
+        .args(&["traces", "show", "abc", "--file", "trace.json"])
+        .run()
+        .status(2)
+        .stderr_has("cannot be used with '--file <PATH>'");
+}
+
+#[test]
+fn zero_timeouts_and_limits_are_refused() {
+    for args in [
+        &["deploy", "--timeout", "0s"][..],
+        &["rollback", "--timeout", "0ms"],
+        &["status", "--probe-timeout", "0s"],
+    ] {
+        Test::new()
+            .args(args)
+            .run()
+            .status(2)
+            .stderr_has("is zero, so it would time out at once; use e.g. 30s");
+    }
+    for args in [
+        &["history", "--limit", "0"][..],
+        &["traces", "x", "--limit", "0"],
+    ] {
+        Test::new()
+            .args(args)
+            .run()
+            .status(2)
+            .stderr_has("invalid value '0' for '--limit <N>': the limit must be at least 1");
+    }
+    Test::new()
+        .args(&["history", "--limit", "many"])
+        .run()
+        .status(2)
+        .stderr_has("`many` is not a whole number");
+}
+
+#[test]
+fn scripts_refuse_data_formats() {
+    for (command, format) in [(&["completions", "bash"][..], "json"), (&["man"], "yaml")] {
+        Test::new()
+            .args(command)
+            .args(&["-o", format])
+            .run()
+            .status(2)
+            .stderr_has(&format!(
+                "`msv {}` cannot print `-o {format}`; use one of: text",
+                command[0]
+            ))
+            .stdout_empty();
+    }
+}
+
+/// An HTTP server on 127.0.0.1 that answers every request with an HTML page, like a proxy's
+/// login page; it stops when dropped.
+struct HtmlServer {
+    addr: std::net::SocketAddr,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl HtmlServer {
+    fn start() -> HtmlServer {
+        use std::io::{Read as _, Write as _};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let done = stop.clone();
+        let thread = std::thread::spawn(move || {
+            while !done.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((mut conn, _)) => {
+                        conn.set_nonblocking(false).unwrap();
+                        let mut buf = [0u8; 4096];
+                        let _ = conn.read(&mut buf);
+                        let body = "<html>please log in</html>";
+                        let _ = write!(
+                            conn,
+                            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\
+                             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                            body.len()
+                        );
+                    }
+                    Err(_) => std::thread::sleep(std::time::Duration::from_millis(10)),
+                }
+            }
+        });
+        HtmlServer {
+            addr,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for HtmlServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[test]
+fn a_server_that_is_not_kubernetes_is_named_as_such() {
+    let server = HtmlServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: c\n\
+             clusters: [{{name: c, cluster: {{server: \"http://{}\"}}}}]\n\
+             users: [{{name: u, user: {{token: t}}}}]\n\
+             contexts: [{{name: c, context: {{cluster: c, user: u}}}}]\n",
+            server.addr
+        ),
+    )
+    .unwrap();
+    Test::new()
+        .args(&["history", "orders"])
+        .env("KUBECONFIG", &kubeconfig)
+        .run()
+        .status(2)
+        .stderr_has("answered with something msv cannot read as Kubernetes JSON")
+        .stderr_has("not a proxy or a login page")
+        .stderr_lacks("cannot reach");
+}
+
+#[test]
+fn a_dry_run_names_a_damaged_image_record() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("msv.toml"), "[service]\nname = \"shop\"\n").unwrap();
+    std::fs::create_dir(dir.path().join(".msv")).unwrap();
+    std::fs::write(dir.path().join(".msv/image.json"), "{broken").unwrap();
+    let kubeconfig = unreachable_cluster(dir.path());
+    Test::new()
+        .args(&["deploy", "--dry-run"])
+        .env("KUBECONFIG", &kubeconfig)
+        .current_dir(dir.path())
+        .run()
+        .status(2)
+        .stderr_has(".msv/image.json: not a record msv wrote; delete it and build again")
+        .stderr_lacks("a dry run does not build");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(".msv/image.json")).unwrap(),
+        "{broken",
+        "the record is left as it was"
+    );
+}
+
+#[test]
+fn replicas_beyond_what_kubernetes_allows_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("msv.toml"), "[service]\nname = \"shop\"\n").unwrap();
+    for command in ["deploy", "manifests"] {
+        Test::new()
+            .args(&[command, "--image", "r/shop:1", "--replicas", "3000000000"])
+            .current_dir(dir.path())
+            .run()
+            .status(2)
+            .stderr_has("`3000000000` is more replicas than Kubernetes allows (at most 2147483647)")
+            .stdout_empty();
+    }
+    // The same number in msv.toml (here through its environment variable).
+    Test::new()
+        .args(&["manifests", "--image", "r/shop:1"])
+        .env("MSV_SERVICE_REPLICAS", "3000000000")
+        .current_dir(dir.path())
+        .run()
+        .status(2)
+        .stderr_has("service.replicas = 3000000000 is more than Kubernetes allows")
+        .stdout_empty();
+    Test::new()
+        .args(&["manifests", "--image", "r/shop:1", "--replicas", "3"])
+        .current_dir(dir.path())
+        .run()
+        .status(0)
+        .stdout_has("replicas: 3");
+}

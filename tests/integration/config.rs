@@ -321,3 +321,41 @@ fn yaml_output() {
         serde_yaml::Value::from("orders")
     );
 }
+
+#[test]
+fn a_missing_msv_config_file_is_an_error_not_ignored() {
+    let dir = service_dir("[service]\nname = \"orders\"\n");
+    let missing = dir.path().join("no-such-config.toml");
+    Test::new()
+        .args(&["config", "show"])
+        .env("MSV_CONFIG", &missing)
+        .current_dir(dir.path())
+        .run()
+        .status(2)
+        .stderr_has(&format!("MSV_CONFIG names {}", missing.display()))
+        .stderr_has("does not exist or is not a file")
+        .stderr_has("unset MSV_CONFIG")
+        .stdout_empty();
+    // The default location may be absent: Test gives every run an empty HOME.
+    Test::new()
+        .args(&["config", "show"])
+        .current_dir(dir.path())
+        .run()
+        .status(0);
+}
+
+#[test]
+fn no_msv_toml_says_what_each_command_takes() {
+    let dir = tempfile::tempdir().unwrap();
+    for command in ["build", "manifests", "history"] {
+        Test::new()
+            .arg(command)
+            .current_dir(dir.path())
+            .run()
+            .status(2)
+            .stderr_has("no msv.toml found in this directory or any parent")
+            .stderr_has("pass the service's directory (build, deploy, manifests)")
+            .stderr_has("or name (history, rollback)")
+            .stderr_has("MSV_SERVICE_NAME");
+    }
+}

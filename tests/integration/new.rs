@@ -241,6 +241,19 @@ fn custom_template_from_the_user_folder_and_from_git() {
 }
 
 #[test]
+fn next_steps_do_not_assume_a_language() {
+    let tmp = tempfile::tempdir().unwrap();
+    Test::new()
+        .args(&["new", "orders", "-t", "go-http", "--no-input"])
+        .current_dir(tmp.path())
+        .run()
+        .status(0)
+        .stderr_has("next:")
+        .stderr_has("run its tests")
+        .stderr_lacks("cargo test");
+}
+
+#[test]
 fn invalid_name_is_refused_with_a_suggestion() {
     let tmp = tempfile::tempdir().unwrap();
     Test::new()

@@ -336,6 +336,47 @@ fn push_failures_are_clear() {
 }
 
 #[test]
+fn push_without_a_registry_host_says_how_to_set_one() {
+    if !ready("push_without_a_registry_host_says_how_to_set_one") {
+        return;
+    }
+    // `[image] repository` with no registry part: the engine would pick Docker Hub.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("msv.toml"),
+        "[service]\nname = \"it-push-hub\"\n\n[image]\nrepository = \"it-push-hub\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("Dockerfile"), "FROM msv-test/busybox:1\n").unwrap();
+    for args in [
+        &["init", "-q"][..],
+        &["add", "-A"],
+        &["commit", "-qm", "init"],
+    ] {
+        assert!(crate::build::git_in(dir.path(), args), "git {args:?}");
+    }
+    let service = Service {
+        dir,
+        repository: "it-push-hub".into(),
+    };
+    service.build(&[]).run().status(0);
+    Test::new()
+        .args(&["push"])
+        .current_dir(service.path())
+        .run()
+        .status(2)
+        .stderr_has("names no registry host")
+        .stderr_has("Docker Hub (docker.io)")
+        .stderr_has(r#"[image] registry = "registry.example.com""#)
+        .stderr_has(r#"[image] repository = "registry.example.com/it-push-hub""#)
+        .stderr_has("MSV_IMAGE_REPOSITORY");
+    assert!(
+        service.record().unwrap().get("pushed").is_none(),
+        "a failed push records nothing"
+    );
+}
+
+#[test]
 fn push_before_any_build_says_what_to_do() {
     let service = Service::new(
         "it-push-nothing",

@@ -209,3 +209,31 @@ fn an_error_on_the_switch_leaves_live_traffic_untouched_and_a_rerun_completes() 
     let outcomes: Vec<String> = history(&env).into_iter().map(|e| e.outcome).collect();
     assert_eq!(outcomes, ["succeeded", "failed", "succeeded"]);
 }
+
+#[test]
+fn api_error_messages_reach_the_terminal_escaped() {
+    let env = Env::new();
+    env.fake.add_fault(
+        Fault::on("get", "configmaps")
+            .status(403)
+            .message("no \u{1b}[2Jaccess\u{7}"),
+    );
+    env.fake.add_fault(
+        Fault::on("get", "services")
+            .status(500)
+            .message("broken \u{1b}]0;title\u{7}server"),
+    );
+    env.msv(&["history"])
+        .run()
+        .status(2)
+        .stderr_has("forbidden in namespace \"default\"")
+        .stderr_has("access")
+        .stderr_lacks("\u{1b}")
+        .stderr_lacks("\u{7}");
+    env.msv(&["rollback"])
+        .run()
+        .status(2)
+        .stderr_has("server (500")
+        .stderr_lacks("\u{1b}")
+        .stderr_lacks("\u{7}");
+}
