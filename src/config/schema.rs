@@ -74,7 +74,7 @@ pub struct ImageSection {
 #[serde(deny_unknown_fields)]
 pub struct DeploySection {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<Span>,
+    pub timeout: Option<Timeout>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verify_for: Option<Span>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -82,7 +82,7 @@ pub struct DeploySection {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keep_old: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub probe_timeout: Option<Span>,
+    pub probe_timeout: Option<Timeout>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lock_lease: Option<Span>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -547,6 +547,28 @@ impl<'de> Deserialize<'de> for Span {
 impl Serialize for Span {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&humantime::format_duration(self.0).to_string())
+    }
+}
+
+/// A duration that must be more than zero: a timeout of zero would fail at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeout(pub Duration);
+
+impl<'de> Deserialize<'de> for Timeout {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let Span(t) = Span::deserialize(d)?;
+        if t.is_zero() {
+            return Err(serde::de::Error::custom(
+                "a timeout of zero would fail at once; give a positive duration such as \"30s\"",
+            ));
+        }
+        Ok(Timeout(t))
+    }
+}
+
+impl Serialize for Timeout {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Span(self.0).serialize(s)
     }
 }
 

@@ -461,3 +461,36 @@ fn replicas_beyond_what_kubernetes_allows_are_refused() {
         .status(0)
         .stdout_has("replicas: 3");
 }
+
+#[test]
+fn an_autoscaler_that_cannot_work_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = "[service]\nname = \"shop\"\n\n[deploy.autoscaling]\nenabled = true\nmin_replicas = 5\nmax_replicas = 2\n";
+    std::fs::write(dir.path().join("msv.toml"), toml).unwrap();
+    Test::new()
+        .args(&["manifests", "--image", "r/shop:1"])
+        .current_dir(dir.path())
+        .run()
+        .status(2)
+        .stderr_has("min_replicas = 5, max_replicas = 2")
+        .stderr_has("1 <= min_replicas <= max_replicas")
+        .stdout_empty();
+    Test::new()
+        .args(&["manifests", "--image", "r/shop:1"])
+        .env("MSV_DEPLOY_AUTOSCALING_MAX_REPLICAS", "3000000000")
+        .env("MSV_DEPLOY_AUTOSCALING_MIN_REPLICAS", "2")
+        .current_dir(dir.path())
+        .run()
+        .status(2)
+        .stderr_has("deploy.autoscaling.max_replicas = 3000000000 is more than Kubernetes allows")
+        .stdout_empty();
+    Test::new()
+        .args(&["manifests", "--image", "r/shop:1"])
+        .env("MSV_DEPLOY_AUTOSCALING_MIN_REPLICAS", "2")
+        .current_dir(dir.path())
+        .run()
+        .status(0)
+        .stdout_has("kind: HorizontalPodAutoscaler")
+        .stdout_has("minReplicas: 2")
+        .stdout_has("maxReplicas: 2");
+}

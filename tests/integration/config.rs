@@ -240,6 +240,34 @@ fn invalid_env_var_is_named() {
 }
 
 #[test]
+fn zero_timeouts_are_refused_where_they_are_set() {
+    let dir = service_dir("[service]\nname = \"shop\"\n\n[deploy]\ntimeout = \"0s\"\n");
+    Test::new()
+        .args(&["config", "show"])
+        .current_dir(dir.path())
+        .run()
+        .status(2)
+        .stderr_has("msv.toml")
+        .stderr_has("line 5, column 11")
+        .stderr_has("a timeout of zero would fail at once");
+    let dir = service_dir("[service]\nname = \"shop\"\n\n[deploy]\nverify_for = \"0s\"\n");
+    Test::new()
+        .args(&["config", "show"])
+        .current_dir(dir.path())
+        .env("MSV_DEPLOY_PROBE_TIMEOUT", "0s")
+        .run()
+        .status(2)
+        .stderr_has("MSV_DEPLOY_PROBE_TIMEOUT=\"0s\" is invalid")
+        .stderr_has("a timeout of zero would fail at once");
+    // A zero verify window or scale-down delay is a choice, not a mistake.
+    Test::new()
+        .args(&["config", "show"])
+        .current_dir(dir.path())
+        .run()
+        .status(0);
+}
+
+#[test]
 fn unreadable_kubeconfig_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let test = Test::new();
