@@ -319,7 +319,7 @@ Register-ArgumentCompleter -Native -CommandName 'msv' -ScriptBlock {
             break
         }
         'msv;manifests' {
-            [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'Image to put in the Deployment (default: the last pushed image)')
+            [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'Image to put in the Deployment (default: the last pushed image by digest, else <repository>:latest)')
             [CompletionResult]::new('--target-color', '--target-color', [CompletionResultType]::ParameterName, 'Color of the Deployment to render (`--color` is the global output color flag)')
             [CompletionResult]::new('--replicas', '--replicas', [CompletionResultType]::ParameterName, 'Replicas of the Deployment (default: msv.toml)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubernetes context to use (default: the kubeconfig''s current-context)')

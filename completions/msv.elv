@@ -300,7 +300,7 @@ set edit:completion:arg-completer[msv] = {|@words|
             cand --version 'Print version'
         }
         &'msv;manifests'= {
-            cand --image 'Image to put in the Deployment (default: the last pushed image)'
+            cand --image 'Image to put in the Deployment (default: the last pushed image by digest, else <repository>:latest)'
             cand --target-color 'Color of the Deployment to render (`--color` is the global output color flag)'
             cand --replicas 'Replicas of the Deployment (default: msv.toml)'
             cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context)'

@@ -271,7 +271,7 @@ complete -c msv -n "__fish_msv_using_subcommand history" -s y -l yes -d 'Answer 
 complete -c msv -n "__fish_msv_using_subcommand history" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
 complete -c msv -n "__fish_msv_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msv -n "__fish_msv_using_subcommand history" -s V -l version -d 'Print version'
-complete -c msv -n "__fish_msv_using_subcommand manifests" -l image -d 'Image to put in the Deployment (default: the last pushed image)' -r
+complete -c msv -n "__fish_msv_using_subcommand manifests" -l image -d 'Image to put in the Deployment (default: the last pushed image by digest, else <repository>:latest)' -r
 complete -c msv -n "__fish_msv_using_subcommand manifests" -l target-color -d 'Color of the Deployment to render (`--color` is the global output color flag)' -r -f -a "blue\t''
 green\t''"
 complete -c msv -n "__fish_msv_using_subcommand manifests" -l replicas -d 'Replicas of the Deployment (default: msv.toml)' -r

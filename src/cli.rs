@@ -355,7 +355,7 @@ pub struct ManifestsArgs {
     /// Service directory (default: the one whose msv.toml is found from the current directory)
     pub dir: Option<PathBuf>,
 
-    /// Image to put in the Deployment (default: the last pushed image)
+    /// Image to put in the Deployment (default: the last pushed image by digest, else <repository>:latest)
     #[arg(long, value_name = "REF")]
     pub image: Option<String>,
 

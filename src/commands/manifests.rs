@@ -27,7 +27,13 @@ pub async fn run(args: &ManifestsArgs, ctx: &Context) -> Result<ExitCode> {
     let settings = crate::deploy::settings_from_config(&config, &namespace)?;
     let image = match &args.image {
         Some(i) => Reference::parse(i).context("--image")?.0,
-        None => format!("{}:latest", config.image_repository()?),
+        // What `msv push` recorded, pinned by digest, as a deploy would run it; before any
+        // push, the repository's `latest` tag.
+        None => match config.service_dir().map(crate::image::record::last_pushed) {
+            Some(Ok(Some(pushed))) => pushed.pinned,
+            Some(Err(err)) => return Err(err),
+            _ => format!("{}:latest", config.image_repository()?),
+        },
     };
     let color = match args.target_color {
         DeployColor::Blue => Color::Blue,

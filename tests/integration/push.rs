@@ -195,6 +195,14 @@ fn push_without_auth_records_the_digest_and_pulls_back() {
         .run()
         .status(0)
         .stdout_is(&format!("{}\n", pushed.pinned));
+
+    // manifests without --image renders what was pushed, pinned by digest.
+    Test::new()
+        .args(&["manifests"])
+        .current_dir(service.path())
+        .run()
+        .status(0)
+        .stdout_has(&format!("image: {}", pushed.pinned));
 }
 
 #[test]
