@@ -45,6 +45,16 @@ impl Context {
             }
         };
         let config = Config::load(&self.global, start, &self.overrides)?;
+        let names = std::env::vars_os().filter_map(|(k, _)| k.into_string().ok());
+        for (name, closest) in crate::config::schema::unknown_env_vars(names) {
+            let hint = match closest {
+                Some(k) => format!("did you mean {k}?"),
+                None => "`msv config show` lists every setting and its variable".into(),
+            };
+            self.printer.warn(&format!(
+                "{name} is set but is not a setting msv reads; {hint}"
+            ));
+        }
         if let Some(manifest) = &config.manifest {
             self.printer
                 .debug(1, &format!("using {}", manifest.display()));

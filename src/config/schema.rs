@@ -150,6 +150,41 @@ impl Key {
     }
 }
 
+/// The `MSV_*` variables among `names` that look like settings — they start with a section's
+/// prefix, such as `MSV_DEPLOY_` — but name no key, each with the closest real variable when
+/// one is close: a typo there would otherwise be ignored without a word.
+pub fn unknown_env_vars(names: impl IntoIterator<Item = String>) -> Vec<(String, Option<String>)> {
+    let known: Vec<String> = KEYS.iter().map(Key::env_var).collect();
+    let sections: Vec<String> = KEYS
+        .iter()
+        .map(|k| {
+            format!(
+                "MSV_{}_",
+                k.path
+                    .split('.')
+                    .next()
+                    .unwrap_or_default()
+                    .to_ascii_uppercase()
+            )
+        })
+        .collect();
+    let mut unknown: Vec<(String, Option<String>)> = names
+        .into_iter()
+        .filter(|n| sections.iter().any(|s| n.starts_with(s.as_str())) && !known.contains(n))
+        .map(|n| {
+            let closest = known
+                .iter()
+                .map(|k| (strsim::levenshtein(&n, k), k))
+                .filter(|(edits, _)| *edits <= 2)
+                .min_by_key(|(edits, _)| *edits)
+                .map(|(_, k)| k.clone());
+            (n, closest)
+        })
+        .collect();
+    unknown.sort();
+    unknown
+}
+
 macro_rules! key {
     ($path:literal, $kind:ident, $default:expr, $help:literal) => {
         Key {
@@ -610,6 +645,29 @@ impl From<crate::cli::TraceBackendKind> for TraceBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mistyped_env_vars_are_found_with_a_suggestion() {
+        let names = [
+            "MSV_DEPLOY_TIMOUT",
+            "MSV_DEPLOY_TIMEOUT",
+            "MSV_REQUIRE_DOCKER",
+            "MSV_CONFIG",
+            "MSV_SERVICE_COLOUR",
+            "PATH",
+        ]
+        .map(String::from);
+        assert_eq!(
+            unknown_env_vars(names),
+            [
+                (
+                    "MSV_DEPLOY_TIMOUT".into(),
+                    Some("MSV_DEPLOY_TIMEOUT".into())
+                ),
+                ("MSV_SERVICE_COLOUR".into(), None),
+            ]
+        );
+    }
 
     #[test]
     fn dns_labels() {

@@ -268,6 +268,27 @@ fn zero_timeouts_are_refused_where_they_are_set() {
 }
 
 #[test]
+fn a_mistyped_setting_variable_is_warned_about() {
+    let dir = service_dir("[service]\nname = \"shop\"\n");
+    Test::new()
+        .args(&["config", "show"])
+        .current_dir(dir.path())
+        .env("MSV_DEPLOY_TIMOUT", "10m")
+        .run()
+        .status(0)
+        .stderr_has("msv: warning: MSV_DEPLOY_TIMOUT is set but is not a setting msv reads")
+        .stderr_has("did you mean MSV_DEPLOY_TIMEOUT?");
+    // Variables outside the settings' sections are not msv's to judge.
+    Test::new()
+        .args(&["config", "show"])
+        .current_dir(dir.path())
+        .env("MSV_SOMETHING_ELSE", "1")
+        .run()
+        .status(0)
+        .stderr_lacks("warning");
+}
+
+#[test]
 fn unreadable_kubeconfig_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let test = Test::new();
