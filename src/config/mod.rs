@@ -298,15 +298,35 @@ fn read_layer(path: &Path) -> anyhow::Result<Layer> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     // toml's message already names the line and column and shows the offending text.
-    toml::from_str(&text)
-        .map_err(|err| anyhow::anyhow!("{}: {}", path.display(), err.to_string().trim_end()))
+    toml::from_str(&text).map_err(|err| {
+        let message = plain_types(err.to_string().trim_end());
+        anyhow::anyhow!("{}: {message}", path.display())
+    })
+}
+
+/// serde names the Rust type a value failed to become (`expected u32`); say what to write.
+fn plain_types(message: &str) -> String {
+    [
+        ("expected u16", "expected a whole number"),
+        ("expected u32", "expected a whole number (0 or more)"),
+        ("expected u64", "expected a whole number (0 or more)"),
+        ("expected i32", "expected a whole number"),
+        ("expected i64", "expected a whole number"),
+        ("expected a boolean", "expected true or false"),
+        ("expected a string", "expected a quoted string"),
+    ]
+    .iter()
+    .fold(message.to_string(), |m, (rust, plain)| {
+        m.replace(rust, plain)
+    })
 }
 
 /// The layer holding a single value at `path`, validated by the schema's types.
 fn layer_of(path: &str, value: Value) -> anyhow::Result<Layer> {
     let mut root = Map::new();
     insert_path(&mut root, path, value);
-    serde_json::from_value(Value::Object(root)).map_err(|err| anyhow::anyhow!("{err}"))
+    serde_json::from_value(Value::Object(root))
+        .map_err(|err| anyhow::anyhow!("{}", plain_types(&err.to_string())))
 }
 
 /// Parses a string from the environment or a flag into the JSON value its key expects;

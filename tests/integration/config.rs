@@ -195,7 +195,7 @@ fn wrong_type_names_file_line_and_column() {
         .run()
         .status(2)
         .stderr_has("line 3, column 12")
-        .stderr_has("invalid type: string \"three\", expected u32");
+        .stderr_has("invalid type: string \"three\", expected a whole number (0 or more)");
 }
 
 #[test]
