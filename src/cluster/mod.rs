@@ -99,6 +99,12 @@ impl Cluster {
                  cluster's API server, not a proxy or a login page",
                 self.server
             ),
+            // Reached, but the TLS handshake failed on the server's certificate.
+            _ if error_chain(&err).contains("peer certificate") => anyhow!(
+                "{doing}: the API server at {} (context {ctx:?}) presented a TLS certificate msv does not trust ({}); check the cluster's certificate-authority(-data) in the kubeconfig and that the server address is a name the certificate covers",
+                self.server,
+                error_chain(&err)
+            ),
             _ => anyhow!(
                 "{doing}: cannot reach the Kubernetes API server at {} (context {ctx:?}, namespace {ns:?}): {}; check that the cluster is running and the kubeconfig points at it",
                 self.server,

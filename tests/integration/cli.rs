@@ -494,3 +494,27 @@ fn an_autoscaler_that_cannot_work_is_refused() {
         .stdout_has("minReplicas: 2")
         .stdout_has("maxReplicas: 2");
 }
+
+#[test]
+fn an_untrusted_server_certificate_is_named_as_such() {
+    let cluster = crate::fake_api::FakeCluster::start();
+    let dir = tempfile::tempdir().unwrap();
+    // The same cluster, but the kubeconfig no longer carries the CA that signed its certificate.
+    let kubeconfig = std::fs::read_to_string(cluster.kubeconfig_path()).unwrap();
+    let untrusting: String = kubeconfig
+        .lines()
+        .filter(|l| !l.contains("certificate-authority-data"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let path = dir.path().join("kubeconfig");
+    std::fs::write(&path, untrusting).unwrap();
+    Test::new()
+        .args(&["status"])
+        .env("KUBECONFIG", &path)
+        .current_dir(dir.path())
+        .run()
+        .status(2)
+        .stderr_has("presented a TLS certificate msv does not trust")
+        .stderr_has("certificate-authority")
+        .stderr_lacks("cannot reach");
+}
