@@ -25,6 +25,9 @@ pub async fn run(args: &BuildArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let format = ctx.printer.format("build", OutputFormat::Text, &formats)?;
     let config = ctx.config(args.dir.as_deref())?;
     let dir = service_dir(args.dir.clone(), config.service_dir())?;
+    // The record is rewritten after the build: a damaged one is reported now, not after
+    // minutes of building.
+    image::record::load(&dir)?;
     let request = BuildRequest {
         dir,
         dockerfile: "Dockerfile".into(),
@@ -51,7 +54,20 @@ pub async fn run(args: &BuildArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     };
     match format {
         OutputFormat::Text => {
-            ctx.printer.success(&format!("built {}", built.reference));
+            let also: Vec<&str> = built
+                .tags
+                .iter()
+                .map(String::as_str)
+                .filter(|t| *t != built.reference)
+                .collect();
+            match also.is_empty() {
+                true => ctx.printer.success(&format!("built {}", built.reference)),
+                false => ctx.printer.success(&format!(
+                    "built {} (also tagged {})",
+                    built.reference,
+                    also.join(", ")
+                )),
+            }
             ctx.printer
                 .stdout(&format!("{}\n{}\n", built.reference, built.id))?;
         }

@@ -245,6 +245,15 @@ fn build_tags_labels_ignores_and_args() {
         format!("127.0.0.1:1/it-build-main:{sha}-dirty")
     );
     assert!(built.dirty);
+    // The success line names every extra tag too.
+    service
+        .build(&["--build-arg", "GREETING=hello", "--tag", "v1"])
+        .run()
+        .status(0)
+        .stderr_has(&format!(
+            "built {} (also tagged 127.0.0.1:1/it-build-main:v1)",
+            built.reference
+        ));
 }
 
 #[test]

@@ -518,3 +518,25 @@ fn an_untrusted_server_certificate_is_named_as_such() {
         .stderr_has("certificate-authority")
         .stderr_lacks("cannot reach");
 }
+
+#[test]
+fn build_names_a_damaged_image_record_before_building() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("msv.toml"), "[service]\nname = \"shop\"\n").unwrap();
+    std::fs::write(dir.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+    std::fs::create_dir(dir.path().join(".msv")).unwrap();
+    std::fs::write(dir.path().join(".msv/image.json"), "{broken").unwrap();
+    // No engine is asked: the record is checked first.
+    Test::new()
+        .args(&["build"])
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .current_dir(dir.path())
+        .run()
+        .status(2)
+        .stderr_has(".msv/image.json: not a record msv wrote; delete it and build again")
+        .stderr_lacks("engine");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(".msv/image.json")).unwrap(),
+        "{broken"
+    );
+}
