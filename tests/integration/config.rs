@@ -40,6 +40,13 @@ fn service_dir(manifest: &str) -> tempfile::TempDir {
     dir
 }
 
+/// `msv config show` run in `dir`.
+fn config_show(dir: &tempfile::TempDir) -> Test {
+    Test::new()
+        .args(&["config", "show"])
+        .current_dir(dir.path())
+}
+
 const KUBECONFIG: &str = "apiVersion: v1\nkind: Config\ncurrent-context: dev\ncontexts:\n- name: dev\n  context: {cluster: c, user: u, namespace: team-a}\n- name: prod\n  context: {cluster: c, user: u}\nclusters:\n- name: c\n  cluster: {server: 'https://127.0.0.1:6443'}\nusers:\n- name: u\n  user: {token: secret-token}\n";
 
 #[test]
@@ -160,9 +167,7 @@ fn flags_beat_everything() {
 #[test]
 fn config_show_table_names_sources() {
     let dir = service_dir("[service]\nname = \"orders\"\n");
-    Test::new()
-        .args(&["config", "show"])
-        .current_dir(dir.path())
+    config_show(&dir)
         .run()
         .status(0)
         .stdout_has("KEY")
@@ -175,9 +180,7 @@ fn config_show_table_names_sources() {
 #[test]
 fn unknown_key_names_file_line_and_column() {
     let dir = service_dir("[service]\nname = \"orders\"\nprot = 8080\n");
-    Test::new()
-        .args(&["config", "show"])
-        .current_dir(dir.path())
+    config_show(&dir)
         .run()
         .status(2)
         .stderr_has("msv.toml")
@@ -189,9 +192,7 @@ fn unknown_key_names_file_line_and_column() {
 #[test]
 fn wrong_type_names_file_line_and_column() {
     let dir = service_dir("[service]\nname = \"orders\"\nreplicas = \"three\"\n");
-    Test::new()
-        .args(&["config", "show"])
-        .current_dir(dir.path())
+    config_show(&dir)
         .run()
         .status(2)
         .stderr_has("line 3, column 12")
@@ -216,9 +217,7 @@ fn bad_global_config_is_named() {
 #[test]
 fn invalid_service_name_explains_and_suggests() {
     let dir = service_dir("[service]\nname = \"Orders_API\"\n");
-    Test::new()
-        .args(&["config", "show"])
-        .current_dir(dir.path())
+    config_show(&dir)
         .run()
         .status(2)
         .stderr_has("`Orders_API` is not a valid name")
@@ -230,9 +229,7 @@ fn invalid_service_name_explains_and_suggests() {
 #[test]
 fn invalid_env_var_is_named() {
     let dir = tempfile::tempdir().unwrap();
-    Test::new()
-        .args(&["config", "show"])
-        .current_dir(dir.path())
+    config_show(&dir)
         .env("MSV_SERVICE_PORT", "eighty")
         .run()
         .status(2)
@@ -242,46 +239,34 @@ fn invalid_env_var_is_named() {
 #[test]
 fn zero_timeouts_are_refused_where_they_are_set() {
     let dir = service_dir("[service]\nname = \"shop\"\n\n[deploy]\ntimeout = \"0s\"\n");
-    Test::new()
-        .args(&["config", "show"])
-        .current_dir(dir.path())
+    config_show(&dir)
         .run()
         .status(2)
         .stderr_has("msv.toml")
         .stderr_has("line 5, column 11")
         .stderr_has("a timeout of zero would fail at once");
     let dir = service_dir("[service]\nname = \"shop\"\n\n[deploy]\nverify_for = \"0s\"\n");
-    Test::new()
-        .args(&["config", "show"])
-        .current_dir(dir.path())
+    config_show(&dir)
         .env("MSV_DEPLOY_PROBE_TIMEOUT", "0s")
         .run()
         .status(2)
         .stderr_has("MSV_DEPLOY_PROBE_TIMEOUT=\"0s\" is invalid")
         .stderr_has("a timeout of zero would fail at once");
     // A zero verify window or scale-down delay is a choice, not a mistake.
-    Test::new()
-        .args(&["config", "show"])
-        .current_dir(dir.path())
-        .run()
-        .status(0);
+    config_show(&dir).run().status(0);
 }
 
 #[test]
 fn a_mistyped_setting_variable_is_warned_about() {
     let dir = service_dir("[service]\nname = \"shop\"\n");
-    Test::new()
-        .args(&["config", "show"])
-        .current_dir(dir.path())
+    config_show(&dir)
         .env("MSV_DEPLOY_TIMOUT", "10m")
         .run()
         .status(0)
         .stderr_has("msv: warning: MSV_DEPLOY_TIMOUT is set but is not a setting msv reads")
         .stderr_has("did you mean MSV_DEPLOY_TIMEOUT?");
     // Variables outside the settings' sections are not msv's to judge.
-    Test::new()
-        .args(&["config", "show"])
-        .current_dir(dir.path())
+    config_show(&dir)
         .env("MSV_SOMETHING_ELSE", "1")
         .run()
         .status(0)
@@ -386,11 +371,7 @@ fn a_missing_msv_config_file_is_an_error_not_ignored() {
         .stderr_has("unset MSV_CONFIG")
         .stdout_empty();
     // The default location may be absent: Test gives every run an empty HOME.
-    Test::new()
-        .args(&["config", "show"])
-        .current_dir(dir.path())
-        .run()
-        .status(0);
+    config_show(&dir).run().status(0);
 }
 
 #[test]
