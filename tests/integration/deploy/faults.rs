@@ -30,10 +30,7 @@ fn conflicts_and_dropped_watches_do_not_break_the_invariant() {
     assert_eq!(env.live().as_deref(), Some("green"));
     let patches = env
         .fake
-        .requests()
-        .iter()
-        .filter(|r| r.method == "PATCH" && r.path.ends_with("/services/shop"))
-        .count();
+        .count_requests(|r| r.method == "PATCH" && r.path.ends_with("/services/shop"));
     assert!(
         patches >= 2,
         "the conflicting selector patch was retried ({patches})"
@@ -173,10 +170,7 @@ fn api_errors_on_reads_watches_and_renewals_are_ridden_out() {
     assert_eq!(env.replicas("blue"), Some(0));
     let writes = env
         .fake
-        .requests()
-        .iter()
-        .filter(|r| r.method == "PUT" && r.path.ends_with("/leases/shop-msv-lock"))
-        .count();
+        .count_requests(|r| r.method == "PUT" && r.path.ends_with("/leases/shop-msv-lock"));
     // Taking, renewals every third of a second through a 1.5 s rollout (one of them
     // reset), releasing.
     assert!(

@@ -277,11 +277,7 @@ async fn kube_server_side_apply_owns_fields_and_conflicts() {
 /// Waits until the `n`th watch request is open.
 async fn wait_for_watch(cluster: &FakeCluster, n: usize) {
     for _ in 0..500 {
-        let watches = cluster
-            .requests()
-            .iter()
-            .filter(|r| r.param("watch").as_deref() == Some("true"))
-            .count();
+        let watches = cluster.count_requests(|r| r.param("watch").as_deref() == Some("true"));
         if watches >= n && cluster.open_watches() > 0 {
             return;
         }
@@ -360,22 +356,14 @@ async fn kube_watcher_survives_a_dropped_watch_and_410_gone() {
         "{errors:?}"
     );
     task.abort();
-    let watches = cluster
-        .requests()
-        .into_iter()
-        .filter(|r| r.param("watch").as_deref() == Some("true"))
-        .count();
+    let watches = cluster.count_requests(|r| r.param("watch").as_deref() == Some("true"));
     assert!(
         watches >= 3,
         "the watcher re-watched after each drop ({watches} watches)"
     );
-    let lists = cluster
-        .requests()
-        .into_iter()
-        .filter(|r| {
-            r.method == "GET" && r.path.ends_with("/configmaps") && r.param("watch").is_none()
-        })
-        .count();
+    let lists = cluster.count_requests(|r| {
+        r.method == "GET" && r.path.ends_with("/configmaps") && r.param("watch").is_none()
+    });
     let log: Vec<String> = cluster
         .requests()
         .iter()

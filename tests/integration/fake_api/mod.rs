@@ -529,6 +529,15 @@ impl FakeCluster {
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.lock().requests.clone()
     }
+    /// How many recorded requests `matches` accepts.
+    pub fn count_requests(&self, matches: impl Fn(&RecordedRequest) -> bool) -> usize {
+        self.shared
+            .lock()
+            .requests
+            .iter()
+            .filter(|r| matches(r))
+            .count()
+    }
     pub fn clear_requests(&self) {
         self.shared.lock().requests.clear();
     }
