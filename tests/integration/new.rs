@@ -183,26 +183,7 @@ fn custom_template_from_the_user_folder_and_from_git() {
     assert!(tmp.path().join("a/a.txt").is_file());
 
     let repo = custom(&tmp.path().join("repo"));
-    let git = |args: &[&str]| {
-        let ok = std::process::Command::new("git")
-            .args([
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@example.com",
-                "-c",
-                "init.defaultBranch=main",
-            ])
-            .args(args)
-            .current_dir(&repo)
-            .output()
-            .unwrap();
-        assert!(
-            ok.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&ok.stderr)
-        );
-    };
+    let git = |args: &[&str]| assert!(crate::build::git_in(&repo, args), "git {args:?} failed");
     git(&["init", "-q"]);
     git(&["add", "."]);
     git(&["commit", "-qm", "template"]);
