@@ -109,6 +109,11 @@ impl Service {
             .args(extra)
             .current_dir(self.path())
     }
+
+    /// `msv push` with `extra` arguments, run in the service's directory.
+    pub fn push(&self, extra: &[&str]) -> Test {
+        Test::new().arg("push").args(extra).current_dir(self.path())
+    }
 }
 
 impl Drop for Service {

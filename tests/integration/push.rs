@@ -156,11 +156,7 @@ fn push_without_auth_records_the_digest_and_pulls_back() {
     let registry = Registry::start(None);
     let service = small_service("it-push-open", &registry.host());
     let built: Built = service.build(&["-o", "json"]).run().status(0).stdout_json();
-    let run = Test::new()
-        .args(&["push", "-o", "json"])
-        .current_dir(service.path())
-        .run()
-        .status(0);
+    let run = service.push(&["-o", "json"]).run().status(0);
     let pushed: Pushed = run.stdout_json();
     assert_eq!(pushed.reference, built.reference);
     assert!(
@@ -189,9 +185,8 @@ fn push_without_auth_records_the_digest_and_pulls_back() {
     assert_eq!(id, built.id);
 
     // Text output is the pinned reference alone on stdout.
-    Test::new()
-        .args(&["push"])
-        .current_dir(service.path())
+    service
+        .push(&[])
         .run()
         .status(0)
         .stdout_is(&format!("{}\n", pushed.pinned));
@@ -215,9 +210,8 @@ fn push_with_basic_auth_never_prints_the_secret() {
     service.build(&[]).run().status(0);
 
     // No credentials: the registry says 401.
-    Test::new()
-        .args(&["push"])
-        .current_dir(service.path())
+    service
+        .push(&[])
         .run()
         .status(2)
         .stderr_has(&format!(
@@ -228,9 +222,7 @@ fn push_with_basic_auth_never_prints_the_secret() {
 
     // Wrong password: refused, and the password given is not echoed.
     let wrong = format!("{SENTINEL}-wrong");
-    let test = Test::new()
-        .args(&["push", "-v"])
-        .current_dir(service.path());
+    let test = service.push(&["-v"]);
     login(&test, &registry.host(), &wrong);
     let run = test.run().status(2).stderr_has("refused the credentials");
     assert!(
@@ -264,9 +256,7 @@ fn push_with_basic_auth_never_prints_the_secret() {
 
     // A credential helper named by credHelpers (then by credsStore) answers instead.
     for key in ["credHelpers", "credsStore"] {
-        let test = Test::new()
-            .args(&["push", "-v"])
-            .current_dir(service.path());
+        let test = service.push(&["-v"]);
         let bin = test.home().join("bin");
         std::fs::create_dir_all(&bin).unwrap();
         let asked = test.home().join("asked");
@@ -315,9 +305,8 @@ fn push_failures_are_clear() {
     // A registry nobody listens on.
     let service = small_service("it-push-unreachable", "127.0.0.1:1");
     service.build(&[]).run().status(0);
-    Test::new()
-        .args(&["push"])
-        .current_dir(service.path())
+    service
+        .push(&[])
         .run()
         .status(2)
         .stderr_has("cannot reach the registry 127.0.0.1:1");
@@ -328,16 +317,14 @@ fn push_failures_are_clear() {
     );
 
     // An invalid name is refused before anything is asked.
-    Test::new()
-        .args(&["push", "127.0.0.1:1/Not Valid"])
-        .current_dir(service.path())
+    service
+        .push(&["127.0.0.1:1/Not Valid"])
         .run()
         .status(2)
         .stderr_has("is not a valid image reference");
     // A name the engine does not have.
-    Test::new()
-        .args(&["push", "127.0.0.1:1/it-push-absent:v9"])
-        .current_dir(service.path())
+    service
+        .push(&["127.0.0.1:1/it-push-absent:v9"])
         .run()
         .status(2)
         .stderr_has("no image 127.0.0.1:1/it-push-absent:v9 in the Docker engine");
@@ -368,9 +355,8 @@ fn push_without_a_registry_host_says_how_to_set_one() {
         repository: "it-push-hub".into(),
     };
     service.build(&[]).run().status(0);
-    Test::new()
-        .args(&["push"])
-        .current_dir(service.path())
+    service
+        .push(&[])
         .run()
         .status(2)
         .stderr_has("names no registry host")
@@ -391,9 +377,8 @@ fn push_before_any_build_says_what_to_do() {
         "127.0.0.1:1",
         &[("Dockerfile", "FROM scratch\n")],
     );
-    Test::new()
-        .args(&["push"])
-        .current_dir(service.path())
+    service
+        .push(&[])
         .run()
         .status(2)
         .stderr_has("nothing built yet")
@@ -631,12 +616,7 @@ fn push_interrupted_exits_130_and_keeps_the_previous_record() {
     let proxy = StallingProxy::start(registry.port);
     let service = small_service("it-push-sigint", &proxy.host());
     service.build(&[]).run().status(0);
-    let first: Pushed = Test::new()
-        .args(&["push", "-o", "json"])
-        .current_dir(service.path())
-        .run()
-        .status(0)
-        .stdout_json();
+    let first: Pushed = service.push(&["-o", "json"]).run().status(0).stdout_json();
     let before = std::fs::read_to_string(service.path().join(".msv/image.json")).unwrap();
 
     // A new image with a 32 MiB layer, more than the socket buffers between the engine
@@ -652,12 +632,7 @@ fn push_interrupted_exits_130_and_keeps_the_previous_record() {
     assert_ne!(before["built"]["id"], rebuilt.id.as_str());
 
     proxy.stall.store(true, Ordering::SeqCst);
-    let mut child = Test::new()
-        .args(&["push", "-v"])
-        .current_dir(service.path())
-        .command()
-        .spawn()
-        .unwrap();
+    let mut child = service.push(&["-v"]).command().spawn().unwrap();
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
