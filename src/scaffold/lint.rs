@@ -142,25 +142,10 @@ pub fn sample_values(m: &Manifest) -> Values {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scaffold::source::{Entry, Origin};
+    use crate::scaffold::source::Entry;
 
     fn loaded(manifest: &str, files: &[(&str, &str)]) -> Loaded {
-        Loaded {
-            name: "t".into(),
-            origin: Origin::Builtin,
-            manifest_text: manifest.into(),
-            manifest_origin: "t/template.toml".into(),
-            entries: files
-                .iter()
-                .map(|(p, c)| Entry {
-                    path: p.to_string(),
-                    kind: EntryKind::File {
-                        bytes: c.as_bytes().to_vec(),
-                        executable: false,
-                    },
-                })
-                .collect(),
-        }
+        Loaded::from_files(manifest, files)
     }
 
     const OK: &str = "[template]\ndescription = \"d\"\n[[variables]]\nname = \"team\"\n";

@@ -278,25 +278,10 @@ pub fn render(
 mod tests {
     use super::*;
     use crate::scaffold::manifest::parse;
-    use crate::scaffold::source::{Entry, Origin};
+    use crate::scaffold::source::Entry;
 
     fn loaded(files: &[(&str, &str)]) -> Loaded {
-        Loaded {
-            name: "t".into(),
-            origin: Origin::Builtin,
-            manifest_text: String::new(),
-            manifest_origin: "t/template.toml".into(),
-            entries: files
-                .iter()
-                .map(|(p, c)| Entry {
-                    path: p.to_string(),
-                    kind: EntryKind::File {
-                        bytes: c.as_bytes().to_vec(),
-                        executable: false,
-                    },
-                })
-                .collect(),
-        }
+        Loaded::from_files("", files)
     }
 
     fn values(pairs: &[(&str, serde_json::Value)]) -> Values {

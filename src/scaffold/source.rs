@@ -61,6 +61,29 @@ pub struct Loaded {
     pub entries: Vec<Entry>,
 }
 
+#[cfg(test)]
+impl Loaded {
+    /// A built-in-like template `t` from `(path, contents)` pairs, for unit tests.
+    pub(crate) fn from_files(manifest: &str, files: &[(&str, &str)]) -> Loaded {
+        Loaded {
+            name: "t".into(),
+            origin: Origin::Builtin,
+            manifest_text: manifest.into(),
+            manifest_origin: "t/template.toml".into(),
+            entries: files
+                .iter()
+                .map(|(p, c)| Entry {
+                    path: p.to_string(),
+                    kind: EntryKind::File {
+                        bytes: c.as_bytes().to_vec(),
+                        executable: false,
+                    },
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Is this `--template` value a git URL rather than a name or a folder?
 pub fn is_git_url(spec: &str) -> bool {
     ["https://", "http://", "ssh://", "git://", "file://", "git@"]
