@@ -123,12 +123,8 @@ impl Cluster {
         path: &str,
         timeout: Duration,
     ) -> Result<ProxyResponse> {
-        let path = path.trim_start_matches('/');
-        let uri = format!(
-            "/api/v1/namespaces/{}/services/{service}:{port}/proxy/{path}",
-            self.namespace
-        );
-        self.raw_get(&uri, timeout).await
+        self.proxy_get("services", service, port, path, timeout)
+            .await
     }
 
     /// The same through the pod proxy, for probing one pod.
@@ -139,9 +135,21 @@ impl Cluster {
         path: &str,
         timeout: Duration,
     ) -> Result<ProxyResponse> {
+        self.proxy_get("pods", pod, port, path, timeout).await
+    }
+
+    /// `GET` through the API server's proxy of `resource` (`services`, `pods`) `name:port`.
+    async fn proxy_get(
+        &self,
+        resource: &str,
+        name: &str,
+        port: u16,
+        path: &str,
+        timeout: Duration,
+    ) -> Result<ProxyResponse> {
         let path = path.trim_start_matches('/');
         let uri = format!(
-            "/api/v1/namespaces/{}/pods/{pod}:{port}/proxy/{path}",
+            "/api/v1/namespaces/{}/{resource}/{name}:{port}/proxy/{path}",
             self.namespace
         );
         self.raw_get(&uri, timeout).await
