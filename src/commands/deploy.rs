@@ -31,10 +31,9 @@ impl<'a> PrinterReporter<'a> {
     }
 }
 
-impl Reporter for PrinterReporter<'_> {
-    fn phase(&self, phase: &str, detail: &str) {
-        *self.phase.lock().unwrap() = phase.to_string();
-        let line = format!("{phase}: {}", sanitize(detail));
+impl PrinterReporter<'_> {
+    /// The spinner's message on a terminal; a timestamped line otherwise.
+    fn show(&self, line: String) {
         if self.printer.stderr_tty {
             self.bar.set_message(line);
         } else {
@@ -44,17 +43,18 @@ impl Reporter for PrinterReporter<'_> {
             ));
         }
     }
+}
+
+impl Reporter for PrinterReporter<'_> {
+    fn phase(&self, phase: &str, detail: &str) {
+        *self.phase.lock().unwrap() = phase.to_string();
+        self.show(format!("{phase}: {}", sanitize(detail)));
+    }
     fn progress(&self, available: i32, desired: i32) {
         let phase = self.phase.lock().unwrap().clone();
-        let line = format!("{phase}: {available}/{desired} candidate pods available");
-        if self.printer.stderr_tty {
-            self.bar.set_message(line);
-        } else {
-            self.printer.info(&format!(
-                "[{:>6.1}s] {line}",
-                self.start.elapsed().as_secs_f64()
-            ));
-        }
+        self.show(format!(
+            "{phase}: {available}/{desired} candidate pods available"
+        ));
     }
 }
 
