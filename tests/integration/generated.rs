@@ -6,7 +6,7 @@
 //! tests/ci/setup-base-images.sh.
 
 #[path = "generated/probe.rs"]
-mod probe;
+pub(crate) mod probe;
 #[path = "generated/toolchains.rs"]
 mod toolchains;
 

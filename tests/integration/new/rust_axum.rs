@@ -207,23 +207,8 @@ fn port_of(listening: &str) -> u16 {
 }
 
 fn get(port: u16, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let mut req = reqwest::Client::new().get(format!("http://127.0.0.1:{port}{path}"));
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let resp = req
-            .timeout(Duration::from_secs(5))
-            .send()
-            .await
-            .expect("request");
-        (resp.status().as_u16(), resp.text().await.unwrap())
-    })
+    let url = format!("http://127.0.0.1:{port}{path}");
+    crate::generated::probe::get(&url, headers).unwrap_or_else(|| panic!("GET {url} failed"))
 }
 
 fn cargo(dir: &Path, args: &[&str]) {
