@@ -320,6 +320,13 @@ pub struct DeployArgs {
     /// Roll out even when the image is already live (to the other color, as any deploy)
     #[arg(long)]
     pub force: bool,
+
+    /// Take over a service that runs today as a plain Deployment and Service of the
+    /// service's name (made with kubectl or Helm): a new color from the same pod template,
+    /// checked, then the Service's selector moved to it and the old Deployment scaled to 0
+    /// (never deleted)
+    #[arg(long)]
+    pub adopt: bool,
 }
 
 #[derive(Debug, Args)]

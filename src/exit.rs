@@ -77,6 +77,14 @@ impl Failure {
         })
     }
 
+    /// The job refused to start because of what it found (exit 2): nothing was changed.
+    pub fn refused(message: impl Into<String>) -> anyhow::Error {
+        anyhow::Error::new(Failure {
+            code: ExitCode::Usage,
+            message: message.into(),
+        })
+    }
+
     /// Not implemented in this version (exit 2).
     pub fn not_implemented(what: &str) -> anyhow::Error {
         anyhow::Error::new(Failure {

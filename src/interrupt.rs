@@ -1,13 +1,16 @@
-//! Ctrl-C and SIGTERM.
+//! Ctrl-C and SIGTERM, arriving one way: a process-wide flag that turns true.
 //!
 //! By default an interrupt ends msv at once with exit code 130: most commands hold nothing
 //! that needs undoing. A command that must clean up (a build to cancel, a rollout to leave
-//! safe) calls [`take_over`] first and then watches [`signalled`] itself; the command then
-//! decides when to stop and must return an error made with `Failure::interrupted`.
+//! safe) calls [`take_over`] first and then watches [`receiver`] (or awaits [`signalled`]);
+//! it then decides when to stop and returns an error made with `Failure::interrupted`.
 
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
+use tokio::sync::watch;
 
 static TAKEN_OVER: AtomicBool = AtomicBool::new(false);
+static FLAG: OnceLock<watch::Sender<bool>> = OnceLock::new();
 
 /// From now on the running command handles interrupts itself.
 pub fn take_over() {
@@ -19,8 +22,28 @@ pub fn taken_over() -> bool {
     TAKEN_OVER.load(Ordering::SeqCst)
 }
 
-/// Resolves when the process receives SIGINT or SIGTERM.
+/// The interrupt flag: turns true when the process receives SIGINT or SIGTERM and stays
+/// true. The first call (inside the runtime) starts listening.
+pub fn receiver() -> watch::Receiver<bool> {
+    FLAG.get_or_init(|| {
+        let (tx, _) = watch::channel(false);
+        let flag = tx.clone();
+        tokio::spawn(async move {
+            signal().await;
+            let _ = flag.send(true);
+        });
+        tx
+    })
+    .subscribe()
+}
+
+/// Resolves once the process has been interrupted (at once if it already was).
 pub async fn signalled() {
+    let mut rx = receiver();
+    let _ = rx.wait_for(|interrupted| *interrupted).await;
+}
+
+async fn signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

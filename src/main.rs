@@ -21,17 +21,17 @@ fn main() -> ProcessExit {
         }
     };
     let outcome = runtime.block_on(async {
+        // Listen from the start, so an interrupt before a command takes over is not lost.
+        let _ = msv::interrupt::receiver();
         let work = msv::commands::run(cli);
         tokio::pin!(work);
-        loop {
-            tokio::select! {
-                outcome = &mut work => break outcome,
-                () = msv::interrupt::signalled() => {
-                    if !msv::interrupt::taken_over() {
-                        break Err(Failure::interrupted("interrupted"));
-                    }
-                }
-            }
+        tokio::select! {
+            outcome = &mut work => outcome,
+            () = msv::interrupt::signalled() => match msv::interrupt::taken_over() {
+                // The command cleans up and reports the interrupt itself.
+                true => work.await,
+                false => Err(Failure::interrupted("interrupted")),
+            },
         }
     });
     // Do not wait for tasks that are still blocked on I/O (a log stream, a probe).

@@ -2,90 +2,20 @@
 //! Wires config, cluster, the executor, Ctrl-C and output; `--dry-run` prints the plan.
 
 use crate::cli::{DeployArgs, OutputFormat};
-use crate::deploy::executor::{self, DeployError, Options, Reporter};
+use crate::deploy::executor::{self, Finished, Options};
 use crate::exit::{ExitCode, Failure};
-use crate::output::{Printer, sanitize, sanitize_multiline};
+use crate::output::{RolloutProgress, sanitize};
 use anyhow::{Context as _, Result, anyhow};
-use indicatif::ProgressBar;
-use std::sync::Mutex;
-use std::time::Instant;
+use serde::Serialize;
 
 use super::Context;
 
-/// Phases and candidate readiness: a spinner line on a terminal, plain lines otherwise.
-pub(crate) struct PrinterReporter<'a> {
-    pub printer: &'a Printer,
-    pub bar: ProgressBar,
-    pub start: Instant,
-    pub phase: Mutex<String>,
-}
-
-impl<'a> PrinterReporter<'a> {
-    pub fn new(printer: &'a Printer) -> Self {
-        PrinterReporter {
-            printer,
-            bar: printer.spinner("deploy"),
-            start: Instant::now(),
-            phase: Mutex::new(String::new()),
-        }
-    }
-}
-
-impl PrinterReporter<'_> {
-    /// The spinner's message on a terminal; a timestamped line otherwise.
-    fn show(&self, line: String) {
-        if self.printer.stderr_tty {
-            self.bar.set_message(line);
-        } else {
-            self.printer.info(&format!(
-                "[{:>6.1}s] {line}",
-                self.start.elapsed().as_secs_f64()
-            ));
-        }
-    }
-}
-
-impl Reporter for PrinterReporter<'_> {
-    fn phase(&self, phase: &str, detail: &str) {
-        *self.phase.lock().unwrap() = phase.to_string();
-        self.show(format!("{phase}: {}", sanitize(detail)));
-    }
-    fn progress(&self, available: i32, desired: i32) {
-        let phase = self.phase.lock().unwrap().clone();
-        self.show(format!(
-            "{phase}: {available}/{desired} candidate pods available"
-        ));
-    }
-}
-
-/// Run the executor with Ctrl-C wired to its cancel signal, mapping its errors to exit codes.
-pub(crate) async fn run_executor(
-    cluster: &crate::cluster::Cluster,
-    opts: &Options,
-    printer: &Printer,
-) -> Result<executor::Summary> {
-    crate::interrupt::take_over();
-    let (tx, rx) = tokio::sync::watch::channel(false);
-    let signals = tokio::spawn(async move {
-        crate::interrupt::signalled().await;
-        let _ = tx.send(true);
-        // Keep the sender alive so the executor can finish its cleanup.
-        std::future::pending::<()>().await;
-    });
-    let rep = PrinterReporter::new(printer);
-    let res = executor::deploy(cluster, opts, &rep, rx).await;
-    rep.bar.finish_and_clear();
-    signals.abort();
-    res.map_err(|e| match e.downcast_ref::<DeployError>() {
-        Some(DeployError::Failed(m)) => Failure::bad(sanitize_multiline(m)),
-        Some(DeployError::Interrupted(m)) => Failure::interrupted(sanitize_multiline(m)),
-        None if e.downcast_ref::<crate::deploy::lock::Locked>().is_some()
-            || e.downcast_ref::<crate::deploy::lock::Raced>().is_some() =>
-        {
-            Failure::bad(format!("{e:#}"))
-        }
-        None => e,
-    })
+/// `--dry-run -o json`: the plan's fields and what happens to each object.
+#[derive(Serialize)]
+struct DryRun<'a> {
+    #[serde(flatten)]
+    plan: &'a crate::deploy::plan::Plan,
+    objects: Vec<crate::deploy::actions::Action>,
 }
 
 pub async fn run(args: &DeployArgs, ctx: &Context) -> Result<ExitCode> {
@@ -127,60 +57,40 @@ pub async fn run(args: &DeployArgs, ctx: &Context) -> Result<ExitCode> {
         keep_failed: args.keep_failed,
         create_namespace: args.create_namespace,
         force: args.force,
+        adopt: args.adopt,
         probe_timeout: d.probe_timeout,
         lease_seconds: crate::deploy::lease_seconds(d.lock_lease),
         rollback: false,
     };
     if args.dry_run {
-        let plan = executor::read_plan(&cluster, &opts).await?;
+        let (plan, objects) = executor::read_plan(&cluster, &opts).await?;
+        let actions = crate::deploy::actions::actions(&plan, &objects, &opts);
         match format {
             OutputFormat::Text => {
-                let s = &opts.settings;
-                let live = plan
-                    .live
-                    .map(|c| format!("{c} ({})", plan.from_image.as_deref().unwrap_or("?")))
-                    .unwrap_or_else(|| "nothing (first deploy)".into());
-                let mut text = format!(
-                    "plan for {} in namespace {} (context {}):\n  live:      {live}\n  candidate: {} with {} x{}\n",
-                    s.name,
-                    cluster.namespace,
-                    cluster.context,
-                    plan.candidate,
-                    plan.to_image,
-                    plan.replicas
-                );
-                if plan.noop {
-                    text.push_str(
-                        "  nothing to do: that image is already live (use --force to redeploy)\n",
-                    );
-                } else if plan.resume {
-                    text.push_str(&format!(
-                        "  then:      finish the deploy that switched {} to {} but was not recorded: verify, scale the other color down, record\n",
-                        s.name, plan.candidate
-                    ));
-                } else {
-                    text.push_str(&format!(
-                        "  then:      switch Service {} to {}; ",
-                        s.name, plan.candidate
-                    ));
-                    text.push_str(&match plan.live {
-                        Some(l) if opts.keep_old => format!("keep {l} running\n"),
-                        Some(l) => format!("scale {l} to 0 after {:?}\n", opts.scale_down_delay),
-                        None => "create Service and preview Service\n".into(),
-                    });
-                }
-                text.push_str("(dry run: nothing was changed)\n");
+                let text = dry_run_text(&opts, &cluster, &plan, &actions);
                 ctx.printer.stdout(&sanitize(&text))?;
             }
-            f => ctx.printer.data(f, &plan)?,
+            f => ctx.printer.data(
+                f,
+                &DryRun {
+                    plan: &plan,
+                    objects: actions,
+                },
+            )?,
         }
         return Ok(ExitCode::Success);
     }
-    let summary = run_executor(&cluster, &opts, &ctx.printer).await?;
+    let progress = RolloutProgress::new(&ctx.printer);
+    let summary = crate::deploy::release::run(&cluster, &opts, &progress).await;
+    progress.finish();
+    let summary = summary?;
+    for note in &summary.notes {
+        ctx.printer.warn(&sanitize(note));
+    }
     match format {
         OutputFormat::Text => {
-            let msg = match summary.outcome.as_str() {
-                "unchanged" => format!(
+            let msg = match summary.outcome {
+                Finished::Unchanged => format!(
                     "{} already runs {} on {}; nothing to do (use --force to redeploy)",
                     summary.service, summary.to_image, summary.to_color
                 ),
@@ -198,6 +108,62 @@ pub async fn run(args: &DeployArgs, ctx: &Context) -> Result<ExitCode> {
         f => ctx.printer.data(f, &summary)?,
     }
     Ok(ExitCode::Success)
+}
+
+/// The plan as a person reads it: what is live, the candidate, and each object's fate.
+fn dry_run_text(
+    opts: &Options,
+    cluster: &crate::cluster::Cluster,
+    plan: &crate::deploy::plan::Plan,
+    actions: &[crate::deploy::actions::Action],
+) -> String {
+    let s = &opts.settings;
+    let live = match (&plan.adopt, plan.live) {
+        (Some(a), _) => format!(
+            "Deployment {} ({}, {}), not made by msv",
+            a.deployment,
+            a.image.as_deref().unwrap_or("?"),
+            a.made_by
+        ),
+        (None, Some(c)) => format!("{c} ({})", plan.from_image.as_deref().unwrap_or("?")),
+        (None, None) => "nothing (first deploy)".into(),
+    };
+    let mut text = format!(
+        "plan for {} in namespace {} (context {}):\n  live:      {live}\n  candidate: {} with {} x{}\n",
+        s.name, cluster.namespace, cluster.context, plan.candidate, plan.to_image, plan.replicas
+    );
+    if plan.noop {
+        text.push_str("  nothing to do: that image is already live (use --force to redeploy)\n");
+    } else if plan.resume {
+        text.push_str(&format!(
+            "  then:      finish the deploy that switched {} to {} but was not recorded: verify, scale the other color down, record\n",
+            s.name, plan.candidate
+        ));
+    } else {
+        text.push_str(&format!(
+            "  then:      switch Service {} to {}; ",
+            s.name, plan.candidate
+        ));
+        text.push_str(&match (&plan.adopt, plan.live) {
+            (Some(a), _) if opts.keep_old => format!("keep Deployment {} running\n", a.deployment),
+            (Some(a), _) => format!(
+                "scale Deployment {} to 0 after {:?} (never deleted)\n",
+                a.deployment, opts.scale_down_delay
+            ),
+            (None, Some(l)) if opts.keep_old => format!("keep {l} running\n"),
+            (None, Some(l)) => format!("scale {l} to 0 after {:?}\n", opts.scale_down_delay),
+            (None, None) => "create Service and preview Service\n".into(),
+        });
+    }
+    text.push_str("objects:\n");
+    for a in actions {
+        text.push_str(&format!(
+            "  {:<7} {} {}: {}\n",
+            a.action, a.kind, a.name, a.detail
+        ));
+    }
+    text.push_str("(dry run: nothing was changed)\n");
+    text
 }
 
 /// `msv build && msv push` for the service, returning the pinned `repo@sha256:...` so that

@@ -40,7 +40,7 @@ pub async fn run(args: &HistoryArgs, ctx: &Context) -> Result<ExitCode> {
             for e in shown {
                 let tone = match e.outcome {
                     Outcome::Succeeded | Outcome::Rollback => Tone::Good,
-                    Outcome::Failed | Outcome::RolledBack => Tone::Bad,
+                    Outcome::Failed | Outcome::RolledBack | Outcome::Stopped => Tone::Bad,
                     Outcome::Interrupted => Tone::Warn,
                 };
                 t.row(vec![

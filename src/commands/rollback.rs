@@ -4,14 +4,12 @@
 //! A revision whose image is already live is left alone unless `--force`.
 
 use crate::cli::{OutputFormat, RollbackArgs};
-use crate::deploy::executor::Options;
-use crate::deploy::history::{self, Outcome};
+use crate::deploy::executor::{Finished, Options};
 use crate::deploy::manifests::ServiceSettings;
-use crate::deploy::plan::live_color;
+use crate::deploy::release;
 use crate::exit::ExitCode;
-use crate::output::sanitize;
+use crate::output::{RolloutProgress, sanitize};
 use anyhow::Result;
-use k8s_openapi::api::core::v1::Service;
 
 use super::Context;
 
@@ -23,28 +21,10 @@ pub async fn run(args: &RollbackArgs, ctx: &Context) -> Result<ExitCode> {
     let config = ctx.config(None)?;
     let service = super::history::service_arg(args.service.as_ref(), &config)?;
     let cluster = crate::cluster::connect(&config.kube_target()?).await?;
-    let svc = cluster
-        .api::<Service>()
-        .get_opt(&service)
-        .await
-        .map_err(|e| cluster.explain(e, &format!("reading Service {service}")))?;
-    let Some(svc) = svc else {
-        anyhow::bail!(
-            "Service {service} does not exist in namespace {} (context {}); nothing to roll back",
-            cluster.namespace,
-            cluster.context
-        );
-    };
-    let live = live_color(Some(&svc));
-    let entries = history::read(&cluster, &service).await?;
-    let live_rev = entries
-        .iter()
-        .rev()
-        .find(|e| {
-            Some(e.color) == live && matches!(e.outcome, Outcome::Succeeded | Outcome::Rollback)
-        })
-        .map(|e| e.revision);
-    let target = history::rollback_target(&entries, live_rev, args.to_revision)?.clone();
+    let release::RollbackTarget {
+        entry: target,
+        service: svc,
+    } = release::rollback_target(&cluster, &service, args.to_revision).await?;
     let settings = if config.service_name().ok() == Some(service.as_str()) {
         crate::deploy::settings_from_config(&config, &cluster.namespace)?
     } else {
@@ -72,6 +52,7 @@ pub async fn run(args: &RollbackArgs, ctx: &Context) -> Result<ExitCode> {
         keep_failed: false,
         create_namespace: false,
         force: args.force,
+        adopt: false,
         probe_timeout: d.probe_timeout,
         lease_seconds: crate::deploy::lease_seconds(d.lock_lease),
         rollback: true,
@@ -80,9 +61,15 @@ pub async fn run(args: &RollbackArgs, ctx: &Context) -> Result<ExitCode> {
         "rolling {service} back to revision {} ({})",
         target.revision, target.image
     )));
-    let summary = super::deploy::run_executor(&cluster, &opts, &ctx.printer).await?;
+    let progress = RolloutProgress::new(&ctx.printer);
+    let summary = release::run(&cluster, &opts, &progress).await;
+    progress.finish();
+    let summary = summary?;
+    for note in &summary.notes {
+        ctx.printer.warn(&sanitize(note));
+    }
     match format {
-        OutputFormat::Text if summary.outcome == "unchanged" => ctx.printer.success(&sanitize(&format!(
+        OutputFormat::Text if summary.outcome == Finished::Unchanged => ctx.printer.success(&sanitize(&format!(
             "{} already runs {} on {}; nothing to roll back (pass --force to roll it out again on the other color)",
             summary.service, summary.to_image, summary.to_color
         ))),

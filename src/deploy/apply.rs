@@ -1,6 +1,8 @@
 //! Writes a deploy makes: server-side apply of rendered objects (field manager `msv`),
-//! scaling a color, and the guarded selector switch of Service `S`.
+//! scaling a color, and the guarded selector switch of Service `S` (and its way back from
+//! an adoption).
 
+use super::ownership::{Adoption, selector, selector_changed_by, show_selector};
 use super::plan::{COLOR_LABEL, Color, MANAGER, live_color};
 use crate::cluster::{Cluster, status_code};
 use anyhow::{Result, anyhow};
@@ -10,6 +12,7 @@ use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
 use kube::{Api, Resource, ResourceExt};
 use serde_json::json;
+use std::collections::BTreeMap;
 
 /// Server-side apply `obj` under field manager `msv`, taking over fields others set.
 pub async fn apply<K>(cluster: &Cluster, obj: &K) -> Result<K>
@@ -99,21 +102,49 @@ pub async fn remove_pdb(cluster: &Cluster, name: &str) -> Result<()> {
     }
 }
 
-/// Point Service `S` at `to`, but only if it still selects `from` (its state when the
-/// deploy planned): each patch carries the resourceVersion it was computed from, so a
-/// concurrent change is detected (409), re-read, and either retried — when the selector
-/// is unchanged — or reported. `S` missing and `from` None: create it selecting `to`.
-/// `known` is `S` as the caller read it when planning (`Some(None)`: it did not exist), so
+/// What Service `S` must select for a switch to go ahead: what the deploy planned from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expect {
+    /// `S` does not exist yet (first deploy): create it.
+    Absent,
+    /// `S` is msv's and selects this color.
+    Color(Color),
+    /// `S` was made by someone else and selects exactly this (an adoption): its whole
+    /// selector is replaced and msv's labels are added.
+    Adopt(BTreeMap<String, String>),
+}
+
+/// Someone else changed Service `S` between the plan and a switch.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "Service {name} was changed by {by} during the deploy (it now selects {now}, expected {expected}); not overwriting it"
+)]
+pub struct Changed {
+    pub name: String,
+    pub by: String,
+    pub now: String,
+    pub expected: String,
+}
+
+/// Point Service `S` at the color of `desired`'s selector, but only if it still selects
+/// what `expect` says (its state when the deploy planned): each patch carries the
+/// resourceVersion it was computed from, so a concurrent change is detected (409),
+/// re-read, and either retried — when the selector is unchanged — or reported as
+/// [`Changed`]. `known` is `S` as the caller read it (`Some(None)`: it did not exist), so
 /// the first attempt needs no read; a stale copy only costs a 409 and a re-read.
 pub async fn switch(
     cluster: &Cluster,
     desired: &Service,
-    from: Option<Color>,
-    to: Color,
+    expect: Expect,
     mut known: Option<Option<Service>>,
 ) -> Result<()> {
     let api = cluster.api::<Service>();
     let name = desired.name_any();
+    let want = selector(desired);
+    let params = PatchParams {
+        field_manager: Some(MANAGER.into()),
+        ..Default::default()
+    };
     for _ in 0..5 {
         let current = match known.take() {
             Some(k) => k,
@@ -123,58 +154,143 @@ pub async fn switch(
                 .map_err(|e| cluster.explain(e, &format!("reading Service {name}")))?,
         };
         let Some(current) = current else {
-            if from.is_some() {
+            if expect != Expect::Absent {
                 return Err(anyhow!(
                     "Service {name} disappeared during the deploy; not recreating it blindly"
                 ));
             }
-            match api
-                .create(
-                    &PostParams {
-                        field_manager: Some(MANAGER.into()),
-                        ..Default::default()
-                    },
-                    desired,
-                )
-                .await
-            {
+            let create = PostParams {
+                field_manager: Some(MANAGER.into()),
+                ..Default::default()
+            };
+            match api.create(&create, desired).await {
                 Ok(_) => return Ok(()),
                 Err(e) if status_code(&e) == Some(409) => continue,
                 Err(e) => return Err(cluster.explain(e, &format!("creating Service {name}"))),
             }
         };
-        let now = live_color(Some(&current));
-        if now == Some(to) {
+        let now = selector(&current);
+        if now == want {
             return Ok(());
         }
-        if now != from {
-            return Err(anyhow!(
-                "Service {name} was changed by someone else during the deploy (it now selects {}, expected {}); not overwriting it",
-                now.map(|c| c.to_string())
-                    .unwrap_or_else(|| "no msv color".into()),
-                from.map(|c| c.to_string())
-                    .unwrap_or_else(|| "nothing".into())
-            ));
+        let expected = match &expect {
+            Expect::Absent => None,
+            Expect::Color(c) => {
+                let mut e = want.clone();
+                e.insert(COLOR_LABEL.into(), c.to_string());
+                Some(e)
+            }
+            Expect::Adopt(sel) => Some(sel.clone()),
+        };
+        let matches = match &expect {
+            // msv's own Service: only the color decides (other selector keys are msv's).
+            Expect::Color(c) => live_color(Some(&current)) == Some(*c),
+            Expect::Adopt(sel) => &now == sel,
+            Expect::Absent => false,
+        };
+        if !matches {
+            return Err(Changed {
+                name,
+                by: selector_changed_by(&current).unwrap_or_else(|| "someone else".into()),
+                now: show_selector(&now),
+                expected: expected
+                    .map(|e| show_selector(&e))
+                    .unwrap_or_else(|| "no Service".into()),
+            }
+            .into());
         }
         let rv = current.resource_version().unwrap_or_default();
-        let patch = json!({"metadata": {"resourceVersion": rv}, "spec": {"selector": {COLOR_LABEL: to.as_str()}}});
-        match api
-            .patch(
-                &name,
-                &PatchParams {
-                    field_manager: Some(MANAGER.into()),
-                    ..Default::default()
-                },
-                &Patch::Merge(patch),
-            )
-            .await
-        {
+        let patch = match &expect {
+            Expect::Adopt(_) => {
+                // Replace the whole selector (a merge patch removes keys set to null) and
+                // mark the Service as msv's from now on.
+                let mut sel: serde_json::Map<String, serde_json::Value> = now
+                    .keys()
+                    .map(|k| (k.clone(), serde_json::Value::Null))
+                    .collect();
+                for (k, v) in &want {
+                    sel.insert(k.clone(), json!(v));
+                }
+                json!({"metadata": {"resourceVersion": rv, "labels": desired.labels()},
+                       "spec": {"selector": sel}})
+            }
+            _ => json!({"metadata": {"resourceVersion": rv},
+                        "spec": {"selector": {COLOR_LABEL: want.get(COLOR_LABEL)}}}),
+        };
+        match api.patch(&name, &params, &Patch::Merge(patch)).await {
             Ok(_) => return Ok(()),
             Err(e) if status_code(&e) == Some(409) => continue,
-            Err(e) => return Err(cluster.explain(e, &format!("switching Service {name} to {to}"))),
+            Err(e) => {
+                let to = want.get(COLOR_LABEL).cloned().unwrap_or_default();
+                return Err(cluster.explain(e, &format!("switching Service {name} to {to}")));
+            }
         }
     }
     Err(anyhow!(
         "Service {name} kept changing during the switch; giving up without changing it"
+    ))
+}
+
+/// Switch an adopted Service back to the Deployment it served before: its original
+/// selector and labels, only while it still selects the candidate msv switched it to.
+pub async fn unadopt(
+    cluster: &Cluster,
+    name: &str,
+    candidate: Color,
+    adoption: &Adoption,
+) -> Result<()> {
+    let api = cluster.api::<Service>();
+    let want = crate::deploy::manifests::selector(name, candidate);
+    for _ in 0..5 {
+        let current = api
+            .get_opt(name)
+            .await
+            .map_err(|e| cluster.explain(e, &format!("reading Service {name}")))?
+            .ok_or_else(|| anyhow!("Service {name} disappeared; not recreating it blindly"))?;
+        let now = selector(&current);
+        if now == adoption.selector {
+            return Ok(());
+        }
+        if now != want {
+            return Err(Changed {
+                name: name.to_string(),
+                by: selector_changed_by(&current).unwrap_or_else(|| "someone else".into()),
+                now: show_selector(&now),
+                expected: show_selector(&want),
+            }
+            .into());
+        }
+        let mut sel: serde_json::Map<String, serde_json::Value> = now
+            .keys()
+            .map(|k| (k.clone(), serde_json::Value::Null))
+            .collect();
+        for (k, v) in &adoption.selector {
+            sel.insert(k.clone(), json!(v));
+        }
+        let mut labels: serde_json::Map<String, serde_json::Value> = current
+            .labels()
+            .keys()
+            .map(|k| (k.clone(), serde_json::Value::Null))
+            .collect();
+        for (k, v) in &adoption.labels {
+            labels.insert(k.clone(), json!(v));
+        }
+        let rv = current.resource_version().unwrap_or_default();
+        let patch = json!({"metadata": {"resourceVersion": rv, "labels": labels},
+                           "spec": {"selector": sel}});
+        let params = PatchParams {
+            field_manager: Some(MANAGER.into()),
+            ..Default::default()
+        };
+        match api.patch(name, &params, &Patch::Merge(patch)).await {
+            Ok(_) => return Ok(()),
+            Err(e) if status_code(&e) == Some(409) => continue,
+            Err(e) => {
+                return Err(cluster.explain(e, &format!("switching Service {name} back")));
+            }
+        }
+    }
+    Err(anyhow!(
+        "Service {name} kept changing during the switch back; giving up without changing it"
     ))
 }

@@ -28,6 +28,9 @@ pub enum Outcome {
     Interrupted,
     /// `msv rollback` made this revision live again.
     Rollback,
+    /// Someone else changed Service `S` after the switch (or refused the switch back):
+    /// msv stopped without scaling anything down; the message says what `S` selects.
+    Stopped,
 }
 
 impl std::fmt::Display for Outcome {
@@ -38,6 +41,7 @@ impl std::fmt::Display for Outcome {
             Outcome::RolledBack => "rolled-back",
             Outcome::Interrupted => "interrupted",
             Outcome::Rollback => "rollback",
+            Outcome::Stopped => "stopped",
         })
     }
 }

@@ -3,6 +3,7 @@
 //! HPA and a PDB that follow the live color. `msv manifests` prints exactly these.
 //! Rendering is pure; applying them is the executor's job.
 
+use super::ownership::Adoption;
 use super::plan::{
     COLOR_LABEL, Color, MANAGED_BY_LABEL, NAME_LABEL, VERSION_LABEL, deployment_name,
     image_version, preview_name,
@@ -216,6 +217,91 @@ pub fn service(s: &ServiceSettings, color: Color, preview: bool) -> Result<Servi
             }
         }),
         "the Service",
+    )
+}
+
+/// Service `S`'s selector when it serves `color`.
+pub fn selector(service: &str, color: Color) -> std::collections::BTreeMap<String, String> {
+    [
+        (NAME_LABEL.to_string(), service.to_string()),
+        (COLOR_LABEL.to_string(), color.as_str().to_string()),
+    ]
+    .into()
+}
+
+/// The candidate of an adoption: the adopted Deployment's pod template as it is — with
+/// `image` for its first container — under msv's name, labels and selector. The labels
+/// Service `S` selects by today are left off the pods, so `S` keeps serving only the
+/// adopted Deployment until the switch.
+pub fn adopted_deployment(
+    s: &ServiceSettings,
+    color: Color,
+    plain: &Deployment,
+    adoption: &Adoption,
+    image: &str,
+    replicas: i32,
+) -> Result<Deployment> {
+    let version = image_version(image);
+    let spec = &plain.spec;
+    let mut template = serde_json::to_value(&spec.template)?;
+    let mut labels: serde_json::Map<String, Value> = template["metadata"]["labels"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    labels.retain(|k, _| !adoption.selector.contains_key(k));
+    labels.insert(NAME_LABEL.into(), json!(s.name));
+    labels.insert(MANAGED_BY_LABEL.into(), json!("msv"));
+    labels.insert(COLOR_LABEL.into(), json!(color.as_str()));
+    labels.insert(VERSION_LABEL.into(), json!(label_value(&version)));
+    template["metadata"]["labels"] = Value::Object(labels);
+    if let Some(c) = template["spec"]["containers"].get_mut(0) {
+        c["image"] = json!(image);
+    }
+    let d = json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": deployment_name(&s.name, color), "namespace": s.namespace,
+                     "labels": {NAME_LABEL: s.name, MANAGED_BY_LABEL: "msv", COLOR_LABEL: color.as_str(), VERSION_LABEL: label_value(&version)}},
+        "spec": {
+            "replicas": replicas,
+            "progressDeadlineSeconds": s.progress_deadline_seconds,
+            "revisionHistoryLimit": 3,
+            "selector": {"matchLabels": {NAME_LABEL: s.name, COLOR_LABEL: color.as_str()}},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"}},
+            "template": template
+        }
+    });
+    typed(d, "the adopted Deployment")
+}
+
+/// The preview Service of an adoption: `S`'s own ports, selecting the candidate.
+pub fn adopted_preview(s: &ServiceSettings, color: Color, adopted: &Service) -> Result<Service> {
+    let ports: Vec<Value> = adopted
+        .spec
+        .as_ref()
+        .and_then(|sp| sp.ports.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| {
+            let mut v = serde_json::to_value(p).unwrap_or_default();
+            if let Some(o) = v.as_object_mut() {
+                o.remove("nodePort");
+            }
+            v
+        })
+        .collect();
+    typed(
+        json!({
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": preview_name(&s.name), "namespace": s.namespace, "labels": s.labels()},
+            "spec": {
+                "type": "ClusterIP",
+                "selector": {NAME_LABEL: s.name, COLOR_LABEL: color.as_str()},
+                "ports": ports
+            }
+        }),
+        "the preview Service",
     )
 }
 

@@ -3,14 +3,16 @@
 //! a Lease lock, recording history in the cluster. Talking to the API server itself
 //! (client, errors, proxy) lives in `cluster`; HTTP probes in `health`.
 
+pub mod actions;
 pub mod apply;
 pub mod executor;
 pub mod history;
 pub mod lock;
 pub mod manifests;
+pub mod ownership;
 pub mod plan;
+pub mod release;
 pub mod rollout;
-mod steps;
 pub mod watch;
 
 use crate::config::Config;

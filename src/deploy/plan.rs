@@ -100,6 +100,9 @@ pub struct Plan {
     /// The requested image is already live, but the deploy that switched to it stopped
     /// before it finished: verify it, scale the other color down and record it.
     pub resume: bool,
+    /// Take over a service that runs as a plain Deployment and Service (`--adopt`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adopt: Option<super::ownership::Adoption>,
 }
 
 /// Decide the next rollout. The candidate is the color that is not live (blue on a first
@@ -122,6 +125,7 @@ pub fn plan(live: &LiveState, configured_replicas: i32, image: &str, force: bool
             to_image: image.to_string(),
             noop: false,
             resume: true,
+            adopt: None,
         };
     }
     Plan {
@@ -132,6 +136,7 @@ pub fn plan(live: &LiveState, configured_replicas: i32, image: &str, force: bool
         to_image: image.to_string(),
         noop: same,
         resume: false,
+        adopt: None,
     }
 }
 

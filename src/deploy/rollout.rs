@@ -77,6 +77,21 @@ pub fn rollout_state(dep: &Deployment) -> Rollout {
     Rollout::Complete
 }
 
+/// The reason a Deployment's ReplicaSet cannot create pods (a quota exceeded, an admission
+/// webhook or LimitRange refusing them), from its `ReplicaFailure` condition: the
+/// deployment controller copies it from the ReplicaSet with the API server's own message,
+/// which names the quota. Waiting rarely fixes it, and the pods never appear to say why.
+pub fn replica_failure(dep: &Deployment) -> Option<String> {
+    let c = dep.status.as_ref()?.conditions.iter().flatten().find(|c| {
+        c.type_.as_deref() == Some("ReplicaFailure") && c.status.as_deref() == Some("True")
+    })?;
+    let reason = c.reason.as_deref().unwrap_or("ReplicaFailure");
+    Some(match c.message.as_deref() {
+        Some(m) if !m.is_empty() => format!("{reason}: {m}"),
+        _ => reason.to_string(),
+    })
+}
+
 /// Container waiting reasons that will not fix themselves while we wait.
 const FATAL_WAITING: &[&str] = &[
     "ErrImagePull",

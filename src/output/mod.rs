@@ -5,6 +5,7 @@
 //! It does not decide what to print; commands do. Strings from outside (cluster, logs,
 //! traces) go through [`sanitize`] before they reach a terminal.
 
+mod progress;
 mod sanitize;
 mod table;
 
@@ -16,6 +17,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use crate::cli::{ColorChoice, GlobalArgs, OutputFormat};
+pub use progress::RolloutProgress;
 pub use sanitize::{sanitize, sanitize_multiline};
 pub use table::{Cell, Table, Tone};
 

@@ -20,7 +20,9 @@ fn deploys_switch_colors_without_dropping_traffic_and_record_history() {
     let phases: Vec<&str> = s.phases.iter().map(|p| p.phase.as_str()).collect();
     assert_eq!(
         phases,
-        ["plan", "apply", "rollout", "health", "switch", "verify"]
+        [
+            "plan", "apply", "rollout", "health", "switch", "verify", "guard", "finish", "record"
+        ]
     );
     assert_eq!(env.live().as_deref(), Some("blue"));
     let svc = env.fake.get("services", NS, "shop").unwrap();

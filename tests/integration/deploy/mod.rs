@@ -15,6 +15,7 @@ mod happy;
 mod kill;
 mod lock;
 mod rollback;
+mod safety;
 
 use crate::fake_api::{Behavior, FakeCluster, Fault, ProxyResponse};
 use crate::support::Test;
@@ -176,6 +177,7 @@ fn lease(holder: &str, renewed_secs_ago: i64, duration: i64) -> Value {
         .unwrap()
         .to_string();
     json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-           "metadata": {"name": "shop-msv-lock", "namespace": NS},
+           "metadata": {"name": "shop-msv-lock", "namespace": NS,
+                        "labels": {"app.kubernetes.io/name": "shop", "app.kubernetes.io/managed-by": "msv"}},
            "spec": {"holderIdentity": holder, "leaseDurationSeconds": duration, "acquireTime": stamp, "renewTime": stamp}})
 }

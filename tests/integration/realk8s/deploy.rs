@@ -232,7 +232,9 @@ fn real_deploys_switch_blue_green_blue_without_dropping_traffic() {
     let phases: Vec<&str> = s.phases.iter().map(|p| p.phase.as_str()).collect();
     assert_eq!(
         phases,
-        ["plan", "apply", "rollout", "health", "switch", "verify"]
+        [
+            "plan", "apply", "rollout", "health", "switch", "verify", "guard", "finish", "record"
+        ]
     );
     assert_eq!(env.live().as_deref(), Some("blue"));
     // 1.20 has no preStop sleep action: msv says so and renders the delay as an exec.

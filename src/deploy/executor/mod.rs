@@ -1,0 +1,537 @@
+//! Runs one blue-green rollout against the cluster as a sequence of phases, in the order
+//! the protocol gives them (see [`Phase`] and [`sequence`]): under the service's Lease,
+//! plan from what is live, apply the candidate, wait for its rollout, check it through
+//! the preview Service, switch Service `S`, wait until `S`'s endpoints are the candidate's
+//! ready pods, verify, hold, make sure `S` still selects exactly the candidate, point the
+//! autoscaler and budget at it and scale the old color down, record history.
+//!
+//! Each phase is a method returning a [`Step`]; one function, [`Run::undo`], decides
+//! what a failure means from the phase it stopped in: before the switch the candidate is
+//! withdrawn and live traffic was never touched; after it, `S` is switched back — unless
+//! someone else changed `S`, in which case msv touches nothing more and says so. History
+//! is written last, so a deploy killed after its switch is recognised by the next one
+//! (the image is live but not recorded) and finished rather than rolled out again.
+//!
+//! This module owns the order and the undo rule; `phases` holds the steps, `waits` the
+//! watch-driven conditions, `undo` the two ways back.
+
+mod phases;
+mod undo;
+mod waits;
+
+use super::history::{self, Entry};
+use super::lock;
+use super::manifests::ServiceSettings;
+use super::plan::{Color, Plan};
+use crate::cluster::Cluster;
+use anyhow::Result;
+use k8s_openapi::api::core::v1::{ConfigMap, Service};
+use serde::Serialize;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+pub use phases::{Objects, read_objects};
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub settings: ServiceSettings,
+    pub image: String,
+    /// Replicas from the command line; otherwise the settings' count (or the live count).
+    pub replicas: Option<i32>,
+    pub timeout: Duration,
+    pub verify_for: Duration,
+    pub scale_down_delay: Duration,
+    pub keep_old: bool,
+    pub keep_failed: bool,
+    pub create_namespace: bool,
+    pub force: bool,
+    /// Take over a service that runs as a plain Deployment `S` with a Service `S`.
+    pub adopt: bool,
+    pub probe_timeout: Duration,
+    pub lease_seconds: i32,
+    /// Record the result as a rollback rather than a deploy.
+    pub rollback: bool,
+}
+
+/// What the user sees while a deploy runs (a progress bar on a terminal, lines otherwise).
+pub trait Reporter: Send + Sync {
+    fn phase(&self, phase: &str, detail: &str);
+    fn progress(&self, available: i32, desired: i32);
+}
+
+/// How a deploy that did not finish ended; the exit code follows from the kind.
+#[derive(Debug, thiserror::Error)]
+pub enum DeployError {
+    /// It ran and failed (exit 1): the message says what happened to live traffic.
+    #[error("{0}")]
+    Failed(String),
+    /// Ctrl-C or SIGTERM (exit 130).
+    #[error("{0}")]
+    Interrupted(String),
+    /// It refused to start: an object under one of msv's names belongs to someone else,
+    /// or the request does not fit what is there (exit 2). Nothing was changed.
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// The steps of a rollout, in protocol order. Taking the lock (step 1) happens before the
+/// first phase; releasing it after the last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Phase {
+    /// Step 2: Read Service `S`, both colors and the history; decide the candidate.
+    Plan,
+    /// Step 3: Apply the candidate Deployment and the preview Service.
+    Apply,
+    /// Step 4: Wait for the candidate's rollout; fail fast on what waiting cannot fix.
+    Rollout,
+    /// Step 5: Probe the health path through `S-preview`.
+    Preview,
+    /// Step 6: Patch `S`'s selector to the candidate, guarded by resourceVersion.
+    Switch,
+    /// Step 6: and wait until `S`'s endpoints are exactly the candidate's ready pods.
+    Settle,
+    /// Step 7: Probe `S` through the verify window, watching that nobody else moves `S`.
+    Verify,
+    /// Step 8: Keep the old color up for the scale-down delay (instant switch-back meanwhile).
+    Hold,
+    /// Step 8: Re-read `S` and its endpoints: go on only if `S` selects exactly the candidate.
+    Guard,
+    /// Step 8: Point the autoscaler and disruption budget at the candidate; scale the old color
+    /// down.
+    Finish,
+    /// Step 8: Record the revision in the history.
+    Record,
+}
+
+impl Phase {
+    /// The name shown while it runs and in the JSON summary's timings.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Plan => "plan",
+            Phase::Apply => "apply",
+            Phase::Rollout => "rollout",
+            Phase::Preview => "health",
+            Phase::Switch | Phase::Settle => "switch",
+            Phase::Verify => "verify",
+            Phase::Hold => "scale-down",
+            Phase::Guard => "guard",
+            Phase::Finish => "finish",
+            Phase::Record => "record",
+        }
+    }
+}
+
+/// The phases a plan runs after [`Phase::Plan`]. A no-op runs none; a deploy that was
+/// stopped after its switch resumes at [`Phase::Settle`]; the hold runs only when there is
+/// an old color to scale down.
+pub fn sequence(plan: &Plan, keep_old: bool) -> Vec<Phase> {
+    use Phase::*;
+    if plan.noop {
+        return vec![];
+    }
+    let mut phases = match plan.resume {
+        true => vec![Settle],
+        false => vec![Apply, Rollout, Preview, Switch, Settle],
+    };
+    phases.push(Verify);
+    let old_color = plan.live.is_some() || plan.adopt.is_some();
+    if old_color && !keep_old {
+        phases.push(Hold);
+    }
+    phases.extend([Guard, Finish, Record]);
+    phases
+}
+
+/// What the undo rule does for a failure in `phase`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Undo {
+    /// Before the switch: scale the candidate down; live traffic was never touched.
+    Withdraw,
+    /// After the switch and before the old color is touched: point `S` back at it.
+    SwitchBack,
+    /// The candidate is live and verified (or someone else now decides what `S`
+    /// selects): nothing to undo, only to report.
+    Nothing,
+}
+
+/// The one undo rule: before the switch, withdraw; after it, switch back; once the old
+/// color is being scaled down, or when someone else changed `S`, touch nothing.
+pub fn undo_for(phase: Phase, halt: &Halt) -> Undo {
+    match halt {
+        Halt::Refused(_) | Halt::Overridden(_) => Undo::Nothing,
+        _ if phase <= Phase::Switch => Undo::Withdraw,
+        _ if phase <= Phase::Guard => Undo::SwitchBack,
+        _ => Undo::Nothing,
+    }
+}
+
+/// Why a phase stopped the rollout.
+#[derive(Debug)]
+pub enum Halt {
+    /// The candidate failed (exit 1).
+    Failed(String),
+    /// Ctrl-C or SIGTERM (exit 130).
+    Interrupted(String),
+    /// Nothing may be changed (exit 2).
+    Refused(String),
+    /// Someone else changed Service `S` after the switch (exit 1): msv stops without
+    /// touching anything more.
+    Overridden(String),
+    /// The cluster could not be used (exit 2 unless it carries a failure).
+    Error(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Halt {
+    fn from(e: anyhow::Error) -> Halt {
+        Halt::Error(e)
+    }
+}
+
+/// One phase's result.
+pub type Step = Result<(), Halt>;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PhaseTime {
+    pub phase: String,
+    pub ms: u64,
+}
+
+/// How a deploy that finished ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Finished {
+    /// A new revision went live.
+    Succeeded,
+    /// The image was already live; nothing changed.
+    Unchanged,
+    /// `msv rollback` made an earlier revision live.
+    Rollback,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub service: String,
+    pub namespace: String,
+    pub revision: Option<u64>,
+    pub from_color: Option<Color>,
+    pub to_color: Color,
+    pub from_image: Option<String>,
+    pub to_image: String,
+    pub replicas: i32,
+    pub outcome: Finished,
+    pub phases: Vec<PhaseTime>,
+    pub duration_ms: u64,
+    /// Things done differently than asked (e.g. the old color left running after Ctrl-C).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// Read what is live and plan the rollout, changing nothing (`--dry-run` uses this too).
+/// Objects under msv's names that someone else made are refused here as in a deploy.
+pub async fn read_plan(cluster: &Cluster, opts: &Options) -> Result<(Plan, Objects)> {
+    let objects = read_objects(cluster, &opts.settings.name).await?;
+    let plan = phases::decide(&objects, opts).map_err(refused)?;
+    Ok((plan, objects))
+}
+
+fn refused(msg: String) -> anyhow::Error {
+    DeployError::Refused(msg).into()
+}
+
+pub(super) struct Run<'a> {
+    cluster: &'a Cluster,
+    opts: &'a Options,
+    rep: &'a dyn Reporter,
+    /// Turns true on Ctrl-C or SIGTERM: the only way an interrupt reaches a deploy.
+    cancel: watch::Receiver<bool>,
+    who: String,
+    server_minor: Option<u32>,
+    plan: Plan,
+    /// Service `S` as planned from (`None`: it did not exist).
+    service: Option<Service>,
+    /// The history ConfigMap as planning read it, for the first record.
+    history: Option<Option<ConfigMap>>,
+    watches: Option<waits::Watches>,
+    /// The rollout's deadline, set when the candidate is applied.
+    deadline: Instant,
+    phases: Vec<PhaseTime>,
+    mark: Instant,
+    notes: Vec<String>,
+    /// Set by [`Phase::Hold`] when Ctrl-C asked to leave the old color running.
+    keep_old_now: bool,
+    /// The watch has shown `S` selecting the candidate (see `waits::observed`).
+    switch_seen: bool,
+    entry: Option<Entry>,
+}
+
+/// Run a deploy under the service's lock. `cancel` turning true means Ctrl-C.
+pub async fn deploy(
+    cluster: &Cluster,
+    opts: &Options,
+    rep: &dyn Reporter,
+    cancel: watch::Receiver<bool>,
+) -> Result<Summary> {
+    let start = Instant::now();
+    // Reads that nothing else waits on go out together: API checks, the version, the
+    // namespace, and every object under msv's names (refused before the lock is taken if
+    // any belongs to someone else). Creating the namespace waits for the API check, so a
+    // cluster msv can't deploy to is left as it was.
+    let existing_namespace = async {
+        match opts.create_namespace {
+            true => Ok(()),
+            false => super::apply::ensure_namespace(cluster, false).await,
+        }
+    };
+    let (apis, server_minor, namespace, objects) = tokio::join!(
+        phases::require_apis(cluster, &opts.settings),
+        phases::server_minor(cluster),
+        existing_namespace,
+        read_objects(cluster, &opts.settings.name),
+    );
+    apis?;
+    namespace?;
+    let objects = objects?;
+    phases::decide(&objects, opts).map_err(refused)?;
+    if opts.create_namespace {
+        super::apply::ensure_namespace(cluster, true).await?;
+    }
+    let who = lock::identity();
+    let guard = lock::acquire(
+        cluster,
+        &opts.settings.name,
+        &who,
+        opts.lease_seconds,
+        objects.lease.clone(),
+    )
+    .await?;
+    if let Some(prev) = &guard.took_over {
+        rep.phase("lock", &format!("took over the expired lock of {prev}"));
+    }
+    let mut lost = guard.lost.clone();
+    let res = tokio::select! {
+        r = locked(cluster, opts, rep, cancel, who, server_minor, start) => r,
+        _ = lost.wait_for(|l| *l) => Err(anyhow::anyhow!("lost the lock of {} to another process; stopped", opts.settings.name)),
+    };
+    let released = guard.release().await;
+    let summary = res?;
+    released?;
+    Ok(summary)
+}
+
+/// Steps 2–8 under the lock: plan, then run the plan's sequence; a phase that stops the
+/// rollout goes to [`Run::undo`].
+async fn locked(
+    cluster: &Cluster,
+    opts: &Options,
+    rep: &dyn Reporter,
+    cancel: watch::Receiver<bool>,
+    who: String,
+    server_minor: Option<u32>,
+    start: Instant,
+) -> Result<Summary> {
+    rep.phase(Phase::Plan.name(), "reading the live color");
+    let mark = Instant::now();
+    // Read again under the lock: what was read before it may have changed.
+    let objects = read_objects(cluster, &opts.settings.name).await?;
+    let plan = phases::decide(&objects, opts).map_err(refused)?;
+    let mut run = Run {
+        cluster,
+        opts,
+        rep,
+        cancel,
+        who,
+        server_minor,
+        plan,
+        service: objects.service,
+        history: Some(objects.history),
+        watches: None,
+        deadline: Instant::now() + opts.timeout,
+        phases: vec![],
+        mark,
+        notes: vec![],
+        keep_old_now: false,
+        switch_seen: false,
+        entry: None,
+    };
+    run.done(Phase::Plan);
+    for phase in sequence(&run.plan, opts.keep_old) {
+        run.mark = Instant::now();
+        let step = match phase {
+            Phase::Plan => Ok(()),
+            Phase::Apply => run.apply().await,
+            Phase::Rollout => run.rollout().await,
+            Phase::Preview => run.preview().await,
+            Phase::Switch => run.switch().await,
+            Phase::Settle => run.settle().await,
+            Phase::Verify => run.verify().await,
+            Phase::Hold => run.hold().await,
+            Phase::Guard => run.guard().await,
+            Phase::Finish => run.finish().await,
+            Phase::Record => run.record_success().await,
+        };
+        match step {
+            Ok(()) => run.done(phase),
+            Err(halt) => return Err(run.undo(phase, halt).await),
+        }
+    }
+    Ok(run.summary(start))
+}
+
+impl Run<'_> {
+    fn show(&self, phase: Phase, detail: &str) {
+        self.rep.phase(phase.name(), detail);
+    }
+
+    /// Time spent in `phase`; phases that share a name add up.
+    fn done(&mut self, phase: Phase) {
+        let ms = self.mark.elapsed().as_millis() as u64;
+        match self.phases.last_mut() {
+            Some(last) if last.phase == phase.name() => last.ms += ms,
+            _ => self.phases.push(PhaseTime {
+                phase: phase.name().into(),
+                ms,
+            }),
+        }
+    }
+
+    fn summary(&mut self, start: Instant) -> Summary {
+        let p = &self.plan;
+        let outcome = match (p.noop, self.opts.rollback) {
+            (true, _) => Finished::Unchanged,
+            (false, true) => Finished::Rollback,
+            (false, false) => Finished::Succeeded,
+        };
+        Summary {
+            service: self.opts.settings.name.clone(),
+            namespace: self.cluster.namespace.clone(),
+            revision: self.entry.as_ref().map(|e| e.revision),
+            from_color: p.live.filter(|_| !p.resume || p.live != Some(p.candidate)),
+            to_color: match p.noop {
+                true => p.live.unwrap_or(p.candidate),
+                false => p.candidate,
+            },
+            from_image: p.from_image.clone().filter(|_| !p.resume),
+            to_image: p.to_image.clone(),
+            replicas: p.replicas,
+            outcome,
+            phases: std::mem::take(&mut self.phases),
+            duration_ms: start.elapsed().as_millis() as u64,
+            notes: std::mem::take(&mut self.notes),
+        }
+    }
+
+    /// Append an entry to the history (revision numbers are the history's own).
+    async fn record(
+        &mut self,
+        color: Color,
+        image: &str,
+        outcome: history::Outcome,
+        message: String,
+    ) -> Result<Entry> {
+        let time = k8s_openapi::jiff::Timestamp::now()
+            .round(k8s_openapi::jiff::Unit::Second)
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        let who = self.who.clone();
+        let known = self.history.take();
+        history::record(self.cluster, &self.opts.settings.name, known, |revision| {
+            Entry {
+                revision,
+                image: image.to_string(),
+                color,
+                time: time.clone(),
+                who: who.clone(),
+                outcome,
+                message: message.clone(),
+            }
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(live: Option<Color>, noop: bool, resume: bool) -> Plan {
+        Plan {
+            candidate: live.map(Color::other).unwrap_or(Color::Blue),
+            live,
+            replicas: 2,
+            from_image: None,
+            to_image: "r/o:2".into(),
+            noop,
+            resume,
+            adopt: None,
+        }
+    }
+
+    #[test]
+    fn the_sequence_follows_the_protocol() {
+        use Phase::*;
+        assert_eq!(
+            sequence(&plan(Some(Color::Blue), false, false), false),
+            [
+                Apply, Rollout, Preview, Switch, Settle, Verify, Hold, Guard, Finish, Record
+            ]
+        );
+        // First deploy, or the old color kept: nothing to hold for.
+        assert_eq!(
+            sequence(&plan(None, false, false), false),
+            [
+                Apply, Rollout, Preview, Switch, Settle, Verify, Guard, Finish, Record
+            ]
+        );
+        assert!(!sequence(&plan(Some(Color::Blue), false, false), true).contains(&Hold));
+        // Resuming a deploy that switched: from the endpoints on.
+        assert_eq!(
+            sequence(&plan(Some(Color::Blue), false, true), false),
+            [Settle, Verify, Hold, Guard, Finish, Record]
+        );
+        assert!(sequence(&plan(Some(Color::Blue), true, false), false).is_empty());
+    }
+
+    #[test]
+    fn undo_is_decided_by_the_phase_reached() {
+        let failed = || Halt::Failed("x".into());
+        for p in [Phase::Apply, Phase::Rollout, Phase::Preview, Phase::Switch] {
+            assert_eq!(undo_for(p, &failed()), Undo::Withdraw, "{p:?}");
+        }
+        for p in [Phase::Settle, Phase::Verify, Phase::Hold, Phase::Guard] {
+            assert_eq!(undo_for(p, &failed()), Undo::SwitchBack, "{p:?}");
+            assert_eq!(
+                undo_for(p, &Halt::Interrupted("x".into())),
+                Undo::SwitchBack
+            );
+        }
+        for p in [Phase::Finish, Phase::Record] {
+            assert_eq!(undo_for(p, &failed()), Undo::Nothing, "{p:?}");
+        }
+        // Someone else moved S: msv leaves everything as it is, in any phase.
+        assert_eq!(
+            undo_for(Phase::Verify, &Halt::Overridden("x".into())),
+            Undo::Nothing
+        );
+        assert_eq!(
+            undo_for(Phase::Apply, &Halt::Refused("x".into())),
+            Undo::Nothing
+        );
+    }
+
+    #[test]
+    fn summary_outcomes_serialize_as_before() {
+        assert_eq!(
+            serde_json::to_value(Finished::Unchanged).unwrap(),
+            "unchanged"
+        );
+        assert_eq!(
+            serde_json::to_value(Finished::Succeeded).unwrap(),
+            "succeeded"
+        );
+        assert_eq!(
+            serde_json::to_value(Finished::Rollback).unwrap(),
+            "rollback"
+        );
+    }
+}
