@@ -12,6 +12,7 @@ use reqwest::Url;
 
 use super::model::Trace;
 use super::summary::{self, TraceSummary};
+use crate::name::ServiceName;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -49,7 +50,7 @@ impl Backend {
 /// What `msv traces list` asks for.
 #[derive(Debug, Clone)]
 pub struct Query {
-    pub service: String,
+    pub service: ServiceName,
     pub since: Duration,
     pub limit: usize,
     pub operation: Option<String>,
@@ -90,7 +91,7 @@ pub fn search_url(backend: Backend, base: &Url, q: &Query) -> Url {
             let mut url = join(base, &["api", "traces"]);
             {
                 let mut p = url.query_pairs_mut();
-                p.append_pair("service", &q.service);
+                p.append_pair("service", q.service.as_str());
                 if let Some(op) = &q.operation {
                     p.append_pair("operation", op);
                 }
@@ -111,7 +112,7 @@ pub fn search_url(backend: Backend, base: &Url, q: &Query) -> Url {
             let mut url = join(base, &["api", "v3", "traces"]);
             {
                 let mut p = url.query_pairs_mut();
-                p.append_pair("query.service_name", &q.service);
+                p.append_pair("query.service_name", q.service.as_str());
                 if let Some(op) = &q.operation {
                     p.append_pair("query.operation_name", op);
                 }
@@ -135,7 +136,7 @@ pub fn search_url(backend: Backend, base: &Url, q: &Query) -> Url {
             let mut url = join(base, &["api", "v2", "traces"]);
             {
                 let mut p = url.query_pairs_mut();
-                p.append_pair("serviceName", &q.service);
+                p.append_pair("serviceName", q.service.as_str());
                 if let Some(op) = &q.operation {
                     p.append_pair("spanName", op);
                 }
@@ -432,7 +433,10 @@ fn jaeger_tags(q: &Query) -> serde_json::Map<String, serde_json::Value> {
 /// A TraceQL query for Tempo's search. Values are quoted with `"` and `\` escaped.
 fn traceql(q: &Query) -> String {
     let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
-    let mut conds = vec![format!("resource.service.name = {}", quote(&q.service))];
+    let mut conds = vec![format!(
+        "resource.service.name = {}",
+        quote(q.service.as_str())
+    )];
     if let Some(op) = &q.operation {
         conds.push(format!("name = {}", quote(op)));
     }
@@ -458,7 +462,7 @@ mod tests {
 
     fn query() -> Query {
         Query {
-            service: "orders".into(),
+            service: "orders".parse().unwrap(),
             since: Duration::from_secs(3600),
             limit: 20,
             operation: Some("GET /x".into()),
@@ -498,10 +502,10 @@ mod tests {
     #[test]
     fn tempo_search_is_traceql() {
         let mut q = query();
-        q.service = "a\"b".into();
+        q.operation = Some("GET /\"x\\".into());
         assert_eq!(
             traceql(&q),
-            r#"{ resource.service.name = "a\"b" && name = "GET /x" && status = error && duration >= 100000us && .http.status_code = "500" }"#
+            r#"{ resource.service.name = "orders" && name = "GET /\"x\\" && status = error && duration >= 100000us && .http.status_code = "500" }"#
         );
         let url = search_url(Backend::Tempo, &Url::parse("http://h:3200").unwrap(), &q);
         assert!(
