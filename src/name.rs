@@ -63,6 +63,16 @@ pub const KUBE_SERVICE: Rule = Rule {
                 characters",
 };
 
+/// A Service port's name: an IANA service name, at most 15 characters.
+pub const PORT_NAME: Rule = Rule {
+    what: "port name",
+    max: 15,
+    letter_first: false,
+    explained: "a port is a number from 1 to 65535 or a port name: lowercase letters a-z, \
+                digits 0-9 and '-', starting and ending with a letter or digit, at most 15 \
+                characters",
+};
+
 /// Checks `name` against `rule`; the error says what is wrong, states the rule and, when
 /// one can be made, suggests a name that passes.
 pub fn check(rule: &Rule, name: &str) -> Result<(), String> {

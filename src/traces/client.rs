@@ -12,7 +12,7 @@ use reqwest::Url;
 
 use super::model::Trace;
 use super::summary::{self, TraceSummary};
-use crate::name::ServiceName;
+use crate::name::{self, ServiceName};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -191,15 +191,20 @@ pub fn service_proxy_path(spec: &str) -> Result<String> {
     };
     let (ns, rest) = spec.split_once('/').with_context(usage)?;
     let (name, port) = rest.split_once(':').with_context(usage)?;
-    let dns_label = |s: &str| {
-        !s.is_empty()
-            && s.len() <= 63
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    let port_problem = if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) {
+        match port.parse::<u16>() {
+            Ok(1..) => Ok(()),
+            _ => Err(format!(
+                "invalid port {port}: a port number is from 1 to 65535"
+            )),
+        }
+    } else {
+        name::check(&name::PORT_NAME, port)
     };
-    if !dns_label(ns) || !dns_label(name) || !dns_label(port) {
-        anyhow::bail!("{}", usage());
-    }
+    name::check(&name::NAMESPACE, ns)
+        .and_then(|()| name::check(&name::KUBE_SERVICE, name))
+        .and(port_problem)
+        .map_err(|problem| anyhow::anyhow!("--backend-service {spec:?}: {problem}"))?;
     Ok(format!(
         "/api/v1/namespaces/{ns}/services/{name}:{port}/proxy/"
     ))
@@ -585,8 +590,20 @@ mod tests {
             service_proxy_path("o/tempo:http").unwrap(),
             "/api/v1/namespaces/o/services/tempo:http/proxy/"
         );
-        for bad in ["jaeger:16686", "o/jaeger", "o/../x:1", "O/j:1", "o/j:"] {
-            assert!(service_proxy_path(bad).is_err(), "{bad}");
+        for (bad, why) in [
+            ("jaeger:16686", "expected NAMESPACE/NAME:PORT"),
+            ("o/jaeger", "expected NAMESPACE/NAME:PORT"),
+            ("o/../x:1", "invalid Kubernetes Service name \"../x\""),
+            ("O/j:1", "invalid namespace \"O\""),
+            ("o/-j:1", "invalid Kubernetes Service name \"-j\""),
+            ("o/j-:1", "it ends with '-'"),
+            ("o/j:", "invalid port name \"\""),
+            ("o/j:http-", "invalid port name \"http-\""),
+            ("o/j:0", "invalid port 0"),
+            ("o/j:65536", "invalid port 65536"),
+        ] {
+            let err = service_proxy_path(bad).unwrap_err().to_string();
+            assert!(err.contains(why), "{bad}: {err}");
         }
     }
 

@@ -498,6 +498,14 @@ fn broken_backends_are_clear_errors() {
         .run()
         .status(2)
         .stderr_has("no kubeconfig found");
+    Test::new()
+        .args(&["traces", "show", "abc", "--backend", "jaeger"])
+        .args(&["--backend-service", "observability/jaeger-:16686"])
+        .run()
+        .status(2)
+        .stderr_has("--backend-service \"observability/jaeger-:16686\": invalid Kubernetes Service name \"jaeger-\": it ends with '-'")
+        .stderr_has("try `jaeger`")
+        .stderr_lacks("kubeconfig");
 }
 
 #[test]
