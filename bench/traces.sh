@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Parse and render one generated trace of $SPANS spans (default 10,000) with the release
 # binary, in each wire format msv reads, and report wall time and peak memory
-# (/usr/bin/time -v). Figures go into README's Performance section; nothing here asserts.
+# (/usr/bin/time -v). Figures go into docs/performance.md; nothing here asserts.
 #
 # Usage: bench/traces.sh            (SPANS=50000 bench/traces.sh for a bigger one)
 # Needs: cargo, python3, GNU time (/usr/bin/time, Debian package `time`).

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::name::ServiceName;
+
 /// Scaffold, build, deploy (blue-green) and observe microservices on Kubernetes.
 #[derive(Debug, Parser)]
 #[command(
@@ -199,8 +201,8 @@ pub fn parse_count(s: &str) -> Result<usize, String> {
 #[command(after_help = "Examples:\n  msv new orders --template rust-axum\n  \
     msv new billing -t python-fastapi --set with_ci=false --dir services/billing")]
 pub struct NewArgs {
-    /// Service name: lowercase letters, digits and '-', at most 63 characters
-    pub name: String,
+    /// Service name: lowercase letters, digits and '-', starting with a letter, at most 55 characters
+    pub name: ServiceName,
 
     /// Template: a built-in name, a user template name, a local directory or a git URL
     #[arg(short, long, value_name = "TEMPLATE")]
@@ -332,7 +334,7 @@ pub struct DeployArgs {
 #[derive(Debug, Args)]
 pub struct RollbackArgs {
     /// Service (default: the service of the current directory's msv.toml)
-    pub service: Option<String>,
+    pub service: Option<ServiceName>,
 
     /// Roll back to this history revision instead of the previous color
     #[arg(long, value_name = "REVISION")]
@@ -350,7 +352,7 @@ pub struct RollbackArgs {
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
     /// Service (default: the service of the current directory's msv.toml)
-    pub service: Option<String>,
+    pub service: Option<ServiceName>,
 
     /// Show at most this many entries, newest first
     #[arg(long, value_name = "N", default_value_t = 20, value_parser = parse_count)]
@@ -384,7 +386,7 @@ pub enum DeployColor {
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// Services to show (default: every msv-managed service in the namespace)
-    pub services: Vec<String>,
+    pub services: Vec<ServiceName>,
 
     /// Look in every namespace
     #[arg(short = 'A', long)]
@@ -417,7 +419,7 @@ pub enum WhichPods {
 #[derive(Debug, Args)]
 pub struct LogsArgs {
     /// The service whose pods to read
-    pub service: String,
+    pub service: ServiceName,
 
     /// Which color's pods
     #[arg(long, value_name = "COLOR", default_value = "all")]
@@ -485,7 +487,7 @@ pub enum TraceBackendKind {
 pub struct TracesListArgs {
     /// Service whose traces to find
     #[arg(required = true)]
-    pub service: Option<String>,
+    pub service: Option<ServiceName>,
 
     /// How far back to look
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "1h")]
@@ -581,7 +583,10 @@ mod tests {
             panic!("not traces")
         };
         assert!(args.command.is_none());
-        assert_eq!(args.list.service.as_deref(), Some("orders"));
+        assert_eq!(
+            args.list.service.as_ref().map(ServiceName::as_str),
+            Some("orders")
+        );
         assert!(args.list.errors);
         let cli = Cli::try_parse_from(["msv", "traces", "show", "--file", "t.json"]).unwrap();
         let Command::Traces(args) = cli.command else {

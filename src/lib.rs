@@ -13,6 +13,7 @@ pub mod health;
 pub mod image;
 pub mod interrupt;
 pub mod logs;
+pub mod name;
 pub mod output;
 pub mod scaffold;
 pub mod status;

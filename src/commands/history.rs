@@ -3,15 +3,19 @@
 use crate::cli::{HistoryArgs, OutputFormat};
 use crate::deploy::history::{self, Outcome};
 use crate::exit::ExitCode;
+use crate::name::ServiceName;
 use crate::output::{Cell, Table, Tone, sanitize};
 use anyhow::Result;
 
 use super::Context;
 
 /// The service a command is about: its argument, else the current directory's msv.toml.
-pub(crate) fn service_arg(arg: Option<&String>, config: &crate::config::Config) -> Result<String> {
+pub(crate) fn service_arg(
+    arg: Option<&ServiceName>,
+    config: &crate::config::Config,
+) -> Result<String> {
     match arg {
-        Some(s) => Ok(s.clone()),
+        Some(s) => Ok(s.to_string()),
         None => Ok(config.service_name()?.to_string()),
     }
 }

@@ -16,7 +16,7 @@ pub async fn run(args: &LogsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let config = ctx.config(None)?;
     let cluster = connect_for(&config).await?;
     let options = Options {
-        service: args.service.clone(),
+        service: args.service.to_string(),
         which: args.which,
         follow: args.follow,
         since: args.since,

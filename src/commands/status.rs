@@ -15,7 +15,7 @@ pub async fn run(args: &StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let config = ctx.config(None)?;
     let cluster = connect_for(&config).await?;
     let query = Query {
-        services: args.services.clone(),
+        services: args.services.iter().map(ToString::to_string).collect(),
         request: Request {
             all_namespaces: args.all_namespaces,
             // The detail view of one service always shows each pod's health.

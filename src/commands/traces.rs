@@ -32,11 +32,11 @@ async fn run_list(args: &TracesListArgs, ctx: &Context) -> anyhow::Result<ExitCo
         OutputFormat::Table,
         &[OutputFormat::Table, OutputFormat::Json],
     )?;
-    let (backend, base, transport) = backend(&ctx.config(None)?).await?;
     let service = args
         .service
         .clone()
         .context("name the service whose traces to list")?;
+    let (backend, base, transport) = backend(&ctx.config(None)?).await?;
     let query = Query {
         service: service.clone(),
         since: args.since,
@@ -57,7 +57,7 @@ async fn run_list(args: &TracesListArgs, ctx: &Context) -> anyhow::Result<ExitCo
     } else if list.is_empty() {
         ctx.printer.info(&format!(
             "no traces of {} in the last {} in {} at {base}",
-            sanitize(&service),
+            sanitize(service.as_str()),
             humantime::format_duration(args.since),
             backend.name()
         ));

@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::name::{self, ServiceName};
+
 /// One configuration layer (a file, the environment, or flags). Every field is optional;
 /// missing values fall through to the next layer.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -110,7 +112,7 @@ pub struct KubernetesSection {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<ServiceName>,
+    pub namespace: Option<Namespace>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -406,9 +408,9 @@ macro_rules! validated_string {
 }
 
 validated_string!(
-    /// An RFC 1123 DNS label: the service's Kubernetes name, image name and trace name.
-    ServiceName,
-    check_dns_label
+    /// A Kubernetes namespace (an RFC 1123 label).
+    Namespace,
+    check_namespace
 );
 validated_string!(
     /// An HTTP path starting with `/`.
@@ -436,57 +438,8 @@ validated_string!(
     check_http_url
 );
 
-/// Checks a name against RFC 1123's label rules, explaining the first rule it breaks and
-/// suggesting a name that passes.
-pub fn check_dns_label(name: &str) -> Result<(), String> {
-    let problem = if name.is_empty() {
-        Some("it is empty")
-    } else if name.len() > 63 {
-        Some("it is longer than 63 characters")
-    } else if name
-        .bytes()
-        .any(|b| !(b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
-    {
-        Some("it may contain only lowercase letters, digits and '-'")
-    } else if name.starts_with('-') || name.ends_with('-') {
-        Some("it must start and end with a letter or digit")
-    } else {
-        None
-    };
-    match problem {
-        None => Ok(()),
-        Some(problem) => {
-            let suggestion = suggest_dns_label(name);
-            let hint = if suggestion.is_empty() {
-                "use lowercase letters, digits and '-', e.g. `my-service`".to_string()
-            } else {
-                format!("try `{suggestion}`")
-            };
-            Err(format!(
-                "`{name}` is not a valid name: {problem} (it becomes a Kubernetes object and image \
-                 name, so it must be an RFC 1123 label); {hint}"
-            ))
-        }
-    }
-}
-
-/// Turns `My_Service.v2` into `my-service-v2`.
-pub fn suggest_dns_label(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    let out = out.trim_matches('-');
-    let out = if out.len() > 63 {
-        out[..63].trim_end_matches('-')
-    } else {
-        out
-    };
-    out.to_string()
+fn check_namespace(namespace: &str) -> Result<(), String> {
+    name::check(&name::NAMESPACE, namespace)
 }
 
 fn check_http_path(path: &str) -> Result<(), String> {
@@ -670,38 +623,6 @@ mod tests {
     }
 
     #[test]
-    fn dns_labels() {
-        for ok in ["orders", "a", "a-b-9", &"x".repeat(63)] {
-            assert!(check_dns_label(ok).is_ok(), "{ok}");
-        }
-        let err = check_dns_label("Orders_API").unwrap_err();
-        assert!(err.contains("only lowercase"), "{err}");
-        assert!(err.contains("try `orders-api`"), "{err}");
-        assert!(check_dns_label("-x").unwrap_err().contains("start and end"));
-        assert!(check_dns_label(&"x".repeat(64)).unwrap_err().contains("63"));
-        assert!(check_dns_label("").unwrap_err().contains("empty"));
-        assert_eq!(suggest_dns_label("__"), "");
-    }
-
-    #[test]
-    fn suggestions_are_valid_labels() {
-        for bad in [
-            "My Service",
-            "a..b",
-            "UPPER",
-            "x_y_",
-            &"Ab".repeat(40),
-            "-lead",
-        ] {
-            let suggestion = suggest_dns_label(bad);
-            assert!(
-                check_dns_label(&suggestion).is_ok(),
-                "{bad} -> {suggestion}"
-            );
-        }
-    }
-
-    #[test]
     fn scalars() {
         assert!("250m".parse::<Quantity>().is_ok());
         assert!("1.5Gi".parse::<Quantity>().is_ok());
@@ -722,6 +643,22 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("line 2, column 8"), "{text}");
         assert!(text.contains("try `orders`"), "{text}");
+        let err = toml::from_str::<Layer>("[service]\nname = \"2fast\"\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("line 2, column 8"), "{text}");
+        assert!(text.contains("try `svc-2fast`"), "{text}");
+        let long = format!("[service]\nname = \"{}\"\n", "a".repeat(56));
+        assert!(toml::from_str::<Layer>(&long).is_err());
+        let ns = "[kubernetes]\nnamespace = \"2024-q1\"\n";
+        assert!(
+            toml::from_str::<Layer>(ns).is_ok(),
+            "a namespace may start with a digit"
+        );
+        let err = toml::from_str::<Layer>("[kubernetes]\nnamespace = \"Team\"\n").unwrap_err();
+        assert!(
+            err.to_string().contains("invalid namespace \"Team\""),
+            "{err}"
+        );
         let err = toml::from_str::<Layer>("[deploy]\ntimeout = \"soon\"\n").unwrap_err();
         assert!(err.to_string().contains("invalid duration"));
         let err = toml::from_str::<Layer>("[service]\nport = 70000\n").unwrap_err();

@@ -117,7 +117,7 @@ fn line_of(src: &str, word: &str) -> Option<usize> {
 /// Values that let a template render: defaults, else the first choice, else a placeholder.
 pub fn sample_values(m: &Manifest) -> Values {
     let mut v = Values::new();
-    for (k, val) in super::name::variants("sample-service") {
+    for (k, val) in super::vars::variants("sample-service") {
         v.insert(k.into(), Value::String(val));
     }
     v.insert("port".into(), Value::from(8080));

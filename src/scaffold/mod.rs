@@ -6,7 +6,6 @@
 
 pub mod lint;
 pub mod manifest;
-pub mod name;
 pub mod prompt;
 pub mod render;
 pub mod source;
@@ -17,6 +16,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use crate::name::ServiceName;
+
 pub use source::Origin;
 
 /// The template `msv new` uses when none is given and nobody can be asked.
@@ -25,7 +26,8 @@ pub const DEFAULT_TEMPLATE: &str = "rust-axum";
 /// What `msv new` was asked to do.
 #[derive(Debug, Clone)]
 pub struct Request {
-    pub name: String,
+    /// Valid by construction, so nothing is asked or written for a name that cannot be deployed.
+    pub name: ServiceName,
     /// Name, folder or git URL; `None`: ask on a terminal, else [`DEFAULT_TEMPLATE`].
     pub template: Option<String>,
     /// Raw `key=value` strings from `--set`.
@@ -127,10 +129,9 @@ pub fn open(
     Ok((t, m))
 }
 
-/// `msv new`: validates the name, picks and loads the template, resolves variables,
+/// `msv new`: picks and loads the template, resolves variables,
 /// renders in memory, then writes atomically.
 pub fn generate(req: &Request) -> anyhow::Result<Created> {
-    name::validate(&req.name).map_err(anyhow::Error::msg)?;
     let sets = req
         .sets
         .iter()
@@ -153,7 +154,7 @@ pub fn generate(req: &Request) -> anyhow::Result<Created> {
     let target = req
         .output
         .clone()
-        .unwrap_or_else(|| PathBuf::from(&req.name));
+        .unwrap_or_else(|| PathBuf::from(req.name.as_str()));
     // Refuse a non-empty target before asking anything.
     if !req.force
         && let Some(n) = write::target_state(&target)?
@@ -162,7 +163,7 @@ pub fn generate(req: &Request) -> anyhow::Result<Created> {
         write::write_tree(&target, &[], false)?;
     }
     let builtins = vars::Builtins {
-        name: req.name.clone(),
+        name: req.name.to_string(),
         author: git_author(),
         year: jiff::Zoned::now().year(),
     };
@@ -184,7 +185,7 @@ pub fn generate(req: &Request) -> anyhow::Result<Created> {
     let written = write::write_tree(&target, &outputs, req.force)
         .with_context(|| format!("creating {}", target.display()))?;
     Ok(Created {
-        name: req.name.clone(),
+        name: req.name.to_string(),
         template: t.name.clone(),
         source: t.origin.to_string(),
         path: target,

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use heck::{ToKebabCase, ToPascalCase, ToSnakeCase};
 use serde_json::Value;
 
 use super::manifest::{BUILTINS, Manifest, VarType, Variable};
@@ -23,6 +24,16 @@ pub struct Builtins {
     pub name: String,
     pub author: String,
     pub year: i16,
+}
+
+/// The case variants of a service name, as templates see them.
+pub fn variants(name: &str) -> [(&'static str, String); 4] {
+    [
+        ("name", name.to_string()),
+        ("name_snake", name.to_snake_case()),
+        ("name_kebab", name.to_kebab_case()),
+        ("name_pascal", name.to_pascal_case()),
+    ]
 }
 
 /// Checks a string value against a variable's type, regex and choices; the error shows
@@ -102,7 +113,7 @@ pub fn resolve(
     mut prompter: Option<&mut dyn Prompter>,
 ) -> anyhow::Result<Values> {
     let mut values = Values::new();
-    for (k, v) in super::name::variants(&builtins.name) {
+    for (k, v) in variants(&builtins.name) {
         values.insert(k.to_string(), Value::String(v));
     }
     values.insert("port".into(), Value::from(8080u16));
@@ -193,6 +204,14 @@ fn describe_missing(v: &Variable) -> String {
 mod tests {
     use super::*;
     use crate::scaffold::manifest::parse;
+
+    #[test]
+    fn case_variants() {
+        let v = variants("order-service");
+        assert_eq!(v[1].1, "order_service");
+        assert_eq!(v[2].1, "order-service");
+        assert_eq!(v[3].1, "OrderService");
+    }
 
     fn manifest() -> Manifest {
         parse(

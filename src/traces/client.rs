@@ -12,6 +12,7 @@ use reqwest::Url;
 
 use super::model::Trace;
 use super::summary::{self, TraceSummary};
+use crate::name::{self, ServiceName};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -49,7 +50,7 @@ impl Backend {
 /// What `msv traces list` asks for.
 #[derive(Debug, Clone)]
 pub struct Query {
-    pub service: String,
+    pub service: ServiceName,
     pub since: Duration,
     pub limit: usize,
     pub operation: Option<String>,
@@ -90,7 +91,7 @@ pub fn search_url(backend: Backend, base: &Url, q: &Query) -> Url {
             let mut url = join(base, &["api", "traces"]);
             {
                 let mut p = url.query_pairs_mut();
-                p.append_pair("service", &q.service);
+                p.append_pair("service", q.service.as_str());
                 if let Some(op) = &q.operation {
                     p.append_pair("operation", op);
                 }
@@ -111,7 +112,7 @@ pub fn search_url(backend: Backend, base: &Url, q: &Query) -> Url {
             let mut url = join(base, &["api", "v3", "traces"]);
             {
                 let mut p = url.query_pairs_mut();
-                p.append_pair("query.service_name", &q.service);
+                p.append_pair("query.service_name", q.service.as_str());
                 if let Some(op) = &q.operation {
                     p.append_pair("query.operation_name", op);
                 }
@@ -135,7 +136,7 @@ pub fn search_url(backend: Backend, base: &Url, q: &Query) -> Url {
             let mut url = join(base, &["api", "v2", "traces"]);
             {
                 let mut p = url.query_pairs_mut();
-                p.append_pair("serviceName", &q.service);
+                p.append_pair("serviceName", q.service.as_str());
                 if let Some(op) = &q.operation {
                     p.append_pair("spanName", op);
                 }
@@ -190,15 +191,20 @@ pub fn service_proxy_path(spec: &str) -> Result<String> {
     };
     let (ns, rest) = spec.split_once('/').with_context(usage)?;
     let (name, port) = rest.split_once(':').with_context(usage)?;
-    let dns_label = |s: &str| {
-        !s.is_empty()
-            && s.len() <= 63
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    let port_problem = if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) {
+        match port.parse::<u16>() {
+            Ok(1..) => Ok(()),
+            _ => Err(format!(
+                "invalid port {port}: a port number is from 1 to 65535"
+            )),
+        }
+    } else {
+        name::check(&name::PORT_NAME, port)
     };
-    if !dns_label(ns) || !dns_label(name) || !dns_label(port) {
-        anyhow::bail!("{}", usage());
-    }
+    name::check(&name::NAMESPACE, ns)
+        .and_then(|()| name::check(&name::KUBE_SERVICE, name))
+        .and(port_problem)
+        .map_err(|problem| anyhow::anyhow!("--backend-service {spec:?}: {problem}"))?;
     Ok(format!(
         "/api/v1/namespaces/{ns}/services/{name}:{port}/proxy/"
     ))
@@ -432,7 +438,10 @@ fn jaeger_tags(q: &Query) -> serde_json::Map<String, serde_json::Value> {
 /// A TraceQL query for Tempo's search. Values are quoted with `"` and `\` escaped.
 fn traceql(q: &Query) -> String {
     let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
-    let mut conds = vec![format!("resource.service.name = {}", quote(&q.service))];
+    let mut conds = vec![format!(
+        "resource.service.name = {}",
+        quote(q.service.as_str())
+    )];
     if let Some(op) = &q.operation {
         conds.push(format!("name = {}", quote(op)));
     }
@@ -458,7 +467,7 @@ mod tests {
 
     fn query() -> Query {
         Query {
-            service: "orders".into(),
+            service: "orders".parse().unwrap(),
             since: Duration::from_secs(3600),
             limit: 20,
             operation: Some("GET /x".into()),
@@ -498,10 +507,10 @@ mod tests {
     #[test]
     fn tempo_search_is_traceql() {
         let mut q = query();
-        q.service = "a\"b".into();
+        q.operation = Some("GET /\"x\\".into());
         assert_eq!(
             traceql(&q),
-            r#"{ resource.service.name = "a\"b" && name = "GET /x" && status = error && duration >= 100000us && .http.status_code = "500" }"#
+            r#"{ resource.service.name = "orders" && name = "GET /\"x\\" && status = error && duration >= 100000us && .http.status_code = "500" }"#
         );
         let url = search_url(Backend::Tempo, &Url::parse("http://h:3200").unwrap(), &q);
         assert!(
@@ -581,8 +590,20 @@ mod tests {
             service_proxy_path("o/tempo:http").unwrap(),
             "/api/v1/namespaces/o/services/tempo:http/proxy/"
         );
-        for bad in ["jaeger:16686", "o/jaeger", "o/../x:1", "O/j:1", "o/j:"] {
-            assert!(service_proxy_path(bad).is_err(), "{bad}");
+        for (bad, why) in [
+            ("jaeger:16686", "expected NAMESPACE/NAME:PORT"),
+            ("o/jaeger", "expected NAMESPACE/NAME:PORT"),
+            ("o/../x:1", "invalid Kubernetes Service name \"../x\""),
+            ("O/j:1", "invalid namespace \"O\""),
+            ("o/-j:1", "invalid Kubernetes Service name \"-j\""),
+            ("o/j-:1", "it ends with '-'"),
+            ("o/j:", "invalid port name \"\""),
+            ("o/j:http-", "invalid port name \"http-\""),
+            ("o/j:0", "invalid port 0"),
+            ("o/j:65536", "invalid port 65536"),
+        ] {
+            let err = service_proxy_path(bad).unwrap_err().to_string();
+            assert!(err.contains(why), "{bad}: {err}");
         }
     }
 

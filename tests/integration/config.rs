@@ -220,10 +220,45 @@ fn invalid_service_name_explains_and_suggests() {
     config_show(&dir)
         .run()
         .status(2)
-        .stderr_has("`Orders_API` is not a valid name")
-        .stderr_has("RFC 1123")
+        .stderr_has("invalid service name \"Orders_API\"")
+        .stderr_has("RFC 1035 label of at most 55 characters")
         .stderr_has("try `orders-api`")
         .stderr_has("line 2, column 8");
+}
+
+/// msv.toml follows the same name rule as `msv new`.
+#[test]
+fn a_service_name_starting_with_a_digit_is_refused_at_its_line() {
+    let dir = service_dir("# orders, faster\n[service]\nname = \"2fast\"\n");
+    config_show(&dir)
+        .run()
+        .status(2)
+        .stderr_has("msv.toml")
+        .stderr_has("line 3, column 8")
+        .stderr_has("invalid service name \"2fast\": it starts with '2', not a letter")
+        .stderr_has("try `svc-2fast`");
+}
+
+#[test]
+fn a_service_name_from_the_environment_follows_the_same_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "a".repeat(56);
+    Test::new()
+        .args(&["config", "show"])
+        .current_dir(dir.path())
+        .env("MSV_SERVICE_NAME", &long)
+        .run()
+        .status(2)
+        .stderr_has(&format!(
+            "environment variable MSV_SERVICE_NAME=\"{long}\" is invalid"
+        ))
+        .stderr_has("56 characters long");
+    Test::new()
+        .args(&["config", "show", "-o", "json"])
+        .current_dir(dir.path())
+        .env("MSV_SERVICE_NAME", "a".repeat(55))
+        .run()
+        .status(0);
 }
 
 #[test]

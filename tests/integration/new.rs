@@ -243,8 +243,44 @@ fn invalid_name_is_refused_with_a_suggestion() {
         .run()
         .status(2)
         .stderr_has("invalid service name \"Order_Service\"")
-        .stderr_has("RFC 1123")
+        .stderr_has("RFC 1035 label of at most 55 characters")
         .stderr_has("try `order-service`");
+    assert!(entries(tmp.path()).is_empty());
+}
+
+/// `NAME-preview` must be a valid Service name, so 55 characters is the most a name may
+/// have; a name refused here would otherwise fail only when it is first deployed.
+#[test]
+fn a_name_too_long_for_its_preview_service_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let longest = "a".repeat(55);
+    Test::new()
+        .args(&["new", &format!("{longest}b"), "--no-input"])
+        .current_dir(tmp.path())
+        .run()
+        .status(2)
+        .stderr_has("it is 56 characters long, 1 more than the 55 allowed")
+        .stderr_has("NAME-preview is a valid Service name too")
+        .stderr_has(&format!("try `{longest}`"));
+    assert!(entries(tmp.path()).is_empty());
+    Test::new()
+        .args(&["new", &longest, "--no-input"])
+        .current_dir(tmp.path())
+        .run()
+        .status(0);
+    assert_eq!(entries(tmp.path()), [longest]);
+}
+
+#[test]
+fn a_name_starting_with_a_digit_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    Test::new()
+        .args(&["new", "2fast", "--no-input"])
+        .current_dir(tmp.path())
+        .run()
+        .status(2)
+        .stderr_has("invalid service name \"2fast\": it starts with '2', not a letter")
+        .stderr_has("try `svc-2fast`");
     assert!(entries(tmp.path()).is_empty());
 }
 

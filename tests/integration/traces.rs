@@ -428,6 +428,21 @@ fn config_file_names_the_backend() {
 }
 
 #[test]
+fn an_invalid_service_name_is_refused_before_any_request() {
+    let fake = Fake::new(&[("/api/traces", 200, jaeger_envelope(&[]))]);
+    for args in [&["traces", "2fast"][..], &["traces", "list", "2fast"]] {
+        msv(&fake, "jaeger")
+            .args(args)
+            .args(&["--url", &fake.url])
+            .run()
+            .status(2)
+            .stderr_has("invalid service name \"2fast\"")
+            .stderr_has("try `svc-2fast`");
+    }
+    assert!(fake.seen().is_empty(), "asked: {:?}", fake.seen());
+}
+
+#[test]
 fn broken_backends_are_clear_errors() {
     let truncated = fixture("jaeger/ui_01.json")[..400].to_string();
     let fake = Fake::new(&[
@@ -483,6 +498,14 @@ fn broken_backends_are_clear_errors() {
         .run()
         .status(2)
         .stderr_has("no kubeconfig found");
+    Test::new()
+        .args(&["traces", "show", "abc", "--backend", "jaeger"])
+        .args(&["--backend-service", "observability/jaeger-:16686"])
+        .run()
+        .status(2)
+        .stderr_has("--backend-service \"observability/jaeger-:16686\": invalid Kubernetes Service name \"jaeger-\": it ends with '-'")
+        .stderr_has("try `jaeger`")
+        .stderr_lacks("kubeconfig");
 }
 
 #[test]

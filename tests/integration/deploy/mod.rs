@@ -6,7 +6,8 @@
 //! `happy` (deploys that go through, dry run, manifests), `rollback` (rollback and
 //! history), `failures` (candidates that never get healthy), `lock` (the Lease),
 //! `faults` (API errors, dropped watches, conflicts, Ctrl-C), `kill` (SIGKILL in every
-//! phase, then a rerun) and `bench` (the overhead benchmark, ignored by `cargo test`).
+//! phase, then a rerun), `names` (names that cannot be deployed never reach the cluster)
+//! and `bench` (the overhead benchmark, ignored by `cargo test`).
 
 mod bench;
 mod failures;
@@ -14,6 +15,7 @@ mod faults;
 mod happy;
 mod kill;
 mod lock;
+mod names;
 mod rollback;
 mod safety;
 
