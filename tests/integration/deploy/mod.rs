@@ -1,7 +1,7 @@
 //! msv deploy, rollback, history and manifests: the real binary against the fake API
 //! server. Besides each command's own result, the tests watch two things while msv runs:
-//! a background client sending requests through Service `S`'s proxy (no failures during a
-//! good deploy), and a monitor checking that `S` only ever selects a color whose pods all
+//! a background client that never retries, sending requests through Service `S`'s proxy
+//! (no failures during a good deploy), and a monitor checking that `S` only ever selects a color whose pods all
 //! exist and are ready. The shared setup lives here; the tests, by theme, in:
 //! `happy` (deploys that go through, dry run, manifests), `rollback` (rollback and
 //! history), `failures` (candidates that never get healthy), `lock` (the Lease),
@@ -127,9 +127,8 @@ impl Monitor {
 
 /// GET /healthz through Service shop's proxy every 5 ms, until the test stops it.
 fn traffic(env: &Env) -> Traffic {
-    let kubeconfig = env.fake.kubeconfig_path();
     Traffic::start(
-        move || async move { crate::fake_api::kube_client(&kubeconfig, false).await },
+        env.fake.kubeconfig_path(),
         format!("/api/v1/namespaces/{NS}/services/shop:8080/proxy/healthz"),
         Duration::from_millis(5),
     )

@@ -203,10 +203,12 @@ impl Monitor {
 
 /// GET /healthz through Service shop's real proxy every 20 ms, until the test stops it.
 fn traffic(env: &Env) -> Traffic {
-    let (c, ns) = (env.c, env.ns.clone());
     Traffic::start(
-        move || async move { c.client().await },
-        format!("/api/v1/namespaces/{ns}/services/shop:{PORT}/proxy/healthz"),
+        env.c.kubeconfig.clone(),
+        format!(
+            "/api/v1/namespaces/{}/services/shop:{PORT}/proxy/healthz",
+            env.ns
+        ),
         Duration::from_millis(20),
     )
 }
