@@ -74,7 +74,7 @@ use serde_json::Value;
 use tokio::sync::{broadcast, oneshot};
 
 pub use faults::Fault;
-pub use selections::Selection;
+pub use selections::{EndpointsWrite, ScaleDown, Selection};
 use store::Store;
 
 /// What the simulated kubelet does with a container of a given image.
@@ -503,6 +503,34 @@ impl FakeCluster {
         ops::create(&mut self.shared.lock(), rt, &ns, obj, "test", None)
             .unwrap_or_else(|e| panic!("seeding failed: {}", e.body))
     }
+    /// Applies a JSON merge patch to a stored object as the client `manager` would send it
+    /// (`?fieldManager=`, or the program name a User-Agent like `kubectl/v1.32.0 ...` gives):
+    /// the write goes through the server's checks and watchers see it, and managedFields
+    /// name `manager` as the owner of the fields it changed. For changes made "by hand"
+    /// in a test, e.g. `patch_as("kubectl-patch", "services", "default", "shop",
+    /// json!({"spec": {"selector": {"msv/color": "blue"}}}))`. Panics with the Status when
+    /// the server would refuse it.
+    pub fn patch_as(
+        &self,
+        manager: &str,
+        resource: &str,
+        namespace: &str,
+        name: &str,
+        patch: Value,
+    ) -> Value {
+        let rt = resources::by_plural(resource);
+        ops::patch(
+            &mut self.shared.lock(),
+            rt,
+            namespace,
+            name,
+            ops::PatchType::Merge,
+            &patch,
+            Some(manager),
+            None,
+        )
+        .unwrap_or_else(|e| panic!("patching {resource} {namespace}/{name}: {}", e.body))
+    }
     /// A stored object by resource plural (`deployments`), namespace (`""` for cluster
     /// scoped) and name.
     pub fn get(&self, resource: &str, namespace: &str, name: &str) -> Option<Value> {
@@ -515,15 +543,27 @@ impl FakeCluster {
         self.shared.lock().store.list(rt, namespace)
     }
     /// From now on, note what Service `namespace/service` selects after every write that
-    /// could change it (its selector, or the existence or readiness of a selected pod).
+    /// could change it (its selector, or the existence or readiness of a selected pod),
+    /// every write of its Endpoints, and every lowering of the replicas of a Deployment
+    /// whose pods it selects — each inside the write, so no moment is missed.
     pub fn record_selections(&self, namespace: &str, service: &str) {
         let mut st = self.shared.lock();
         st.store.selections.watch(namespace, service);
-        st.store.note_selections();
+        st.store.note_selections(namespace, service);
     }
     /// What the watched Services selected, oldest first (see [`Self::record_selections`]).
     pub fn selections(&self) -> Vec<Selection> {
         self.shared.lock().store.selections.log.clone()
+    }
+    /// Every write of the watched Services' Endpoints, oldest first; the first one is the
+    /// state when the recording started (see [`Self::record_selections`]).
+    pub fn endpoints_writes(&self) -> Vec<EndpointsWrite> {
+        self.shared.lock().store.selections.endpoints.clone()
+    }
+    /// Every write that scaled down (or deleted) a Deployment whose pods a watched Service
+    /// selected at that moment, oldest first (see [`Self::record_selections`]).
+    pub fn scale_downs(&self) -> Vec<ScaleDown> {
+        self.shared.lock().store.selections.scale_downs.clone()
     }
     /// Every API request received so far, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
