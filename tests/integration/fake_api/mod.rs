@@ -12,7 +12,8 @@
 //! ```
 //!
 //! What it serves (see `resources.rs`): discovery, core/v1 Namespaces, Services,
-//! Endpoints, Pods (+ `log`, `proxy`, `status`), ConfigMaps, Events; apps/v1 Deployments
+//! Endpoints, Pods (+ `log`, `proxy`, `status`), ConfigMaps, Events, ResourceQuotas
+//! (+ `status`; `pods` enforced, see `quota.rs`); apps/v1 Deployments
 //! and ReplicaSets (+ `status`, `scale`); coordination.k8s.io/v1 Leases; autoscaling/v2
 //! HorizontalPodAutoscalers and policy/v1 PodDisruptionBudgets (stored and validated).
 //! Verbs: get, list and watch with label/field selectors, create, update, delete,
@@ -30,7 +31,7 @@
 //! termination (deleted pods vanish at once), namespace termination (immediate), rolling
 //! update surge/unavailable arithmetic (the new ReplicaSet is scaled to the full count at
 //! once and old ones go to zero when it is available), minReadySeconds, EndpointSlices,
-//! admission, RBAC, HPA/PDB behaviour, protobuf and CBOR request bodies (typed client-go
+//! admission other than pod-count quotas, RBAC, HPA/PDB behaviour, protobuf and CBOR request bodies (typed client-go
 //! callers such as `kubectl create deployment` or `kubectl expose` get 415; `kubectl
 //! create|apply -f`, kube-rs and msv send JSON), the proxy's refusal of loopback pod
 //! addresses (a `Backend::Url` may be a local process), aggregated discovery,
@@ -49,6 +50,7 @@ mod ops;
 mod patch;
 mod pods;
 mod proxy;
+mod quota;
 mod resources;
 mod selections;
 mod selectors;
@@ -62,6 +64,7 @@ mod watch;
 
 pub(crate) mod fidelity_kube;
 mod fidelity_kubectl;
+mod fidelity_quota;
 mod fidelity_sim;
 
 use std::collections::HashMap;
@@ -200,6 +203,9 @@ pub(crate) struct State {
     pub pods: HashMap<String, PodRun>,
     pub pending_endpoints: HashMap<(String, String), (Value, Instant)>,
     pub progress: HashMap<String, (String, Instant)>,
+    /// ReplicaSets whose last pod create was refused, by uid: failures in a row, and when
+    /// to try again.
+    pub create_backoff: HashMap<String, (u32, Instant)>,
     pub logs: HashMap<(String, String), Vec<logs::LogLine>>,
     pub next_ip: u32,
     pub round_robin: usize,
@@ -272,6 +278,7 @@ impl FakeCluster {
             pods: HashMap::new(),
             pending_endpoints: HashMap::new(),
             progress: HashMap::new(),
+            create_backoff: HashMap::new(),
             logs: HashMap::new(),
             next_ip: 10,
             round_robin: 0,
@@ -530,6 +537,17 @@ impl FakeCluster {
             None,
         )
         .unwrap_or_else(|e| panic!("patching {resource} {namespace}/{name}: {}", e.body))
+    }
+    /// A ResourceQuota `name` in `namespace` allowing at most `pods` pods: a pod create that
+    /// would exceed it is refused with the real admission's 403, and a ReplicaSet that
+    /// needs more pods gets ReplicaFailure/FailedCreate (copied to its Deployment) and a
+    /// Warning event FailedCreate.
+    pub fn create_pod_quota(&self, namespace: &str, name: &str, pods: u32) -> Value {
+        self.create(
+            serde_json::json!({"apiVersion": "v1", "kind": "ResourceQuota",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {"hard": {"pods": pods.to_string()}}}),
+        )
     }
     /// A stored object by resource plural (`deployments`), namespace (`""` for cluster
     /// scoped) and name.
