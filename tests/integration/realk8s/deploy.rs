@@ -4,8 +4,10 @@
 //! them, so msv's health checks and the traffic client go through the real API server's
 //! service proxy to a real socket.
 //!
-//! While msv runs, a client sends requests through Service `S`'s proxy and counts failures,
-//! and a monitor checks that `S` only ever selects a color whose pods are all ready.
+//! While msv runs, a client that never retries sends requests through Service `S`'s proxy
+//! and counts failures, and a monitor checks that `S` only ever selects a color whose pods
+//! are all ready, that its Endpoints never go empty once it has served, and that no color
+//! it selects is scaled down.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -16,6 +18,7 @@ use kube::api::{Api, ListParams};
 use serde_json::Value;
 
 use super::cluster::TestNetwork;
+use super::writes::Writes;
 use super::{RealCluster, real_cluster};
 use crate::deploy::{HistoryEntry, Summary};
 use crate::fake_api::{Behavior, ProxyResponse};
@@ -133,10 +136,13 @@ fn pod_ready(p: &Pod) -> bool {
 
 /// Whenever Service `shop` selects a color, every pod of that color is ready — checked by
 /// reading the real server's state (a checker, not msv), the selector read before and after
-/// the pods so a switch in between is not counted.
+/// the pods so a switch in between is not counted. And, from every write the server's
+/// watches deliver (see `writes`): `shop`'s Endpoints never lose their last ready address
+/// once they had one, and no color `shop` selects is scaled down or deleted.
 struct Monitor {
     stop: Arc<AtomicBool>,
     handle: Option<std::thread::JoinHandle<(usize, Vec<String>)>>,
+    writes: Option<Writes>,
 }
 
 impl Monitor {
@@ -184,14 +190,25 @@ impl Monitor {
         Monitor {
             stop,
             handle: Some(handle),
+            writes: Some(Writes::start(
+                env.c.kubeconfig.clone(),
+                env.ns.clone(),
+                "shop".into(),
+            )),
         }
     }
 
     #[track_caller]
     fn assert_clean(mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        let (checks, v) = self.handle.take().unwrap().join().unwrap();
+        let (checks, mut v) = self.handle.take().unwrap().join().unwrap();
         assert!(checks > 0, "the monitor never saw Service shop");
+        let (writes, bad) = self.writes.take().unwrap().finish();
+        assert!(
+            writes > 0,
+            "the monitor saw no write of shop or its Deployments"
+        );
+        v.extend(bad);
         assert!(
             v.is_empty(),
             "invariant violated {} times, first: {}",
