@@ -391,7 +391,7 @@ fn serve_a_fake_by_hand() {
 }
 
 /// The manager that owns `spec.selector.KEY` of a Service, by its managedFields.
-fn selector_owner(svc: &serde_json::Value, key: &str) -> Vec<String> {
+pub(crate) fn selector_owner(svc: &serde_json::Value, key: &str) -> Vec<String> {
     svc["metadata"]["managedFields"]
         .as_array()
         .into_iter()

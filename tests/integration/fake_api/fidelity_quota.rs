@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::FakeCluster;
 use super::fidelity_kube::{api_err, client_with_retry, deployment};
 
-fn condition(obj: &Value, type_: &str) -> Option<Value> {
+pub(crate) fn condition(obj: &Value, type_: &str) -> Option<Value> {
     obj["status"]["conditions"]
         .as_array()?
         .iter()
@@ -24,7 +24,7 @@ fn condition(obj: &Value, type_: &str) -> Option<Value> {
 /// `pods "NAME" is forbidden: exceeded quota: QUOTA, requested: pods=1, used: pods=N,
 /// limited: pods=N` for a pod whose name starts with `prefix`.
 #[track_caller]
-fn assert_exceeded(message: &str, prefix: &str, quota: &str, n: u32) {
+pub(crate) fn assert_exceeded(message: &str, prefix: &str, quota: &str, n: u32) {
     let rest = message
         .strip_prefix(&format!("pods \"{prefix}"))
         .unwrap_or_else(|| panic!("{message:?} names no pod {prefix}*"));

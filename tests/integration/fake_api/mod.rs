@@ -63,8 +63,8 @@ mod validate;
 mod watch;
 
 pub(crate) mod fidelity_kube;
-mod fidelity_kubectl;
-mod fidelity_quota;
+pub(crate) mod fidelity_kubectl;
+pub(crate) mod fidelity_quota;
 mod fidelity_sim;
 
 use std::collections::HashMap;
@@ -240,8 +240,9 @@ pub struct FakeCluster {
 }
 
 #[allow(dead_code)]
-/// A kube-rs client for the fake whose kubeconfig is at `kubeconfig` (a path, so threads
-/// that do not hold the cluster can build one). kube retries 429/503/504 by default (15
+/// A kube-rs client for the API server whose kubeconfig is at `kubeconfig` (a path, so
+/// threads that do not hold the cluster can build one): the fake's, or the real control
+/// plane's. kube retries 429/503/504 by default (15
 /// times, backing off towards minutes); a client that must see a 503 at once passes
 /// `retry = false`.
 pub(crate) async fn kube_client(kubeconfig: &Path, retry: bool) -> kube::Client {
