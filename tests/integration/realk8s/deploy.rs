@@ -198,8 +198,9 @@ impl Monitor {
         }
     }
 
+    /// Stops watching; every breach of the invariants seen since [`Monitor::start`].
     #[track_caller]
-    fn assert_clean(mut self) {
+    fn finish(mut self) -> Vec<String> {
         self.stop.store(true, Ordering::SeqCst);
         let (checks, mut v) = self.handle.take().unwrap().join().unwrap();
         assert!(checks > 0, "the monitor never saw Service shop");
@@ -209,12 +210,13 @@ impl Monitor {
             "the monitor saw no write of shop or its Deployments"
         );
         v.extend(bad);
-        assert!(
-            v.is_empty(),
-            "invariant violated {} times, first: {}",
-            v.len(),
-            v[0]
-        );
+        v
+    }
+
+    #[track_caller]
+    fn assert_clean(self) {
+        let v = self.finish();
+        assert!(v.is_empty(), "invariant violated {} times: {v:#?}", v.len(),);
     }
 }
 
@@ -601,4 +603,58 @@ fn real_apis_that_1_20_lacks_are_named_before_anything_changes() {
     assert_eq!(env.replicas("blue"), Some(2));
     let ready = env.get(&["deployment", "shop-blue"]).unwrap()["status"]["readyReplicas"].as_i64();
     assert_eq!(ready, Some(2), "both pods of the live color ready");
+}
+
+/// The monitor and the traffic client see an outage on the real server when there is one:
+/// a person scales the live color to zero, the Endpoints empty, the proxy answers 503.
+#[test]
+fn real_monitor_and_traffic_catch_the_live_color_scaled_down() {
+    let Some(env) = Env::new(
+        "real_monitor_and_traffic_catch_the_live_color_scaled_down",
+        "outage",
+    ) else {
+        return;
+    };
+    env.deploy("1").status(0);
+    let monitor = Monitor::start(&env);
+    let traffic = traffic(&env);
+    std::thread::sleep(Duration::from_millis(500));
+    env.c.kubectl(&[
+        "-n",
+        &env.ns,
+        "scale",
+        "deployment/shop-blue",
+        "--replicas=0",
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while env.get(&["endpoints", "shop"]).unwrap()["subsets"]
+        .as_array()
+        .is_some_and(|s| !s.is_empty())
+    {
+        assert!(Instant::now() < deadline, "shop's Endpoints never emptied");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let report = traffic.stop();
+    assert!(
+        !report.failures.is_empty() && report.failures.iter().all(|f| f.starts_with("503")),
+        "{} requests, failures: {:?}",
+        report.sent,
+        report.failures
+    );
+    let v = monitor.finish();
+    assert!(
+        v.iter()
+            .any(|v| v.contains("shop-blue scaled from 1 to 0 while shop selects it")),
+        "{v:#?}"
+    );
+    assert!(
+        v.iter()
+            .any(|v| v.contains("shop's Endpoints written with no ready address")),
+        "{v:#?}"
+    );
+    assert!(
+        v.iter().any(|v| v.contains("shop selects blue but")),
+        "{v:#?}"
+    );
 }
