@@ -419,6 +419,20 @@ fn kubectl_patch_is_recorded_under_its_field_manager() {
     let t = Duration::from_secs(20);
     let svc = write(&cluster, "svc.yaml", SERVICE);
     ok(&kubectl(&cluster, &["create", "-f", &svc], t));
+    // What a test seeds "as kubectl" is recorded as what kubectl makes.
+    let mut seeded: serde_json::Value = serde_yaml::from_str(SERVICE).unwrap();
+    seeded["metadata"]["name"] = "seeded".into();
+    let seeded = cluster.create_as("kubectl-create", seeded);
+    let by_kubectl = cluster.get("services", "default", "web").unwrap();
+    let fields = |o: &serde_json::Value| {
+        let m = &o["metadata"]["managedFields"][0];
+        (
+            m["manager"].clone(),
+            m["operation"].clone(),
+            m["fieldsV1"].clone(),
+        )
+    };
+    assert_eq!(fields(&seeded), fields(&by_kubectl));
     cluster.clear_requests();
     for (patch_type, color) in [("strategic", "blue"), ("merge", "green")] {
         let body = format!("{{\"spec\":{{\"selector\":{{\"color\":\"{color}\"}}}}}}");

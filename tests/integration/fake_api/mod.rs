@@ -494,6 +494,13 @@ impl FakeCluster {
     /// Creates an object as a client would (defaults, validation, namespace must exist);
     /// panics with the Status when the server would refuse it.
     pub fn create(&self, obj: Value) -> Value {
+        self.create_as("test", obj)
+    }
+    /// [`Self::create`] as the client `manager` would create it: managedFields name it as
+    /// the owner of every field. For objects someone else made, e.g.
+    /// `create_as("kubectl-create", service)` as `kubectl create -f` makes them, or
+    /// `create_as("helm", ...)`.
+    pub fn create_as(&self, manager: &str, obj: Value) -> Value {
         let api_version = obj["apiVersion"].as_str().unwrap_or("").to_string();
         let kind = obj["kind"].as_str().unwrap_or("").to_string();
         let rt = resources::RESOURCES
@@ -508,7 +515,7 @@ impl FakeCluster {
         } else {
             String::new()
         };
-        ops::create(&mut self.shared.lock(), rt, &ns, obj, "test", None)
+        ops::create(&mut self.shared.lock(), rt, &ns, obj, manager, None)
             .unwrap_or_else(|e| panic!("seeding failed: {}", e.body))
     }
     /// Applies a JSON merge patch to a stored object as the client `manager` would send it
