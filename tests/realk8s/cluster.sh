@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # A real Kubernetes control plane on 127.0.0.1: etcd, kube-apiserver (TLS with
-# certificates made here, token auth, RBAC) and kube-controller-manager
-# (deployment, replicaset, endpoints, garbage collector, namespace and service
-# account controllers). No scheduler and no kubelet run; tests bind pods and
+# certificates made here, token auth, RBAC, the default admission plugins, which
+# include ResourceQuota) and kube-controller-manager (deployment, replicaset,
+# endpoints, garbage collector, namespace, resource quota and service account
+# controllers; quota admission refuses pods until the quota controller has
+# written a quota's status). No scheduler and no kubelet run; tests bind pods and
 # write their status themselves.
 #
 #   tests/realk8s/cluster.sh start [DIR]   # DIR defaults to a new temp dir
@@ -159,7 +161,7 @@ start() {
   kubeconfig "$DIR/controller-manager.kubeconfig" "$api_port" "$cm_token" system:kube-controller-manager
   spawn kube-controller-manager "$bin/kube-controller-manager" \
     --kubeconfig "$DIR/controller-manager.kubeconfig" \
-    --controllers deployment,replicaset,endpoint,garbagecollector,namespace,serviceaccount,serviceaccount-token \
+    --controllers deployment,replicaset,endpoint,garbagecollector,namespace,resourcequota,serviceaccount,serviceaccount-token \
     --use-service-account-credentials \
     --service-account-private-key-file "$DIR/pki/sa.key" --root-ca-file "$DIR/pki/ca.crt" \
     --leader-elect=false --port 0 --secure-port 0 --cert-dir "$DIR/pki" \

@@ -1,12 +1,15 @@
 //! msv deploy, rollback, history and manifests: the real binary against the fake API
 //! server. Besides each command's own result, the tests watch two things while msv runs:
-//! a background client sending requests through Service `S`'s proxy (no failures during a
-//! good deploy), and a monitor checking that `S` only ever selects a color whose pods all
-//! exist and are ready. The shared setup lives here; the tests, by theme, in:
-//! `happy` (deploys that go through, dry run, manifests), `rollback` (rollback and
-//! history), `failures` (candidates that never get healthy), `lock` (the Lease),
-//! `faults` (API errors, dropped watches, conflicts, Ctrl-C), `kill` (SIGKILL in every
-//! phase, then a rerun), `names` (names that cannot be deployed never reach the cluster)
+//! a background client that never retries, sending requests through Service `S`'s proxy
+//! (no failures during a good deploy), and a monitor checking that `S` only ever selects
+//! a color whose pods all exist and are ready, that its Endpoints never go empty once it
+//! has served, and that no color it selects is scaled down. The shared setup lives here;
+//! the tests, by theme, in: `happy` (deploys that go through, dry run, manifests),
+//! `rollback` (rollback and history), `failures` (candidates that never get healthy),
+//! `lock` (the Lease), `faults` (API errors, dropped watches, conflicts, Ctrl-C), `kill`
+//! (SIGKILL in every phase, then a rerun), `monitor` (the monitor catches what it should),
+//! `names` (names that cannot be deployed never reach the cluster), `safety` (a cluster
+//! shared with people and other tools; adoption)
 //! and `bench` (the overhead benchmark, ignored by `cargo test`).
 
 mod bench;
@@ -15,6 +18,7 @@ mod faults;
 mod happy;
 mod kill;
 mod lock;
+mod monitor;
 mod names;
 mod rollback;
 mod safety;
@@ -84,22 +88,74 @@ impl Env {
     }
 }
 
-/// Checks the invariant while a test runs: whenever Service `shop` selects a color, every
-/// pod of that color exists and is ready. The fake notes what `shop` selects inside every
-/// write that could change it (see `fake_api::selections`), so no moment is missed.
+/// Checks the invariants while a test runs, from what the fake notes inside every write
+/// (see `fake_api::selections`), so no moment is missed:
+/// - whenever Service `shop` selects a color, every pod of that color exists and is ready;
+/// - once `shop`'s Endpoints have had a ready address, every later write of them keeps at
+///   least one (the Service never goes dark after it first served);
+/// - no Deployment whose pods `shop` selects is scaled down or deleted while it does.
 struct Monitor {
     fake: Arc<FakeCluster>,
     from: usize,
+    endpoints_from: usize,
+    scale_downs_from: usize,
 }
 
 impl Monitor {
     fn start(env: &Env) -> Monitor {
         let from = env.fake.selections().len();
+        let endpoints_from = env.fake.endpoints_writes().len();
+        let scale_downs_from = env.fake.scale_downs().len();
         env.fake.record_selections(NS, "shop");
         Monitor {
             fake: env.fake.clone(),
             from,
+            endpoints_from,
+            scale_downs_from,
         }
+    }
+
+    /// Every breach of the invariants seen since [`Monitor::start`], one line each.
+    fn violations(&self) -> Vec<String> {
+        let log = self.fake.selections();
+        let seen = &log[self.from..];
+        let mut bad: Vec<String> = seen
+            .iter()
+            .filter(|s| !s.selector.is_null() && !s.all_ready())
+            .map(|s| {
+                format!(
+                    "rv {}: {}/{} selects {} with {} of {} pods ready",
+                    s.rv, s.namespace, s.service, s.selector, s.ready, s.pods
+                )
+            })
+            .collect();
+        let mut served = false;
+        for e in &self.fake.endpoints_writes()[self.endpoints_from..] {
+            if e.ready > 0 {
+                served = true;
+            } else if served {
+                bad.push(format!(
+                    "rv {}: {}/{} Endpoints written with no ready address ({} not ready) after it had served",
+                    e.rv, e.namespace, e.service, e.not_ready
+                ));
+            }
+        }
+        bad.extend(
+            self.fake.scale_downs()[self.scale_downs_from..]
+                .iter()
+                .map(|d| {
+                    let what = if d.deleted {
+                        "deleted".to_string()
+                    } else {
+                        format!("scaled from {} to {}", d.from, d.to)
+                    };
+                    format!(
+                        "rv {}: {}/{} {what} ({} pods ready) while {} selects it with {}",
+                        d.rv, d.namespace, d.deployment, d.ready, d.service, d.selector
+                    )
+                }),
+        );
+        bad
     }
 
     #[track_caller]
@@ -110,16 +166,7 @@ impl Monitor {
             seen.iter().any(|s| !s.selector.is_null()),
             "the monitor never saw Service shop select anything: {seen:?}"
         );
-        let bad: Vec<String> = seen
-            .iter()
-            .filter(|s| !s.selector.is_null() && !s.all_ready())
-            .map(|s| {
-                format!(
-                    "rv {}: {}/{} selects {} with {} of {} pods ready",
-                    s.rv, s.namespace, s.service, s.selector, s.ready, s.pods
-                )
-            })
-            .collect();
+        let bad = self.violations();
         assert!(
             bad.is_empty(),
             "invariant violated {} times: {bad:#?}",
@@ -130,9 +177,8 @@ impl Monitor {
 
 /// GET /healthz through Service shop's proxy every 5 ms, until the test stops it.
 fn traffic(env: &Env) -> Traffic {
-    let kubeconfig = env.fake.kubeconfig_path();
     Traffic::start(
-        move || async move { crate::fake_api::kube_client(&kubeconfig, false).await },
+        env.fake.kubeconfig_path(),
         format!("/api/v1/namespaces/{NS}/services/shop:8080/proxy/healthz"),
         Duration::from_millis(5),
     )

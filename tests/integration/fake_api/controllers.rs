@@ -1,7 +1,8 @@
 //! The control loop: every few milliseconds, under the state lock, the simulated
 //! controllers reconcile — deployment (`deployment.rs`), ReplicaSet (creates and deletes
-//! pods, here), kubelet (`pods.rs`), endpoints (`endpoints.rs`) and the garbage collector
-//! (owner references, here); also the Event recorder they share. They write only on change, so a
+//! pods, here; a refused create sets ReplicaFailure/FailedCreate, records a Warning event
+//! and backs off), kubelet (`pods.rs`), endpoints (`endpoints.rs`), resource quota
+//! (`quota.rs`) and the garbage collector (owner references, here); also the Event recorder they share. They write only on change, so a
 //! settled cluster is quiet for watchers. A pass that would change nothing is skipped: the
 //! controllers react to writes (the store's resourceVersion moved) and to time (a pod not
 //! Ready yet, a crash loop, endpoints lagging, a rollout in progress); otherwise a pass
@@ -15,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::resources::by_plural;
 use super::store::{name_of, now};
-use super::{Shared, State, deployment, endpoints, ops, pods};
+use super::{Shared, State, deployment, endpoints, ops, pods, quota};
 
 const TICK: Duration = Duration::from_millis(20);
 /// How often the controllers look even when nothing has changed.
@@ -43,11 +44,12 @@ pub(crate) async fn run(sh: Arc<Shared>) {
         seen_rv = Some(rv);
         last_pass = now_i;
         deployment::reconcile(&mut st, now_i);
-        replicasets(&mut st);
+        replicasets(&mut st, now_i);
         time_pending = pods::tick(&mut st, now_i);
         endpoints::reconcile(&mut st, now_i);
+        quota::reconcile(&mut st);
         garbage_collect(&mut st);
-        time_pending |= rollout_in_progress(&st);
+        time_pending |= rollout_in_progress(&st) || !st.create_backoff.is_empty();
     }
 }
 
@@ -135,14 +137,25 @@ pub(crate) fn is_ready(p: &Value) -> bool {
     })
 }
 
-fn replicasets(st: &mut State) {
+/// After this many failed pod creations in a row, a ReplicaSet waits this long between
+/// tries (the real controller backs off exponentially too, from 5 ms towards minutes).
+const CREATE_BACKOFF_START: Duration = Duration::from_millis(50);
+const CREATE_BACKOFF_MAX: Duration = Duration::from_secs(2);
+
+fn replicasets(st: &mut State, now_i: Instant) {
     let (rk, pk) = (by_plural("replicasets"), by_plural("pods"));
-    for rs in st.store.list(rk, None) {
+    let all = st.store.list(rk, None);
+    st.create_backoff.retain(|uid, _| {
+        all.iter()
+            .any(|rs| rs["metadata"]["uid"].as_str() == Some(uid))
+    });
+    for rs in all {
         let ns = rs["metadata"]["namespace"]
             .as_str()
             .unwrap_or("")
             .to_string();
         let uid = rs["metadata"]["uid"].clone();
+        let uid_s = uid.as_str().unwrap_or("").to_string();
         let want = rs["spec"]["replicas"].as_i64().unwrap_or(1);
         let mut mine: Vec<Value> = st
             .store
@@ -151,7 +164,15 @@ fn replicasets(st: &mut State) {
             .cloned()
             .collect();
         let mut n = mine.len() as i64;
-        while n < want {
+        // A refused create (quota, admission) stops this pass's creates, as the real
+        // controller's batch stops at its first error, and sets ReplicaFailure.
+        let mut failed: Option<String> = None;
+        let backing_off = n < want
+            && st
+                .create_backoff
+                .get(&uid_s)
+                .is_some_and(|(_, at)| now_i < *at);
+        while n < want && !backing_off {
             let pod_name = format!(
                 "{}-{}",
                 name_of(&rs),
@@ -167,19 +188,58 @@ fn replicasets(st: &mut State) {
                     .as_object_mut()
                     .map(|m| m.remove("annotations"));
             }
-            if let Ok(p) = ops::create(st, pk, &ns, pod, "kube-controller-manager", None) {
-                record_event(
-                    st,
-                    &rs,
-                    "Normal",
-                    "SuccessfulCreate",
-                    &format!("Created pod: {}", name_of(&p)),
-                    "replicaset-controller",
-                );
-                mine.push(p);
+            match ops::create(st, pk, &ns, pod, "kube-controller-manager", None) {
+                Ok(p) => {
+                    record_event(
+                        st,
+                        &rs,
+                        "Normal",
+                        "SuccessfulCreate",
+                        &format!("Created pod: {}", name_of(&p)),
+                        "replicaset-controller",
+                    );
+                    mine.push(p);
+                }
+                Err(e) => {
+                    let message = e.body["message"].as_str().unwrap_or("").to_string();
+                    record_event(
+                        st,
+                        &rs,
+                        "Warning",
+                        "FailedCreate",
+                        &format!("Error creating: {message}"),
+                        "replicaset-controller",
+                    );
+                    failed = Some(message);
+                    break;
+                }
             }
             n += 1;
         }
+        if failed.is_some() {
+            let tries = st.create_backoff.get(&uid_s).map_or(0, |(t, _)| *t) + 1;
+            let wait = CREATE_BACKOFF_START
+                .saturating_mul(1 << tries.min(16))
+                .min(CREATE_BACKOFF_MAX);
+            st.create_backoff
+                .insert(uid_s.clone(), (tries, now_i + wait));
+        } else if !backing_off {
+            st.create_backoff.remove(&uid_s);
+        }
+        // The first failure's condition stays while creates keep failing; it goes once a
+        // pass needs no create that fails.
+        let previous = rs["status"]["conditions"]
+            .as_array()
+            .and_then(|cs| cs.iter().find(|c| c["type"] == "ReplicaFailure"))
+            .cloned();
+        let failure = match (failed, backing_off) {
+            (Some(message), _) => Some(previous.unwrap_or_else(|| {
+                json!({"type": "ReplicaFailure", "status": "True", "lastTransitionTime": now(),
+                    "reason": "FailedCreate", "message": message})
+            })),
+            (None, true) => previous,
+            (None, false) => None,
+        };
         if n > want {
             // Not-ready pods go first, then the newest, as the controller ranks them.
             mine.sort_by_key(|p| {
@@ -209,6 +269,9 @@ fn replicasets(st: &mut State) {
         let ready = mine.iter().filter(|p| is_ready(p)).count() as i64;
         let mut status =
             json!({"replicas": mine.len(), "observedGeneration": rs["metadata"]["generation"]});
+        if let Some(c) = failure {
+            status["conditions"] = json!([c]);
+        }
         let labelled = mine.len() as i64;
         for (k, v) in [
             ("fullyLabeledReplicas", labelled),

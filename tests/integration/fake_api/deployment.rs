@@ -4,7 +4,8 @@
 //! as the real controller writes it — replicas, updatedReplicas, readyReplicas,
 //! availableReplicas, unavailableReplicas, observedGeneration, and the Available and
 //! Progressing conditions with their reasons (NewReplicaSetCreated, ReplicaSetUpdated,
-//! NewReplicaSetAvailable, ProgressDeadlineExceeded, MinimumReplicas(Un)Available).
+//! NewReplicaSetAvailable, ProgressDeadlineExceeded, MinimumReplicas(Un)Available), and
+//! ReplicaFailure copied from its ReplicaSets (e.g. FailedCreate under a quota).
 
 use std::time::{Duration, Instant};
 
@@ -75,6 +76,32 @@ fn cond(t: &str, status: bool, reason: &str, message: String, old: &Value, now: 
         .map(|p| p["lastUpdateTime"].clone())
         .unwrap_or(json!(now));
     json!({"type": t, "status": s, "lastUpdateTime": update, "lastTransitionTime": transition, "reason": reason, "message": message})
+}
+
+/// The Deployment's ReplicaFailure condition, copied from its ReplicaSets' as the real
+/// controller does: the new ReplicaSet's first, else any old one's; an unchanged one (same
+/// status and reason) is kept as it is.
+fn replica_failure(new_rs: &Value, all: &[Value], d: &Value) -> Option<Value> {
+    let failure_of = |rs: &Value| {
+        rs["status"]["conditions"]
+            .as_array()?
+            .iter()
+            .find(|c| c["type"] == "ReplicaFailure")
+            .cloned()
+    };
+    let c = failure_of(new_rs).or_else(|| all.iter().find_map(failure_of))?;
+    let previous = d["status"]["conditions"]
+        .as_array()
+        .and_then(|cs| cs.iter().find(|p| p["type"] == "ReplicaFailure"));
+    if let Some(p) = previous
+        && p["status"] == c["status"]
+        && p["reason"] == c["reason"]
+    {
+        return Some(p.clone());
+    }
+    Some(json!({"type": "ReplicaFailure", "status": c["status"],
+        "lastUpdateTime": c["lastTransitionTime"], "lastTransitionTime": c["lastTransitionTime"],
+        "reason": c["reason"], "message": c["message"]}))
 }
 
 pub(crate) fn reconcile(st: &mut State, now_i: Instant) {
@@ -321,7 +348,12 @@ pub(crate) fn reconcile(st: &mut State, now_i: Instant) {
                 &ts,
             )
         };
-        let mut status = json!({"observedGeneration": d["metadata"]["generation"], "conditions": [available_cond, progressing]});
+        let mut conditions = vec![available_cond, progressing];
+        if let Some(c) = replica_failure(&new_now, &all, &d) {
+            conditions.push(c);
+        }
+        let mut status =
+            json!({"observedGeneration": d["metadata"]["generation"], "conditions": conditions});
         for (k, v) in [
             ("replicas", total),
             ("updatedReplicas", updated),

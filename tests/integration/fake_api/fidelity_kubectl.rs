@@ -1,6 +1,7 @@
 //! Fidelity of the fake against kubectl, a client no one here wrote: discovery, tables,
-//! create, server-side apply with conflicts, `rollout status`, `get -w`, delete. Without
-//! kubectl these tests skip and say so — except under CI (`CI=true`), where they fail.
+//! create, server-side apply with conflicts, `patch` and the field manager it is recorded
+//! under, `rollout status`, `get -w`, delete. Without kubectl these tests skip and say so —
+//! except under CI (`CI=true`), where they fail.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
@@ -386,5 +387,105 @@ fn serve_a_fake_by_hand() {
             r.user_agent,
             r.body.chars().take(200).collect::<String>()
         );
+    }
+}
+
+/// The manager that owns `spec.selector.KEY` of a Service, by its managedFields.
+pub(crate) fn selector_owner(svc: &serde_json::Value, key: &str) -> Vec<String> {
+    svc["metadata"]["managedFields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["fieldsV1"]["f:spec"]["f:selector"][format!("f:{key}")].is_object())
+        .map(|m| {
+            format!(
+                "{}/{}",
+                m["manager"].as_str().unwrap(),
+                m["operation"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// `kubectl patch` names itself `kubectl-patch` (the fieldManager it sends); a client
+/// that sends none is named by its User-Agent up to the first '/', as kube-apiserver
+/// does. A selector changed by hand is thereby traceable to who changed it.
+#[test]
+fn kubectl_patch_is_recorded_under_its_field_manager() {
+    if !kubectl_present() {
+        return;
+    }
+    let cluster = FakeCluster::start();
+    let t = Duration::from_secs(20);
+    let svc = write(&cluster, "svc.yaml", SERVICE);
+    ok(&kubectl(&cluster, &["create", "-f", &svc], t));
+    // What a test seeds "as kubectl" is recorded as what kubectl makes.
+    let mut seeded: serde_json::Value = serde_yaml::from_str(SERVICE).unwrap();
+    seeded["metadata"]["name"] = "seeded".into();
+    let seeded = cluster.create_as("kubectl-create", seeded);
+    let by_kubectl = cluster.get("services", "default", "web").unwrap();
+    let fields = |o: &serde_json::Value| {
+        let m = &o["metadata"]["managedFields"][0];
+        (
+            m["manager"].clone(),
+            m["operation"].clone(),
+            m["fieldsV1"].clone(),
+        )
+    };
+    assert_eq!(fields(&seeded), fields(&by_kubectl));
+    cluster.clear_requests();
+    for (patch_type, color) in [("strategic", "blue"), ("merge", "green")] {
+        let body = format!("{{\"spec\":{{\"selector\":{{\"color\":\"{color}\"}}}}}}");
+        let out = ok(&kubectl(
+            &cluster,
+            &["patch", "service", "web", "--type", patch_type, "-p", &body],
+            t,
+        ));
+        assert_eq!(out.trim(), "service/web patched");
+        let stored = cluster.get("services", "default", "web").unwrap();
+        assert_eq!(stored["spec"]["selector"]["color"], color);
+        assert_eq!(selector_owner(&stored, "color"), ["kubectl-patch/Update"]);
+        assert_eq!(selector_owner(&stored, "app"), ["kubectl-create/Update"]);
+    }
+    let patches: Vec<_> = cluster
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PATCH")
+        .collect();
+    assert_eq!(patches.len(), 2);
+    for r in &patches {
+        assert_eq!(r.param("fieldManager").as_deref(), Some("kubectl-patch"));
+        assert!(r.user_agent.starts_with("kubectl/v1."), "{}", r.user_agent);
+    }
+
+    // Without a fieldManager, the User-Agent's program name.
+    let as_kubectl = |body: &str| {
+        let mut cmd = Command::new("curl");
+        cmd.args(["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert"])
+            .arg(cluster.dir().join("ca.pem"))
+            .args(["-X", "PATCH", "-H"])
+            .arg(format!("Authorization: Bearer {}", cluster.token()))
+            .args([
+                "-H",
+                "Content-Type: application/merge-patch+json",
+                "-A",
+                "kubectl/v1.32.0 (linux/amd64) kubernetes/70d3cc9",
+                "--data",
+                body,
+            ])
+            .arg(format!(
+                "{}/api/v1/namespaces/default/services/web",
+                cluster.url()
+            ));
+        cmd.output()
+    };
+    std::fs::write(cluster.dir().join("ca.pem"), cluster.ca_pem()).unwrap();
+    match as_kubectl(r#"{"spec":{"selector":{"color":"blue"}}}"#) {
+        Ok(out) if out.status.success() => {
+            assert_eq!(String::from_utf8_lossy(&out.stdout), "200");
+            let stored = cluster.get("services", "default", "web").unwrap();
+            assert_eq!(selector_owner(&stored, "color"), ["kubectl/Update"]);
+        }
+        other => eprintln!("skipping the User-Agent check: curl did not run: {other:?}"),
     }
 }

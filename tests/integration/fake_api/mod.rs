@@ -12,7 +12,8 @@
 //! ```
 //!
 //! What it serves (see `resources.rs`): discovery, core/v1 Namespaces, Services,
-//! Endpoints, Pods (+ `log`, `proxy`, `status`), ConfigMaps, Events; apps/v1 Deployments
+//! Endpoints, Pods (+ `log`, `proxy`, `status`), ConfigMaps, Events, ResourceQuotas
+//! (+ `status`; `pods` enforced, see `quota.rs`); apps/v1 Deployments
 //! and ReplicaSets (+ `status`, `scale`); coordination.k8s.io/v1 Leases; autoscaling/v2
 //! HorizontalPodAutoscalers and policy/v1 PodDisruptionBudgets (stored and validated).
 //! Verbs: get, list and watch with label/field selectors, create, update, delete,
@@ -30,7 +31,7 @@
 //! termination (deleted pods vanish at once), namespace termination (immediate), rolling
 //! update surge/unavailable arithmetic (the new ReplicaSet is scaled to the full count at
 //! once and old ones go to zero when it is available), minReadySeconds, EndpointSlices,
-//! admission, RBAC, HPA/PDB behaviour, protobuf and CBOR request bodies (typed client-go
+//! admission other than pod-count quotas, RBAC, HPA/PDB behaviour, protobuf and CBOR request bodies (typed client-go
 //! callers such as `kubectl create deployment` or `kubectl expose` get 415; `kubectl
 //! create|apply -f`, kube-rs and msv send JSON), the proxy's refusal of loopback pod
 //! addresses (a `Backend::Url` may be a local process), aggregated discovery,
@@ -49,6 +50,7 @@ mod ops;
 mod patch;
 mod pods;
 mod proxy;
+mod quota;
 mod resources;
 mod selections;
 mod selectors;
@@ -61,7 +63,8 @@ mod validate;
 mod watch;
 
 pub(crate) mod fidelity_kube;
-mod fidelity_kubectl;
+pub(crate) mod fidelity_kubectl;
+pub(crate) mod fidelity_quota;
 mod fidelity_sim;
 
 use std::collections::HashMap;
@@ -74,7 +77,7 @@ use serde_json::Value;
 use tokio::sync::{broadcast, oneshot};
 
 pub use faults::Fault;
-pub use selections::Selection;
+pub use selections::{EndpointsWrite, ScaleDown, Selection};
 use store::Store;
 
 /// What the simulated kubelet does with a container of a given image.
@@ -200,6 +203,9 @@ pub(crate) struct State {
     pub pods: HashMap<String, PodRun>,
     pub pending_endpoints: HashMap<(String, String), (Value, Instant)>,
     pub progress: HashMap<String, (String, Instant)>,
+    /// ReplicaSets whose last pod create was refused, by uid: failures in a row, and when
+    /// to try again.
+    pub create_backoff: HashMap<String, (u32, Instant)>,
     pub logs: HashMap<(String, String), Vec<logs::LogLine>>,
     pub next_ip: u32,
     pub round_robin: usize,
@@ -234,8 +240,9 @@ pub struct FakeCluster {
 }
 
 #[allow(dead_code)]
-/// A kube-rs client for the fake whose kubeconfig is at `kubeconfig` (a path, so threads
-/// that do not hold the cluster can build one). kube retries 429/503/504 by default (15
+/// A kube-rs client for the API server whose kubeconfig is at `kubeconfig` (a path, so
+/// threads that do not hold the cluster can build one): the fake's, or the real control
+/// plane's. kube retries 429/503/504 by default (15
 /// times, backing off towards minutes); a client that must see a 503 at once passes
 /// `retry = false`.
 pub(crate) async fn kube_client(kubeconfig: &Path, retry: bool) -> kube::Client {
@@ -272,6 +279,7 @@ impl FakeCluster {
             pods: HashMap::new(),
             pending_endpoints: HashMap::new(),
             progress: HashMap::new(),
+            create_backoff: HashMap::new(),
             logs: HashMap::new(),
             next_ip: 10,
             round_robin: 0,
@@ -486,6 +494,13 @@ impl FakeCluster {
     /// Creates an object as a client would (defaults, validation, namespace must exist);
     /// panics with the Status when the server would refuse it.
     pub fn create(&self, obj: Value) -> Value {
+        self.create_as("test", obj)
+    }
+    /// [`Self::create`] as the client `manager` would create it: managedFields name it as
+    /// the owner of every field. For objects someone else made, e.g.
+    /// `create_as("kubectl-create", service)` as `kubectl create -f` makes them, or
+    /// `create_as("helm", ...)`.
+    pub fn create_as(&self, manager: &str, obj: Value) -> Value {
         let api_version = obj["apiVersion"].as_str().unwrap_or("").to_string();
         let kind = obj["kind"].as_str().unwrap_or("").to_string();
         let rt = resources::RESOURCES
@@ -500,8 +515,47 @@ impl FakeCluster {
         } else {
             String::new()
         };
-        ops::create(&mut self.shared.lock(), rt, &ns, obj, "test", None)
+        ops::create(&mut self.shared.lock(), rt, &ns, obj, manager, None)
             .unwrap_or_else(|e| panic!("seeding failed: {}", e.body))
+    }
+    /// Applies a JSON merge patch to a stored object as the client `manager` would send it
+    /// (`?fieldManager=`, or the program name a User-Agent like `kubectl/v1.32.0 ...` gives):
+    /// the write goes through the server's checks and watchers see it, and managedFields
+    /// name `manager` as the owner of the fields it changed. For changes made "by hand"
+    /// in a test, e.g. `patch_as("kubectl-patch", "services", "default", "shop",
+    /// json!({"spec": {"selector": {"msv/color": "blue"}}}))`. Panics with the Status when
+    /// the server would refuse it.
+    pub fn patch_as(
+        &self,
+        manager: &str,
+        resource: &str,
+        namespace: &str,
+        name: &str,
+        patch: Value,
+    ) -> Value {
+        let rt = resources::by_plural(resource);
+        ops::patch(
+            &mut self.shared.lock(),
+            rt,
+            namespace,
+            name,
+            ops::PatchType::Merge,
+            &patch,
+            Some(manager),
+            None,
+        )
+        .unwrap_or_else(|e| panic!("patching {resource} {namespace}/{name}: {}", e.body))
+    }
+    /// A ResourceQuota `name` in `namespace` allowing at most `pods` pods: a pod create that
+    /// would exceed it is refused with the real admission's 403, and a ReplicaSet that
+    /// needs more pods gets ReplicaFailure/FailedCreate (copied to its Deployment) and a
+    /// Warning event FailedCreate.
+    pub fn create_pod_quota(&self, namespace: &str, name: &str, pods: u32) -> Value {
+        self.create(
+            serde_json::json!({"apiVersion": "v1", "kind": "ResourceQuota",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {"hard": {"pods": pods.to_string()}}}),
+        )
     }
     /// A stored object by resource plural (`deployments`), namespace (`""` for cluster
     /// scoped) and name.
@@ -515,15 +569,27 @@ impl FakeCluster {
         self.shared.lock().store.list(rt, namespace)
     }
     /// From now on, note what Service `namespace/service` selects after every write that
-    /// could change it (its selector, or the existence or readiness of a selected pod).
+    /// could change it (its selector, or the existence or readiness of a selected pod),
+    /// every write of its Endpoints, and every lowering of the replicas of a Deployment
+    /// whose pods it selects — each inside the write, so no moment is missed.
     pub fn record_selections(&self, namespace: &str, service: &str) {
         let mut st = self.shared.lock();
         st.store.selections.watch(namespace, service);
-        st.store.note_selections();
+        st.store.note_selections(namespace, service);
     }
     /// What the watched Services selected, oldest first (see [`Self::record_selections`]).
     pub fn selections(&self) -> Vec<Selection> {
         self.shared.lock().store.selections.log.clone()
+    }
+    /// Every write of the watched Services' Endpoints, oldest first; the first one is the
+    /// state when the recording started (see [`Self::record_selections`]).
+    pub fn endpoints_writes(&self) -> Vec<EndpointsWrite> {
+        self.shared.lock().store.selections.endpoints.clone()
+    }
+    /// Every write that scaled down (or deleted) a Deployment whose pods a watched Service
+    /// selected at that moment, oldest first (see [`Self::record_selections`]).
+    pub fn scale_downs(&self) -> Vec<ScaleDown> {
+        self.shared.lock().store.selections.scale_downs.clone()
     }
     /// Every API request received so far, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {

@@ -1,7 +1,7 @@
 //! The write verbs on the state, independent of HTTP: create, update, patch (every
 //! type), delete — with the API server's order of checks (namespace exists, object exists,
-//! preconditions, status subresource split, defaults, validation, managedFields) and its
-//! errors. Controllers and seeding use these too.
+//! preconditions, status subresource split, defaults, validation, quota admission of
+//! pods, managedFields) and its errors. Controllers and seeding use these too.
 
 use serde_json::{Value, json};
 
@@ -131,6 +131,10 @@ pub(crate) fn create(
         obj["metadata"].as_object_mut().map(|m| m.remove(f));
     }
     finish(st, rt, &mut obj, None)?;
+    // Admission runs after validation and before the store sees the name.
+    if rt.kind == "Pod" {
+        super::quota::admit_pod(st, ns, name_of(&obj))?;
+    }
     if st.store.get(rt, ns, name_of(&obj)).is_some() {
         return Err(ApiError::already_exists(rt, name_of(&obj)));
     }

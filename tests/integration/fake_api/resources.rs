@@ -136,6 +136,17 @@ pub(crate) static RESOURCES: &[ResourceType] = &[
     rt(
         "",
         "v1",
+        "ResourceQuota",
+        "resourcequotas",
+        "resourcequota",
+        true,
+        &["quota"],
+        &["status"],
+        false,
+    ),
+    rt(
+        "",
+        "v1",
         "ConfigMap",
         "configmaps",
         "configmap",

@@ -148,6 +148,15 @@ impl ApiError {
         }
         status(422, "Invalid", message, Some(d))
     }
+    /// 403 from an admission plugin: `pods "NAME" is forbidden: WHY`.
+    pub fn forbidden(rt: &ResourceType, name: &str, why: &str) -> ApiError {
+        status(
+            403,
+            "Forbidden",
+            format!("{} \"{name}\" is forbidden: {why}", rt.qualified()),
+            Some(details(rt, name)),
+        )
+    }
     pub fn bad_request(message: impl Into<String>) -> ApiError {
         status(400, "BadRequest", message.into(), None)
     }

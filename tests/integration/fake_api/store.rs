@@ -164,9 +164,25 @@ impl Store {
             self.compacted = dropped.rv + 1;
         }
         self.history.push_back(change.clone());
-        if !self.selections.is_idle() && matches!(rt.key(), "services" | "pods") {
+        if !self.selections.is_idle() {
             let (services, pods) = (self.objects.get("services"), self.objects.get("pods"));
-            self.selections.observe(self.rv, services, pods);
+            let now = (kind != EventType::Deleted).then_some(&change.object);
+            match rt.key() {
+                "services" | "pods" => self.selections.observe(self.rv, services, pods),
+                "endpoints" => {
+                    self.selections
+                        .observe_endpoints(self.rv, ns, name_of(&change.object), now)
+                }
+                "deployments" => {
+                    let before = match kind {
+                        EventType::Deleted => Some(&change.object),
+                        _ => change.old.as_ref(),
+                    };
+                    self.selections
+                        .observe_deployment(self.rv, before, now, services, pods)
+                }
+                _ => {}
+            }
         }
         let _ = self.tx.send(change);
     }
@@ -274,10 +290,17 @@ impl Store {
         Some(obj)
     }
 
-    /// Notes what the watched Services select now (when a watch starts).
-    pub fn note_selections(&mut self) {
+    /// Notes what the watched Services select now, and their Endpoints as they are (when a
+    /// watch starts).
+    pub fn note_selections(&mut self, namespace: &str, service: &str) {
         let (services, pods) = (self.objects.get("services"), self.objects.get("pods"));
         self.selections.observe(self.rv, services, pods);
+        let endpoints = self
+            .objects
+            .get("endpoints")
+            .and_then(|m| m.get(&(namespace.to_string(), service.to_string())));
+        self.selections
+            .observe_endpoints(self.rv, namespace, service, endpoints);
     }
 
     /// Every stored object, for the garbage collector.

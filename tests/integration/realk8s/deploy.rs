@@ -4,8 +4,10 @@
 //! them, so msv's health checks and the traffic client go through the real API server's
 //! service proxy to a real socket.
 //!
-//! While msv runs, a client sends requests through Service `S`'s proxy and counts failures,
-//! and a monitor checks that `S` only ever selects a color whose pods are all ready.
+//! While msv runs, a client that never retries sends requests through Service `S`'s proxy
+//! and counts failures, and a monitor checks that `S` only ever selects a color whose pods
+//! are all ready, that its Endpoints never go empty once it has served, and that no color
+//! it selects is scaled down.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -16,6 +18,7 @@ use kube::api::{Api, ListParams};
 use serde_json::Value;
 
 use super::cluster::TestNetwork;
+use super::writes::Writes;
 use super::{RealCluster, real_cluster};
 use crate::deploy::{HistoryEntry, Summary};
 use crate::fake_api::{Behavior, ProxyResponse};
@@ -133,10 +136,13 @@ fn pod_ready(p: &Pod) -> bool {
 
 /// Whenever Service `shop` selects a color, every pod of that color is ready — checked by
 /// reading the real server's state (a checker, not msv), the selector read before and after
-/// the pods so a switch in between is not counted.
+/// the pods so a switch in between is not counted. And, from every write the server's
+/// watches deliver (see `writes`): `shop`'s Endpoints never lose their last ready address
+/// once they had one, and no color `shop` selects is scaled down or deleted.
 struct Monitor {
     stop: Arc<AtomicBool>,
     handle: Option<std::thread::JoinHandle<(usize, Vec<String>)>>,
+    writes: Option<Writes>,
 }
 
 impl Monitor {
@@ -184,29 +190,44 @@ impl Monitor {
         Monitor {
             stop,
             handle: Some(handle),
+            writes: Some(Writes::start(
+                env.c.kubeconfig.clone(),
+                env.ns.clone(),
+                "shop".into(),
+            )),
         }
     }
 
+    /// Stops watching; every breach of the invariants seen since [`Monitor::start`].
     #[track_caller]
-    fn assert_clean(mut self) {
+    fn finish(mut self) -> Vec<String> {
         self.stop.store(true, Ordering::SeqCst);
-        let (checks, v) = self.handle.take().unwrap().join().unwrap();
+        let (checks, mut v) = self.handle.take().unwrap().join().unwrap();
         assert!(checks > 0, "the monitor never saw Service shop");
+        let (writes, bad) = self.writes.take().unwrap().finish();
         assert!(
-            v.is_empty(),
-            "invariant violated {} times, first: {}",
-            v.len(),
-            v[0]
+            writes > 0,
+            "the monitor saw no write of shop or its Deployments"
         );
+        v.extend(bad);
+        v
+    }
+
+    #[track_caller]
+    fn assert_clean(self) {
+        let v = self.finish();
+        assert!(v.is_empty(), "invariant violated {} times: {v:#?}", v.len(),);
     }
 }
 
 /// GET /healthz through Service shop's real proxy every 20 ms, until the test stops it.
 fn traffic(env: &Env) -> Traffic {
-    let (c, ns) = (env.c, env.ns.clone());
     Traffic::start(
-        move || async move { c.client().await },
-        format!("/api/v1/namespaces/{ns}/services/shop:{PORT}/proxy/healthz"),
+        env.c.kubeconfig.clone(),
+        format!(
+            "/api/v1/namespaces/{}/services/shop:{PORT}/proxy/healthz",
+            env.ns
+        ),
         Duration::from_millis(20),
     )
 }
@@ -584,4 +605,58 @@ fn real_apis_that_1_20_lacks_are_named_before_anything_changes() {
     assert_eq!(env.replicas("blue"), Some(2));
     let ready = env.get(&["deployment", "shop-blue"]).unwrap()["status"]["readyReplicas"].as_i64();
     assert_eq!(ready, Some(2), "both pods of the live color ready");
+}
+
+/// The monitor and the traffic client see an outage on the real server when there is one:
+/// a person scales the live color to zero, the Endpoints empty, the proxy answers 503.
+#[test]
+fn real_monitor_and_traffic_catch_the_live_color_scaled_down() {
+    let Some(env) = Env::new(
+        "real_monitor_and_traffic_catch_the_live_color_scaled_down",
+        "outage",
+    ) else {
+        return;
+    };
+    env.deploy("1").status(0);
+    let monitor = Monitor::start(&env);
+    let traffic = traffic(&env);
+    std::thread::sleep(Duration::from_millis(500));
+    env.c.kubectl(&[
+        "-n",
+        &env.ns,
+        "scale",
+        "deployment/shop-blue",
+        "--replicas=0",
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while env.get(&["endpoints", "shop"]).unwrap()["subsets"]
+        .as_array()
+        .is_some_and(|s| !s.is_empty())
+    {
+        assert!(Instant::now() < deadline, "shop's Endpoints never emptied");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let report = traffic.stop();
+    assert!(
+        !report.failures.is_empty() && report.failures.iter().all(|f| f.starts_with("503")),
+        "{} requests, failures: {:?}",
+        report.sent,
+        report.failures
+    );
+    let v = monitor.finish();
+    assert!(
+        v.iter()
+            .any(|v| v.contains("shop-blue scaled from 1 to 0 while shop selects it")),
+        "{v:#?}"
+    );
+    assert!(
+        v.iter()
+            .any(|v| v.contains("shop's Endpoints written with no ready address")),
+        "{v:#?}"
+    );
+    assert!(
+        v.iter().any(|v| v.contains("shop selects blue but")),
+        "{v:#?}"
+    );
 }

@@ -392,3 +392,167 @@ async fn loopback_endpoints_are_refused_as_the_fake_refuses_them() {
     };
     assert_eq!(fields(&fake), fields(&real), "fake vs real");
 }
+
+/// Under a ResourceQuota on pods that fits one Deployment but not two: the second one's
+/// ReplicaSet gets ReplicaFailure/FailedCreate with the admission's message naming the
+/// quota, a Warning event says the same, the Deployment copies the condition, and both go
+/// once there is room. The fake gives the same (fake_api/fidelity_quota.rs).
+#[test]
+fn a_pods_quota_shows_as_replica_failure() {
+    use crate::fake_api::fidelity_quota::{assert_exceeded, condition};
+    let Some(c) = real_cluster("a_pods_quota_shows_as_replica_failure") else {
+        return;
+    };
+    let ns = c.namespace("quota");
+    c.node
+        .set_image_behavior("quota:1", Behavior::ReadyAfter(Duration::from_millis(300)));
+    apply(
+        c,
+        &ns,
+        &json!({"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "pods"},
+            "spec": {"hard": {"pods": "3"}}}),
+    );
+    // Admission refuses every pod until the quota controller has written the status.
+    wait_for("the quota's status", 60, || {
+        let q = get_json(c, &ns, &["resourcequota", "pods"]);
+        (q["status"]["hard"]["pods"] == "3").then_some(())
+    });
+    apply(
+        c,
+        &ns,
+        &deployment("blue", "quota:1", 2, json!({"app": "web", "color": "blue"})),
+    );
+    rollout(c, &ns, "blue");
+    apply(
+        c,
+        &ns,
+        &deployment(
+            "green",
+            "quota:1",
+            2,
+            json!({"app": "web", "color": "green"}),
+        ),
+    );
+    let failure = wait_for("green's ReplicaFailure", 60, || {
+        condition(
+            &get_json(c, &ns, &["deployment", "green"]),
+            "ReplicaFailure",
+        )
+    });
+    eprintln!("the Deployment's condition: {failure:#}");
+    assert_eq!(
+        (&failure["status"], &failure["reason"]),
+        (&json!("True"), &json!("FailedCreate"))
+    );
+    let message = failure["message"].as_str().unwrap().to_string();
+    assert_exceeded(&message, "green-", "pods", 3);
+    assert_eq!(failure["lastUpdateTime"], failure["lastTransitionTime"]);
+    let rs = get_json(c, &ns, &["replicasets", "-l", "color=green"])["items"][0].clone();
+    let rs_failure = condition(&rs, "ReplicaFailure").unwrap();
+    eprintln!("the ReplicaSet's condition: {rs_failure:#}");
+    let mut keys: Vec<&String> = rs_failure.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["lastTransitionTime", "message", "reason", "status", "type"]
+    );
+    assert_eq!(rs_failure["message"], message.as_str());
+    assert_eq!(rs["status"]["replicas"], 1);
+    let events = get_json(
+        c,
+        &ns,
+        &["events", "--field-selector", "reason=FailedCreate"],
+    );
+    let event = &events["items"][0];
+    eprintln!("the event: {event:#}");
+    assert_eq!(
+        (
+            &event["type"],
+            &event["involvedObject"]["kind"],
+            &event["involvedObject"]["name"]
+        ),
+        (
+            &json!("Warning"),
+            &json!("ReplicaSet"),
+            &rs["metadata"]["name"]
+        )
+    );
+    assert_eq!(event["source"]["component"], "replicaset-controller");
+    assert_exceeded(
+        event["message"]
+            .as_str()
+            .unwrap()
+            .strip_prefix("Error creating: ")
+            .unwrap(),
+        "green-",
+        "pods",
+        3,
+    );
+    let q = get_json(c, &ns, &["resourcequota", "pods"]);
+    assert_eq!(
+        (&q["status"]["hard"], &q["status"]["used"]),
+        (&json!({"pods": "3"}), &json!({"pods": "3"}))
+    );
+
+    // A client's own create is refused the same way.
+    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "extra"},
+        "spec": {"containers": [{"name": "app", "image": "quota:1"}]}});
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), pod.to_string()).unwrap();
+    let out = c.kubectl_raw(&["-n", &ns, "create", "-f", file.path().to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("(Forbidden)") && err.contains("pods \"extra\" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=3, limited: pods=3"),
+        "{err}"
+    );
+
+    // Room again: green gets its second pod and both conditions go.
+    c.kubectl(&["-n", &ns, "scale", "deployment/blue", "--replicas=0"]);
+    let start = Instant::now();
+    wait_for("green's ReplicaFailure to clear", 180, || {
+        let d = get_json(c, &ns, &["deployment", "green"]);
+        let rs = get_json(c, &ns, &["replicasets", "-l", "color=green"])["items"][0].clone();
+        (condition(&d, "ReplicaFailure").is_none()
+            && condition(&rs, "ReplicaFailure").is_none()
+            && d["status"]["availableReplicas"] == 2)
+            .then_some(())
+    });
+    eprintln!("cleared {:?} after the scale down", start.elapsed());
+}
+
+/// `kubectl patch` is recorded under the field manager `kubectl-patch`, for a strategic
+/// and a merge patch alike; the fields it did not touch keep their owner. The fake gives
+/// the same (fake_api/fidelity_kubectl.rs).
+#[test]
+fn kubectl_patch_is_recorded_under_its_field_manager() {
+    use crate::fake_api::fidelity_kubectl::selector_owner;
+    let Some(c) = real_cluster("kubectl_patch_is_recorded_under_its_field_manager") else {
+        return;
+    };
+    let ns = c.namespace("patch");
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        file.path(),
+        service("web", json!({"app": "web"})).to_string(),
+    )
+    .unwrap();
+    c.kubectl(&["-n", &ns, "create", "-f", file.path().to_str().unwrap()]);
+    for (patch_type, color) in [("strategic", "blue"), ("merge", "green")] {
+        let body = format!("{{\"spec\":{{\"selector\":{{\"color\":\"{color}\"}}}}}}");
+        c.kubectl(&[
+            "-n", &ns, "patch", "service", "web", "--type", patch_type, "-p", &body,
+        ]);
+        let stored = get_json(c, &ns, &["service", "web", "--show-managed-fields"]);
+        assert_eq!(stored["spec"]["selector"]["color"], color);
+        assert_eq!(
+            selector_owner(&stored, "color"),
+            ["kubectl-patch/Update"],
+            "{stored:#}"
+        );
+        assert_eq!(
+            selector_owner(&stored, "app"),
+            ["kubectl-create/Update"],
+            "{stored:#}"
+        );
+    }
+}

@@ -11,5 +11,6 @@ mod facts;
 mod netns;
 mod node;
 mod status;
+mod writes;
 
 pub(crate) use cluster::{RealCluster, real_cluster};
