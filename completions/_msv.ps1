@@ -259,6 +259,7 @@ Register-ArgumentCompleter -Native -CommandName 'msv' -ScriptBlock {
             [CompletionResult]::new('--create-namespace', '--create-namespace', [CompletionResultType]::ParameterName, 'Create the namespace if it does not exist')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be done without changing the cluster')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Roll out even when the image is already live (to the other color, as any deploy)')
+            [CompletionResult]::new('--adopt', '--adopt', [CompletionResultType]::ParameterName, 'Take over a service that runs today as a plain Deployment and Service of the service''s name (made with kubectl or Helm): a new color from the same pod template, checked, then the Service''s selector moved to it and the old Deployment scaled to 0 (never deleted)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or hints')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or hints')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print diagnostics to stderr (repeat for more)')

@@ -463,7 +463,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__deploy)
-            opts="-n -o -q -v -y -h -V --image --replicas --timeout --verify-for --scale-down-delay --keep-old --keep-failed --create-namespace --dry-run --force --context --namespace --kubeconfig --output --color --quiet --verbose --yes --no-input --help --version"
+            opts="-n -o -q -v -y -h -V --image --replicas --timeout --verify-for --scale-down-delay --keep-old --keep-failed --create-namespace --dry-run --force --adopt --context --namespace --kubeconfig --output --color --quiet --verbose --yes --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -243,6 +243,7 @@ set edit:completion:arg-completer[msv] = {|@words|
             cand --create-namespace 'Create the namespace if it does not exist'
             cand --dry-run 'Show what would be done without changing the cluster'
             cand --force 'Roll out even when the image is already live (to the other color, as any deploy)'
+            cand --adopt 'Take over a service that runs today as a plain Deployment and Service of the service''s name (made with kubectl or Helm): a new color from the same pod template, checked, then the Service''s selector moved to it and the old Deployment scaled to 0 (never deleted)'
             cand -q 'Print only data and errors, no progress or hints'
             cand --quiet 'Print only data and errors, no progress or hints'
             cand -v 'Print diagnostics to stderr (repeat for more)'

@@ -225,6 +225,7 @@ complete -c msv -n "__fish_msv_using_subcommand deploy" -l keep-failed -d 'Leave
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l create-namespace -d 'Create the namespace if it does not exist'
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l dry-run -d 'Show what would be done without changing the cluster'
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l force -d 'Roll out even when the image is already live (to the other color, as any deploy)'
+complete -c msv -n "__fish_msv_using_subcommand deploy" -l adopt -d 'Take over a service that runs today as a plain Deployment and Service of the service\'s name (made with kubectl or Helm): a new color from the same pod template, checked, then the Service\'s selector moved to it and the old Deployment scaled to 0 (never deleted)'
 complete -c msv -n "__fish_msv_using_subcommand deploy" -s q -l quiet -d 'Print only data and errors, no progress or hints'
 complete -c msv -n "__fish_msv_using_subcommand deploy" -s v -l verbose -d 'Print diagnostics to stderr (repeat for more)'
 complete -c msv -n "__fish_msv_using_subcommand deploy" -s y -l yes -d 'Answer yes to every confirmation and never prompt'

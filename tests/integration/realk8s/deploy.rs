@@ -27,24 +27,24 @@ use crate::traffic::Traffic;
 
 const PORT: u16 = 8080;
 /// One replica: msv adds a PodDisruptionBudget (policy/v1, which 1.20 lacks) above that.
-const TOML: &str = "[service]\nname = \"shop\"\nport = 8080\nreplicas = 1\n\n[deploy]\ntimeout = \"60s\"\nverify_for = \"1s\"\nscale_down_delay = \"0s\"\n";
+pub(super) const TOML: &str = "[service]\nname = \"shop\"\nport = 8080\nreplicas = 1\n\n[deploy]\ntimeout = \"60s\"\nverify_for = \"1s\"\nscale_down_delay = \"0s\"\n";
 
 /// A namespace, its pod network, and a service directory for `shop`.
-struct Env {
-    c: &'static RealCluster,
-    ns: String,
-    net: TestNetwork,
+pub(super) struct Env {
+    pub(super) c: &'static RealCluster,
+    pub(super) ns: String,
+    pub(super) net: TestNetwork,
     dir: tempfile::TempDir,
     /// Image names are unique per test: the node's behaviours are shared by all tests.
     prefix: String,
 }
 
 impl Env {
-    fn new(test: &str, prefix: &str) -> Option<Env> {
+    pub(super) fn new(test: &str, prefix: &str) -> Option<Env> {
         Env::with_toml(test, prefix, TOML)
     }
 
-    fn with_toml(test: &str, prefix: &str, toml: &str) -> Option<Env> {
+    pub(super) fn with_toml(test: &str, prefix: &str, toml: &str) -> Option<Env> {
         let c = real_cluster(test)?;
         let ns = c.namespace(prefix);
         let net = c.pod_network(&ns, PORT);
@@ -59,11 +59,11 @@ impl Env {
         })
     }
 
-    fn image(&self, tag: &str) -> String {
+    pub(super) fn image(&self, tag: &str) -> String {
         format!("{}:{tag}", self.prefix)
     }
 
-    fn msv(&self, args: &[&str]) -> Test {
+    pub(super) fn msv(&self, args: &[&str]) -> Test {
         Test::new()
             .args(args)
             .env("KUBECONFIG", &self.c.kubeconfig)
@@ -72,11 +72,11 @@ impl Env {
             .timeout(Duration::from_secs(180))
     }
 
-    fn deploy(&self, tag: &str) -> Run {
+    pub(super) fn deploy(&self, tag: &str) -> Run {
         self.msv(&["deploy", "--image", &self.image(tag)]).run()
     }
 
-    fn get(&self, what: &[&str]) -> Option<Value> {
+    pub(super) fn get(&self, what: &[&str]) -> Option<Value> {
         let mut args = vec!["-n", self.ns.as_str(), "get"];
         args.extend_from_slice(what);
         args.extend_from_slice(&["-o", "json"]);
@@ -86,24 +86,24 @@ impl Env {
             .then(|| serde_json::from_slice(&out.stdout).unwrap())
     }
 
-    fn live(&self) -> Option<String> {
+    pub(super) fn live(&self) -> Option<String> {
         self.get(&["service", "shop"])?["spec"]["selector"]["msv/color"]
             .as_str()
             .map(String::from)
     }
 
-    fn replicas(&self, color: &str) -> Option<i64> {
+    pub(super) fn replicas(&self, color: &str) -> Option<i64> {
         self.get(&["deployment", &format!("shop-{color}")])?["spec"]["replicas"].as_i64()
     }
 
-    fn deployed_image(&self, color: &str) -> Option<String> {
+    pub(super) fn deployed_image(&self, color: &str) -> Option<String> {
         let d = self.get(&["deployment", &format!("shop-{color}")])?;
         d["spec"]["template"]["spec"]["containers"][0]["image"]
             .as_str()
             .map(String::from)
     }
 
-    fn history(&self) -> Vec<HistoryEntry> {
+    pub(super) fn history(&self) -> Vec<HistoryEntry> {
         self.msv(&["history", "-o", "json"])
             .run()
             .status(0)
@@ -139,14 +139,14 @@ fn pod_ready(p: &Pod) -> bool {
 /// the pods so a switch in between is not counted. And, from every write the server's
 /// watches deliver (see `writes`): `shop`'s Endpoints never lose their last ready address
 /// once they had one, and no color `shop` selects is scaled down or deleted.
-struct Monitor {
+pub(super) struct Monitor {
     stop: Arc<AtomicBool>,
     handle: Option<std::thread::JoinHandle<(usize, Vec<String>)>>,
     writes: Option<Writes>,
 }
 
 impl Monitor {
-    fn start(env: &Env) -> Monitor {
+    pub(super) fn start(env: &Env) -> Monitor {
         let stop = Arc::new(AtomicBool::new(false));
         let (c, ns) = (env.c, env.ns.clone());
         let handle = background(stop.clone(), move |stop| {
@@ -214,14 +214,14 @@ impl Monitor {
     }
 
     #[track_caller]
-    fn assert_clean(self) {
+    pub(super) fn assert_clean(self) {
         let v = self.finish();
         assert!(v.is_empty(), "invariant violated {} times: {v:#?}", v.len(),);
     }
 }
 
 /// GET /healthz through Service shop's real proxy every 20 ms, until the test stops it.
-fn traffic(env: &Env) -> Traffic {
+pub(super) fn traffic(env: &Env) -> Traffic {
     Traffic::start(
         env.c.kubeconfig.clone(),
         format!(
@@ -467,7 +467,7 @@ fn real_concurrent_deploys_one_proceeds() {
 
 /// Polls `f` until it returns `Some`, failing with `what` after `secs`.
 #[track_caller]
-fn wait_for<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
+pub(super) fn wait_for<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         if let Some(v) = f() {
