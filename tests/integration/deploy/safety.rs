@@ -356,3 +356,27 @@ fn an_adoption_that_fails_verification_switches_back_to_the_plain_deployment() {
     assert_eq!(plain["spec"]["replicas"], 2);
     assert_eq!(env.replicas("blue"), Some(0));
 }
+
+#[test]
+fn a_quota_that_fits_one_color_fails_fast_naming_it() {
+    let env =
+        Env::with_deploy("timeout = \"60s\"\nverify_for = \"300ms\"\nscale_down_delay = \"0s\"\n");
+    env.deploy("r/shop:1").status(0);
+    env.fake.create_pod_quota(NS, "pods", 2);
+    let monitor = Monitor::start(&env);
+    let run = env
+        .deploy("r/shop:2")
+        .status(1)
+        .stderr_has("shop-green failed: its pods cannot be created: FailedCreate")
+        .stderr_has("exceeded quota: pods")
+        .stderr_has("live traffic untouched: shop still serves blue");
+    // Failed on the condition, not at the end of its 60 s timeout.
+    assert!(!run.stderr().contains("did not become ready within"));
+    monitor.assert_clean();
+    assert_eq!(env.replicas("blue"), Some(2));
+    assert_eq!(env.replicas("green"), Some(0));
+    assert_eq!(
+        last_outcome(&env),
+        ("r/shop:2".to_string(), "failed".to_string())
+    );
+}

@@ -10,6 +10,7 @@ mod deploy;
 mod facts;
 mod netns;
 mod node;
+mod safety;
 mod status;
 mod writes;
 
