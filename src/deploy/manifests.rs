@@ -220,6 +220,19 @@ pub fn service(s: &ServiceSettings, color: Color, preview: bool) -> Result<Servi
     )
 }
 
+/// The image of a Deployment's first container: the one msv renders, and what it reads
+/// back as the image a color runs.
+pub fn image_of(d: &Deployment) -> Option<String> {
+    d.spec
+        .template
+        .spec
+        .as_ref()?
+        .containers
+        .first()?
+        .image
+        .clone()
+}
+
 /// Service `S`'s selector when it serves `color`.
 pub fn selector(service: &str, color: Color) -> std::collections::BTreeMap<String, String> {
     [

@@ -166,17 +166,6 @@ fn pods_of<'a>(snap: &'a Snapshot, ns: &str, name: &str) -> impl Iterator<Item =
         .filter(move |p| ns_of(&p.metadata) == ns && label(&p.metadata, NAME_LABEL) == Some(name))
 }
 
-fn image_of(d: &Deployment) -> Option<String> {
-    d.spec
-        .template
-        .spec
-        .as_ref()?
-        .containers
-        .first()?
-        .image
-        .clone()
-}
-
 fn desired_of(d: &Deployment) -> i32 {
     d.spec.replicas.unwrap_or(1)
 }
@@ -296,7 +285,7 @@ pub(crate) fn row(snap: &Snapshot, ns: &str, name: &str, now: Timestamp) -> Row 
         .find(|s| ns_of(&s.metadata) == ns && s.metadata.name.as_deref() == Some(name));
     let live = live_color(svc);
     let live_dep = live.and_then(|c| deployment(snap, ns, name, c));
-    let image = live_dep.and_then(image_of);
+    let image = live_dep.and_then(crate::deploy::manifests::image_of);
     let (ready, desired) = live_dep.map_or((0, 0), |d| (ready_of(d), desired_of(d)));
     let restarts = pods_of(snap, ns, name)
         .filter(|p| live.is_some_and(|c| label(&p.metadata, COLOR_LABEL) == Some(c.as_str())))
@@ -311,8 +300,8 @@ pub(crate) fn row(snap: &Snapshot, ns: &str, name: &str, now: Timestamp) -> Row 
             .any(|p| label(&p.metadata, COLOR_LABEL) == Some(other.as_str()));
         (desired > 0 || has_pods).then(|| Other {
             color: other.as_str().to_string(),
-            tag: image_of(d).map(|i| image_version(&i)),
-            image: image_of(d),
+            tag: crate::deploy::manifests::image_of(d).map(|i| image_version(&i)),
+            image: crate::deploy::manifests::image_of(d),
             ready,
             desired,
             state: if ready < desired || (desired == 0 && has_pods) {

@@ -213,7 +213,7 @@ pub fn decide(objects: &Objects, opts: &Options) -> Result<Plan, String> {
     };
     if let Some(d) = live_dep {
         live.replicas = d.spec.replicas;
-        live.image = first_image(d);
+        live.image = manifests::image_of(d);
     }
     if let (Some(c), Some(image)) = (color, live.image.as_deref()) {
         live.recorded = history::records_live(&entries, c, image);
@@ -238,17 +238,6 @@ pub fn decide(objects: &Objects, opts: &Options) -> Result<Plan, String> {
         p.from_image = None;
     }
     Ok(p)
-}
-
-fn first_image(d: &Deployment) -> Option<String> {
-    d.spec
-        .template
-        .spec
-        .as_ref()?
-        .containers
-        .first()?
-        .image
-        .clone()
 }
 
 /// The HPA and the PDB are written after the switch: a cluster that lacks their API would

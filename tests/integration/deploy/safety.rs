@@ -54,6 +54,15 @@ fn create_by_hand(env: &Env, path: &str, obj: Value) {
     assert_eq!(status, 201, "created {obj}");
 }
 
+/// Wait until Service shop selects `color` (a deploy running in the background switched).
+fn wait_until_live(env: &Env, color: &str) {
+    env.fake
+        .wait_for("the switch", Duration::from_secs(20), |f| {
+            let s = f.get("services", NS, "shop")?;
+            (s["spec"]["selector"]["msv/color"] == color).then_some(())
+        });
+}
+
 fn last_outcome(env: &Env) -> (String, String) {
     let h = history(env);
     let e = h.last().expect("a history entry");
@@ -72,11 +81,7 @@ fn a_selector_moved_by_hand_after_the_switch_stops_the_deploy_without_scaling_an
         .command()
         .spawn()
         .unwrap();
-    env.fake
-        .wait_for("the switch to green", Duration::from_secs(20), |f| {
-            let s = f.get("services", NS, "shop")?;
-            (s["spec"]["selector"]["msv/color"] == "green").then_some(())
-        });
+    wait_until_live(&env, "green");
     std::thread::sleep(Duration::from_millis(500));
     // Someone points shop back at blue in the middle of the verify window.
     patch_selector_by_hand(&env, "blue");
@@ -111,11 +116,7 @@ fn a_selector_moved_by_hand_during_the_scale_down_delay_keeps_both_colors() {
         .command()
         .spawn()
         .unwrap();
-    env.fake
-        .wait_for("the switch to green", Duration::from_secs(20), |f| {
-            let s = f.get("services", NS, "shop")?;
-            (s["spec"]["selector"]["msv/color"] == "green").then_some(())
-        });
+    wait_until_live(&env, "green");
     std::thread::sleep(Duration::from_millis(1000));
     patch_selector_by_hand(&env, "blue");
     let out = child.wait_with_output().unwrap();
@@ -199,11 +200,7 @@ fn a_corrupted_history_after_going_live_is_reported_truthfully() {
         .command()
         .spawn()
         .unwrap();
-    env.fake
-        .wait_for("the switch to green", Duration::from_secs(20), |f| {
-            let s = f.get("services", NS, "shop")?;
-            (s["spec"]["selector"]["msv/color"] == "green").then_some(())
-        });
+    wait_until_live(&env, "green");
     let mut cm = env.fake.get("configmaps", NS, "shop-msv-history").unwrap();
     cm["data"]["history.json"] = json!("{not json");
     cm["metadata"]
@@ -332,11 +329,7 @@ fn an_adoption_that_fails_verification_switches_back_to_the_plain_deployment() {
         .command()
         .spawn()
         .unwrap();
-    env.fake
-        .wait_for("the switch to blue", Duration::from_secs(20), |f| {
-            let s = f.get("services", NS, "shop")?;
-            (s["spec"]["selector"]["msv/color"] == "blue").then_some(())
-        });
+    wait_until_live(&env, "blue");
     healthy_until.store(false, Ordering::SeqCst);
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
