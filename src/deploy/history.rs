@@ -33,6 +33,13 @@ pub enum Outcome {
     Stopped,
 }
 
+impl Outcome {
+    /// Whether this outcome left its revision serving: a deploy that succeeded, or a rollback.
+    pub fn went_live(self) -> bool {
+        matches!(self, Outcome::Succeeded | Outcome::Rollback)
+    }
+}
+
 impl std::fmt::Display for Outcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
@@ -79,7 +86,7 @@ pub fn rollback_target(
     live_revision: Option<u64>,
     to: Option<u64>,
 ) -> Result<&Entry> {
-    let live_ok = |e: &&Entry| matches!(e.outcome, Outcome::Succeeded | Outcome::Rollback);
+    let live_ok = |e: &&Entry| e.outcome.went_live();
     if let Some(n) = to {
         return entries
             .iter()
@@ -107,8 +114,24 @@ pub fn records_live(entries: &[Entry], color: Color, image: &str) -> bool {
     entries
         .iter()
         .rev()
-        .find(|e| matches!(e.outcome, Outcome::Succeeded | Outcome::Rollback))
+        .find(|e| e.outcome.went_live())
         .is_some_and(|e| e.color == color && e.image == image)
+}
+
+/// The entry that made `color` live, the newest that did. With `image` (what `color`'s
+/// Deployment runs now), only an entry for that image counts: when a deploy switched and
+/// was stopped before recording, the color runs an image no entry names, and the answer is
+/// None rather than an older revision of the same color.
+pub fn live_entry<'a>(
+    entries: &'a [Entry],
+    color: Color,
+    image: Option<&str>,
+) -> Option<&'a Entry> {
+    entries
+        .iter()
+        .filter(|e| e.outcome.went_live() && e.color == color)
+        .filter(|e| image.is_none_or(|i| e.image == i))
+        .max_by_key(|e| e.revision)
 }
 
 fn parse(cm: &ConfigMap) -> Result<Vec<Entry>> {
@@ -215,6 +238,33 @@ mod tests {
             outcome,
             message: String::new(),
         }
+    }
+
+    #[test]
+    fn the_live_entry_names_the_image_the_color_runs() {
+        let green = |rev, image: &str, outcome| Entry {
+            color: Color::Green,
+            ..e(rev, image, outcome)
+        };
+        let entries = vec![
+            green(1, "app:1", Outcome::Succeeded),
+            e(2, "app:2", Outcome::Succeeded),
+            green(3, "app:3", Outcome::Failed),
+            e(4, "app:1", Outcome::Rollback),
+        ];
+        assert_eq!(
+            live_entry(&entries, Color::Green, None).unwrap().revision,
+            1
+        );
+        assert_eq!(live_entry(&entries, Color::Blue, None).unwrap().revision, 4);
+        assert_eq!(
+            live_entry(&entries, Color::Blue, Some("app:2"))
+                .unwrap()
+                .revision,
+            2
+        );
+        // Switched to app:3 and stopped before recording: no entry says so.
+        assert_eq!(live_entry(&entries, Color::Green, Some("app:3")), None);
     }
 
     #[test]

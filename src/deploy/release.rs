@@ -3,7 +3,7 @@
 //! of the revision a rollback returns to. Commands parse, call this, and print.
 
 use super::executor::{self, DeployError, Options, Reporter, Summary};
-use super::history::{self, Entry, Outcome};
+use super::history::{self, Entry};
 use super::plan::live_color;
 use crate::cluster::Cluster;
 use crate::exit::Failure;
@@ -56,12 +56,8 @@ pub async fn rollback_target(
     };
     let live = live_color(Some(&svc));
     let entries = history::read(cluster, service).await?;
-    let live_rev = entries
-        .iter()
-        .rev()
-        .find(|e| {
-            Some(e.color) == live && matches!(e.outcome, Outcome::Succeeded | Outcome::Rollback)
-        })
+    let live_rev = live
+        .and_then(|c| history::live_entry(&entries, c, None))
         .map(|e| e.revision);
     let entry = history::rollback_target(&entries, live_rev, to)?.clone();
     Ok(RollbackTarget {

@@ -10,7 +10,7 @@ use k8s_openapi::api::core::v1::{Endpoints, Event, Pod, Service};
 use k8s_openapi::jiff::Timestamp;
 use serde::Serialize;
 
-use crate::deploy::history::{Entry, Outcome};
+use crate::deploy::history::{self, Entry};
 use crate::deploy::plan::{COLOR_LABEL, Color, NAME_LABEL, image_version, live_color};
 use crate::health::Probe;
 
@@ -48,8 +48,8 @@ pub(crate) struct Other {
     pub tag: Option<String>,
     pub ready: i32,
     pub desired: i32,
-    /// `deploying` (pods coming up, e.g. a deploy in progress) or `standby` (ready, kept for
-    /// an instant rollback).
+    /// `deploying` (pods coming up, e.g. a deploy in progress), `scaling-down` (asked for no
+    /// pods, some still running) or `standby` (ready, kept for an instant rollback).
     pub state: String,
 }
 
@@ -207,13 +207,29 @@ fn ready_endpoints(snap: &Snapshot, ns: &str, name: &str) -> usize {
 
 /// When the live color went live: the newest history entry that made it live, else the
 /// creation of its Deployment.
+/// Unknown when the history names the color but not the image it runs (a switch that was
+/// not recorded): neither an older entry's time nor the Deployment's creation would be true.
 fn live_since(history: &[Entry], live: Color, d: Option<&Deployment>) -> Option<String> {
-    history
-        .iter()
-        .filter(|e| e.color == live && matches!(e.outcome, Outcome::Succeeded | Outcome::Rollback))
-        .max_by_key(|e| e.revision)
-        .map(|e| e.time.clone())
-        .or_else(|| Some(d?.metadata.creation_timestamp.as_ref()?.0.to_string()))
+    let image = d.and_then(crate::deploy::manifests::image_of);
+    if let Some(e) = history::live_entry(history, live, image.as_deref()) {
+        return Some(e.time.clone());
+    }
+    if history::live_entry(history, live, None).is_some() {
+        return None;
+    }
+    Some(d?.metadata.creation_timestamp.as_ref()?.0.to_string())
+}
+
+/// What the color without traffic is doing: `scaling-down` (asked for no pods, some remain),
+/// `deploying` (fewer ready than asked for), or `standby` (ready, kept for a rollback).
+pub(crate) fn other_state(ready: i32, desired: i32, has_pods: bool) -> &'static str {
+    if desired == 0 && has_pods {
+        "scaling-down"
+    } else if ready < desired {
+        "deploying"
+    } else {
+        "standby"
+    }
 }
 
 /// The health verdict of one service. Every reason found is listed, worst first.
@@ -304,12 +320,7 @@ pub(crate) fn row(snap: &Snapshot, ns: &str, name: &str, now: Timestamp) -> Row 
             image: crate::deploy::manifests::image_of(d),
             ready,
             desired,
-            state: if ready < desired || (desired == 0 && has_pods) {
-                "deploying"
-            } else {
-                "standby"
-            }
-            .to_string(),
+            state: other_state(ready, desired, has_pods).to_string(),
         })
     });
     let probe = snap.service_probes.get(&key).cloned();
@@ -436,15 +447,8 @@ pub(crate) fn detail(snap: &Snapshot, ns: &str, name: &str, now: Timestamp) -> D
         .live_color
         .as_deref()
         .and_then(Color::parse)
-        .and_then(|c| {
-            history
-                .iter()
-                .filter(|e| {
-                    e.color == c && matches!(e.outcome, Outcome::Succeeded | Outcome::Rollback)
-                })
-                .map(|e| e.revision)
-                .max()
-        });
+        .and_then(|c| history::live_entry(&history, c, row.image.as_deref()))
+        .map(|e| e.revision);
     let mut tail = history;
     tail.sort_by_key(|e| e.revision);
     let skip = tail.len().saturating_sub(5);

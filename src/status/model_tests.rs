@@ -1,6 +1,7 @@
 //! Unit tests of the view model, from JSON shaped like the API server's objects.
 
 use super::*;
+use crate::deploy::history::Outcome;
 use serde_json::{Value, json};
 
 const NOW: &str = "2026-11-28T12:00:00Z";
@@ -222,7 +223,12 @@ fn history_sets_the_live_revision_and_its_age() {
     let mut snap = healthy_orders();
     let entry = |revision, color, time: &str, outcome| Entry {
         revision,
-        image: format!("reg/orders:{revision}"),
+        image: if color == Color::Blue {
+            "reg/orders:1.2"
+        } else {
+            "reg/orders:2"
+        }
+        .into(),
         color,
         time: time.into(),
         who: "ci".into(),
@@ -243,6 +249,28 @@ fn history_sets_the_live_revision_and_its_age() {
     assert_eq!(d.history.len(), 3);
     assert_eq!(d.pods.len(), 3);
     assert!(d.pods.iter().all(|p| p.live && p.ready));
+
+    // A deploy switched blue to an image it never recorded: no revision, no age is claimed.
+    snap.deployments[0] = dep("orders", "blue", "reg/orders:1.4", 3, 3);
+    let d = detail(&snap, "shop", "orders", now());
+    assert_eq!(d.live_revision, None);
+    assert_eq!(d.row.age_seconds, None);
+    assert_eq!(d.row.tag.as_deref(), Some("1.4"));
+}
+
+#[test]
+fn a_color_being_scaled_down_is_not_deploying() {
+    let mut snap = healthy_orders();
+    snap.deployments
+        .push(dep("orders", "green", "reg/orders:1.1", 0, 0));
+    snap.pods
+        .extend((0..2).map(|i| pod("orders", "green", i, true, 0)));
+    let r = row(&snap, "shop", "orders", now());
+    assert_eq!(r.other.as_ref().unwrap().state, "scaling-down");
+    assert_eq!(other_state(1, 3, true), "deploying");
+    assert_eq!(other_state(0, 2, false), "deploying");
+    assert_eq!(other_state(3, 3, true), "standby");
+    assert_eq!(other_state(0, 0, true), "scaling-down");
 }
 
 #[test]
