@@ -191,7 +191,7 @@ _msv() {
 
     case "${cmd}" in
         msv)
-            opts="-n -o -q -v -y -h -V --context --namespace --kubeconfig --output --color --quiet --verbose --yes --no-input --help --version new templates build push deploy rollback history manifests status logs traces completions man config version help"
+            opts="-n -o -q -v -h -V --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version new templates build push deploy rollback history manifests status logs traces completions man config version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -233,7 +233,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__build)
-            opts="-t -n -o -q -v -y -h -V --tag --build-arg --target --platform --no-cache --pull --context --namespace --kubeconfig --output --color --quiet --verbose --yes --no-input --help --version"
+            opts="-t -n -o -q -v -h -V --tag --build-arg --target --platform --no-cache --pull --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -295,7 +295,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__completions)
-            opts="-n -o -q -v -y -h -V --context --namespace --kubeconfig --output --color --quiet --verbose --yes --no-input --help --version bash elvish fish powershell zsh"
+            opts="-n -o -q -v -h -V --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -337,7 +337,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__config)
-            opts="-n -o -q -v -y -h -V --context --namespace --kubeconfig --output --color --quiet --verbose --yes --no-input --help --version show help"
+            opts="-n -o -q -v -h -V --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -421,7 +421,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__config__subcmd__show)
-            opts="-n -o -q -v -y -h -V --context --namespace --kubeconfig --output --color --quiet --verbose --yes --no-input --help --version"
+            opts="-n -o -q -v -h -V --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -463,7 +463,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__deploy)
-            opts="-n -o -q -v -y -h -V --image --replicas --timeout --verify-for --scale-down-delay --keep-old --keep-failed --create-namespace --dry-run --force --adopt --context --namespace --kubeconfig --output --color --quiet --verbose --yes --no-input --help --version"
+            opts="-n -o -q -v -h -V --image --replicas --timeout --verify-for --scale-down-delay --keep-old --keep-failed --create-namespace --dry-run --force --adopt --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -847,7 +847,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__history)
-            opts="-n -o -q -v -y -h -V --limit --context --namespace --kubeconfig --output --color --quiet --verbose --yes --no-input --help --version"
+            opts="-n -o -q -v -h -V --limit --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -893,7 +893,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__logs)
-            opts="-f -c -n -o -q -v -y -h -V --which --follow --since --tail --container --context --namespace --kubeconfig --output --color --quiet --verbose --yes --no-input --help --version"
+            opts="-f -c -n -o -q -v -h -V --which --follow --since --tail --container --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -955,7 +955,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__man)
-            opts="-n -o -q -v -y -h -V --context --namespace --kubeconfig --output --color --quiet --verbose --yes --no-input --help --version"
+            opts="-n -o -q -v -h -V --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -997,7 +997,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__manifests)
-            opts="-n -o -q -v -y -h -V --image --target-color --replicas --context --namespace --kubeconfig --output --color --quiet --verbose --yes --no-input --help --version"
+            opts="-n -o -q -v -h -V --image --target-color --replicas --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1051,7 +1051,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__new)
-            opts="-t -d -n -o -q -v -y -h -V --template --set --dir --force --allow-hooks --context --namespace --kubeconfig --output --color --quiet --verbose --yes --no-input --help --version"
+            opts="-t -d -n -o -q -v -h -V --template --set --dir --force --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1113,7 +1113,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__push)
-            opts="-n -o -q -v -y -h -V --context --namespace --kubeconfig --output --color --quiet --verbose --yes --no-input --help --version"
+            opts="-n -o -q -v -h -V --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1155,7 +1155,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__rollback)
-            opts="-n -o -q -v -y -h -V --to-revision --timeout --force --context --namespace --kubeconfig --output --color --quiet --verbose --yes --no-input --help --version"
+            opts="-n -o -q -v -h -V --to-revision --timeout --force --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1205,7 +1205,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__status)
-            opts="-A -w -n -o -q -v -y -h -V --all-namespaces --pods --watch --probe-timeout --context --namespace --kubeconfig --output --color --quiet --verbose --yes --no-input --help --version"
+            opts="-A -w -n -o -q -v -h -V --all-namespaces --pods --watch --probe-timeout --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1251,7 +1251,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__templates)
-            opts="-n -o -q -v -y -h -V --context --namespace --kubeconfig --output --color --quiet --verbose --yes --no-input --help --version list show lint help"
+            opts="-n -o -q -v -h -V --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version list show lint help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1363,7 +1363,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__templates__subcmd__lint)
-            opts="-n -o -q -v -y -h -V --context --namespace --kubeconfig --output --color --quiet --verbose --yes --no-input --help --version"
+            opts="-n -o -q -v -h -V --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1405,7 +1405,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__templates__subcmd__list)
-            opts="-n -o -q -v -y -h -V --context --namespace --kubeconfig --output --color --quiet --verbose --yes --no-input --help --version"
+            opts="-n -o -q -v -h -V --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1447,7 +1447,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__templates__subcmd__show)
-            opts="-n -o -q -v -y -h -V --context --namespace --kubeconfig --output --color --quiet --verbose --yes --no-input --help --version"
+            opts="-n -o -q -v -h -V --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1489,7 +1489,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__traces)
-            opts="-n -o -q -v -y -h -V --since --limit --operation --min-duration --errors --tag --backend --url --backend-service --context --namespace --kubeconfig --output --color --quiet --verbose --yes --no-input --help --version list show help"
+            opts="-n -o -q -v -h -V --since --limit --operation --min-duration --errors --tag --backend --url --backend-service --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version list show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1619,7 +1619,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__traces__subcmd__list)
-            opts="-n -o -q -v -y -h -V --since --limit --operation --min-duration --errors --tag --backend --url --backend-service --context --namespace --kubeconfig --output --color --quiet --verbose --yes --no-input --help --version"
+            opts="-n -o -q -v -h -V --since --limit --operation --min-duration --errors --tag --backend --url --backend-service --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1693,7 +1693,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__traces__subcmd__show)
-            opts="-n -o -q -v -y -h -V --file --backend --url --backend-service --context --namespace --kubeconfig --output --color --quiet --verbose --yes --no-input --help --version"
+            opts="-n -o -q -v -h -V --file --backend --url --backend-service --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1751,7 +1751,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__version)
-            opts="-n -o -q -v -y -h -V --context --namespace --kubeconfig --output --color --quiet --verbose --yes --no-input --help --version"
+            opts="-n -o -q -v -h -V --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -58,10 +58,6 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
-    /// Answer yes to every confirmation and never prompt
-    #[arg(short = 'y', long, global = true)]
-    pub yes: bool,
-
     /// Never prompt: a missing answer is an error (the default when stdin is not a terminal)
     #[arg(long, global = true)]
     pub no_input: bool,
@@ -219,10 +215,6 @@ pub struct NewArgs {
     /// Replace an existing non-empty directory
     #[arg(long)]
     pub force: bool,
-
-    /// Allow the template's hooks to run
-    #[arg(long)]
-    pub allow_hooks: bool,
 }
 
 #[derive(Debug, Subcommand)]

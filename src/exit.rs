@@ -85,16 +85,6 @@ impl Failure {
         })
     }
 
-    /// Not implemented in this version (exit 2).
-    pub fn not_implemented(what: &str) -> anyhow::Error {
-        anyhow::Error::new(Failure {
-            code: ExitCode::Usage,
-            message: format!(
-                "`msv {what}` is not implemented yet in msv {}",
-                env!("CARGO_PKG_VERSION")
-            ),
-        })
-    }
 }
 
 impl fmt::Display for Failure {

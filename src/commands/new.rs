@@ -10,12 +10,6 @@ use super::Context;
 
 pub async fn run(args: &NewArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let printer = &ctx.printer;
-    if args.allow_hooks {
-        printer.debug(
-            1,
-            "templates run no hooks in this version; --allow-hooks changes nothing",
-        );
-    }
     let format = printer.format(
         "new",
         OutputFormat::Text,

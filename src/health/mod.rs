@@ -34,28 +34,6 @@ impl Probe {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    Healthy,
-    /// Some probes failed, some passed.
-    Degraded,
-    /// Every probe failed (or there was nothing to probe).
-    Down,
-}
-
-/// All pass: healthy; none pass (or none ran): down; otherwise degraded.
-pub fn aggregate(probes: &[Probe]) -> Verdict {
-    let passed = probes.iter().filter(|p| p.ok()).count();
-    if passed == 0 {
-        Verdict::Down
-    } else if passed == probes.len() {
-        Verdict::Healthy
-    } else {
-        Verdict::Degraded
-    }
-}
-
 async fn timed(
     target: String,
     fut: impl Future<Output = anyhow::Result<crate::cluster::ProxyResponse>>,
@@ -143,14 +121,6 @@ mod tests {
             latency_ms: 3,
             error: status.is_none().then(|| "no answer within 2s".into()),
         }
-    }
-
-    #[test]
-    fn aggregation() {
-        assert_eq!(aggregate(&[p(Some(200)), p(Some(204))]), Verdict::Healthy);
-        assert_eq!(aggregate(&[p(Some(200)), p(Some(503))]), Verdict::Degraded);
-        assert_eq!(aggregate(&[p(None), p(Some(500))]), Verdict::Down);
-        assert_eq!(aggregate(&[]), Verdict::Down);
     }
 
     #[test]

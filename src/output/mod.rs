@@ -31,8 +31,6 @@ pub struct Printer {
     pub color_stderr: bool,
     pub quiet: bool,
     pub verbose: u8,
-    /// Confirmations are answered yes.
-    pub assume_yes: bool,
     /// Prompts may be shown (stdin and stderr are terminals, --no-input not given).
     pub interactive: bool,
     /// stderr is a terminal: progress bars may be drawn.
@@ -57,9 +55,7 @@ impl Printer {
             color_stderr: decide(stderr_tty),
             quiet: global.quiet,
             verbose: global.verbose,
-            assume_yes: global.yes,
             interactive: !global.no_input
-                && !global.yes
                 && std::io::stdin().is_terminal()
                 && stderr_tty,
             stderr_tty,
@@ -197,21 +193,6 @@ impl Printer {
             ProgressDrawTarget::hidden()
         }
     }
-
-    /// Asks a yes/no question. `--yes` answers yes; without a terminal the answer is an
-    /// error naming the flag, never a hang.
-    pub fn confirm(&self, question: &str, default: bool) -> anyhow::Result<bool> {
-        if self.assume_yes {
-            return Ok(true);
-        }
-        if !self.interactive {
-            bail!("{question} — cannot ask without a terminal; pass --yes to confirm");
-        }
-        Ok(dialoguer::Confirm::new()
-            .with_prompt(question)
-            .default(default)
-            .interact()?)
-    }
 }
 
 #[cfg(test)]
@@ -265,24 +246,5 @@ mod tests {
         );
         // Tests do not run on a terminal, so auto means no color.
         assert!(!printer(GlobalArgs::default()).color);
-    }
-
-    #[test]
-    fn confirmation_without_terminal_is_an_error_not_a_hang() {
-        let p = printer(GlobalArgs {
-            no_input: true,
-            ..Default::default()
-        });
-        assert!(
-            p.confirm("Delete?", false)
-                .unwrap_err()
-                .to_string()
-                .contains("--yes")
-        );
-        let p = printer(GlobalArgs {
-            yes: true,
-            ..Default::default()
-        });
-        assert!(p.confirm("Delete?", false).unwrap());
     }
 }

@@ -203,18 +203,25 @@ fn man_page_documents_subcommand_flags() {
 }
 
 #[test]
-fn commands_not_implemented_say_so_with_exit_2() {
-    // Which commands are still unimplemented changes as msv grows; whatever says so must
-    // say it plainly, on stderr, with exit 2 and nothing on stdout.
+fn cluster_commands_without_a_cluster_exit_2_naming_it() {
+    // No API server listens: every cluster command must say which server it could not
+    // reach, on stderr, with exit 2 and nothing on stdout.
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = unreachable_cluster(dir.path());
     for sub in [
         &["rollback", "orders"][..],
         &["history", "orders"],
         &["logs", "orders"],
+        &["status"],
     ] {
-        let run = Test::new().args(sub).run();
-        if run.stderr().contains("not implemented yet") {
-            run.status(2).stdout_empty();
-        }
+        Test::new()
+            .args(sub)
+            .env("KUBECONFIG", &kubeconfig)
+            .current_dir(dir.path())
+            .run()
+            .status(2)
+            .stderr_has("127.0.0.1:1")
+            .stdout_empty();
     }
 }
 
