@@ -1516,7 +1516,7 @@ _msv() {
                     return 0
                     ;;
                 --backend)
-                    COMPREPLY=($(compgen -W "jaeger zipkin tempo" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "jaeger jaeger-v3 zipkin tempo" -- "${cur}"))
                     return 0
                     ;;
                 --url)
@@ -1646,7 +1646,7 @@ _msv() {
                     return 0
                     ;;
                 --backend)
-                    COMPREPLY=($(compgen -W "jaeger zipkin tempo" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "jaeger jaeger-v3 zipkin tempo" -- "${cur}"))
                     return 0
                     ;;
                 --url)
@@ -1704,7 +1704,7 @@ _msv() {
                     return 0
                     ;;
                 --backend)
-                    COMPREPLY=($(compgen -W "jaeger zipkin tempo" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "jaeger jaeger-v3 zipkin tempo" -- "${cur}"))
                     return 0
                     ;;
                 --url)

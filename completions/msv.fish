@@ -24,22 +24,22 @@ function __fish_msv_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c msv -n "__fish_msv_needs_command" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context)' -r
-complete -c msv -n "__fish_msv_needs_command" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default")' -r
+complete -c msv -n "__fish_msv_needs_command" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
+complete -c msv -n "__fish_msv_needs_command" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_needs_command" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
-complete -c msv -n "__fish_msv_needs_command" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON; field names are a stable interface'
-yaml\t'YAML'
-text\t'Readable text (logs)'
-raw\t'Lines exactly as received (logs)'
-tree\t'A tree (trace waterfall)'"
+complete -c msv -n "__fish_msv_needs_command" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t''
+json\t''
+yaml\t''
+text\t''
+raw\t''
+tree\t''"
 complete -c msv -n "__fish_msv_needs_command" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_needs_command" -s q -l quiet -d 'Print only data and errors, no progress or hints'
 complete -c msv -n "__fish_msv_needs_command" -s v -l verbose -d 'Print diagnostics to stderr (repeat for more)'
 complete -c msv -n "__fish_msv_needs_command" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
-complete -c msv -n "__fish_msv_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msv -n "__fish_msv_needs_command" -s h -l help -d 'Print help'
 complete -c msv -n "__fish_msv_needs_command" -s V -l version -d 'Print version'
 complete -c msv -n "__fish_msv_needs_command" -f -a "new" -d 'Create a new service from a template'
 complete -c msv -n "__fish_msv_needs_command" -f -a "templates" -d 'List, inspect and validate templates'
@@ -60,15 +60,15 @@ complete -c msv -n "__fish_msv_needs_command" -f -a "help" -d 'Print this messag
 complete -c msv -n "__fish_msv_using_subcommand new" -s t -l template -d 'Template: a built-in name, a user template name, a local directory or a git URL' -r
 complete -c msv -n "__fish_msv_using_subcommand new" -l set -d 'Set a template variable (repeatable)' -r
 complete -c msv -n "__fish_msv_using_subcommand new" -s d -l dir -d 'Directory to create (default: ./NAME)' -r -F
-complete -c msv -n "__fish_msv_using_subcommand new" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context)' -r
-complete -c msv -n "__fish_msv_using_subcommand new" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default")' -r
+complete -c msv -n "__fish_msv_using_subcommand new" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
+complete -c msv -n "__fish_msv_using_subcommand new" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand new" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
-complete -c msv -n "__fish_msv_using_subcommand new" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON; field names are a stable interface'
-yaml\t'YAML'
-text\t'Readable text (logs)'
-raw\t'Lines exactly as received (logs)'
-tree\t'A tree (trace waterfall)'"
+complete -c msv -n "__fish_msv_using_subcommand new" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t''
+json\t''
+yaml\t''
+text\t''
+raw\t''
+tree\t''"
 complete -c msv -n "__fish_msv_using_subcommand new" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -76,79 +76,79 @@ complete -c msv -n "__fish_msv_using_subcommand new" -l force -d 'Replace an exi
 complete -c msv -n "__fish_msv_using_subcommand new" -s q -l quiet -d 'Print only data and errors, no progress or hints'
 complete -c msv -n "__fish_msv_using_subcommand new" -s v -l verbose -d 'Print diagnostics to stderr (repeat for more)'
 complete -c msv -n "__fish_msv_using_subcommand new" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
-complete -c msv -n "__fish_msv_using_subcommand new" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msv -n "__fish_msv_using_subcommand new" -s h -l help -d 'Print help'
 complete -c msv -n "__fish_msv_using_subcommand new" -s V -l version -d 'Print version'
-complete -c msv -n "__fish_msv_using_subcommand templates; and not __fish_seen_subcommand_from list show lint help" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context)' -r
-complete -c msv -n "__fish_msv_using_subcommand templates; and not __fish_seen_subcommand_from list show lint help" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default")' -r
+complete -c msv -n "__fish_msv_using_subcommand templates; and not __fish_seen_subcommand_from list show lint help" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
+complete -c msv -n "__fish_msv_using_subcommand templates; and not __fish_seen_subcommand_from list show lint help" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand templates; and not __fish_seen_subcommand_from list show lint help" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
-complete -c msv -n "__fish_msv_using_subcommand templates; and not __fish_seen_subcommand_from list show lint help" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON; field names are a stable interface'
-yaml\t'YAML'
-text\t'Readable text (logs)'
-raw\t'Lines exactly as received (logs)'
-tree\t'A tree (trace waterfall)'"
+complete -c msv -n "__fish_msv_using_subcommand templates; and not __fish_seen_subcommand_from list show lint help" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t''
+json\t''
+yaml\t''
+text\t''
+raw\t''
+tree\t''"
 complete -c msv -n "__fish_msv_using_subcommand templates; and not __fish_seen_subcommand_from list show lint help" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand templates; and not __fish_seen_subcommand_from list show lint help" -s q -l quiet -d 'Print only data and errors, no progress or hints'
 complete -c msv -n "__fish_msv_using_subcommand templates; and not __fish_seen_subcommand_from list show lint help" -s v -l verbose -d 'Print diagnostics to stderr (repeat for more)'
 complete -c msv -n "__fish_msv_using_subcommand templates; and not __fish_seen_subcommand_from list show lint help" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
-complete -c msv -n "__fish_msv_using_subcommand templates; and not __fish_seen_subcommand_from list show lint help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msv -n "__fish_msv_using_subcommand templates; and not __fish_seen_subcommand_from list show lint help" -s h -l help -d 'Print help'
 complete -c msv -n "__fish_msv_using_subcommand templates; and not __fish_seen_subcommand_from list show lint help" -s V -l version -d 'Print version'
 complete -c msv -n "__fish_msv_using_subcommand templates; and not __fish_seen_subcommand_from list show lint help" -f -a "list" -d 'List built-in and user templates and where each comes from'
 complete -c msv -n "__fish_msv_using_subcommand templates; and not __fish_seen_subcommand_from list show lint help" -f -a "show" -d 'Show a template\'s description and variables'
 complete -c msv -n "__fish_msv_using_subcommand templates; and not __fish_seen_subcommand_from list show lint help" -f -a "lint" -d 'Validate a template directory: syntax, variables, paths, template.toml keys'
 complete -c msv -n "__fish_msv_using_subcommand templates; and not __fish_seen_subcommand_from list show lint help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from list" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context)' -r
-complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from list" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default")' -r
+complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from list" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
+complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from list" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from list" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
-complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON; field names are a stable interface'
-yaml\t'YAML'
-text\t'Readable text (logs)'
-raw\t'Lines exactly as received (logs)'
-tree\t'A tree (trace waterfall)'"
+complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t''
+json\t''
+yaml\t''
+text\t''
+raw\t''
+tree\t''"
 complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from list" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors, no progress or hints'
 complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print diagnostics to stderr (repeat for more)'
 complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
-complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from show" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context)' -r
-complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from show" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default")' -r
+complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from show" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
+complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from show" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from show" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
-complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON; field names are a stable interface'
-yaml\t'YAML'
-text\t'Readable text (logs)'
-raw\t'Lines exactly as received (logs)'
-tree\t'A tree (trace waterfall)'"
+complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t''
+json\t''
+yaml\t''
+text\t''
+raw\t''
+tree\t''"
 complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from show" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors, no progress or hints'
 complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print diagnostics to stderr (repeat for more)'
 complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from show" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
-complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
-complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from lint" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context)' -r
-complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from lint" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default")' -r
+complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from lint" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
+complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from lint" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from lint" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
-complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from lint" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON; field names are a stable interface'
-yaml\t'YAML'
-text\t'Readable text (logs)'
-raw\t'Lines exactly as received (logs)'
-tree\t'A tree (trace waterfall)'"
+complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from lint" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t''
+json\t''
+yaml\t''
+text\t''
+raw\t''
+tree\t''"
 complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from lint" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from lint" -s q -l quiet -d 'Print only data and errors, no progress or hints'
 complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from lint" -s v -l verbose -d 'Print diagnostics to stderr (repeat for more)'
 complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from lint" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
-complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from lint" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from lint" -s h -l help -d 'Print help'
 complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from lint" -s V -l version -d 'Print version'
 complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from help" -f -a "list" -d 'List built-in and user templates and where each comes from'
 complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a template\'s description and variables'
@@ -158,15 +158,15 @@ complete -c msv -n "__fish_msv_using_subcommand build" -s t -l tag -d 'Extra tag
 complete -c msv -n "__fish_msv_using_subcommand build" -l build-arg -d 'Build-time variable (repeatable)' -r
 complete -c msv -n "__fish_msv_using_subcommand build" -l target -d 'Build this stage of a multi-stage Dockerfile' -r
 complete -c msv -n "__fish_msv_using_subcommand build" -l platform -d 'Target platform, e.g. linux/amd64' -r
-complete -c msv -n "__fish_msv_using_subcommand build" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context)' -r
-complete -c msv -n "__fish_msv_using_subcommand build" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default")' -r
+complete -c msv -n "__fish_msv_using_subcommand build" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
+complete -c msv -n "__fish_msv_using_subcommand build" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand build" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
-complete -c msv -n "__fish_msv_using_subcommand build" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON; field names are a stable interface'
-yaml\t'YAML'
-text\t'Readable text (logs)'
-raw\t'Lines exactly as received (logs)'
-tree\t'A tree (trace waterfall)'"
+complete -c msv -n "__fish_msv_using_subcommand build" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t''
+json\t''
+yaml\t''
+text\t''
+raw\t''
+tree\t''"
 complete -c msv -n "__fish_msv_using_subcommand build" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -175,44 +175,44 @@ complete -c msv -n "__fish_msv_using_subcommand build" -l pull -d 'Always try to
 complete -c msv -n "__fish_msv_using_subcommand build" -s q -l quiet -d 'Print only data and errors, no progress or hints'
 complete -c msv -n "__fish_msv_using_subcommand build" -s v -l verbose -d 'Print diagnostics to stderr (repeat for more)'
 complete -c msv -n "__fish_msv_using_subcommand build" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
-complete -c msv -n "__fish_msv_using_subcommand build" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msv -n "__fish_msv_using_subcommand build" -s h -l help -d 'Print help'
 complete -c msv -n "__fish_msv_using_subcommand build" -s V -l version -d 'Print version'
-complete -c msv -n "__fish_msv_using_subcommand push" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context)' -r
-complete -c msv -n "__fish_msv_using_subcommand push" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default")' -r
+complete -c msv -n "__fish_msv_using_subcommand push" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
+complete -c msv -n "__fish_msv_using_subcommand push" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand push" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
-complete -c msv -n "__fish_msv_using_subcommand push" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON; field names are a stable interface'
-yaml\t'YAML'
-text\t'Readable text (logs)'
-raw\t'Lines exactly as received (logs)'
-tree\t'A tree (trace waterfall)'"
+complete -c msv -n "__fish_msv_using_subcommand push" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t''
+json\t''
+yaml\t''
+text\t''
+raw\t''
+tree\t''"
 complete -c msv -n "__fish_msv_using_subcommand push" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand push" -s q -l quiet -d 'Print only data and errors, no progress or hints'
 complete -c msv -n "__fish_msv_using_subcommand push" -s v -l verbose -d 'Print diagnostics to stderr (repeat for more)'
 complete -c msv -n "__fish_msv_using_subcommand push" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
-complete -c msv -n "__fish_msv_using_subcommand push" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msv -n "__fish_msv_using_subcommand push" -s h -l help -d 'Print help'
 complete -c msv -n "__fish_msv_using_subcommand push" -s V -l version -d 'Print version'
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l image -d 'Deploy this image instead of building and pushing first' -r
-complete -c msv -n "__fish_msv_using_subcommand deploy" -l replicas -d 'Replicas of the new color (default: the live color\'s count, else msv.toml)' -r
+complete -c msv -n "__fish_msv_using_subcommand deploy" -l replicas -d 'Replicas of the new color (default: the live color\'s count, else msv.toml) [deploy.replicas]' -r
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l timeout -d 'How long the new color may take to become available [msv.toml: deploy.timeout]' -r
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l verify-for -d 'Keep probing after the switch for this long; switch back on failure [deploy.verify_for]' -r
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l scale-down-delay -d 'Scale the old color down after this delay [deploy.scale_down_delay]' -r
-complete -c msv -n "__fish_msv_using_subcommand deploy" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context)' -r
-complete -c msv -n "__fish_msv_using_subcommand deploy" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default")' -r
+complete -c msv -n "__fish_msv_using_subcommand deploy" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
+complete -c msv -n "__fish_msv_using_subcommand deploy" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
-complete -c msv -n "__fish_msv_using_subcommand deploy" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON; field names are a stable interface'
-yaml\t'YAML'
-text\t'Readable text (logs)'
-raw\t'Lines exactly as received (logs)'
-tree\t'A tree (trace waterfall)'"
+complete -c msv -n "__fish_msv_using_subcommand deploy" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t''
+json\t''
+yaml\t''
+text\t''
+raw\t''
+tree\t''"
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l keep-old -d 'Keep the old color running for an instant rollback [deploy.keep_old]'
-complete -c msv -n "__fish_msv_using_subcommand deploy" -l keep-failed -d 'Leave a failed candidate running for inspection instead of scaling it to zero'
+complete -c msv -n "__fish_msv_using_subcommand deploy" -l keep-failed -d 'Leave a failed candidate running for inspection instead of scaling it to zero [deploy.keep_failed]'
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l create-namespace -d 'Create the namespace if it does not exist'
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l dry-run -d 'Show what would be done without changing the cluster'
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l force -d 'Roll out even when the image is already live (to the other color, as any deploy)'
@@ -220,19 +220,19 @@ complete -c msv -n "__fish_msv_using_subcommand deploy" -l adopt -d 'Take over a
 complete -c msv -n "__fish_msv_using_subcommand deploy" -s q -l quiet -d 'Print only data and errors, no progress or hints'
 complete -c msv -n "__fish_msv_using_subcommand deploy" -s v -l verbose -d 'Print diagnostics to stderr (repeat for more)'
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
-complete -c msv -n "__fish_msv_using_subcommand deploy" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msv -n "__fish_msv_using_subcommand deploy" -s h -l help -d 'Print help'
 complete -c msv -n "__fish_msv_using_subcommand deploy" -s V -l version -d 'Print version'
 complete -c msv -n "__fish_msv_using_subcommand rollback" -l to-revision -d 'Roll back to this history revision instead of the previous color' -r
-complete -c msv -n "__fish_msv_using_subcommand rollback" -l timeout -d 'How long the old color may take to become available again' -r
-complete -c msv -n "__fish_msv_using_subcommand rollback" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context)' -r
-complete -c msv -n "__fish_msv_using_subcommand rollback" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default")' -r
+complete -c msv -n "__fish_msv_using_subcommand rollback" -l timeout -d 'How long the old color may take to become available again [deploy.timeout]' -r
+complete -c msv -n "__fish_msv_using_subcommand rollback" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
+complete -c msv -n "__fish_msv_using_subcommand rollback" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand rollback" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
-complete -c msv -n "__fish_msv_using_subcommand rollback" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON; field names are a stable interface'
-yaml\t'YAML'
-text\t'Readable text (logs)'
-raw\t'Lines exactly as received (logs)'
-tree\t'A tree (trace waterfall)'"
+complete -c msv -n "__fish_msv_using_subcommand rollback" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t''
+json\t''
+yaml\t''
+text\t''
+raw\t''
+tree\t''"
 complete -c msv -n "__fish_msv_using_subcommand rollback" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -240,57 +240,57 @@ complete -c msv -n "__fish_msv_using_subcommand rollback" -l force -d 'Roll out 
 complete -c msv -n "__fish_msv_using_subcommand rollback" -s q -l quiet -d 'Print only data and errors, no progress or hints'
 complete -c msv -n "__fish_msv_using_subcommand rollback" -s v -l verbose -d 'Print diagnostics to stderr (repeat for more)'
 complete -c msv -n "__fish_msv_using_subcommand rollback" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
-complete -c msv -n "__fish_msv_using_subcommand rollback" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msv -n "__fish_msv_using_subcommand rollback" -s h -l help -d 'Print help'
 complete -c msv -n "__fish_msv_using_subcommand rollback" -s V -l version -d 'Print version'
 complete -c msv -n "__fish_msv_using_subcommand history" -l limit -d 'Show at most this many entries, newest first' -r
-complete -c msv -n "__fish_msv_using_subcommand history" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context)' -r
-complete -c msv -n "__fish_msv_using_subcommand history" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default")' -r
+complete -c msv -n "__fish_msv_using_subcommand history" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
+complete -c msv -n "__fish_msv_using_subcommand history" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand history" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
-complete -c msv -n "__fish_msv_using_subcommand history" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON; field names are a stable interface'
-yaml\t'YAML'
-text\t'Readable text (logs)'
-raw\t'Lines exactly as received (logs)'
-tree\t'A tree (trace waterfall)'"
+complete -c msv -n "__fish_msv_using_subcommand history" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t''
+json\t''
+yaml\t''
+text\t''
+raw\t''
+tree\t''"
 complete -c msv -n "__fish_msv_using_subcommand history" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand history" -s q -l quiet -d 'Print only data and errors, no progress or hints'
 complete -c msv -n "__fish_msv_using_subcommand history" -s v -l verbose -d 'Print diagnostics to stderr (repeat for more)'
 complete -c msv -n "__fish_msv_using_subcommand history" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
-complete -c msv -n "__fish_msv_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msv -n "__fish_msv_using_subcommand history" -s h -l help -d 'Print help'
 complete -c msv -n "__fish_msv_using_subcommand history" -s V -l version -d 'Print version'
 complete -c msv -n "__fish_msv_using_subcommand manifests" -l image -d 'Image to put in the Deployment (default: the last pushed image by digest, else <repository>:latest)' -r
 complete -c msv -n "__fish_msv_using_subcommand manifests" -l target-color -d 'Color of the Deployment to render (`--color` is the global output color flag)' -r -f -a "blue\t''
 green\t''"
-complete -c msv -n "__fish_msv_using_subcommand manifests" -l replicas -d 'Replicas of the Deployment (default: msv.toml)' -r
-complete -c msv -n "__fish_msv_using_subcommand manifests" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context)' -r
-complete -c msv -n "__fish_msv_using_subcommand manifests" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default")' -r
+complete -c msv -n "__fish_msv_using_subcommand manifests" -l replicas -d 'Replicas of the Deployment (default: msv.toml) [deploy.replicas]' -r
+complete -c msv -n "__fish_msv_using_subcommand manifests" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
+complete -c msv -n "__fish_msv_using_subcommand manifests" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand manifests" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
-complete -c msv -n "__fish_msv_using_subcommand manifests" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON; field names are a stable interface'
-yaml\t'YAML'
-text\t'Readable text (logs)'
-raw\t'Lines exactly as received (logs)'
-tree\t'A tree (trace waterfall)'"
+complete -c msv -n "__fish_msv_using_subcommand manifests" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t''
+json\t''
+yaml\t''
+text\t''
+raw\t''
+tree\t''"
 complete -c msv -n "__fish_msv_using_subcommand manifests" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand manifests" -s q -l quiet -d 'Print only data and errors, no progress or hints'
 complete -c msv -n "__fish_msv_using_subcommand manifests" -s v -l verbose -d 'Print diagnostics to stderr (repeat for more)'
 complete -c msv -n "__fish_msv_using_subcommand manifests" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
-complete -c msv -n "__fish_msv_using_subcommand manifests" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msv -n "__fish_msv_using_subcommand manifests" -s h -l help -d 'Print help'
 complete -c msv -n "__fish_msv_using_subcommand manifests" -s V -l version -d 'Print version'
-complete -c msv -n "__fish_msv_using_subcommand status" -l probe-timeout -d 'Give up on a health probe after this long' -r
-complete -c msv -n "__fish_msv_using_subcommand status" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context)' -r
-complete -c msv -n "__fish_msv_using_subcommand status" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default")' -r
+complete -c msv -n "__fish_msv_using_subcommand status" -l probe-timeout -d 'Give up on a health probe after this long [deploy.probe_timeout, default 3s]' -r
+complete -c msv -n "__fish_msv_using_subcommand status" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
+complete -c msv -n "__fish_msv_using_subcommand status" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand status" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
-complete -c msv -n "__fish_msv_using_subcommand status" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON; field names are a stable interface'
-yaml\t'YAML'
-text\t'Readable text (logs)'
-raw\t'Lines exactly as received (logs)'
-tree\t'A tree (trace waterfall)'"
+complete -c msv -n "__fish_msv_using_subcommand status" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t''
+json\t''
+yaml\t''
+text\t''
+raw\t''
+tree\t''"
 complete -c msv -n "__fish_msv_using_subcommand status" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -300,7 +300,7 @@ complete -c msv -n "__fish_msv_using_subcommand status" -s w -l watch -d 'Redraw
 complete -c msv -n "__fish_msv_using_subcommand status" -s q -l quiet -d 'Print only data and errors, no progress or hints'
 complete -c msv -n "__fish_msv_using_subcommand status" -s v -l verbose -d 'Print diagnostics to stderr (repeat for more)'
 complete -c msv -n "__fish_msv_using_subcommand status" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
-complete -c msv -n "__fish_msv_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msv -n "__fish_msv_using_subcommand status" -s h -l help -d 'Print help'
 complete -c msv -n "__fish_msv_using_subcommand status" -s V -l version -d 'Print version'
 complete -c msv -n "__fish_msv_using_subcommand logs" -l which -d 'Which color\'s pods' -r -f -a "live\t'Pods of the color that receives traffic'
 blue\t''
@@ -309,15 +309,15 @@ all\t'Pods of both colors'"
 complete -c msv -n "__fish_msv_using_subcommand logs" -l since -d 'Only lines newer than this, e.g. 10m' -r
 complete -c msv -n "__fish_msv_using_subcommand logs" -l tail -d 'Lines to show from the end of each pod\'s log' -r
 complete -c msv -n "__fish_msv_using_subcommand logs" -s c -l container -d 'Container to read (default: the service\'s container)' -r
-complete -c msv -n "__fish_msv_using_subcommand logs" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context)' -r
-complete -c msv -n "__fish_msv_using_subcommand logs" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default")' -r
+complete -c msv -n "__fish_msv_using_subcommand logs" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
+complete -c msv -n "__fish_msv_using_subcommand logs" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand logs" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
-complete -c msv -n "__fish_msv_using_subcommand logs" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON; field names are a stable interface'
-yaml\t'YAML'
-text\t'Readable text (logs)'
-raw\t'Lines exactly as received (logs)'
-tree\t'A tree (trace waterfall)'"
+complete -c msv -n "__fish_msv_using_subcommand logs" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t''
+json\t''
+yaml\t''
+text\t''
+raw\t''
+tree\t''"
 complete -c msv -n "__fish_msv_using_subcommand logs" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -332,20 +332,21 @@ complete -c msv -n "__fish_msv_using_subcommand traces; and not __fish_seen_subc
 complete -c msv -n "__fish_msv_using_subcommand traces; and not __fish_seen_subcommand_from list show help" -l operation -d 'Only traces whose root or any span has this operation' -r
 complete -c msv -n "__fish_msv_using_subcommand traces; and not __fish_seen_subcommand_from list show help" -l min-duration -d 'Only traces at least this long' -r
 complete -c msv -n "__fish_msv_using_subcommand traces; and not __fish_seen_subcommand_from list show help" -l tag -d 'Only traces with this tag (repeatable)' -r
-complete -c msv -n "__fish_msv_using_subcommand traces; and not __fish_seen_subcommand_from list show help" -l backend -d 'Trace backend type [traces.backend, MSV_TRACES_BACKEND]' -r -f -a "jaeger\t''
+complete -c msv -n "__fish_msv_using_subcommand traces; and not __fish_seen_subcommand_from list show help" -l backend -d 'Trace backend type [traces.backend, MSV_TRACES_BACKEND]' -r -f -a "jaeger\t'Jaeger query API v1 (Jaeger 1.x and 2.x)'
+jaeger-v3\t'Jaeger query API v3 (OTLP/JSON)'
 zipkin\t''
 tempo\t''"
 complete -c msv -n "__fish_msv_using_subcommand traces; and not __fish_seen_subcommand_from list show help" -l url -d 'Base URL of the backend\'s query API [traces.url, MSV_TRACES_URL]' -r
 complete -c msv -n "__fish_msv_using_subcommand traces; and not __fish_seen_subcommand_from list show help" -l backend-service -d 'Reach the backend inside the cluster through the API server, as NAMESPACE/SERVICE:PORT' -r
-complete -c msv -n "__fish_msv_using_subcommand traces; and not __fish_seen_subcommand_from list show help" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context)' -r
-complete -c msv -n "__fish_msv_using_subcommand traces; and not __fish_seen_subcommand_from list show help" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default")' -r
+complete -c msv -n "__fish_msv_using_subcommand traces; and not __fish_seen_subcommand_from list show help" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
+complete -c msv -n "__fish_msv_using_subcommand traces; and not __fish_seen_subcommand_from list show help" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand traces; and not __fish_seen_subcommand_from list show help" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
-complete -c msv -n "__fish_msv_using_subcommand traces; and not __fish_seen_subcommand_from list show help" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON; field names are a stable interface'
-yaml\t'YAML'
-text\t'Readable text (logs)'
-raw\t'Lines exactly as received (logs)'
-tree\t'A tree (trace waterfall)'"
+complete -c msv -n "__fish_msv_using_subcommand traces; and not __fish_seen_subcommand_from list show help" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t''
+json\t''
+yaml\t''
+text\t''
+raw\t''
+tree\t''"
 complete -c msv -n "__fish_msv_using_subcommand traces; and not __fish_seen_subcommand_from list show help" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -363,20 +364,21 @@ complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcomma
 complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from list" -l operation -d 'Only traces whose root or any span has this operation' -r
 complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from list" -l min-duration -d 'Only traces at least this long' -r
 complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from list" -l tag -d 'Only traces with this tag (repeatable)' -r
-complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from list" -l backend -d 'Trace backend type [traces.backend, MSV_TRACES_BACKEND]' -r -f -a "jaeger\t''
+complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from list" -l backend -d 'Trace backend type [traces.backend, MSV_TRACES_BACKEND]' -r -f -a "jaeger\t'Jaeger query API v1 (Jaeger 1.x and 2.x)'
+jaeger-v3\t'Jaeger query API v3 (OTLP/JSON)'
 zipkin\t''
 tempo\t''"
 complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from list" -l url -d 'Base URL of the backend\'s query API [traces.url, MSV_TRACES_URL]' -r
 complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from list" -l backend-service -d 'Reach the backend inside the cluster through the API server, as NAMESPACE/SERVICE:PORT' -r
-complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from list" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context)' -r
-complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from list" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default")' -r
+complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from list" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
+complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from list" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from list" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
-complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON; field names are a stable interface'
-yaml\t'YAML'
-text\t'Readable text (logs)'
-raw\t'Lines exactly as received (logs)'
-tree\t'A tree (trace waterfall)'"
+complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t''
+json\t''
+yaml\t''
+text\t''
+raw\t''
+tree\t''"
 complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from list" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -387,20 +389,21 @@ complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcomma
 complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from show" -l file -d 'Read a saved trace (Jaeger, Zipkin, OTLP or Tempo JSON, detected from its content)' -r -F
-complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from show" -l backend -d 'Trace backend type [traces.backend, MSV_TRACES_BACKEND]' -r -f -a "jaeger\t''
+complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from show" -l backend -d 'Trace backend type [traces.backend, MSV_TRACES_BACKEND]' -r -f -a "jaeger\t'Jaeger query API v1 (Jaeger 1.x and 2.x)'
+jaeger-v3\t'Jaeger query API v3 (OTLP/JSON)'
 zipkin\t''
 tempo\t''"
 complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from show" -l url -d 'Base URL of the backend\'s query API [traces.url, MSV_TRACES_URL]' -r
 complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from show" -l backend-service -d 'Reach the backend inside the cluster through the API server, as NAMESPACE/SERVICE:PORT' -r
-complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from show" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context)' -r
-complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from show" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default")' -r
+complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from show" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
+complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from show" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from show" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
-complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON; field names are a stable interface'
-yaml\t'YAML'
-text\t'Readable text (logs)'
-raw\t'Lines exactly as received (logs)'
-tree\t'A tree (trace waterfall)'"
+complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t''
+json\t''
+yaml\t''
+text\t''
+raw\t''
+tree\t''"
 complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from show" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -412,94 +415,94 @@ complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcomma
 complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from help" -f -a "list" -d 'List recent traces of a service (the default)'
 complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from help" -f -a "show" -d 'Draw one trace as a waterfall'
 complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c msv -n "__fish_msv_using_subcommand completions" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context)' -r
-complete -c msv -n "__fish_msv_using_subcommand completions" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default")' -r
+complete -c msv -n "__fish_msv_using_subcommand completions" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
+complete -c msv -n "__fish_msv_using_subcommand completions" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand completions" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
-complete -c msv -n "__fish_msv_using_subcommand completions" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON; field names are a stable interface'
-yaml\t'YAML'
-text\t'Readable text (logs)'
-raw\t'Lines exactly as received (logs)'
-tree\t'A tree (trace waterfall)'"
+complete -c msv -n "__fish_msv_using_subcommand completions" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t''
+json\t''
+yaml\t''
+text\t''
+raw\t''
+tree\t''"
 complete -c msv -n "__fish_msv_using_subcommand completions" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand completions" -s q -l quiet -d 'Print only data and errors, no progress or hints'
 complete -c msv -n "__fish_msv_using_subcommand completions" -s v -l verbose -d 'Print diagnostics to stderr (repeat for more)'
 complete -c msv -n "__fish_msv_using_subcommand completions" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
-complete -c msv -n "__fish_msv_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msv -n "__fish_msv_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c msv -n "__fish_msv_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c msv -n "__fish_msv_using_subcommand man" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context)' -r
-complete -c msv -n "__fish_msv_using_subcommand man" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default")' -r
+complete -c msv -n "__fish_msv_using_subcommand man" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
+complete -c msv -n "__fish_msv_using_subcommand man" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand man" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
-complete -c msv -n "__fish_msv_using_subcommand man" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON; field names are a stable interface'
-yaml\t'YAML'
-text\t'Readable text (logs)'
-raw\t'Lines exactly as received (logs)'
-tree\t'A tree (trace waterfall)'"
+complete -c msv -n "__fish_msv_using_subcommand man" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t''
+json\t''
+yaml\t''
+text\t''
+raw\t''
+tree\t''"
 complete -c msv -n "__fish_msv_using_subcommand man" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand man" -s q -l quiet -d 'Print only data and errors, no progress or hints'
 complete -c msv -n "__fish_msv_using_subcommand man" -s v -l verbose -d 'Print diagnostics to stderr (repeat for more)'
 complete -c msv -n "__fish_msv_using_subcommand man" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
-complete -c msv -n "__fish_msv_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msv -n "__fish_msv_using_subcommand man" -s h -l help -d 'Print help'
 complete -c msv -n "__fish_msv_using_subcommand man" -s V -l version -d 'Print version'
-complete -c msv -n "__fish_msv_using_subcommand config; and not __fish_seen_subcommand_from show help" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context)' -r
-complete -c msv -n "__fish_msv_using_subcommand config; and not __fish_seen_subcommand_from show help" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default")' -r
+complete -c msv -n "__fish_msv_using_subcommand config; and not __fish_seen_subcommand_from show help" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
+complete -c msv -n "__fish_msv_using_subcommand config; and not __fish_seen_subcommand_from show help" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand config; and not __fish_seen_subcommand_from show help" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
-complete -c msv -n "__fish_msv_using_subcommand config; and not __fish_seen_subcommand_from show help" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON; field names are a stable interface'
-yaml\t'YAML'
-text\t'Readable text (logs)'
-raw\t'Lines exactly as received (logs)'
-tree\t'A tree (trace waterfall)'"
+complete -c msv -n "__fish_msv_using_subcommand config; and not __fish_seen_subcommand_from show help" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t''
+json\t''
+yaml\t''
+text\t''
+raw\t''
+tree\t''"
 complete -c msv -n "__fish_msv_using_subcommand config; and not __fish_seen_subcommand_from show help" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand config; and not __fish_seen_subcommand_from show help" -s q -l quiet -d 'Print only data and errors, no progress or hints'
 complete -c msv -n "__fish_msv_using_subcommand config; and not __fish_seen_subcommand_from show help" -s v -l verbose -d 'Print diagnostics to stderr (repeat for more)'
 complete -c msv -n "__fish_msv_using_subcommand config; and not __fish_seen_subcommand_from show help" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
-complete -c msv -n "__fish_msv_using_subcommand config; and not __fish_seen_subcommand_from show help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msv -n "__fish_msv_using_subcommand config; and not __fish_seen_subcommand_from show help" -s h -l help -d 'Print help'
 complete -c msv -n "__fish_msv_using_subcommand config; and not __fish_seen_subcommand_from show help" -s V -l version -d 'Print version'
 complete -c msv -n "__fish_msv_using_subcommand config; and not __fish_seen_subcommand_from show help" -f -a "show" -d 'Print the merged configuration and where each value came from'
 complete -c msv -n "__fish_msv_using_subcommand config; and not __fish_seen_subcommand_from show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c msv -n "__fish_msv_using_subcommand config; and __fish_seen_subcommand_from show" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context)' -r
-complete -c msv -n "__fish_msv_using_subcommand config; and __fish_seen_subcommand_from show" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default")' -r
+complete -c msv -n "__fish_msv_using_subcommand config; and __fish_seen_subcommand_from show" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
+complete -c msv -n "__fish_msv_using_subcommand config; and __fish_seen_subcommand_from show" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand config; and __fish_seen_subcommand_from show" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
-complete -c msv -n "__fish_msv_using_subcommand config; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON; field names are a stable interface'
-yaml\t'YAML'
-text\t'Readable text (logs)'
-raw\t'Lines exactly as received (logs)'
-tree\t'A tree (trace waterfall)'"
+complete -c msv -n "__fish_msv_using_subcommand config; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t''
+json\t''
+yaml\t''
+text\t''
+raw\t''
+tree\t''"
 complete -c msv -n "__fish_msv_using_subcommand config; and __fish_seen_subcommand_from show" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors, no progress or hints'
 complete -c msv -n "__fish_msv_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print diagnostics to stderr (repeat for more)'
 complete -c msv -n "__fish_msv_using_subcommand config; and __fish_seen_subcommand_from show" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
-complete -c msv -n "__fish_msv_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msv -n "__fish_msv_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c msv -n "__fish_msv_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c msv -n "__fish_msv_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the merged configuration and where each value came from'
 complete -c msv -n "__fish_msv_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c msv -n "__fish_msv_using_subcommand version" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context)' -r
-complete -c msv -n "__fish_msv_using_subcommand version" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default")' -r
+complete -c msv -n "__fish_msv_using_subcommand version" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
+complete -c msv -n "__fish_msv_using_subcommand version" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand version" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
-complete -c msv -n "__fish_msv_using_subcommand version" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t'Aligned columns for people'
-json\t'JSON; field names are a stable interface'
-yaml\t'YAML'
-text\t'Readable text (logs)'
-raw\t'Lines exactly as received (logs)'
-tree\t'A tree (trace waterfall)'"
+complete -c msv -n "__fish_msv_using_subcommand version" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t''
+json\t''
+yaml\t''
+text\t''
+raw\t''
+tree\t''"
 complete -c msv -n "__fish_msv_using_subcommand version" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand version" -s q -l quiet -d 'Print only data and errors, no progress or hints'
 complete -c msv -n "__fish_msv_using_subcommand version" -s v -l verbose -d 'Print diagnostics to stderr (repeat for more)'
 complete -c msv -n "__fish_msv_using_subcommand version" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
-complete -c msv -n "__fish_msv_using_subcommand version" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c msv -n "__fish_msv_using_subcommand version" -s h -l help -d 'Print help'
 complete -c msv -n "__fish_msv_using_subcommand version" -s V -l version -d 'Print version'
 complete -c msv -n "__fish_msv_using_subcommand help; and not __fish_seen_subcommand_from new templates build push deploy rollback history manifests status logs traces completions man config version help" -f -a "new" -d 'Create a new service from a template'
 complete -c msv -n "__fish_msv_using_subcommand help; and not __fish_seen_subcommand_from new templates build push deploy rollback history manifests status logs traces completions man config version help" -f -a "templates" -d 'List, inspect and validate templates'

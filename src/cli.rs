@@ -6,9 +6,14 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand};
 
+use crate::deploy::plan::Color;
+use crate::logs::WhichPods;
 use crate::name::ServiceName;
+use crate::output::{ColorChoice, OutputFormat, Style};
+use crate::traces::client::Backend;
 
 /// Scaffold, build, deploy (blue-green) and observe microservices on Kubernetes.
 #[derive(Debug, Parser)]
@@ -30,24 +35,32 @@ pub struct Cli {
 /// Flags every command accepts.
 #[derive(Debug, Args, Clone, Default)]
 pub struct GlobalArgs {
-    /// Kubernetes context to use (default: the kubeconfig's current-context)
+    /// Kubernetes context to use (default: the kubeconfig's current-context) [env: MSV_CONTEXT]
+    // MSV_CONTEXT and MSV_NAMESPACE are read with the other settings (config::schema::KEYS),
+    // so `msv config show` can say which of the flag, the variable or msv.toml set them.
     #[arg(long, global = true, value_name = "NAME")]
     pub context: Option<String>,
 
-    /// Kubernetes namespace (default: msv.toml, then the context's namespace, then "default")
+    /// Kubernetes namespace (default: msv.toml, then the context's namespace, then "default") [env: MSV_NAMESPACE]
     #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
 
     /// Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", env = "MSV_KUBECONFIG")]
     pub kubeconfig: Option<PathBuf>,
 
     /// Output format; each command lists the formats it supports
-    #[arg(short = 'o', long, global = true, value_name = "FORMAT")]
+    #[arg(short = 'o', long, global = true, value_name = "FORMAT", value_parser = output_formats(), env = "MSV_OUTPUT")]
     pub output: Option<OutputFormat>,
 
+    /// The format came from MSV_OUTPUT, not from -o: a preference, which a command that
+    /// cannot print it ignores instead of failing (a `MSV_OUTPUT=json` must not break
+    /// `msv new`).
+    #[arg(skip)]
+    pub output_from_env: bool,
+
     /// When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset
-    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto", value_parser = color_choices(), env = "MSV_COLOR")]
     pub color: ColorChoice,
 
     /// Print only data and errors, no progress or hints
@@ -59,45 +72,8 @@ pub struct GlobalArgs {
     pub verbose: u8,
 
     /// Never prompt: a missing answer is an error (the default when stdin is not a terminal)
-    #[arg(long, global = true)]
+    #[arg(long, global = true, env = "MSV_NO_INPUT")]
     pub no_input: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    /// Aligned columns for people
-    Table,
-    /// JSON; field names are a stable interface
-    Json,
-    /// YAML
-    Yaml,
-    /// Readable text (logs)
-    Text,
-    /// Lines exactly as received (logs)
-    Raw,
-    /// A tree (trace waterfall)
-    Tree,
-}
-
-impl OutputFormat {
-    pub fn name(self) -> &'static str {
-        match self {
-            OutputFormat::Table => "table",
-            OutputFormat::Json => "json",
-            OutputFormat::Yaml => "yaml",
-            OutputFormat::Text => "text",
-            OutputFormat::Raw => "raw",
-            OutputFormat::Tree => "tree",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum ColorChoice {
-    #[default]
-    Auto,
-    Always,
-    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,6 +113,93 @@ pub enum Command {
     Version,
 }
 
+/// The command line as clap sees it, with each command's output formats (from
+/// [`crate::output::FORMATS`]) at the end of its `--help`. Parsing, completions and the man
+/// page all use this.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory as _;
+    let mut cmd = Cli::command();
+    for (path, formats) in crate::output::FORMATS {
+        let path: Vec<&str> = path.split(' ').collect();
+        cmd = with_help_line(cmd, &path, &crate::output::formats_help(formats));
+    }
+    cmd
+}
+
+/// Parses the process's arguments (exits with clap's message and code 2 on bad ones).
+pub fn parse() -> Cli {
+    use clap::FromArgMatches as _;
+    let matches = command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
+    cli.global.output_from_env =
+        matches.value_source("output") == Some(clap::parser::ValueSource::EnvVariable);
+    cli
+}
+
+fn with_help_line(cmd: clap::Command, path: &[&str], line: &str) -> clap::Command {
+    match path.split_first() {
+        Some((name, rest)) => cmd.mut_subcommand(*name, |sub| with_help_line(sub, rest, line)),
+        None => {
+            let help = match cmd.get_after_help() {
+                Some(existing) => format!("{existing}\n\n{line}"),
+                None => line.to_string(),
+            };
+            cmd.after_help(help)
+        }
+    }
+}
+
+impl GlobalArgs {
+    /// How to print, from the flags that say so.
+    pub fn style(&self) -> Style {
+        Style {
+            format: self.output,
+            format_from_env: self.output_from_env,
+            color: self.color,
+            quiet: self.quiet,
+            verbose: self.verbose,
+            no_input: self.no_input,
+        }
+    }
+}
+
+// The value parsers below turn a word into a concern's own type, so that the concerns never
+// see clap; the words and their help live here, with the rest of the command line.
+
+fn output_formats() -> impl TypedValueParser<Value = OutputFormat> {
+    PossibleValuesParser::new(OutputFormat::ALL.map(|f| PossibleValue::new(f.name())))
+        .try_map(|s| s.parse::<OutputFormat>())
+}
+
+fn color_choices() -> impl TypedValueParser<Value = ColorChoice> {
+    PossibleValuesParser::new(["auto", "always", "never"]).try_map(|s| s.parse::<ColorChoice>())
+}
+
+fn colors() -> impl TypedValueParser<Value = Color> {
+    PossibleValuesParser::new(["blue", "green"])
+        .try_map(|s| Color::parse(&s).ok_or_else(|| format!("unknown color `{s}`")))
+}
+
+fn which_pods() -> impl TypedValueParser<Value = WhichPods> {
+    PossibleValuesParser::new([
+        PossibleValue::new("live").help("Pods of the color that receives traffic"),
+        PossibleValue::new("blue"),
+        PossibleValue::new("green"),
+        PossibleValue::new("all").help("Pods of both colors"),
+    ])
+    .try_map(|s| s.parse::<WhichPods>())
+}
+
+fn backends() -> impl TypedValueParser<Value = Backend> {
+    PossibleValuesParser::new([
+        PossibleValue::new("jaeger").help("Jaeger query API v1 (Jaeger 1.x and 2.x)"),
+        PossibleValue::new("jaeger-v3").help("Jaeger query API v3 (OTLP/JSON)"),
+        PossibleValue::new("zipkin"),
+        PossibleValue::new("tempo"),
+    ])
+    .try_map(|s| s.parse::<Backend>())
+}
+
 /// A `KEY=VALUE` pair from the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyValue {
@@ -154,10 +217,9 @@ fn parse_key_value(s: &str) -> Result<KeyValue, String> {
     }
 }
 
-/// Parses `30s`, `5m`, `1h30m`, `250ms`.
+/// Parses `30s`, `5m`, `1h30m`, `250ms`, as msv.toml does.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s.trim())
-        .map_err(|err| format!("invalid duration `{s}` ({err}); use e.g. 30s, 5m, 1h30m"))
+    crate::config::parse_duration(s)
 }
 
 /// A timeout: a zero one would fail every rollout or probe before it could start, and
@@ -279,7 +341,7 @@ pub struct DeployArgs {
     #[arg(long, value_name = "REF")]
     pub image: Option<String>,
 
-    /// Replicas of the new color (default: the live color's count, else msv.toml)
+    /// Replicas of the new color (default: the live color's count, else msv.toml) [deploy.replicas]
     #[arg(long, value_name = "N", value_parser = parse_replicas)]
     pub replicas: Option<u32>,
 
@@ -299,7 +361,7 @@ pub struct DeployArgs {
     #[arg(long)]
     pub keep_old: bool,
 
-    /// Leave a failed candidate running for inspection instead of scaling it to zero
+    /// Leave a failed candidate running for inspection instead of scaling it to zero [deploy.keep_failed]
     #[arg(long)]
     pub keep_failed: bool,
 
@@ -332,7 +394,7 @@ pub struct RollbackArgs {
     #[arg(long, value_name = "REVISION")]
     pub to_revision: Option<u64>,
 
-    /// How long the old color may take to become available again
+    /// How long the old color may take to become available again [deploy.timeout]
     #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
     pub timeout: Option<Duration>,
 
@@ -361,18 +423,12 @@ pub struct ManifestsArgs {
     pub image: Option<String>,
 
     /// Color of the Deployment to render (`--color` is the global output color flag)
-    #[arg(long = "target-color", value_name = "COLOR", default_value = "blue")]
-    pub target_color: DeployColor,
+    #[arg(long = "target-color", value_name = "COLOR", default_value = "blue", value_parser = colors())]
+    pub target_color: Color,
 
-    /// Replicas of the Deployment (default: msv.toml)
+    /// Replicas of the Deployment (default: msv.toml) [deploy.replicas]
     #[arg(long, value_name = "N", value_parser = parse_replicas)]
     pub replicas: Option<u32>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DeployColor {
-    Blue,
-    Green,
 }
 
 #[derive(Debug, Args)]
@@ -392,20 +448,9 @@ pub struct StatusArgs {
     #[arg(short, long)]
     pub watch: bool,
 
-    /// Give up on a health probe after this long
-    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, default_value = "3s")]
-    pub probe_timeout: Duration,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum WhichPods {
-    /// Pods of the color that receives traffic
-    Live,
-    Blue,
-    Green,
-    /// Pods of both colors
-    #[default]
-    All,
+    /// Give up on a health probe after this long [deploy.probe_timeout, default 3s]
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
+    pub probe_timeout: Option<Duration>,
 }
 
 #[derive(Debug, Args)]
@@ -414,7 +459,7 @@ pub struct LogsArgs {
     pub service: ServiceName,
 
     /// Which color's pods
-    #[arg(long, value_name = "COLOR", default_value = "all")]
+    #[arg(long, value_name = "COLOR", default_value = "all", value_parser = which_pods())]
     pub which: WhichPods,
 
     /// Keep streaming, including pods that start later
@@ -456,8 +501,8 @@ pub enum TracesCommand {
 #[derive(Debug, Args, Clone, Default)]
 pub struct BackendArgs {
     /// Trace backend type [traces.backend, MSV_TRACES_BACKEND]
-    #[arg(long, value_name = "TYPE")]
-    pub backend: Option<TraceBackendKind>,
+    #[arg(long, value_name = "TYPE", value_parser = backends())]
+    pub backend: Option<Backend>,
 
     /// Base URL of the backend's query API [traces.url, MSV_TRACES_URL]
     #[arg(long, value_name = "URL")]
@@ -466,13 +511,6 @@ pub struct BackendArgs {
     /// Reach the backend inside the cluster through the API server, as NAMESPACE/SERVICE:PORT
     #[arg(long, value_name = "NS/NAME:PORT")]
     pub backend_service: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TraceBackendKind {
-    Jaeger,
-    Zipkin,
-    Tempo,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -545,6 +583,29 @@ mod tests {
     #[test]
     fn definition_is_consistent() {
         Cli::command().debug_assert();
+        command().debug_assert();
+    }
+
+    #[test]
+    fn each_command_help_lists_its_formats() {
+        let mut cmd = command();
+        let status = cmd.find_subcommand_mut("status").unwrap();
+        let help = status.render_help().to_string();
+        assert!(
+            help.contains("Output formats (-o): table (default), json, yaml"),
+            "{help}"
+        );
+        let mut cmd = command();
+        let show = cmd
+            .find_subcommand_mut("traces")
+            .unwrap()
+            .find_subcommand_mut("show")
+            .unwrap();
+        assert!(
+            show.render_help()
+                .to_string()
+                .contains("tree (default), json")
+        );
     }
 
     #[test]

@@ -84,7 +84,6 @@ impl Failure {
             message: message.into(),
         })
     }
-
 }
 
 impl fmt::Display for Failure {

@@ -2,14 +2,12 @@
 
 use std::process::ExitCode as ProcessExit;
 
-use clap::Parser as _;
-use msv::cli::Cli;
 use msv::exit::{ExitCode, Failure};
 use msv::output::Printer;
 
 fn main() -> ProcessExit {
-    let cli = Cli::parse();
-    let printer = Printer::new(&cli.global);
+    let cli = msv::cli::parse();
+    let printer = Printer::new(&cli.global.style());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

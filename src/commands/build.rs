@@ -1,13 +1,12 @@
 //! `msv build`: builds the service's image through the Docker engine and prints its
 //! reference and ID (`-o json|yaml` for machines).
 
-use std::path::PathBuf;
-
 use serde::Serialize;
 
-use crate::cli::{BuildArgs, OutputFormat};
+use crate::cli::BuildArgs;
 use crate::exit::{ExitCode, Failure};
 use crate::image::{self, BuildRequest};
+use crate::output::OutputFormat;
 
 use super::Context;
 
@@ -21,10 +20,9 @@ struct Output<'a> {
 }
 
 pub async fn run(args: &BuildArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let formats = [OutputFormat::Text, OutputFormat::Json, OutputFormat::Yaml];
-    let format = ctx.printer.format("build", OutputFormat::Text, &formats)?;
+    let format = ctx.printer.format("build")?;
     let config = ctx.config(args.dir.as_deref())?;
-    let dir = service_dir(args.dir.clone(), config.service_dir())?;
+    let dir = config.work_dir(args.dir.as_deref())?;
     // The record is rewritten after the build: a damaged one is reported now, not after
     // minutes of building.
     image::record::load(&dir)?;
@@ -83,21 +81,4 @@ pub async fn run(args: &BuildArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         )?,
     }
     Ok(ExitCode::Success)
-}
-
-/// The directory given on the command line, else the one holding msv.toml, else the
-/// working directory.
-pub(super) fn service_dir(
-    arg: Option<PathBuf>,
-    from_config: Option<&std::path::Path>,
-) -> anyhow::Result<PathBuf> {
-    let dir = match (arg, from_config) {
-        (Some(dir), _) => dir,
-        (None, Some(dir)) => dir.to_path_buf(),
-        (None, None) => std::env::current_dir()?,
-    };
-    if !dir.is_dir() {
-        anyhow::bail!("{} is not a directory", dir.display());
-    }
-    Ok(std::path::absolute(&dir)?)
 }

@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::cli::{ConfigCommand, OutputFormat};
+use crate::cli::ConfigCommand;
 use crate::config::{KEYS, Source};
 use crate::exit::ExitCode;
+use crate::output::OutputFormat;
 use crate::output::{Cell, Table, Tone};
 
 use super::Context;
@@ -43,11 +44,7 @@ struct KubeShown {
 
 pub fn run(command: &ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     let ConfigCommand::Show = command;
-    let format = ctx.printer.format(
-        "config show",
-        OutputFormat::Table,
-        &[OutputFormat::Table, OutputFormat::Json, OutputFormat::Yaml],
-    )?;
+    let format = ctx.printer.format("config show")?;
     let config = ctx.config(None)?;
 
     let mut values = BTreeMap::new();

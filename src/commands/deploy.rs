@@ -1,9 +1,10 @@
 //! `msv deploy`: a blue-green rollout of the service's image (see `crate::deploy`).
 //! Wires config, cluster, the executor, Ctrl-C and output; `--dry-run` prints the plan.
 
-use crate::cli::{DeployArgs, OutputFormat};
-use crate::deploy::executor::{self, Finished, Options};
+use crate::cli::DeployArgs;
+use crate::deploy::executor::{self, Finished, Options, Request};
 use crate::exit::{ExitCode, Failure};
+use crate::output::OutputFormat;
 use crate::output::{RolloutProgress, sanitize};
 use anyhow::{Context as _, Result, anyhow};
 use serde::Serialize;
@@ -19,8 +20,7 @@ struct DryRun<'a> {
 }
 
 pub async fn run(args: &DeployArgs, ctx: &Context) -> Result<ExitCode> {
-    let formats = [OutputFormat::Text, OutputFormat::Json, OutputFormat::Yaml];
-    let format = ctx.printer.format("deploy", OutputFormat::Text, &formats)?;
+    let format = ctx.printer.format("deploy")?;
     let config = ctx.config(args.dir.as_deref())?;
     let image = match &args.image {
         // Refused here, before the cluster is asked: the API server would take any string
@@ -45,22 +45,17 @@ pub async fn run(args: &DeployArgs, ctx: &Context) -> Result<ExitCode> {
     let target = config.kube_target()?;
     let cluster = crate::cluster::connect(&target).await?;
     let settings = crate::deploy::settings_from_config(&config, &cluster.namespace)?;
-    let d = &config.settings.deploy;
-    let opts = Options {
-        settings,
+    let request = Request {
         image,
-        replicas: args.replicas.map(|r| r as i32),
-        timeout: d.timeout,
-        verify_for: d.verify_for,
-        scale_down_delay: d.scale_down_delay,
-        keep_old: d.keep_old,
-        keep_failed: args.keep_failed,
         create_namespace: args.create_namespace,
         force: args.force,
         adopt: args.adopt,
-        probe_timeout: d.probe_timeout,
-        lease_seconds: crate::deploy::lease_seconds(d.lock_lease),
         rollback: false,
+    };
+    let opts = Options {
+        settings,
+        deploy: config.settings.deploy.clone(),
+        request,
     };
     if args.dry_run {
         let (plan, objects) = executor::read_plan(&cluster, &opts).await?;
@@ -145,13 +140,15 @@ fn dry_run_text(
             s.name, plan.candidate
         ));
         text.push_str(&match (&plan.adopt, plan.live) {
-            (Some(a), _) if opts.keep_old => format!("keep Deployment {} running\n", a.deployment),
+            (Some(a), _) if opts.deploy.keep_old => {
+                format!("keep Deployment {} running\n", a.deployment)
+            }
             (Some(a), _) => format!(
                 "scale Deployment {} to 0 after {:?} (never deleted)\n",
-                a.deployment, opts.scale_down_delay
+                a.deployment, opts.deploy.scale_down_delay
             ),
-            (None, Some(l)) if opts.keep_old => format!("keep {l} running\n"),
-            (None, Some(l)) => format!("scale {l} to 0 after {:?}\n", opts.scale_down_delay),
+            (None, Some(l)) if opts.deploy.keep_old => format!("keep {l} running\n"),
+            (None, Some(l)) => format!("scale {l} to 0 after {:?}\n", opts.deploy.scale_down_delay),
             (None, None) => "create Service and preview Service\n".into(),
         });
     }

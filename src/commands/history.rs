@@ -1,32 +1,18 @@
 //! `msv history`: the deploy history kept in the cluster (ConfigMap `S-msv-history`).
 
-use crate::cli::{HistoryArgs, OutputFormat};
+use crate::cli::HistoryArgs;
 use crate::deploy::history::{self, Outcome};
 use crate::exit::ExitCode;
-use crate::name::ServiceName;
+use crate::output::OutputFormat;
 use crate::output::{Cell, Table, Tone, sanitize};
 use anyhow::Result;
 
 use super::Context;
 
-/// The service a command is about: its argument, else the current directory's msv.toml.
-pub(crate) fn service_arg(
-    arg: Option<&ServiceName>,
-    config: &crate::config::Config,
-) -> Result<String> {
-    match arg {
-        Some(s) => Ok(s.to_string()),
-        None => Ok(config.service_name()?.to_string()),
-    }
-}
-
 pub async fn run(args: &HistoryArgs, ctx: &Context) -> Result<ExitCode> {
-    let formats = [OutputFormat::Table, OutputFormat::Json, OutputFormat::Yaml];
-    let format = ctx
-        .printer
-        .format("history", OutputFormat::Table, &formats)?;
+    let format = ctx.printer.format("history")?;
     let config = ctx.config(None)?;
-    let service = service_arg(args.service.as_ref(), &config)?;
+    let service = config.service_or(args.service.as_ref())?;
     let cluster = crate::cluster::connect(&config.kube_target()?).await?;
     let entries = history::read(&cluster, &service).await?;
     let skip = entries.len().saturating_sub(args.limit);

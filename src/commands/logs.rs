@@ -1,6 +1,6 @@
 //! `msv logs`: connects to the cluster and hands the request to `crate::logs`.
 
-use crate::cli::{LogsArgs, OutputFormat};
+use crate::cli::LogsArgs;
 use crate::exit::ExitCode;
 use crate::logs::{Options, run as stream};
 use crate::status::connect_for;
@@ -8,11 +8,7 @@ use crate::status::connect_for;
 use super::Context;
 
 pub async fn run(args: &LogsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let format = ctx.printer.format(
-        "logs",
-        OutputFormat::Text,
-        &[OutputFormat::Text, OutputFormat::Json, OutputFormat::Raw],
-    )?;
+    let format = ctx.printer.format("logs")?;
     let config = ctx.config(None)?;
     let cluster = connect_for(&config).await?;
     let options = Options {

@@ -2,23 +2,19 @@
 //! the top-level page; a section per subcommand (its usage and flags) is appended here so
 //! that `man msv` documents every flag, which clap_mangen does not do for subcommands.
 
-use clap::CommandFactory as _;
-
-use crate::cli::{Cli, OutputFormat};
 use crate::exit::ExitCode;
 
 use super::Context;
 
 pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
     // A roff page is all it prints; `-o json` must not quietly get one.
-    ctx.printer
-        .format("man", OutputFormat::Text, &[OutputFormat::Text])?;
+    ctx.printer.format("man")?;
     ctx.printer.stdout(&page()?)?;
     Ok(ExitCode::Success)
 }
 
 pub fn page() -> anyhow::Result<String> {
-    let mut command = Cli::command();
+    let mut command = crate::cli::command();
     command.build();
     let mut page = Vec::new();
     clap_mangen::Man::new(command.clone()).render(&mut page)?;

@@ -1,8 +1,7 @@
 //! `msv manifests`: the YAML `msv deploy` would apply, for kubectl and GitOps users.
 
-use crate::cli::{DeployColor, ManifestsArgs, OutputFormat};
+use crate::cli::ManifestsArgs;
 use crate::deploy::manifests::render_yaml;
-use crate::deploy::plan::Color;
 use crate::exit::ExitCode;
 use crate::image::reference::Reference;
 use anyhow::{Context as _, Result};
@@ -11,8 +10,7 @@ use super::Context;
 
 pub async fn run(args: &ManifestsArgs, ctx: &Context) -> Result<ExitCode> {
     // YAML is all it prints; a `-o json` that silently got YAML would break a pipe later.
-    ctx.printer
-        .format("manifests", OutputFormat::Yaml, &[OutputFormat::Yaml])?;
+    ctx.printer.format("manifests")?;
     let config = ctx.config(args.dir.as_deref())?;
     // The namespace comes from the kubeconfig as for a deploy; without one, "default".
     let namespace = match config.kube_target() {
@@ -35,11 +33,8 @@ pub async fn run(args: &ManifestsArgs, ctx: &Context) -> Result<ExitCode> {
             _ => format!("{}:latest", config.image_repository()?),
         },
     };
-    let color = match args.target_color {
-        DeployColor::Blue => Color::Blue,
-        DeployColor::Green => Color::Green,
-    };
-    let replicas = args.replicas.map(|r| r as i32).unwrap_or(settings.replicas);
+    let color = args.target_color;
+    let replicas = config.settings.deploy.replicas.unwrap_or(settings.replicas);
     ctx.printer
         .stdout(&render_yaml(&settings, color, &image, replicas)?)?;
     Ok(ExitCode::Success)

@@ -5,6 +5,7 @@ mod build;
 mod completions;
 mod config;
 mod deploy;
+mod flags;
 mod history;
 mod logs;
 mod man;
@@ -19,16 +20,15 @@ mod version;
 
 use std::path::Path;
 
-use crate::cli::{Cli, Command, GlobalArgs};
-use crate::config::{Config, Override};
+use crate::cli::{Cli, Command};
+use crate::config::{Config, Flags};
 use crate::exit::ExitCode;
 use crate::output::Printer;
 
-/// What every command gets: the global flags, the printer, and its own config overrides.
+/// What every command gets: the printer, and the settings its flags set.
 pub struct Context {
-    pub global: GlobalArgs,
     pub printer: Printer,
-    overrides: Vec<Override>,
+    flags: Flags,
 }
 
 impl Context {
@@ -44,7 +44,7 @@ impl Context {
                 &cwd
             }
         };
-        let config = Config::load(&self.global, start, &self.overrides)?;
+        let config = Config::load(start, &self.flags)?;
         let names = std::env::vars_os().filter_map(|(k, _)| k.into_string().ok());
         for (name, closest) in crate::config::schema::unknown_env_vars(names) {
             let hint = match closest {
@@ -70,9 +70,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let _ = rustls::crypto::ring::default_provider().install_default();
 
     let ctx = Context {
-        printer: Printer::new(&cli.global),
-        overrides: crate::config::command_overrides(&cli.command),
-        global: cli.global,
+        printer: Printer::new(&cli.global.style()),
+        flags: flags::of(&cli),
     };
     match &cli.command {
         Command::New(args) => new::run(args, &ctx).await,

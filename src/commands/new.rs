@@ -1,8 +1,9 @@
 //! `msv new`: turns the flags into a scaffolding request, runs it, and tells the user what
 //! was created and what to run next. The work is in `crate::scaffold`.
 
-use crate::cli::{NewArgs, OutputFormat};
+use crate::cli::NewArgs;
 use crate::exit::ExitCode;
+use crate::output::OutputFormat;
 use crate::output::sanitize;
 use crate::scaffold::{self, Request};
 
@@ -10,11 +11,7 @@ use super::Context;
 
 pub async fn run(args: &NewArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let printer = &ctx.printer;
-    let format = printer.format(
-        "new",
-        OutputFormat::Text,
-        &[OutputFormat::Text, OutputFormat::Json, OutputFormat::Yaml],
-    )?;
+    let format = printer.format("new")?;
     let request = Request {
         name: args.name.clone(),
         template: args.template.clone(),

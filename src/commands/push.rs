@@ -3,9 +3,10 @@
 
 use serde::Serialize;
 
-use crate::cli::{OutputFormat, PushArgs};
+use crate::cli::PushArgs;
 use crate::exit::{ExitCode, Failure};
 use crate::image::{self, PushRequest};
+use crate::output::OutputFormat;
 
 use super::Context;
 
@@ -17,10 +18,9 @@ struct Output<'a> {
 }
 
 pub async fn run(args: &PushArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let formats = [OutputFormat::Text, OutputFormat::Json, OutputFormat::Yaml];
-    let format = ctx.printer.format("push", OutputFormat::Text, &formats)?;
+    let format = ctx.printer.format("push")?;
     let config = ctx.config(None)?;
-    let dir = super::build::service_dir(None, config.service_dir())?;
+    let dir = config.work_dir(None)?;
     let request = PushRequest {
         dir,
         image: args.image.clone(),

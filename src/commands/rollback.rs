@@ -3,23 +3,21 @@
 //! recorded image first — the same guarded rollout as a deploy, recorded as a rollback.
 //! A revision whose image is already live is left alone unless `--force`.
 
-use crate::cli::{OutputFormat, RollbackArgs};
-use crate::deploy::executor::{Finished, Options};
+use crate::cli::RollbackArgs;
+use crate::deploy::executor::{Finished, Options, Request};
 use crate::deploy::manifests::ServiceSettings;
 use crate::deploy::release;
 use crate::exit::ExitCode;
+use crate::output::OutputFormat;
 use crate::output::{RolloutProgress, sanitize};
 use anyhow::Result;
 
 use super::Context;
 
 pub async fn run(args: &RollbackArgs, ctx: &Context) -> Result<ExitCode> {
-    let formats = [OutputFormat::Text, OutputFormat::Json, OutputFormat::Yaml];
-    let format = ctx
-        .printer
-        .format("rollback", OutputFormat::Text, &formats)?;
+    let format = ctx.printer.format("rollback")?;
     let config = ctx.config(None)?;
-    let service = super::history::service_arg(args.service.as_ref(), &config)?;
+    let service = config.service_or(args.service.as_ref())?;
     let cluster = crate::cluster::connect(&config.kube_target()?).await?;
     let release::RollbackTarget {
         entry: target,
@@ -40,22 +38,16 @@ pub async fn run(args: &RollbackArgs, ctx: &Context) -> Result<ExitCode> {
         }
         s
     };
-    let d = &config.settings.deploy;
+    let request = Request {
+        image: target.image.clone(),
+        force: args.force,
+        rollback: true,
+        ..Request::default()
+    };
     let opts = Options {
         settings,
-        image: target.image.clone(),
-        replicas: None,
-        timeout: args.timeout.unwrap_or(d.timeout),
-        verify_for: d.verify_for,
-        scale_down_delay: d.scale_down_delay,
-        keep_old: d.keep_old,
-        keep_failed: false,
-        create_namespace: false,
-        force: args.force,
-        adopt: false,
-        probe_timeout: d.probe_timeout,
-        lease_seconds: crate::deploy::lease_seconds(d.lock_lease),
-        rollback: true,
+        deploy: config.settings.deploy.clone(),
+        request,
     };
     ctx.printer.info(&sanitize(&format!(
         "rolling {service} back to revision {} ({})",

@@ -1,17 +1,13 @@
 //! `msv status`: connects to the cluster and hands the query to `crate::status`.
 
-use crate::cli::{OutputFormat, StatusArgs};
+use crate::cli::StatusArgs;
 use crate::exit::ExitCode;
 use crate::status::{Query, Request, connect_for, run as show};
 
 use super::Context;
 
 pub async fn run(args: &StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let format = ctx.printer.format(
-        "status",
-        OutputFormat::Table,
-        &[OutputFormat::Table, OutputFormat::Json, OutputFormat::Yaml],
-    )?;
+    let format = ctx.printer.format("status")?;
     let config = ctx.config(None)?;
     let cluster = connect_for(&config).await?;
     let query = Query {
@@ -21,7 +17,7 @@ pub async fn run(args: &StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             // The detail view of one service always shows each pod's health.
             pods: args.pods || args.services.len() == 1,
             events: args.services.len() == 1,
-            probe_timeout: args.probe_timeout,
+            probe_timeout: config.settings.deploy.probe_timeout,
         },
         format,
         watch: args.watch,

@@ -1,8 +1,9 @@
 //! `msv templates list|show|lint`: what templates exist and where they come from, what a
 //! template asks for, and whether a template folder is sound.
 
-use crate::cli::{OutputFormat, TemplatesCommand};
+use crate::cli::TemplatesCommand;
 use crate::exit::{ExitCode, Failure};
+use crate::output::OutputFormat;
 use crate::output::{Cell, Table, Tone, sanitize};
 use crate::scaffold::{self, lint, manifest::VarType, source};
 
@@ -35,11 +36,7 @@ pub async fn run(args: &TemplatesCommand, ctx: &Context) -> anyhow::Result<ExitC
     let user_dir = scaffold::user_template_dir();
     match args {
         TemplatesCommand::List => {
-            let format = printer.format(
-                "templates list",
-                OutputFormat::Table,
-                &[OutputFormat::Table, OutputFormat::Json, OutputFormat::Yaml],
-            )?;
+            let format = printer.format("templates list")?;
             let rows = scaffold::catalog(user_dir.as_deref());
             if format != OutputFormat::Table {
                 printer.data(format, &rows)?;
@@ -66,11 +63,7 @@ pub async fn run(args: &TemplatesCommand, ctx: &Context) -> anyhow::Result<ExitC
             Ok(ExitCode::Success)
         }
         TemplatesCommand::Show { template } => {
-            let format = printer.format(
-                "templates show",
-                OutputFormat::Text,
-                &[OutputFormat::Text, OutputFormat::Json, OutputFormat::Yaml],
-            )?;
+            let format = printer.format("templates show")?;
             let spec = template.clone();
             let (t, m) =
                 tokio::task::spawn_blocking(move || scaffold::open(&spec, user_dir.as_deref()))
@@ -103,11 +96,7 @@ pub async fn run(args: &TemplatesCommand, ctx: &Context) -> anyhow::Result<ExitC
             Ok(ExitCode::Success)
         }
         TemplatesCommand::Lint { dir } => {
-            let format = printer.format(
-                "templates lint",
-                OutputFormat::Text,
-                &[OutputFormat::Text, OutputFormat::Json, OutputFormat::Yaml],
-            )?;
+            let format = printer.format("templates lint")?;
             if !dir.is_dir() {
                 anyhow::bail!(
                     "{} is not a folder; pass a template folder (with a template.toml)",

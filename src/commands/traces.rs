@@ -7,9 +7,10 @@ use std::time::SystemTime;
 use anyhow::Context as _;
 use reqwest::Url;
 
-use crate::cli::{OutputFormat, TracesArgs, TracesCommand, TracesListArgs, TracesShowArgs};
+use crate::cli::{TracesArgs, TracesCommand, TracesListArgs, TracesShowArgs};
 use crate::config::Config;
 use crate::exit::{ExitCode, Failure};
+use crate::output::OutputFormat;
 use crate::output::{Cell, Table, Tone, sanitize};
 use crate::traces::TraceSummary;
 use crate::traces::client::{self, Backend, NotFound, Query};
@@ -27,11 +28,7 @@ pub async fn run(args: &TracesArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
 }
 
 async fn run_list(args: &TracesListArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let format = ctx.printer.format(
-        "traces list",
-        OutputFormat::Table,
-        &[OutputFormat::Table, OutputFormat::Json],
-    )?;
+    let format = ctx.printer.format("traces list")?;
     let service = args
         .service
         .clone()
@@ -68,11 +65,7 @@ async fn run_list(args: &TracesListArgs, ctx: &Context) -> anyhow::Result<ExitCo
 }
 
 async fn run_show(args: &TracesShowArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let format = ctx.printer.format(
-        "traces show",
-        OutputFormat::Tree,
-        &[OutputFormat::Tree, OutputFormat::Json],
-    )?;
+    let format = ctx.printer.format("traces show")?;
     let traces = match (&args.file, &args.trace_id) {
         (Some(path), _) => {
             let bytes =
@@ -126,11 +119,6 @@ async fn run_show(args: &TracesShowArgs, ctx: &Context) -> anyhow::Result<ExitCo
 /// directly, else `service` through the Kubernetes API server's service proxy.
 async fn backend(config: &Config) -> anyhow::Result<(Backend, Url, client::Transport)> {
     let traces = &config.settings.traces;
-    let kind = traces.backend.map(|b| {
-        serde_json::to_value(b)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-    });
     let (base, transport, at) = match (&traces.url, &traces.service) {
         (Some(url), _) => {
             let base = Url::parse(url)
@@ -151,13 +139,12 @@ async fn backend(config: &Config) -> anyhow::Result<(Backend, Url, client::Trans
              (or --backend-service NAMESPACE/NAME:PORT), or add [traces] backend and url to msv.toml"
         ),
     };
-    let Some(Some(kind)) = kind else {
+    let Some(backend) = traces.backend else {
         anyhow::bail!(
             "the trace backend at {at} has no type: set MSV_TRACES_BACKEND, pass --backend, or add [traces] backend \
-             (jaeger, zipkin or tempo) to msv.toml"
+             (jaeger, jaeger-v3, zipkin or tempo) to msv.toml"
         );
     };
-    let backend = Backend::parse(&kind)?;
     let (backend, base) = client::select_api(backend, base);
     Ok((backend, base, transport))
 }

@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use crate::cli::OutputFormat;
 use crate::exit::ExitCode;
+use crate::output::OutputFormat;
 
 use super::Context;
 
@@ -20,11 +20,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
         os: std::env::consts::OS,
         arch: std::env::consts::ARCH,
     };
-    let formats = [OutputFormat::Text, OutputFormat::Json, OutputFormat::Yaml];
-    match ctx
-        .printer
-        .format("version", OutputFormat::Text, &formats)?
-    {
+    match ctx.printer.format("version")? {
         OutputFormat::Text => ctx.printer.stdout(&format!(
             "msv {} ({}-{})\n",
             version.version, version.os, version.arch

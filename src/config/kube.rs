@@ -170,7 +170,7 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::GlobalArgs;
+    use crate::config::Flags;
 
     const ONE: &str = "apiVersion: v1\nkind: Config\ncurrent-context: a\ncontexts:\n- name: a\n  context: {cluster: c1, user: u1, namespace: team-a}\n- name: b\n  context: {cluster: c1, user: u1}\nclusters:\n- name: c1\n  cluster: {server: 'https://127.0.0.1:1'}\nusers:\n- name: u1\n  user: {token: t}\n";
     const TWO: &str = "apiVersion: v1\nkind: Config\ncurrent-context: b\ncontexts:\n- name: z\n  context: {cluster: c1, user: u1}\n";
@@ -205,38 +205,35 @@ mod tests {
         assert_eq!(merged.contexts.len(), 3);
     }
 
-    fn config(global: GlobalArgs) -> Config {
+    fn config(flags: Flags) -> Config {
         let tmp = tempfile::tempdir().unwrap();
-        Config::load_from(&global, tmp.path(), &[], &|_| None, None).unwrap()
+        Config::load_from(tmp.path(), &flags, &|_| None, None).unwrap()
+    }
+
+    fn flag(path: &'static str, value: &str, name: &'static str) -> Flags {
+        let mut flags = Flags::default();
+        flags.set(path, value, name);
+        flags
     }
 
     #[test]
     fn namespace_comes_from_flag_then_context_then_default() {
         let kc = Kubeconfig::from_yaml(ONE).unwrap();
-        let t = config(GlobalArgs::default())
+        let t = config(Flags::default())
             .kube_target_from(vec![], kc.clone())
             .unwrap();
         assert_eq!((t.context.as_str(), t.namespace.as_str()), ("a", "team-a"));
         assert_eq!(t.namespace_source, Source::Kubeconfig("context a".into()));
 
-        let flags = GlobalArgs {
-            context: Some("b".into()),
-            ..Default::default()
-        };
+        let flags = flag("kubernetes.context", "b", "--context");
         let t = config(flags).kube_target_from(vec![], kc.clone()).unwrap();
         assert_eq!((t.context.as_str(), t.namespace.as_str()), ("b", "default"));
 
-        let flags = GlobalArgs {
-            namespace: Some("x".into()),
-            ..Default::default()
-        };
+        let flags = flag("kubernetes.namespace", "x", "--namespace");
         let t = config(flags).kube_target_from(vec![], kc.clone()).unwrap();
         assert_eq!(t.namespace_source, Source::Flag("--namespace".into()));
 
-        let flags = GlobalArgs {
-            context: Some("nope".into()),
-            ..Default::default()
-        };
+        let flags = flag("kubernetes.context", "nope", "--context");
         let err = config(flags)
             .kube_target_from(vec![], kc)
             .unwrap_err()

@@ -7,7 +7,9 @@
 //! lives in [`kube`]; talking to a cluster does not belong here.
 
 pub mod kube;
+mod layers;
 pub mod schema;
+mod settings;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -16,10 +18,12 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::cli::{Command, GlobalArgs};
-pub use schema::{KEYS, Kind, Layer, TraceBackend};
+pub use layers::flatten;
+use layers::{layer_of, read_layer, scalar, unflatten, whereabouts};
+pub use schema::{KEYS, Kind, Layer, parse_duration};
+pub use settings::{Autoscaling, Deploy, Image, Kubernetes, Resources, Service, Settings, Traces};
 
 /// The name of a service's configuration file.
 pub const MANIFEST: &str = "msv.toml";
@@ -63,73 +67,29 @@ pub struct Override {
     pub flag: &'static str,
 }
 
-/// Merged, validated settings. Keys with a default are always set.
-#[derive(Debug, Clone, Serialize)]
-pub struct Settings {
-    pub service: Service,
-    pub image: Image,
-    pub deploy: Deploy,
-    pub kubernetes: Kubernetes,
-    pub traces: Traces,
+/// What the command line says about settings: each flag that is a setting, as an
+/// [`Override`] of its key, and the kubeconfig to read. Commands make it from their flags;
+/// the configuration never sees the command line itself.
+#[derive(Debug, Clone, Default)]
+pub struct Flags {
+    pub overrides: Vec<Override>,
+    pub kubeconfig: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Service {
-    pub name: Option<String>,
-    pub port: u16,
-    pub health_path: String,
-    pub readiness_path: String,
-    pub replicas: u32,
-    pub resources: Resources,
-    pub env: BTreeMap<String, String>,
-}
+impl Flags {
+    /// Adds `value` for `path`, set by `flag`.
+    pub fn set(&mut self, path: &'static str, value: impl Into<Value>, flag: &'static str) {
+        self.overrides.push(Override {
+            path,
+            value: value.into(),
+            flag,
+        });
+    }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Resources {
-    pub cpu_request: Option<String>,
-    pub cpu_limit: Option<String>,
-    pub memory_request: Option<String>,
-    pub memory_limit: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Image {
-    pub registry: Option<String>,
-    pub repository: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Deploy {
-    pub timeout: Duration,
-    pub verify_for: Duration,
-    pub scale_down_delay: Duration,
-    pub keep_old: bool,
-    pub probe_timeout: Duration,
-    /// Lease duration of the deploy lock: a holder that stops renewing loses it this late.
-    pub lock_lease: Duration,
-    /// A PodDisruptionBudget on the live color (when it has more than one pod).
-    pub disruption_budget: bool,
-    pub autoscaling: Option<Autoscaling>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Autoscaling {
-    pub min_replicas: u32,
-    pub max_replicas: u32,
-    pub cpu_percent: u32,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Kubernetes {
-    pub context: Option<String>,
-    pub namespace: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Traces {
-    pub backend: Option<TraceBackend>,
-    pub url: Option<String>,
-    pub service: Option<String>,
+    /// Adds a duration the way msv.toml writes one.
+    pub fn set_duration(&mut self, path: &'static str, d: Duration, flag: &'static str) {
+        self.set(path, humantime::format_duration(d).to_string(), flag);
+    }
 }
 
 /// Everything a command needs to know before it starts work.
@@ -149,19 +109,14 @@ pub struct Config {
 impl Config {
     /// Loads every layer. `start` is where the search for msv.toml begins (a command's DIR
     /// argument, else the working directory).
-    pub fn load(
-        global: &GlobalArgs,
-        start: &Path,
-        overrides: &[Override],
-    ) -> anyhow::Result<Config> {
+    pub fn load(start: &Path, flags: &Flags) -> anyhow::Result<Config> {
         let env = |name: &str| std::env::var(name).ok();
-        Config::load_from(global, start, overrides, &env, global_config_path(&env))
+        Config::load_from(start, flags, &env, global_config_path(&env))
     }
 
     fn load_from(
-        global: &GlobalArgs,
         start: &Path,
-        overrides: &[Override],
+        flags: &Flags,
         env: &dyn Fn(&str) -> Option<String>,
         global_file: Option<PathBuf>,
     ) -> anyhow::Result<Config> {
@@ -219,9 +174,7 @@ impl Config {
             }
         }
 
-        let mut flag_overrides = global_overrides(global);
-        flag_overrides.extend(overrides.iter().cloned());
-        for o in flag_overrides {
+        for o in &flags.overrides {
             let layer = layer_of(o.path, o.value.clone())
                 .with_context(|| format!("{} {} is invalid", o.flag, o.value))?;
             merge(&layer, Source::Flag(o.flag.to_string()));
@@ -229,18 +182,52 @@ impl Config {
 
         let merged: Layer = serde_json::from_value(unflatten(&values))
             .context("merging configuration layers (this is a bug in msv)")?;
+        let settings = Settings::from_layer(merged);
+        if let Some((message, keys)) = settings.conflicts().into_iter().next() {
+            let at: Vec<String> = keys
+                .iter()
+                .filter_map(|k| values.get(*k).map(|(_, source)| (k, source)))
+                .map(|(k, source)| format!("{k} from {}", whereabouts(source, k)))
+                .collect();
+            bail!(
+                "{message} ({}); fix the value where it is set",
+                at.join(", ")
+            );
+        }
         Ok(Config {
             manifest,
             global_file,
-            settings: settings_of(merged),
+            settings,
             values,
-            kubeconfig_flag: global.kubeconfig.clone(),
+            kubeconfig_flag: flags.kubeconfig.clone(),
         })
     }
 
     /// The directory that holds the service's msv.toml.
     pub fn service_dir(&self) -> Option<&Path> {
         self.manifest.as_deref().and_then(Path::parent)
+    }
+
+    /// The directory a command works in: the one given on the command line, else the one
+    /// holding msv.toml, else the working directory — absolute, and checked to be a directory.
+    pub fn work_dir(&self, arg: Option<&Path>) -> anyhow::Result<PathBuf> {
+        let dir = match (arg, self.service_dir()) {
+            (Some(dir), _) => dir.to_path_buf(),
+            (None, Some(dir)) => dir.to_path_buf(),
+            (None, None) => std::env::current_dir()?,
+        };
+        if !dir.is_dir() {
+            bail!("{} is not a directory", dir.display());
+        }
+        Ok(std::path::absolute(&dir)?)
+    }
+
+    /// The service a command is about: the one named on the command line, else msv.toml's.
+    pub fn service_or(&self, arg: Option<&crate::name::ServiceName>) -> anyhow::Result<String> {
+        match arg {
+            Some(name) => Ok(name.to_string()),
+            None => Ok(self.service_name()?.to_string()),
+        }
     }
 
     /// The service name, or an error that says how to provide one.
@@ -294,277 +281,6 @@ pub fn find_manifest(start: &Path) -> Option<PathBuf> {
         .find(|path| path.is_file())
 }
 
-fn read_layer(path: &Path) -> anyhow::Result<Layer> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    // toml's message already names the line and column and shows the offending text.
-    toml::from_str(&text).map_err(|err| {
-        let message = plain_types(err.to_string().trim_end());
-        anyhow::anyhow!("{}: {message}", path.display())
-    })
-}
-
-/// serde names the Rust type a value failed to become (`expected u32`); say what to write.
-fn plain_types(message: &str) -> String {
-    [
-        ("expected u16", "expected a whole number"),
-        ("expected u32", "expected a whole number (0 or more)"),
-        ("expected u64", "expected a whole number (0 or more)"),
-        ("expected i32", "expected a whole number"),
-        ("expected i64", "expected a whole number"),
-        ("expected a boolean", "expected true or false"),
-        ("expected a string", "expected a quoted string"),
-    ]
-    .iter()
-    .fold(message.to_string(), |m, (rust, plain)| {
-        m.replace(rust, plain)
-    })
-}
-
-/// The layer holding a single value at `path`, validated by the schema's types.
-fn layer_of(path: &str, value: Value) -> anyhow::Result<Layer> {
-    let mut root = Map::new();
-    insert_path(&mut root, path, value);
-    serde_json::from_value(Value::Object(root))
-        .map_err(|err| anyhow::anyhow!("{}", plain_types(&err.to_string())))
-}
-
-/// Parses a string from the environment or a flag into the JSON value its key expects;
-/// a value of the wrong kind is left as a string so the schema reports it.
-fn scalar(kind: Kind, raw: &str) -> Value {
-    match kind {
-        Kind::String => Value::String(raw.to_string()),
-        Kind::Integer => raw
-            .trim()
-            .parse::<i64>()
-            .map(Value::from)
-            .unwrap_or_else(|_| Value::String(raw.into())),
-        Kind::Bool => match raw.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" => Value::Bool(true),
-            "false" | "0" | "no" => Value::Bool(false),
-            _ => Value::String(raw.into()),
-        },
-    }
-}
-
-fn global_overrides(global: &GlobalArgs) -> Vec<Override> {
-    let mut out = Vec::new();
-    if let Some(context) = &global.context {
-        out.push(Override {
-            path: "kubernetes.context",
-            value: context.clone().into(),
-            flag: "--context",
-        });
-    }
-    if let Some(namespace) = &global.namespace {
-        out.push(Override {
-            path: "kubernetes.namespace",
-            value: namespace.clone().into(),
-            flag: "--namespace",
-        });
-    }
-    out
-}
-
-/// The settings a command's own flags override.
-pub fn command_overrides(command: &Command) -> Vec<Override> {
-    let duration = |d: &Duration| Value::String(humantime::format_duration(*d).to_string());
-    let mut out = Vec::new();
-    let mut push = |path, value: Value, flag| out.push(Override { path, value, flag });
-    match command {
-        Command::Deploy(args) => {
-            if let Some(d) = &args.timeout {
-                push("deploy.timeout", duration(d), "--timeout");
-            }
-            if let Some(d) = &args.verify_for {
-                push("deploy.verify_for", duration(d), "--verify-for");
-            }
-            if let Some(d) = &args.scale_down_delay {
-                push("deploy.scale_down_delay", duration(d), "--scale-down-delay");
-                push("deploy.keep_old", false.into(), "--scale-down-delay");
-            }
-            if args.keep_old {
-                push("deploy.keep_old", true.into(), "--keep-old");
-            }
-        }
-        Command::Traces(args) => {
-            let backend = match &args.command {
-                Some(crate::cli::TracesCommand::List(list)) => &list.backend,
-                Some(crate::cli::TracesCommand::Show(show)) => &show.backend,
-                None => &args.list.backend,
-            };
-            if let Some(kind) = backend.backend {
-                let name = serde_json::to_value(TraceBackend::from(kind)).expect("serializable");
-                push("traces.backend", name, "--backend");
-            }
-            if let Some(url) = &backend.url {
-                push("traces.url", url.clone().into(), "--url");
-            }
-            if let Some(service) = &backend.backend_service {
-                push(
-                    "traces.service",
-                    service.clone().into(),
-                    "--backend-service",
-                );
-            }
-        }
-        _ => {}
-    }
-    out
-}
-
-/// `{"deploy": {"timeout": "5m"}}` -> `{"deploy.timeout": "5m"}`. The free-form
-/// `service.env` table is flattened one level only, so its keys may contain dots.
-pub fn flatten(layer: &Layer) -> BTreeMap<String, Value> {
-    fn walk(prefix: &str, value: Value, out: &mut BTreeMap<String, Value>) {
-        match value {
-            Value::Object(map) if prefix != "service.env" => {
-                for (key, value) in map {
-                    let path = if prefix.is_empty() {
-                        key
-                    } else {
-                        format!("{prefix}.{key}")
-                    };
-                    walk(&path, value, out);
-                }
-            }
-            Value::Object(map) => {
-                for (key, value) in map {
-                    out.insert(format!("service.env.{key}"), value);
-                }
-            }
-            value => {
-                out.insert(prefix.to_string(), value);
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(
-        "",
-        serde_json::to_value(layer).expect("a layer serializes"),
-        &mut out,
-    );
-    out
-}
-
-fn insert_path(root: &mut Map<String, Value>, path: &str, value: Value) {
-    let (parents, leaf): (Vec<&str>, &str) = match path.strip_prefix("service.env.") {
-        Some(name) => (vec!["service", "env"], name),
-        None => {
-            let mut parts: Vec<&str> = path.split('.').collect();
-            let leaf = parts.pop().unwrap_or_default();
-            (parts, leaf)
-        }
-    };
-    let mut node = root;
-    for part in parents {
-        node = node
-            .entry(part)
-            .or_insert_with(|| Value::Object(Map::new()))
-            .as_object_mut()
-            .expect("configuration paths nest objects only");
-    }
-    node.insert(leaf.to_string(), value);
-}
-
-fn unflatten(values: &BTreeMap<String, (Value, Source)>) -> Value {
-    let mut root = Map::new();
-    for (path, (value, _)) in values {
-        insert_path(&mut root, path, value.clone());
-    }
-    Value::Object(root)
-}
-
-fn settings_of(layer: Layer) -> Settings {
-    // Every key with a default was seeded before merging, so these unwraps name a schema
-    // default missing from KEYS; the schema test catches that.
-    let default = |what: &str| -> ! { panic!("{what} has no default in config::schema::KEYS") };
-    let service = layer.service.unwrap_or_default();
-    let resources = service.resources.unwrap_or_default();
-    let deploy = layer.deploy.unwrap_or_default();
-    let autoscaling = deploy.autoscaling.unwrap_or_default();
-    let kubernetes = layer.kubernetes.unwrap_or_default();
-    let traces = layer.traces.unwrap_or_default();
-    let image = layer.image.unwrap_or_default();
-    let string = |q: Option<schema::Quantity>| q.map(|q| q.as_str().to_string());
-    Settings {
-        service: Service {
-            name: service.name.map(|n| n.as_str().to_string()),
-            port: service.port.unwrap_or_else(|| default("service.port")).0,
-            health_path: service
-                .health_path
-                .unwrap_or_else(|| default("service.health_path"))
-                .to_string(),
-            readiness_path: service
-                .readiness_path
-                .unwrap_or_else(|| default("service.readiness_path"))
-                .to_string(),
-            replicas: service
-                .replicas
-                .unwrap_or_else(|| default("service.replicas")),
-            resources: Resources {
-                cpu_request: string(resources.cpu_request),
-                cpu_limit: string(resources.cpu_limit),
-                memory_request: string(resources.memory_request),
-                memory_limit: string(resources.memory_limit),
-            },
-            env: service.env.unwrap_or_default(),
-        },
-        image: Image {
-            registry: image.registry.map(|r| r.to_string()),
-            repository: image.repository.map(|r| r.to_string()),
-        },
-        deploy: Deploy {
-            timeout: deploy
-                .timeout
-                .unwrap_or_else(|| default("deploy.timeout"))
-                .0,
-            verify_for: deploy
-                .verify_for
-                .unwrap_or_else(|| default("deploy.verify_for"))
-                .0,
-            scale_down_delay: deploy
-                .scale_down_delay
-                .unwrap_or_else(|| default("deploy.scale_down_delay"))
-                .0,
-            keep_old: deploy
-                .keep_old
-                .unwrap_or_else(|| default("deploy.keep_old")),
-            probe_timeout: deploy
-                .probe_timeout
-                .unwrap_or_else(|| default("deploy.probe_timeout"))
-                .0,
-            lock_lease: deploy
-                .lock_lease
-                .unwrap_or_else(|| default("deploy.lock_lease"))
-                .0,
-            disruption_budget: deploy
-                .disruption_budget
-                .unwrap_or_else(|| default("deploy.disruption_budget")),
-            autoscaling: autoscaling.enabled.unwrap_or(false).then(|| Autoscaling {
-                min_replicas: autoscaling
-                    .min_replicas
-                    .unwrap_or_else(|| default("autoscaling.min_replicas")),
-                max_replicas: autoscaling
-                    .max_replicas
-                    .unwrap_or_else(|| default("autoscaling.max_replicas")),
-                cpu_percent: autoscaling
-                    .cpu_percent
-                    .unwrap_or_else(|| default("autoscaling.cpu_percent")),
-            }),
-        },
-        kubernetes: Kubernetes {
-            context: kubernetes.context,
-            namespace: kubernetes.namespace.map(|n| n.to_string()),
-        },
-        traces: Traces {
-            backend: traces.backend,
-            url: traces.url.map(|u| u.to_string()),
-            service: traces.service,
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -572,20 +288,14 @@ mod tests {
     fn load(
         dir: &Path,
         env: &[(&str, &str)],
-        global: &GlobalArgs,
+        flags: &Flags,
         global_file: Option<PathBuf>,
     ) -> anyhow::Result<Config> {
         let env: BTreeMap<String, String> = env
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Config::load_from(
-            global,
-            dir,
-            &[],
-            &|name| env.get(name).cloned(),
-            global_file,
-        )
+        Config::load_from(dir, flags, &|name| env.get(name).cloned(), global_file)
     }
 
     #[test]
@@ -600,10 +310,8 @@ mod tests {
         let svc = tmp.path().join("svc");
         std::fs::create_dir_all(svc.join("src/deep")).unwrap();
         std::fs::write(svc.join(MANIFEST), "[service]\nname = \"orders\"\n[deploy]\ntimeout = \"2m\"\n[kubernetes]\nnamespace = \"m\"\n").unwrap();
-        let flags = GlobalArgs {
-            namespace: Some("f".into()),
-            ..GlobalArgs::default()
-        };
+        let mut flags = Flags::default();
+        flags.set("kubernetes.namespace", "f", "--namespace");
         let config = load(
             &svc.join("src/deep"),
             &[("MSV_DEPLOY_TIMEOUT", "3m")],
@@ -640,7 +348,7 @@ mod tests {
         let err = load(
             tmp.path(),
             &[("MSV_SERVICE_PORT", "http")],
-            &GlobalArgs::default(),
+            &Flags::default(),
             None,
         )
         .unwrap_err();
@@ -649,7 +357,7 @@ mod tests {
         let err = load(
             tmp.path(),
             &[("MSV_SERVICE_NAME", "Bad_Name")],
-            &GlobalArgs::default(),
+            &Flags::default(),
             None,
         )
         .unwrap_err();
@@ -657,7 +365,7 @@ mod tests {
         let ok = load(
             tmp.path(),
             &[("MSV_DEPLOY_KEEP_OLD", "yes")],
-            &GlobalArgs::default(),
+            &Flags::default(),
             None,
         )
         .unwrap();
@@ -669,7 +377,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let global = tmp.path().join("config.toml");
         std::fs::write(&global, "[service]\nname = \"x\"\n").unwrap();
-        let err = load(tmp.path(), &[], &GlobalArgs::default(), Some(global)).unwrap_err();
+        let err = load(tmp.path(), &[], &Flags::default(), Some(global)).unwrap_err();
         assert!(err.to_string().contains("belongs in a service's msv.toml"));
     }
 
@@ -681,7 +389,7 @@ mod tests {
             "[service.env]\nRUST_LOG = \"info\"\n\"a.b\" = \"1\"\n",
         )
         .unwrap();
-        let config = load(tmp.path(), &[], &GlobalArgs::default(), None).unwrap();
+        let config = load(tmp.path(), &[], &Flags::default(), None).unwrap();
         assert_eq!(config.settings.service.env["a.b"], "1");
         assert_eq!(config.settings.service.env["RUST_LOG"], "info");
         assert!(
@@ -701,7 +409,83 @@ mod tests {
             "[service]\nname = \"a\"\n[image]\nregistry = \"localhost:5000/team\"\n",
         )
         .unwrap();
-        let config = load(tmp.path(), &[], &GlobalArgs::default(), None).unwrap();
+        let config = load(tmp.path(), &[], &Flags::default(), None).unwrap();
         assert_eq!(config.image_repository().unwrap(), "localhost:5000/team/a");
+    }
+
+    #[test]
+    fn an_autoscaler_that_cannot_work_is_refused_at_load_naming_where() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(
+            tmp.path().join(MANIFEST),
+            "[service]\nname = \"a\"\n[deploy.autoscaling]\nenabled = true\nmin_replicas = 12\n",
+        )
+        .unwrap();
+        let err = load(tmp.path(), &[], &Flags::default(), None).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("min_replicas (12) is more than its max_replicas (10)"),
+            "{text}"
+        );
+        assert!(text.contains("msv.toml:5:1"), "{text}");
+        assert!(
+            text.contains("deploy.autoscaling.max_replicas from default"),
+            "{text}"
+        );
+        // The same value from the environment is named by its variable.
+        let ok = load(
+            tmp.path(),
+            &[("MSV_DEPLOY_AUTOSCALING_MAX_REPLICAS", "20")],
+            &Flags::default(),
+            None,
+        )
+        .unwrap();
+        assert_eq!(ok.settings.deploy.autoscaling.unwrap().max_replicas, 20);
+        let err = load(
+            tmp.path(),
+            &[("MSV_DEPLOY_AUTOSCALING_MAX_REPLICAS", "3000000000")],
+            &Flags::default(),
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("more than Kubernetes allows"),
+            "{err:#}"
+        );
+    }
+
+    #[test]
+    fn flags_are_a_layer_like_the_others() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(
+            tmp.path().join(MANIFEST),
+            "[service]\nname = \"a\"\n[deploy]\nkeep_failed = false\nprobe_timeout = \"9s\"\n",
+        )
+        .unwrap();
+        let mut flags = Flags::default();
+        flags.set("deploy.keep_failed", true, "--keep-failed");
+        flags.set("deploy.replicas", 4, "--replicas");
+        flags.set_duration(
+            "deploy.probe_timeout",
+            Duration::from_secs(1),
+            "--probe-timeout",
+        );
+        let config = load(tmp.path(), &[("MSV_NAMESPACE", "team")], &flags, None).unwrap();
+        let d = &config.settings.deploy;
+        assert!(d.keep_failed);
+        assert_eq!(d.replicas, Some(4));
+        assert_eq!(d.probe_timeout, Duration::from_secs(1));
+        assert_eq!(
+            config.values["deploy.probe_timeout"].1,
+            Source::Flag("--probe-timeout".into())
+        );
+        assert_eq!(
+            config.settings.kubernetes.namespace.as_deref(),
+            Some("team")
+        );
+        assert_eq!(
+            config.values["kubernetes.namespace"].1,
+            Source::Env("MSV_NAMESPACE".into())
+        );
     }
 }

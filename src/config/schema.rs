@@ -13,6 +13,7 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::name::{self, ServiceName};
+use crate::traces::client::Backend;
 
 /// One configuration layer (a file, the environment, or flags). Every field is optional;
 /// missing values fall through to the next layer.
@@ -43,7 +44,7 @@ pub struct ServiceSection {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub readiness_path: Option<HttpPath>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub replicas: Option<u32>,
+    pub replicas: Option<Count>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<ResourcesSection>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -76,6 +77,8 @@ pub struct ImageSection {
 #[serde(deny_unknown_fields)]
 pub struct DeploySection {
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<Count>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Timeout>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verify_for: Option<Span>,
@@ -83,6 +86,8 @@ pub struct DeploySection {
     pub scale_down_delay: Option<Span>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keep_old: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keep_failed: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub probe_timeout: Option<Timeout>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -99,11 +104,11 @@ pub struct AutoscalingSection {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub min_replicas: Option<u32>,
+    pub min_replicas: Option<Count>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_replicas: Option<u32>,
+    pub max_replicas: Option<Count>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cpu_percent: Option<u32>,
+    pub cpu_percent: Option<Count>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -119,7 +124,7 @@ pub struct KubernetesSection {
 #[serde(deny_unknown_fields)]
 pub struct TracesSection {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub backend: Option<TraceBackend>,
+    pub backend: Option<Backend>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<HttpUrl>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -143,12 +148,19 @@ pub struct Key {
     /// The default, as it would be written in msv.toml; `None` when there is none.
     pub default: Option<&'static str>,
     pub help: &'static str,
+    /// The environment variable, when it is not `MSV_` and the path in capitals (the
+    /// cluster's context and namespace read `MSV_CONTEXT` and `MSV_NAMESPACE`, as their
+    /// flags are named).
+    pub env: Option<&'static str>,
 }
 
 impl Key {
     /// `MSV_DEPLOY_TIMEOUT` for `deploy.timeout`.
     pub fn env_var(&self) -> String {
-        format!("MSV_{}", self.path.replace('.', "_").to_ascii_uppercase())
+        match self.env {
+            Some(var) => var.to_string(),
+            None => format!("MSV_{}", self.path.replace('.', "_").to_ascii_uppercase()),
+        }
     }
 }
 
@@ -174,6 +186,14 @@ pub fn unknown_env_vars(names: impl IntoIterator<Item = String>) -> Vec<(String,
         .into_iter()
         .filter(|n| sections.iter().any(|s| n.starts_with(s.as_str())) && !known.contains(n))
         .map(|n| {
+            // A key whose variable is not its path in capitals: suggest the real one.
+            let renamed = KEYS.iter().find(|k| {
+                k.env.is_some()
+                    && format!("MSV_{}", k.path.replace('.', "_").to_ascii_uppercase()) == n
+            });
+            if let Some(k) = renamed {
+                return (n, Some(k.env_var()));
+            }
             let closest = known
                 .iter()
                 .map(|k| (strsim::levenshtein(&n, k), k))
@@ -194,6 +214,16 @@ macro_rules! key {
             kind: Kind::$kind,
             default: $default,
             help: $help,
+            env: None,
+        }
+    };
+    ($path:literal, $kind:ident, $default:expr, $help:literal, env = $env:literal) => {
+        Key {
+            path: $path,
+            kind: Kind::$kind,
+            default: $default,
+            help: $help,
+            env: Some($env),
         }
     };
 }
@@ -267,6 +297,12 @@ pub const KEYS: &[Key] = &[
         "Repository name in the registry (default: service.name)"
     ),
     key!(
+        "deploy.replicas",
+        Integer,
+        None,
+        "Replicas of the new color (default: the live color's count, else service.replicas)"
+    ),
+    key!(
         "deploy.timeout",
         String,
         Some("5m"),
@@ -289,6 +325,12 @@ pub const KEYS: &[Key] = &[
         Bool,
         Some("false"),
         "Keep the old color running for an instant rollback"
+    ),
+    key!(
+        "deploy.keep_failed",
+        Bool,
+        Some("false"),
+        "Leave a failed candidate running for inspection instead of scaling it to zero"
     ),
     key!(
         "deploy.probe_timeout",
@@ -336,19 +378,21 @@ pub const KEYS: &[Key] = &[
         "kubernetes.context",
         String,
         None,
-        "Kubeconfig context (default: current-context)"
+        "Kubeconfig context (default: current-context)",
+        env = "MSV_CONTEXT"
     ),
     key!(
         "kubernetes.namespace",
         String,
         None,
-        "Namespace (default: the context's namespace, else \"default\")"
+        "Namespace (default: the context's namespace, else \"default\")",
+        env = "MSV_NAMESPACE"
     ),
     key!(
         "traces.backend",
         String,
         None,
-        "Trace backend: jaeger, zipkin or tempo"
+        "Trace backend: jaeger, jaeger-v3, zipkin or tempo"
     ),
     key!(
         "traces.url",
@@ -514,6 +558,70 @@ fn check_http_url(url: &str) -> Result<(), String> {
     }
 }
 
+/// Parses `30s`, `5m`, `1h30m`, `250ms`: the one duration syntax of files, variables and flags.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s.trim())
+        .map_err(|err| format!("invalid duration `{s}` ({err}); use e.g. 30s, 5m, 1h30m"))
+}
+
+/// A count Kubernetes stores as an int32 (replicas, an autoscaler's bounds): 0 to 2147483647,
+/// so that a larger one is refused where it is written rather than wrapping to a negative count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Count(i32);
+
+impl Count {
+    pub fn get(self) -> i32 {
+        self.0
+    }
+}
+
+impl FromStr for Count {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        match s.parse::<i64>() {
+            Ok(n) => Count::try_from(n),
+            Err(_) => Err(format!("`{s}` is not a whole number; use e.g. 3")),
+        }
+    }
+}
+
+impl TryFrom<i64> for Count {
+    type Error = String;
+    fn try_from(n: i64) -> Result<Self, String> {
+        match i32::try_from(n) {
+            Ok(n) if n >= 0 => Ok(Count(n)),
+            _ if n < 0 => Err(format!("{n} is negative; a count is 0 or more")),
+            _ => Err(format!(
+                "{n} is more than Kubernetes allows (at most {})",
+                i32::MAX
+            )),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // A visitor rather than `i64::deserialize`, so that a wrong type reads "expected a
+        // whole number (0 or more)" instead of naming a Rust type.
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Count;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a whole number (0 or more)")
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Count, E> {
+                Count::try_from(n).map_err(E::custom)
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Count, E> {
+                Count::try_from(i64::try_from(n).unwrap_or(i64::MAX)).map_err(E::custom)
+            }
+        }
+        d.deserialize_i64(Visitor)
+    }
+}
+
 /// A duration written like `30s`, `5m`, `1h30m`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span(pub Duration);
@@ -521,7 +629,7 @@ pub struct Span(pub Duration);
 impl FromStr for Span {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        crate::cli::parse_duration(s).map(Span)
+        parse_duration(s).map(Span)
     }
 }
 
@@ -573,24 +681,6 @@ impl<'de> Deserialize<'de> for Port {
             _ => Err(serde::de::Error::custom(format!(
                 "port {n} is out of range; use 1 to 65535"
             ))),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TraceBackend {
-    Jaeger,
-    Zipkin,
-    Tempo,
-}
-
-impl From<crate::cli::TraceBackendKind> for TraceBackend {
-    fn from(kind: crate::cli::TraceBackendKind) -> Self {
-        match kind {
-            crate::cli::TraceBackendKind::Jaeger => TraceBackend::Jaeger,
-            crate::cli::TraceBackendKind::Zipkin => TraceBackend::Zipkin,
-            crate::cli::TraceBackendKind::Tempo => TraceBackend::Tempo,
         }
     }
 }

@@ -122,13 +122,16 @@ pub fn actions(plan: &Plan, objects: &Objects, opts: &Options) -> Vec<Action> {
             Some(_) => " (never deleted)",
             None => "",
         };
-        match opts.keep_old {
+        match opts.deploy.keep_old {
             true => push("Deployment", old, "keep", "kept running (keep_old)".into()),
             false => push(
                 "Deployment",
                 old,
                 "scale",
-                format!("to 0 after {:?}{never_deleted}", opts.scale_down_delay),
+                format!(
+                    "to 0 after {:?}{never_deleted}",
+                    opts.deploy.scale_down_delay
+                ),
             ),
         }
     }

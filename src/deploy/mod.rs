@@ -26,47 +26,22 @@ pub fn settings_from_config(config: &Config, namespace: &str) -> anyhow::Result<
     s.port = svc.port;
     s.health_path = svc.health_path.clone();
     s.readiness_path = svc.readiness_path.clone();
-    s.replicas = count(svc.replicas, "service.replicas")?;
+    s.replicas = svc.replicas;
     s.cpu_request = svc.resources.cpu_request.clone();
     s.cpu_limit = svc.resources.cpu_limit.clone();
     s.memory_request = svc.resources.memory_request.clone();
     s.memory_limit = svc.resources.memory_limit.clone();
     s.env = svc.env.clone();
     s.disruption_budget = d.disruption_budget;
-    s.autoscaling = match &d.autoscaling {
-        None => None,
-        Some(a) => {
-            let key = "deploy.autoscaling";
-            let (min, max) = (a.min_replicas, a.max_replicas);
-            if min == 0 || min > max || a.cpu_percent == 0 {
-                anyhow::bail!(
-                    "{key}: min_replicas = {min}, max_replicas = {max}, cpu_percent = {} is not \
-                     a valid autoscaler; it needs 1 <= min_replicas <= max_replicas and \
-                     cpu_percent > 0 — fix it in msv.toml or MSV_DEPLOY_AUTOSCALING_*",
-                    a.cpu_percent
-                );
-            }
-            Some(Autoscaling {
-                min_replicas: count(min, &format!("{key}.min_replicas"))?,
-                max_replicas: count(max, &format!("{key}.max_replicas"))?,
-                cpu_percent: count(a.cpu_percent, &format!("{key}.cpu_percent"))?,
-            })
-        }
-    };
+    // Checked when the configuration was loaded (1 <= min <= max, cpu_percent > 0).
+    s.autoscaling = d.autoscaling.as_ref().map(|a| Autoscaling {
+        min_replicas: a.min_replicas,
+        max_replicas: a.max_replicas,
+        cpu_percent: a.cpu_percent,
+    });
     // The Deployment reports ProgressDeadlineExceeded no later than msv gives up.
     s.progress_deadline_seconds = d.timeout.as_secs().clamp(10, i32::MAX as u64) as i32;
     Ok(s)
-}
-
-/// A count from the configuration as Kubernetes stores it (an int32).
-fn count(n: u32, key: &str) -> anyhow::Result<i32> {
-    i32::try_from(n).map_err(|_| {
-        let env = format!("MSV_{}", key.replace('.', "_").to_uppercase());
-        anyhow::anyhow!(
-            "{key} = {n} is more than Kubernetes allows (at most {}); lower it in msv.toml or {env}",
-            i32::MAX
-        )
-    })
 }
 
 /// The Lease's `leaseDurationSeconds` for a configured lock lease: whole seconds, at least 1.

@@ -21,12 +21,37 @@ use kube::api::{ListParams, LogParams};
 use kube::runtime::{WatchStreamExt, watcher};
 use tokio::sync::mpsc;
 
-use crate::cli::{OutputFormat, WhichPods};
 use crate::cluster::Cluster;
 use crate::deploy::plan::{COLOR_LABEL, MANAGED_BY_LABEL, NAME_LABEL, live_color};
 use crate::exit::ExitCode;
-use crate::output::{Printer, sanitize};
+use crate::output::{OutputFormat, Printer, sanitize};
 use format::Line;
+
+/// Whose pods `msv logs` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WhichPods {
+    /// The color Service `S` selects.
+    Live,
+    Blue,
+    Green,
+    /// Both colors.
+    #[default]
+    All,
+}
+
+impl std::str::FromStr for WhichPods {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "live" => Ok(WhichPods::Live),
+            "blue" => Ok(WhichPods::Blue),
+            "green" => Ok(WhichPods::Green),
+            "all" => Ok(WhichPods::All),
+            _ => Err(format!("unknown pods `{s}`; use live, blue, green or all")),
+        }
+    }
+}
 
 /// What the user asked `msv logs` for.
 #[derive(Debug, Clone)]

@@ -5,6 +5,7 @@
 //! It does not decide what to print; commands do. Strings from outside (cluster, logs,
 //! traces) go through [`sanitize`] before they reach a terminal.
 
+mod format;
 mod progress;
 mod sanitize;
 mod table;
@@ -16,15 +17,29 @@ use anyhow::bail;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
-use crate::cli::{ColorChoice, GlobalArgs, OutputFormat};
+pub use format::{ColorChoice, FORMATS, OutputFormat, formats_help, formats_of};
 pub use progress::RolloutProgress;
 pub use sanitize::{sanitize, sanitize_multiline};
 pub use table::{Cell, Table, Tone};
+
+/// What the user asked for with the global flags (`-o`, `--color`, `-q`, `-v`, `--no-input`).
+#[derive(Debug, Clone, Default)]
+pub struct Style {
+    pub format: Option<OutputFormat>,
+    /// `format` is a standing preference (MSV_OUTPUT): commands that cannot print it use
+    /// their default instead of failing.
+    pub format_from_env: bool,
+    pub color: ColorChoice,
+    pub quiet: bool,
+    pub verbose: u8,
+    pub no_input: bool,
+}
 
 /// How msv prints, decided once per run.
 #[derive(Debug, Clone)]
 pub struct Printer {
     format: Option<OutputFormat>,
+    format_from_env: bool,
     /// Color on stdout.
     pub color: bool,
     /// Color on stderr (messages, errors).
@@ -40,7 +55,7 @@ pub struct Printer {
 }
 
 impl Printer {
-    pub fn new(global: &GlobalArgs) -> Printer {
+    pub fn new(global: &Style) -> Printer {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let stdout_tty = std::io::stdout().is_terminal();
         let stderr_tty = std::io::stderr().is_terminal();
@@ -50,30 +65,28 @@ impl Printer {
             ColorChoice::Auto => tty && !no_color,
         };
         Printer {
-            format: global.output,
+            format: global.format,
+            format_from_env: global.format_from_env,
             color: decide(stdout_tty),
             color_stderr: decide(stderr_tty),
             quiet: global.quiet,
             verbose: global.verbose,
-            interactive: !global.no_input
-                && std::io::stdin().is_terminal()
-                && stderr_tty,
+            interactive: !global.no_input && std::io::stdin().is_terminal() && stderr_tty,
             stderr_tty,
             stdout_tty,
         }
     }
 
-    /// The output format for `command`: the `-o` flag if it is one the command supports,
-    /// else `default`.
-    pub fn format(
-        &self,
-        command: &str,
-        default: OutputFormat,
-        supported: &[OutputFormat],
-    ) -> anyhow::Result<OutputFormat> {
+    /// The output format for `command`: the `-o` flag if it is one the command prints
+    /// (its row in [`FORMATS`]), else the command's default; a format from MSV_OUTPUT that the
+    /// command cannot print also falls back to the default.
+    pub fn format(&self, command: &str) -> anyhow::Result<OutputFormat> {
+        let supported = formats_of(command);
+        let default = supported.first().copied().unwrap_or(OutputFormat::Text);
         match self.format {
             None => Ok(default),
             Some(format) if supported.contains(&format) => Ok(format),
+            Some(_) if self.format_from_env => Ok(default),
             Some(format) => {
                 let names: Vec<&str> = supported.iter().map(|f| f.name()).collect();
                 bail!(
@@ -199,52 +212,54 @@ impl Printer {
 mod tests {
     use super::*;
 
-    fn printer(global: GlobalArgs) -> Printer {
+    fn printer(global: Style) -> Printer {
         Printer::new(&global)
     }
 
     #[test]
     fn format_is_checked_against_what_the_command_supports() {
-        let p = printer(GlobalArgs {
-            output: Some(OutputFormat::Raw),
+        let p = printer(Style {
+            format: Some(OutputFormat::Raw),
             ..Default::default()
         });
-        let err = p
-            .format(
-                "status",
-                OutputFormat::Table,
-                &[OutputFormat::Table, OutputFormat::Json],
-            )
-            .unwrap_err();
+        let err = p.format("status").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "`msv status` cannot print `-o raw`; use one of: table, json"
+            "`msv status` cannot print `-o raw`; use one of: table, json, yaml"
         );
-        let p = printer(GlobalArgs::default());
-        assert_eq!(
-            p.format("x", OutputFormat::Tree, &[OutputFormat::Tree])
-                .unwrap(),
-            OutputFormat::Tree
-        );
+        let p = printer(Style::default());
+        assert_eq!(p.format("traces show").unwrap(), OutputFormat::Tree);
+    }
+
+    #[test]
+    fn a_format_from_the_environment_is_a_preference() {
+        let p = printer(Style {
+            format: Some(OutputFormat::Json),
+            format_from_env: true,
+            ..Default::default()
+        });
+        assert_eq!(p.format("status").unwrap(), OutputFormat::Json);
+        assert_eq!(p.format("manifests").unwrap(), OutputFormat::Yaml);
+        assert_eq!(p.format("man").unwrap(), OutputFormat::Text);
     }
 
     #[test]
     fn color_flags_win_over_detection() {
         assert!(
-            printer(GlobalArgs {
+            printer(Style {
                 color: ColorChoice::Always,
                 ..Default::default()
             })
             .color
         );
         assert!(
-            !printer(GlobalArgs {
+            !printer(Style {
                 color: ColorChoice::Never,
                 ..Default::default()
             })
             .color
         );
         // Tests do not run on a terminal, so auto means no color.
-        assert!(!printer(GlobalArgs::default()).color);
+        assert!(!printer(Style::default()).color);
     }
 }

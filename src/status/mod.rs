@@ -19,10 +19,10 @@ use kube::Api;
 use kube::runtime::{WatchStreamExt, watcher};
 use serde::Serialize;
 
-use crate::cli::OutputFormat;
 use crate::cluster::Cluster;
 use crate::config::Config;
 use crate::exit::ExitCode;
+use crate::output::OutputFormat;
 use crate::output::{Printer, sanitize};
 pub(crate) use fetch::Request;
 use model::{Row, Snapshot, State};

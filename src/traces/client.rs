@@ -14,7 +14,10 @@ use super::model::Trace;
 use super::summary::{self, TraceSummary};
 use crate::name::{self, ServiceName};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A trace backend's query API. The one type for it: flags, msv.toml and `MSV_TRACES_BACKEND`
+/// all read these names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Backend {
     /// Jaeger query API v1 (`/api/traces`), served by Jaeger 1.x and 2.x.
     Jaeger,
@@ -24,19 +27,23 @@ pub enum Backend {
     Tempo,
 }
 
-impl Backend {
-    pub fn parse(name: &str) -> Result<Backend> {
-        match name.trim().to_ascii_lowercase().as_str() {
+impl std::str::FromStr for Backend {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Backend, String> {
+        match name {
             "jaeger" => Ok(Backend::Jaeger),
-            "jaeger-v3" | "jaegerv3" => Ok(Backend::JaegerV3),
+            "jaeger-v3" => Ok(Backend::JaegerV3),
             "zipkin" => Ok(Backend::Zipkin),
             "tempo" => Ok(Backend::Tempo),
-            other => anyhow::bail!(
-                "unknown traces backend {other:?}: use jaeger, jaeger-v3, zipkin or tempo (MSV_TRACES_BACKEND or [traces] backend in msv.toml)"
-            ),
+            other => Err(format!(
+                "unknown trace backend {other:?}; use jaeger, jaeger-v3, zipkin or tempo"
+            )),
         }
     }
+}
 
+impl Backend {
     pub fn name(self) -> &'static str {
         match self {
             Backend::Jaeger => "jaeger",
@@ -616,9 +623,20 @@ mod tests {
 
     #[test]
     fn backend_names() {
-        assert_eq!(Backend::parse("Zipkin").unwrap(), Backend::Zipkin);
+        for b in [
+            Backend::Jaeger,
+            Backend::JaegerV3,
+            Backend::Zipkin,
+            Backend::Tempo,
+        ] {
+            assert_eq!(b.name().parse::<Backend>(), Ok(b));
+            // msv.toml and MSV_TRACES_BACKEND read the same names through serde.
+            assert_eq!(serde_json::to_value(b).unwrap(), b.name());
+        }
         assert!(
-            format!("{:#}", Backend::parse("honeycomb").unwrap_err())
+            "honeycomb"
+                .parse::<Backend>()
+                .unwrap_err()
                 .contains("use jaeger, jaeger-v3, zipkin or tempo")
         );
     }

@@ -203,6 +203,38 @@ fn man_page_documents_subcommand_flags() {
 }
 
 #[test]
+fn msv_output_is_a_preference_and_dash_o_a_demand() {
+    // Where the command prints the format, the variable acts like -o.
+    Test::new()
+        .args(&["version"])
+        .env("MSV_OUTPUT", "json")
+        .run()
+        .status(0)
+        .stdout_has("\"version\": ");
+    // Where it cannot, the command prints its default instead of failing...
+    Test::new()
+        .args(&["man"])
+        .env("MSV_OUTPUT", "json")
+        .run()
+        .status(0)
+        .stdout_has(".TH");
+    // ...while the same format asked for with -o is an error naming what it can print.
+    Test::new()
+        .args(&["man", "-o", "json"])
+        .run()
+        .status(2)
+        .stderr_has("`msv man` cannot print `-o json`; use one of: text")
+        .stdout_empty();
+    // A word that is no format at all is refused from the variable too.
+    Test::new()
+        .args(&["version"])
+        .env("MSV_OUTPUT", "jsno")
+        .run()
+        .status(2)
+        .stderr_has("jsno");
+}
+
+#[test]
 fn cluster_commands_without_a_cluster_exit_2_naming_it() {
     // No API server listens: every cluster command must say which server it could not
     // reach, on stderr, with exit 2 and nothing on stdout.
@@ -459,7 +491,7 @@ fn replicas_beyond_what_kubernetes_allows_are_refused() {
         .current_dir(dir.path())
         .run()
         .status(2)
-        .stderr_has("service.replicas = 3000000000 is more than Kubernetes allows")
+        .stderr_has("MSV_SERVICE_REPLICAS=\"3000000000\" is invalid: 3000000000 is more than Kubernetes allows")
         .stdout_empty();
     Test::new()
         .args(&["manifests", "--image", "r/shop:1", "--replicas", "3"])
@@ -479,8 +511,9 @@ fn an_autoscaler_that_cannot_work_is_refused() {
         .current_dir(dir.path())
         .run()
         .status(2)
-        .stderr_has("min_replicas = 5, max_replicas = 2")
-        .stderr_has("1 <= min_replicas <= max_replicas")
+        .stderr_has("min_replicas (5) is more than its max_replicas (2)")
+        .stderr_has("deploy.autoscaling.min_replicas from ")
+        .stderr_has("msv.toml:6:1")
         .stdout_empty();
     Test::new()
         .args(&["manifests", "--image", "r/shop:1"])
@@ -489,7 +522,7 @@ fn an_autoscaler_that_cannot_work_is_refused() {
         .current_dir(dir.path())
         .run()
         .status(2)
-        .stderr_has("deploy.autoscaling.max_replicas = 3000000000 is more than Kubernetes allows")
+        .stderr_has("MSV_DEPLOY_AUTOSCALING_MAX_REPLICAS=\"3000000000\" is invalid: 3000000000 is more than Kubernetes allows")
         .stdout_empty();
     Test::new()
         .args(&["manifests", "--image", "r/shop:1"])

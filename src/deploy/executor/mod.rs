@@ -27,29 +27,29 @@ use crate::cluster::Cluster;
 use anyhow::Result;
 use k8s_openapi::api::core::v1::{ConfigMap, Service};
 use serde::Serialize;
-use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
 pub use phases::{Objects, read_objects};
 
+/// Everything one rollout runs on: the service's manifest settings, the merged `[deploy]`
+/// settings (flags included) and what this run asks for — the one place deploy and
+/// rollback alike put them together.
 #[derive(Debug, Clone)]
 pub struct Options {
     pub settings: ServiceSettings,
+    pub deploy: crate::config::Deploy,
+    pub request: Request,
+}
+
+/// What one rollout is asked to do beyond the settings: the flags that are actions.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
     pub image: String,
-    /// Replicas from the command line; otherwise the settings' count (or the live count).
-    pub replicas: Option<i32>,
-    pub timeout: Duration,
-    pub verify_for: Duration,
-    pub scale_down_delay: Duration,
-    pub keep_old: bool,
-    pub keep_failed: bool,
     pub create_namespace: bool,
     pub force: bool,
     /// Take over a service that runs as a plain Deployment `S` with a Service `S`.
     pub adopt: bool,
-    pub probe_timeout: Duration,
-    pub lease_seconds: i32,
     /// Record the result as a rollback rather than a deploy.
     pub rollback: bool,
 }
@@ -278,7 +278,7 @@ pub async fn deploy(
     // any belongs to someone else). Creating the namespace waits for the API check, so a
     // cluster msv can't deploy to is left as it was.
     let existing_namespace = async {
-        match opts.create_namespace {
+        match opts.request.create_namespace {
             true => Ok(()),
             false => super::apply::ensure_namespace(cluster, false).await,
         }
@@ -293,7 +293,7 @@ pub async fn deploy(
     namespace?;
     let objects = objects?;
     phases::decide(&objects, opts).map_err(refused)?;
-    if opts.create_namespace {
+    if opts.request.create_namespace {
         super::apply::ensure_namespace(cluster, true).await?;
     }
     let who = lock::identity();
@@ -301,7 +301,7 @@ pub async fn deploy(
         cluster,
         &opts.settings.name,
         &who,
-        opts.lease_seconds,
+        crate::deploy::lease_seconds(opts.deploy.lock_lease),
         objects.lease.clone(),
     )
     .await?;
@@ -346,7 +346,7 @@ async fn locked(
         service: objects.service,
         history: Some(objects.history),
         watches: None,
-        deadline: Instant::now() + opts.timeout,
+        deadline: Instant::now() + opts.deploy.timeout,
         phases: vec![],
         mark,
         notes: vec![],
@@ -355,7 +355,7 @@ async fn locked(
         entry: None,
     };
     run.done(Phase::Plan);
-    for phase in sequence(&run.plan, opts.keep_old) {
+    for phase in sequence(&run.plan, opts.deploy.keep_old) {
         run.mark = Instant::now();
         let step = match phase {
             Phase::Plan => Ok(()),
@@ -397,7 +397,7 @@ impl Run<'_> {
 
     fn summary(&mut self, start: Instant) -> Summary {
         let p = &self.plan;
-        let outcome = match (p.noop, self.opts.rollback) {
+        let outcome = match (p.noop, self.opts.request.rollback) {
             (true, _) => Finished::Unchanged,
             (false, true) => Finished::Rollback,
             (false, false) => Finished::Succeeded,

@@ -156,11 +156,11 @@ pub fn decide(objects: &Objects, opts: &Options) -> Result<Plan, String> {
         .service
         .as_ref()
         .is_none_or(|svc| made_by_msv(&svc.metadata, true));
-    let adopting = opts.adopt && !service_ours;
+    let adopting = opts.request.adopt && !service_ours;
     let others = foreign(objects, s, adopting);
     if !others.is_empty() {
         let hint = match (&objects.service, &objects.plain, service_ours) {
-            (Some(_), Some(_), false) if !opts.adopt => format!(
+            (Some(_), Some(_), false) if !opts.request.adopt => format!(
                 " To take over a service that runs as Deployment {0} with Service {0}, run `msv deploy --adopt`.",
                 s.name
             ),
@@ -189,13 +189,17 @@ pub fn decide(objects: &Objects, opts: &Options) -> Result<Plan, String> {
     if adopting {
         let svc = objects.service.as_ref().expect("adopting needs Service S");
         let adoption = ownership::adoptable(svc, objects.plain.as_ref())?;
-        let replicas = opts.replicas.unwrap_or(s.replicas).max(adoption.replicas);
+        let replicas = opts
+            .deploy
+            .replicas
+            .unwrap_or(s.replicas)
+            .max(adoption.replicas);
         return Ok(Plan {
             candidate: Color::Blue,
             live: None,
             replicas,
             from_image: adoption.image.clone(),
-            to_image: opts.image.clone(),
+            to_image: opts.request.image.clone(),
             noop: false,
             resume: false,
             adopt: Some(adoption),
@@ -218,9 +222,9 @@ pub fn decide(objects: &Objects, opts: &Options) -> Result<Plan, String> {
     if let (Some(c), Some(image)) = (color, live.image.as_deref()) {
         live.recorded = history::records_live(&entries, c, image);
     }
-    let configured = opts.replicas.unwrap_or(s.replicas);
-    let mut p = plan(&live, configured, &opts.image, opts.force);
-    if let Some(r) = opts.replicas.filter(|_| !p.resume) {
+    let configured = opts.deploy.replicas.unwrap_or(s.replicas);
+    let mut p = plan(&live, configured, &opts.request.image, opts.request.force);
+    if let Some(r) = opts.deploy.replicas.filter(|_| !p.resume) {
         p.replicas = r;
     }
     if p.resume {
@@ -356,7 +360,7 @@ impl Run<'_> {
             );
         }
         tokio::try_join!(apply(self.cluster, &dep), apply(self.cluster, &preview))?;
-        self.deadline = Instant::now() + self.opts.timeout;
+        self.deadline = Instant::now() + self.opts.deploy.timeout;
         self.watches = Some(Watches::open(self.cluster, s, cand));
         Ok(())
     }
@@ -390,7 +394,7 @@ impl Run<'_> {
             &preview,
             port,
             &s.health_path,
-            self.opts.probe_timeout,
+            self.opts.deploy.probe_timeout,
             count,
         )
         .await;
@@ -438,13 +442,13 @@ impl Run<'_> {
         if self.watches.is_none() {
             self.watches = Some(Watches::open(self.cluster, s, self.plan.candidate));
         }
-        let deadline = Instant::now() + self.opts.timeout.max(Duration::from_secs(30));
+        let deadline = Instant::now() + self.opts.deploy.timeout.max(Duration::from_secs(30));
         self.wait_switched(deadline).await
     }
 
     /// Step 7: Probe `S` through the verify window.
     pub(super) async fn verify(&mut self) -> Step {
-        let window = self.opts.verify_for;
+        let window = self.opts.deploy.verify_for;
         self.show(
             Phase::Verify,
             &format!("probing {} for {window:?}", self.opts.settings.name),
@@ -455,7 +459,7 @@ impl Run<'_> {
     /// Step 8: The scale-down delay: the old color stays up for an instant switch-back. Ctrl-C
     /// here leaves it running and finishes the deploy.
     pub(super) async fn hold(&mut self) -> Step {
-        let delay = self.opts.scale_down_delay;
+        let delay = self.opts.deploy.scale_down_delay;
         let old = self.old_name();
         self.show(Phase::Hold, &format!("{old} to 0 after {delay:?}"));
         if !self.hold_for(delay).await? {
@@ -518,7 +522,7 @@ impl Run<'_> {
             anyhow::Ok(())
         };
         let old = self.old_name();
-        let scale_old = !old.is_empty() && !self.opts.keep_old && !self.keep_old_now;
+        let scale_old = !old.is_empty() && !self.opts.deploy.keep_old && !self.keep_old_now;
         if !scale_old {
             follow.await?;
             return Ok(());
@@ -532,7 +536,7 @@ impl Run<'_> {
 
     /// Step 8: Record the revision: it is live, verified, and the old color is down.
     pub(super) async fn record_success(&mut self) -> Step {
-        let outcome = match self.opts.rollback {
+        let outcome = match self.opts.request.rollback {
             true => history::Outcome::Rollback,
             false => history::Outcome::Succeeded,
         };

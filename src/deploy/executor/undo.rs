@@ -35,7 +35,7 @@ impl Run<'_> {
         let s = &self.opts.settings;
         let name = deployment_name(&s.name, self.plan.candidate);
         let mut notes = vec![];
-        if self.opts.keep_failed {
+        if self.opts.deploy.keep_failed {
             notes.push(format!("{name} kept for inspection"));
         } else if let Err(e) = scale(self.cluster, &name, 0).await {
             notes.push(format!("could not scale {name} down: {e:#}"));
@@ -43,7 +43,7 @@ impl Run<'_> {
         if self.plan.live.is_none() && self.plan.adopt.is_none() {
             notes.push(format!(
                 "left for the next deploy: Deployment {name} (at 0 replicas{}) and Service {}",
-                if self.opts.keep_failed {
+                if self.opts.deploy.keep_failed {
                     " unless kept"
                 } else {
                     ""
@@ -173,7 +173,7 @@ impl Run<'_> {
                 s.name
             );
         }
-        if self.opts.keep_failed {
+        if self.opts.deploy.keep_failed {
             text.push_str(&format!("\n{cand_name} kept for inspection"));
         } else if let Err(e) = scale(self.cluster, &cand_name, 0).await {
             text.push_str(&format!("\ncould not scale {cand_name} down: {e:#}"));

@@ -127,7 +127,7 @@ impl Run<'_> {
                 let why = self.why_not_ready().await;
                 Err(Halt::Failed(format!(
                     "{name} did not become ready within {:?}: {why}",
-                    self.opts.timeout
+                    self.opts.deploy.timeout
                 )))
             }
         }
@@ -228,7 +228,7 @@ impl Run<'_> {
                 "Service {} endpoints did not move to {} within {:?}",
                 self.opts.settings.name,
                 self.plan.candidate,
-                self.opts.timeout.max(Duration::from_secs(30))
+                self.opts.deploy.timeout.max(Duration::from_secs(30))
             ))),
         }
     }
@@ -261,7 +261,7 @@ impl Run<'_> {
                 &s.name,
                 port,
                 &s.health_path,
-                self.opts.probe_timeout,
+                self.opts.deploy.probe_timeout,
             )
             .await;
             if !p.ok() {

@@ -1,0 +1,309 @@
+//! The merged settings as typed values, built from the merged [`Layer`] with the defaults
+//! written here once, and the rules that hold between keys (checked at load, naming where
+//! each value came from).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::schema::{Count, Layer};
+use crate::traces::client::Backend;
+
+/// Merged, validated settings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Settings {
+    pub service: Service,
+    pub image: Image,
+    pub deploy: Deploy,
+    pub kubernetes: Kubernetes,
+    pub traces: Traces,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Service {
+    pub name: Option<String>,
+    pub port: u16,
+    pub health_path: String,
+    pub readiness_path: String,
+    /// Replicas on the first deploy; a Deployment's count is an int32.
+    pub replicas: i32,
+    pub resources: Resources,
+    pub env: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Resources {
+    pub cpu_request: Option<String>,
+    pub cpu_limit: Option<String>,
+    pub memory_request: Option<String>,
+    pub memory_limit: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Image {
+    pub registry: Option<String>,
+    pub repository: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Deploy {
+    /// Replicas of the new color; None: the live color's count, else `service.replicas`.
+    pub replicas: Option<i32>,
+    pub timeout: Duration,
+    pub verify_for: Duration,
+    pub scale_down_delay: Duration,
+    pub keep_old: bool,
+    /// Leave a failed candidate running for inspection instead of scaling it to zero.
+    pub keep_failed: bool,
+    pub probe_timeout: Duration,
+    /// Lease duration of the deploy lock: a holder that stops renewing loses it this late.
+    pub lock_lease: Duration,
+    /// A PodDisruptionBudget on the live color (when it has more than one pod).
+    pub disruption_budget: bool,
+    pub autoscaling: Option<Autoscaling>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Autoscaling {
+    pub min_replicas: i32,
+    pub max_replicas: i32,
+    pub cpu_percent: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Kubernetes {
+    pub context: Option<String>,
+    pub namespace: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Traces {
+    pub backend: Option<Backend>,
+    pub url: Option<String>,
+    pub service: Option<String>,
+}
+
+/// The autoscaler's settings when it is off, so that turning it on alone is enough.
+const AUTOSCALING: Autoscaling = Autoscaling {
+    min_replicas: 2,
+    max_replicas: 10,
+    cpu_percent: 80,
+};
+
+impl Default for Settings {
+    /// The defaults; `config::schema::KEYS` shows them as text, and a test keeps the two equal.
+    fn default() -> Settings {
+        Settings {
+            service: Service {
+                name: None,
+                port: 8080,
+                health_path: "/healthz".into(),
+                readiness_path: "/readyz".into(),
+                replicas: 2,
+                resources: Resources {
+                    cpu_request: Some("100m".into()),
+                    cpu_limit: None,
+                    memory_request: Some("128Mi".into()),
+                    memory_limit: Some("256Mi".into()),
+                },
+                env: BTreeMap::new(),
+            },
+            image: Image {
+                registry: None,
+                repository: None,
+            },
+            deploy: Deploy {
+                replicas: None,
+                timeout: Duration::from_secs(300),
+                verify_for: Duration::from_secs(30),
+                scale_down_delay: Duration::from_secs(120),
+                keep_old: false,
+                keep_failed: false,
+                probe_timeout: Duration::from_secs(3),
+                lock_lease: Duration::from_secs(15),
+                disruption_budget: true,
+                autoscaling: None,
+            },
+            kubernetes: Kubernetes {
+                context: None,
+                namespace: None,
+            },
+            traces: Traces {
+                backend: None,
+                url: None,
+                service: None,
+            },
+        }
+    }
+}
+
+impl Settings {
+    /// The settings a merged layer gives: what it sets, else the default.
+    pub fn from_layer(layer: Layer) -> Settings {
+        let d = Settings::default();
+        let service = layer.service.unwrap_or_default();
+        let resources = service.resources.unwrap_or_default();
+        let deploy = layer.deploy.unwrap_or_default();
+        let autoscaling = deploy.autoscaling.unwrap_or_default();
+        let kubernetes = layer.kubernetes.unwrap_or_default();
+        let traces = layer.traces.unwrap_or_default();
+        let image = layer.image.unwrap_or_default();
+        let or = |q: Option<super::schema::Quantity>, default: Option<String>| {
+            q.map(|q| q.as_str().to_string()).or(default)
+        };
+        let dr = d.service.resources;
+        Settings {
+            service: Service {
+                name: service.name.map(|n| n.as_str().to_string()),
+                port: service.port.map_or(d.service.port, |p| p.0),
+                health_path: service
+                    .health_path
+                    .map_or(d.service.health_path, |p| p.to_string()),
+                readiness_path: service
+                    .readiness_path
+                    .map_or(d.service.readiness_path, |p| p.to_string()),
+                replicas: service.replicas.map_or(d.service.replicas, Count::get),
+                resources: Resources {
+                    cpu_request: or(resources.cpu_request, dr.cpu_request),
+                    cpu_limit: or(resources.cpu_limit, dr.cpu_limit),
+                    memory_request: or(resources.memory_request, dr.memory_request),
+                    memory_limit: or(resources.memory_limit, dr.memory_limit),
+                },
+                env: service.env.unwrap_or_default(),
+            },
+            image: Image {
+                registry: image.registry.map(|r| r.to_string()),
+                repository: image.repository.map(|r| r.to_string()),
+            },
+            deploy: Deploy {
+                replicas: deploy.replicas.map(Count::get),
+                timeout: deploy.timeout.map_or(d.deploy.timeout, |t| t.0),
+                verify_for: deploy.verify_for.map_or(d.deploy.verify_for, |s| s.0),
+                scale_down_delay: deploy
+                    .scale_down_delay
+                    .map_or(d.deploy.scale_down_delay, |s| s.0),
+                keep_old: deploy.keep_old.unwrap_or(d.deploy.keep_old),
+                keep_failed: deploy.keep_failed.unwrap_or(d.deploy.keep_failed),
+                probe_timeout: deploy.probe_timeout.map_or(d.deploy.probe_timeout, |t| t.0),
+                lock_lease: deploy.lock_lease.map_or(d.deploy.lock_lease, |s| s.0),
+                disruption_budget: deploy
+                    .disruption_budget
+                    .unwrap_or(d.deploy.disruption_budget),
+                autoscaling: autoscaling.enabled.unwrap_or(false).then(|| Autoscaling {
+                    min_replicas: autoscaling
+                        .min_replicas
+                        .map_or(AUTOSCALING.min_replicas, Count::get),
+                    max_replicas: autoscaling
+                        .max_replicas
+                        .map_or(AUTOSCALING.max_replicas, Count::get),
+                    cpu_percent: autoscaling
+                        .cpu_percent
+                        .map_or(AUTOSCALING.cpu_percent, Count::get),
+                }),
+            },
+            kubernetes: Kubernetes {
+                context: kubernetes.context,
+                namespace: kubernetes.namespace.map(|n| n.to_string()),
+            },
+            traces: Traces {
+                backend: traces.backend,
+                url: traces.url.map(|u| u.to_string()),
+                service: traces.service,
+            },
+        }
+    }
+
+    /// What is wrong between keys — each value is valid alone — as `(message, keys involved)`.
+    pub fn conflicts(&self) -> Vec<(String, Vec<&'static str>)> {
+        let mut out = Vec::new();
+        if let Some(a) = &self.deploy.autoscaling {
+            if a.min_replicas == 0 {
+                out.push((
+                    "the autoscaler needs at least 1 replica: min_replicas is 0".to_string(),
+                    vec!["deploy.autoscaling.min_replicas"],
+                ));
+            }
+            if a.min_replicas > a.max_replicas {
+                out.push((
+                    format!(
+                        "the autoscaler's min_replicas ({}) is more than its max_replicas ({})",
+                        a.min_replicas, a.max_replicas
+                    ),
+                    vec![
+                        "deploy.autoscaling.min_replicas",
+                        "deploy.autoscaling.max_replicas",
+                    ],
+                ));
+            }
+            if a.cpu_percent == 0 {
+                out.push((
+                    "the autoscaler's cpu_percent is 0, a target no pod can meet".to_string(),
+                    vec!["deploy.autoscaling.cpu_percent"],
+                ));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::schema::KEYS;
+
+    #[test]
+    fn the_defaults_are_the_ones_the_keys_show() {
+        // Every documented default, read through the schema as a file would give it, must
+        // produce the typed default.
+        let mut text = String::new();
+        let mut section = "";
+        for key in KEYS.iter().filter(|k| k.default.is_some()) {
+            let (sect, name) = key.path.rsplit_once('.').unwrap();
+            if sect != section {
+                text.push_str(&format!("[{sect}]\n"));
+                section = sect;
+            }
+            let value = key.default.unwrap();
+            let value = match key.kind {
+                super::super::Kind::String => format!("{value:?}"),
+                _ => value.to_string(),
+            };
+            text.push_str(&format!("{name} = {value}\n"));
+        }
+        let layer: Layer = toml::from_str(&text).unwrap();
+        let mut want = Settings::default();
+        let got = Settings::from_layer(layer.clone());
+        // `enabled = false` is a documented default; the others are the off autoscaler's.
+        assert_eq!(got, want);
+        let mut on = layer;
+        on.deploy
+            .as_mut()
+            .unwrap()
+            .autoscaling
+            .as_mut()
+            .unwrap()
+            .enabled = Some(true);
+        want.deploy.autoscaling = Some(AUTOSCALING);
+        assert_eq!(Settings::from_layer(on), want);
+    }
+
+    #[test]
+    fn an_autoscaler_that_cannot_work_is_a_conflict() {
+        let mut s = Settings::default();
+        assert!(s.conflicts().is_empty());
+        s.deploy.autoscaling = Some(Autoscaling {
+            min_replicas: 5,
+            max_replicas: 3,
+            cpu_percent: 0,
+        });
+        let found = s.conflicts();
+        assert_eq!(found.len(), 2);
+        assert!(
+            found[0]
+                .0
+                .contains("min_replicas (5) is more than its max_replicas (3)")
+        );
+        assert_eq!(found[1].1, vec!["deploy.autoscaling.cpu_percent"]);
+    }
+}
