@@ -64,15 +64,15 @@ pub struct GlobalArgs {
     pub color: ColorChoice,
 
     /// Print only data and errors, no progress or hints
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(short, long, global = true, env = "MSV_QUIET", value_parser = clap::builder::BoolishValueParser::new())]
     pub quiet: bool,
 
     /// Print diagnostics to stderr (repeat for more)
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, env = "MSV_VERBOSE")]
     pub verbose: u8,
 
     /// Never prompt: a missing answer is an error (the default when stdin is not a terminal)
-    #[arg(long, global = true, env = "MSV_NO_INPUT")]
+    #[arg(long, global = true, env = "MSV_NO_INPUT", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_input: bool,
 }
 
@@ -129,10 +129,30 @@ pub fn command() -> clap::Command {
 /// Parses the process's arguments (exits with clap's message and code 2 on bad ones).
 pub fn parse() -> Cli {
     use clap::FromArgMatches as _;
+    use clap::parser::ValueSource;
     let matches = command().get_matches();
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
-    cli.global.output_from_env =
-        matches.value_source("output") == Some(clap::parser::ValueSource::EnvVariable);
+    let source = |id: &str| matches.value_source(id);
+    cli.global.output_from_env = source("output") == Some(ValueSource::EnvVariable);
+    // -q and -v contradict each other on one command line; a variable (MSV_QUIET,
+    // MSV_VERBOSE) is a standing preference that the other flag overrides for one run.
+    let (quiet, verbose) = (source("quiet"), source("verbose"));
+    if cli.global.quiet && cli.global.verbose > 0 {
+        match (quiet, verbose) {
+            (Some(ValueSource::EnvVariable), Some(ValueSource::CommandLine)) => {
+                cli.global.quiet = false
+            }
+            (Some(ValueSource::CommandLine), Some(ValueSource::EnvVariable)) => {
+                cli.global.verbose = 0
+            }
+            _ => command()
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "--quiet (MSV_QUIET) and --verbose (MSV_VERBOSE) cannot be used together; keep one",
+                )
+                .exit(),
+        }
+    }
     cli
 }
 

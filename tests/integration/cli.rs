@@ -235,6 +235,33 @@ fn msv_output_is_a_preference_and_dash_o_a_demand() {
 }
 
 #[test]
+fn quiet_and_verbose_conflict_on_the_command_line_but_a_flag_overrides_a_variable() {
+    Test::new()
+        .args(&["version", "-q", "-v"])
+        .run()
+        .status(2)
+        .stderr_has("cannot be used together");
+    Test::new()
+        .args(&["version", "-q"])
+        .env("MSV_VERBOSE", "2")
+        .run()
+        .status(0)
+        .stdout_has("msv ");
+    Test::new()
+        .args(&["version", "-v"])
+        .env("MSV_QUIET", "yes")
+        .run()
+        .status(0)
+        .stdout_has("msv ");
+    Test::new()
+        .args(&["version"])
+        .env("MSV_QUIET", "maybe")
+        .run()
+        .status(2)
+        .stderr_has("maybe");
+}
+
+#[test]
 fn cluster_commands_without_a_cluster_exit_2_naming_it() {
     // No API server listens: every cluster command must say which server it could not
     // reach, on stderr, with exit 2 and nothing on stdout.
