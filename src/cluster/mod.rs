@@ -7,6 +7,13 @@ use crate::config::kube::KubeTarget;
 use crate::output::sanitize;
 use anyhow::{Context as _, Result, anyhow};
 use kube::config::KubeConfigOptions;
+/// The API server's proxy path to `resource` (`services`, `pods`) `name:port` in `namespace`,
+/// ending in `/`: where the probes of deploy and status and the trace client in the cluster go.
+/// `port` is a number or a port's name.
+pub fn proxy_path(namespace: &str, resource: &str, name: &str, port: &str) -> String {
+    format!("/api/v1/namespaces/{namespace}/{resource}/{name}:{port}/proxy/")
+}
+
 #[cfg(test)]
 use kube::config::Kubeconfig;
 use kube::{Api, Client, Config};
@@ -147,11 +154,8 @@ impl Cluster {
         path: &str,
         timeout: Duration,
     ) -> Result<ProxyResponse> {
-        let path = path.trim_start_matches('/');
-        let uri = format!(
-            "/api/v1/namespaces/{}/{resource}/{name}:{port}/proxy/{path}",
-            self.namespace
-        );
+        let base = proxy_path(&self.namespace, resource, name, &port.to_string());
+        let uri = format!("{base}{}", path.trim_start_matches('/'));
         self.raw_get(&uri, timeout).await
     }
 

@@ -134,7 +134,9 @@ pub fn live_entry<'a>(
         .max_by_key(|e| e.revision)
 }
 
-fn parse(cm: &ConfigMap) -> Result<Vec<Entry>> {
+/// The entries of one history ConfigMap (none when it holds no history yet); the one reader
+/// of the format, for deploy, rollback, history and status.
+pub fn parse(cm: &ConfigMap) -> Result<Vec<Entry>> {
     match cm.data.as_ref().and_then(|d| d.get(KEY)) {
         Some(text) => serde_json::from_str(text).with_context(|| {
             format!(

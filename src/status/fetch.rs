@@ -103,8 +103,7 @@ fn history(config_maps: &[ConfigMap]) -> HashMap<(String, String), Vec<Entry>> {
             if name != crate::deploy::plan::history_name(service) {
                 return None;
             }
-            let text = cm.data.as_ref()?.get("history.json")?;
-            let entries: Vec<Entry> = serde_json::from_str(text).ok()?;
+            let entries = crate::deploy::history::parse(cm).ok()?;
             Some((
                 (
                     cm.metadata.namespace.clone().unwrap_or_default(),

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::deploy::history::{self, Entry};
 use crate::deploy::plan::{COLOR_LABEL, Color, NAME_LABEL, image_version, live_color};
+use crate::deploy::rollout::pod_ready;
 use crate::health::Probe;
 
 /// Everything read from one namespace (or all), grouped later per service.
@@ -183,13 +184,6 @@ fn restarts_of(p: &Pod) -> i32 {
         .and_then(|s| s.container_statuses.as_ref())
         .map(|cs| cs.iter().map(|c| c.restart_count).sum())
         .unwrap_or(0)
-}
-
-fn pod_ready(p: &Pod) -> bool {
-    p.status
-        .as_ref()
-        .and_then(|s| s.conditions.as_ref())
-        .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
 }
 
 fn ready_endpoints(snap: &Snapshot, ns: &str, name: &str) -> usize {

@@ -259,6 +259,18 @@ fn history_sets_the_live_revision_and_its_age() {
 }
 
 #[test]
+fn a_terminating_pod_is_not_ready_even_while_its_condition_says_so() {
+    // The endpoints controller stops sending traffic to a pod once it is deleted, before
+    // its Ready condition changes; status counts pods as deploy does.
+    let mut snap = healthy_orders();
+    snap.pods[1].metadata.deletion_timestamp =
+        Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(now()));
+    let d = detail(&snap, "shop", "orders", now());
+    let ready: Vec<bool> = d.pods.iter().map(|p| p.ready).collect();
+    assert_eq!(ready, vec![true, false, true]);
+}
+
+#[test]
 fn a_color_being_scaled_down_is_not_deploying() {
     let mut snap = healthy_orders();
     snap.deployments

@@ -212,9 +212,7 @@ pub fn service_proxy_path(spec: &str) -> Result<String> {
         .and_then(|()| name::check(&name::KUBE_SERVICE, name))
         .and(port_problem)
         .map_err(|problem| anyhow::anyhow!("--backend-service {spec:?}: {problem}"))?;
-    Ok(format!(
-        "/api/v1/namespaces/{ns}/services/{name}:{port}/proxy/"
-    ))
+    Ok(crate::cluster::proxy_path(ns, "services", name, port))
 }
 
 /// Trace ids go into URLs as given, but only hex (or Tempo's base64 never occurs in a
