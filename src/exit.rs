@@ -1,10 +1,18 @@
 //! Exit codes: the contract between msv and the scripts and pipelines that call it.
 //!
-//! Commands return `Ok(ExitCode)` when they ran to the end (possibly with a bad result,
-//! e.g. an unhealthy service) and `Err` when they could not do their job. An error maps to
-//! [`ExitCode::Usage`] unless it carries a [`Failure`] with another code somewhere in its
-//! chain, so an error from deep inside a rollout can still say "the job ran, the result is
-//! bad".
+//! The one convention every command follows:
+//! - A command that ran to the end returns `Ok(code)`: [`ExitCode::Success`], or
+//!   [`ExitCode::Failure`] when what it found is bad (`status` of an unhealthy service,
+//!   `templates lint` with problems, `logs -f` whose stream broke); it has printed that
+//!   result itself.
+//! - A command that stopped part-way returns `Err`. The concern that stopped decides what
+//!   kind of stop it was by wrapping its message in a [`Failure`]: `bad` (the job ran and
+//!   failed: a build step, a rollout that was rolled back, a push the registry refused),
+//!   `refused` (it would not start because of what it found; nothing changed) or
+//!   `interrupted`. Any other error — bad flags or msv.toml, no cluster or engine — is
+//!   [`ExitCode::Usage`]. Commands never pick a code for a concern's error; the one code a
+//!   command gives itself is `interrupted`, when the interrupt it races a job against
+//!   (`interrupt::signalled`) wins.
 
 use std::fmt;
 

@@ -2,7 +2,7 @@
 //! template asks for, and whether a template folder is sound.
 
 use crate::cli::TemplatesCommand;
-use crate::exit::{ExitCode, Failure};
+use crate::exit::ExitCode;
 use crate::output::OutputFormat;
 use crate::output::{Cell, Table, Tone, sanitize};
 use crate::scaffold::{self, lint, manifest::VarType, source};
@@ -122,11 +122,13 @@ pub async fn run(args: &TemplatesCommand, ctx: &Context) -> anyhow::Result<ExitC
                 printer.success(&format!("{}: no problems found", dir.display()));
                 Ok(ExitCode::Success)
             } else {
-                Err(Failure::bad(format!(
+                // The lint ran to the end and its result is bad: exit 1 (see exit.rs).
+                printer.error(&anyhow::anyhow!(
                     "{}: {} problem(s) found",
                     dir.display(),
                     found.len()
-                )))
+                ));
+                Ok(ExitCode::Failure)
             }
         }
     }

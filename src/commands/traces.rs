@@ -9,11 +9,11 @@ use reqwest::Url;
 
 use crate::cli::{TracesArgs, TracesCommand, TracesListArgs, TracesShowArgs};
 use crate::config::Config;
-use crate::exit::{ExitCode, Failure};
+use crate::exit::ExitCode;
 use crate::output::OutputFormat;
 use crate::output::{Cell, Table, Tone, sanitize};
 use crate::traces::TraceSummary;
-use crate::traces::client::{self, Backend, NotFound, Query};
+use crate::traces::client::{self, Backend, Query};
 use crate::traces::summary::{format_duration, format_start};
 use crate::traces::waterfall::{self, Options};
 
@@ -79,13 +79,7 @@ async fn run_show(args: &TracesShowArgs, ctx: &Context) -> anyhow::Result<ExitCo
         }
         (None, Some(id)) => {
             let (backend, base, transport) = backend(&ctx.config(None)?).await?;
-            match client::fetch(&transport, backend, &base, id).await {
-                Ok(t) => vec![t],
-                Err(e) if e.downcast_ref::<NotFound>().is_some() => {
-                    return Err(Failure::bad(format!("{e:#}")));
-                }
-                Err(e) => return Err(e),
-            }
+            vec![client::fetch(&transport, backend, &base, id).await?]
         }
         (None, None) => anyhow::bail!("name a trace id or give --file PATH"),
     };

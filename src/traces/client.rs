@@ -67,13 +67,12 @@ pub struct Query {
     pub now: SystemTime,
 }
 
-/// A trace the backend does not have: the command exits 1, not 2.
-#[derive(Debug, thiserror::Error)]
-#[error("trace {id} not found in {backend} at {url}")]
-pub struct NotFound {
-    pub id: String,
-    pub backend: &'static str,
-    pub url: String,
+/// A trace the backend does not have: the search ran and found nothing, so exit 1, not 2.
+fn not_found(id: &str, backend: Backend, url: &str) -> anyhow::Error {
+    crate::exit::Failure::bad(format!(
+        "trace {id} not found in {} at {url}",
+        backend.name()
+    ))
 }
 
 /// Jaeger serves two query APIs on one port; a base URL ending in `/api/v3` asks for
@@ -271,14 +270,7 @@ pub async fn fetch(http: &Transport, backend: Backend, base: &Url, id: &str) -> 
         .into_iter()
         .max_by_key(|t| (t.trace_id == wanted, t.spans.len()))
         .filter(|t| !t.spans.is_empty())
-        .ok_or_else(|| {
-            NotFound {
-                id: id.to_string(),
-                backend: backend.name(),
-                url: url.to_string(),
-            }
-            .into()
-        })
+        .ok_or_else(|| not_found(id, backend, url.as_str()))
 }
 
 fn parse_traces(backend: Backend, body: &[u8]) -> Result<Vec<Trace>> {
@@ -345,12 +337,7 @@ async fn get(
             if resp.status == 404
                 && let Some(id) = trace
             {
-                return Err(NotFound {
-                    id: id.to_string(),
-                    backend: backend.name(),
-                    url: at.path().to_string(),
-                }
-                .into());
+                return Err(not_found(id, backend, at.path()));
             }
             if !(200..300).contains(&resp.status) {
                 let text: String = resp
@@ -383,12 +370,7 @@ async fn get(
     if status == reqwest::StatusCode::NOT_FOUND
         && let Some(id) = trace
     {
-        return Err(NotFound {
-            id: id.to_string(),
-            backend: backend.name(),
-            url: at.to_string(),
-        }
-        .into());
+        return Err(not_found(id, backend, at.as_str()));
     }
     let body = resp
         .bytes()
