@@ -7,13 +7,6 @@ use crate::config::kube::KubeTarget;
 use crate::output::sanitize;
 use anyhow::{Context as _, Result, anyhow};
 use kube::config::KubeConfigOptions;
-/// The API server's proxy path to `resource` (`services`, `pods`) `name:port` in `namespace`,
-/// ending in `/`: where the probes of deploy and status and the trace client in the cluster go.
-/// `port` is a number or a port's name.
-pub fn proxy_path(namespace: &str, resource: &str, name: &str, port: &str) -> String {
-    format!("/api/v1/namespaces/{namespace}/{resource}/{name}:{port}/proxy/")
-}
-
 #[cfg(test)]
 use kube::config::Kubeconfig;
 use kube::{Api, Client, Config};
@@ -215,6 +208,13 @@ fn error_chain(err: &dyn std::error::Error) -> String {
         src = e.source();
     }
     s
+}
+
+/// The API server's proxy path to `resource` (`services`, `pods`) `name:port` in `namespace`,
+/// ending in `/`: where the probes of deploy and status and the trace client in the cluster go.
+/// `port` is a number or a port's name.
+pub fn proxy_path(namespace: &str, resource: &str, name: &str, port: &str) -> String {
+    format!("/api/v1/namespaces/{namespace}/{resource}/{name}:{port}/proxy/")
 }
 
 #[cfg(test)]
