@@ -3,6 +3,7 @@
 //! The binary in `main.rs` is a thin shell around [`run`]; every concern lives in its
 //! own module so that commands can share it.
 
+pub mod analysis;
 pub mod cli;
 pub mod cluster;
 pub mod commands;

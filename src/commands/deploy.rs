@@ -17,6 +17,8 @@ struct DryRun<'a> {
     #[serde(flatten)]
     plan: &'a crate::deploy::plan::Plan,
     objects: Vec<crate::deploy::actions::Action>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    analysis: Option<&'a crate::analysis::Gates>,
 }
 
 pub async fn run(args: &DeployArgs, ctx: &Context) -> Result<ExitCode> {
@@ -70,6 +72,7 @@ pub async fn run(args: &DeployArgs, ctx: &Context) -> Result<ExitCode> {
                 &DryRun {
                     plan: &plan,
                     objects: actions,
+                    analysis: opts.deploy.analysis.as_ref(),
                 },
             )?,
         }
@@ -99,6 +102,9 @@ pub async fn run(args: &DeployArgs, ctx: &Context) -> Result<ExitCode> {
                 ),
             };
             ctx.printer.success(&sanitize(&msg));
+            if let Some(j) = &summary.analysis {
+                ctx.printer.info(&j.line());
+            }
         }
         f => ctx.printer.data(f, &summary)?,
     }
@@ -151,6 +157,13 @@ fn dry_run_text(
             (None, Some(l)) => format!("scale {l} to 0 after {:?}\n", opts.deploy.scale_down_delay),
             (None, None) => "create Service and preview Service\n".into(),
         });
+    }
+    match &opts.deploy.analysis {
+        Some(_) if plan.live.is_none() && plan.adopt.is_none() => text.push_str(
+            "  gates:     none on a first deploy (no users yet, nothing to switch back to)\n",
+        ),
+        Some(g) => text.push_str(&format!("  gates:     {}\n", g.describe())),
+        None => {}
     }
     text.push_str("objects:\n");
     for a in actions {

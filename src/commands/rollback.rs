@@ -46,7 +46,13 @@ pub async fn run(args: &RollbackArgs, ctx: &Context) -> Result<ExitCode> {
     };
     let opts = Options {
         settings,
-        deploy: config.settings.deploy.clone(),
+        // A rollback is the way out of a bad release: it is not held to the metric gates
+        // (its verify window still probes health), so it cannot be switched back to the
+        // revision it replaces.
+        deploy: crate::config::Deploy {
+            analysis: None,
+            ..config.settings.deploy.clone()
+        },
         request,
     };
     ctx.printer.info(&sanitize(&format!(

@@ -57,6 +57,12 @@ pub(super) fn scalar(kind: Kind, raw: &str) -> Value {
             .parse::<i64>()
             .map(Value::from)
             .unwrap_or_else(|_| Value::String(raw.into())),
+        Kind::Float => raw
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(|v| serde_json::Number::from_f64(v).map(Value::Number))
+            .unwrap_or_else(|| Value::String(raw.into())),
         Kind::Bool => match raw.trim().to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" => Value::Bool(true),
             "false" | "0" | "no" => Value::Bool(false),

@@ -96,6 +96,33 @@ pub struct DeploySection {
     pub disruption_budget: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub autoscaling: Option<AutoscalingSection>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<AnalysisSection>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisSection {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_error_ratio: Option<Ratio>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_p99: Option<Timeout>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_p99_ratio: Option<Factor>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_requests: Option<Count>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inconclusive: Option<Inconclusive>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval: Option<Timeout>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_path: Option<HttpPath>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_metric: Option<MetricName>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requests_metric: Option<MetricName>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_label: Option<MetricName>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -136,6 +163,7 @@ pub struct TracesSection {
 pub enum Kind {
     String,
     Integer,
+    Float,
     Bool,
 }
 
@@ -373,6 +401,66 @@ pub const KEYS: &[Key] = &[
         Integer,
         Some("80"),
         "Target average CPU utilization"
+    ),
+    key!(
+        "deploy.analysis.max_error_ratio",
+        Float,
+        None,
+        "Largest share of 5xx answers the candidate may give in the verify window (e.g. 0.01)"
+    ),
+    key!(
+        "deploy.analysis.max_p99",
+        String,
+        None,
+        "Largest 99th-percentile latency of the candidate in the verify window (e.g. \"250ms\")"
+    ),
+    key!(
+        "deploy.analysis.max_p99_ratio",
+        Float,
+        None,
+        "Largest candidate p99 over the live color's p99 before the switch (e.g. 1.5)"
+    ),
+    key!(
+        "deploy.analysis.min_requests",
+        Integer,
+        Some("20"),
+        "Fewer requests than this (to the candidate, or to the baseline for the ratio) decide nothing"
+    ),
+    key!(
+        "deploy.analysis.inconclusive",
+        String,
+        Some("pass"),
+        "What a verify window with too few requests counts as: pass or fail"
+    ),
+    key!(
+        "deploy.analysis.interval",
+        String,
+        Some("10s"),
+        "How often the candidate's metrics are read and judged in the verify window"
+    ),
+    key!(
+        "deploy.analysis.metrics_path",
+        String,
+        Some("/metrics"),
+        "Where the pods serve Prometheus text, on service.port"
+    ),
+    key!(
+        "deploy.analysis.duration_metric",
+        String,
+        Some("http_request_duration_seconds"),
+        "Latency histogram (the OpenTelemetry http_server_request_duration_seconds is read when it is absent)"
+    ),
+    key!(
+        "deploy.analysis.requests_metric",
+        String,
+        Some("http_requests_total"),
+        "Request counter (the histogram's _count is read when it is absent)"
+    ),
+    key!(
+        "deploy.analysis.status_label",
+        String,
+        Some("status"),
+        "Label holding the HTTP status (http_response_status_code and code are read when it is absent)"
     ),
     key!(
         "kubernetes.context",
@@ -622,6 +710,68 @@ impl<'de> Deserialize<'de> for Count {
     }
 }
 
+/// A share from 0 to 1, such as an error ratio.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct Ratio(pub f64);
+
+impl<'de> Deserialize<'de> for Ratio {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = f64::deserialize(d)?;
+        match v {
+            v if (0.0..=1.0).contains(&v) => Ok(Ratio(v)),
+            _ => Err(serde::de::Error::custom(format!(
+                "{v} is not a share from 0 to 1; write 1% as 0.01"
+            ))),
+        }
+    }
+}
+
+/// A positive factor, such as the candidate's latency over the baseline's.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct Factor(pub f64);
+
+impl<'de> Deserialize<'de> for Factor {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = f64::deserialize(d)?;
+        match v {
+            v if v.is_finite() && v > 0.0 => Ok(Factor(v)),
+            _ => Err(serde::de::Error::custom(format!(
+                "{v} is not a factor above 0 (1.5 allows 50% more)"
+            ))),
+        }
+    }
+}
+
+/// What a verify window with too few requests counts as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Inconclusive {
+    Pass,
+    Fail,
+}
+
+validated_string!(
+    /// A Prometheus metric or label name.
+    MetricName,
+    check_metric_name
+);
+
+fn check_metric_name(s: &str) -> Result<(), String> {
+    let mut chars = s.chars();
+    let ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':');
+    match ok {
+        true => Ok(()),
+        false => Err(format!(
+            "{s:?} is not a Prometheus name: letters, digits, '_' and ':', not starting with a digit"
+        )),
+    }
+}
+
 /// A duration written like `30s`, `5m`, `1h30m`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span(pub Duration);
@@ -770,6 +920,9 @@ mod tests {
             let value = match (key.kind, key.path) {
                 (Kind::Bool, _) => "true".to_string(),
                 (Kind::Integer, _) => "3".to_string(),
+                (Kind::Float, _) => "0.5".to_string(),
+                (_, "deploy.analysis.inconclusive") => "\"fail\"".into(),
+                (_, p) if p.ends_with("max_p99") || p.ends_with("interval") => "\"5s\"".into(),
                 (_, p)
                     if p.ends_with("timeout")
                         || p.ends_with("verify_for")

@@ -7,7 +7,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::schema::{Count, Layer};
+use super::schema::{
+    AnalysisSection, Count, HttpPath, Inconclusive as SchemaInconclusive, Layer, MetricName,
+    ServiceSection,
+};
+use crate::analysis::{Gates, Inconclusive, Limits, Names};
 use crate::traces::client::Backend;
 
 /// Merged, validated settings.
@@ -62,6 +66,8 @@ pub struct Deploy {
     /// A PodDisruptionBudget on the live color (when it has more than one pod).
     pub disruption_budget: bool,
     pub autoscaling: Option<Autoscaling>,
+    /// The metric gates of the verify window; None when no limit is set.
+    pub analysis: Option<Gates>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -124,6 +130,7 @@ impl Default for Settings {
                 lock_lease: Duration::from_secs(15),
                 disruption_budget: true,
                 autoscaling: None,
+                analysis: None,
             },
             kubernetes: Kubernetes {
                 context: None,
@@ -143,6 +150,14 @@ impl Settings {
     pub fn from_layer(layer: Layer) -> Settings {
         let d = Settings::default();
         let service = layer.service.unwrap_or_default();
+        let analysis = gates(
+            layer
+                .deploy
+                .as_ref()
+                .and_then(|d| d.analysis.clone())
+                .unwrap_or_default(),
+            &service,
+        );
         let resources = service.resources.unwrap_or_default();
         let deploy = layer.deploy.unwrap_or_default();
         let autoscaling = deploy.autoscaling.unwrap_or_default();
@@ -201,6 +216,7 @@ impl Settings {
                         .cpu_percent
                         .map_or(AUTOSCALING.cpu_percent, Count::get),
                 }),
+                analysis,
             },
             kubernetes: Kubernetes {
                 context: kubernetes.context,
@@ -245,6 +261,47 @@ impl Settings {
         }
         out
     }
+}
+
+/// The analysis in force: on when any limit is set, with the templates' metric names and
+/// the service's own probe paths left out of the counts.
+fn gates(a: AnalysisSection, service: &ServiceSection) -> Option<Gates> {
+    let limits = Limits {
+        max_error_ratio: a.max_error_ratio.map(|r| r.0),
+        max_p99: a.max_p99.map(|t| t.0),
+        max_p99_ratio: a.max_p99_ratio.map(|f| f.0),
+        min_requests: a.min_requests.map_or(20, |c| c.get() as u64),
+        inconclusive: match a.inconclusive {
+            Some(SchemaInconclusive::Fail) => Inconclusive::Fail,
+            _ => Inconclusive::Pass,
+        },
+    };
+    if !limits.any() {
+        return None;
+    }
+    let name =
+        |n: Option<MetricName>, default: &str| n.map_or(default.to_string(), |n| n.to_string());
+    let metrics_path = a
+        .metrics_path
+        .map_or("/metrics".to_string(), |p| p.to_string());
+    let path = |p: &Option<HttpPath>, default: &str| {
+        p.as_ref().map_or(default.to_string(), |p| p.to_string())
+    };
+    Some(Gates {
+        limits,
+        names: Names {
+            duration_metric: name(a.duration_metric, "http_request_duration_seconds"),
+            requests_metric: name(a.requests_metric, "http_requests_total"),
+            status_label: name(a.status_label, "status"),
+            exclude_routes: vec![
+                path(&service.health_path, "/healthz"),
+                path(&service.readiness_path, "/readyz"),
+                metrics_path.clone(),
+            ],
+        },
+        interval: a.interval.map_or(Duration::from_secs(10), |t| t.0),
+        metrics_path,
+    })
 }
 
 #[cfg(test)]

@@ -64,6 +64,9 @@ pub struct Entry {
     pub outcome: Outcome,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub message: String,
+    /// The metric gates' judgement, when `[deploy.analysis]` was on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<crate::analysis::Judgement>,
 }
 
 /// The revision number the next entry gets.
@@ -239,6 +242,7 @@ mod tests {
             who: "w".into(),
             outcome,
             message: String::new(),
+            analysis: None,
         }
     }
 

@@ -234,6 +234,7 @@ fn history_sets_the_live_revision_and_its_age() {
         who: "ci".into(),
         outcome,
         message: String::new(),
+        analysis: None,
     };
     snap.history.insert(
         ("shop".into(), "orders".into()),

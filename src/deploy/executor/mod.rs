@@ -15,6 +15,7 @@
 //! This module owns the order and the undo rule; `phases` holds the steps, `waits` the
 //! watch-driven conditions, `undo` the two ways back.
 
+mod analysis;
 mod phases;
 mod undo;
 mod waits;
@@ -81,6 +82,8 @@ pub enum DeployError {
 pub enum Phase {
     /// Step 2: Read Service `S`, both colors and the history; decide the candidate.
     Plan,
+    /// Step 3, with `[deploy.analysis]`: read the live color's metrics (the baseline's start).
+    Baseline,
     /// Step 3: Apply the candidate Deployment and the preview Service.
     Apply,
     /// Step 4: Wait for the candidate's rollout; fail fast on what waiting cannot fix.
@@ -109,6 +112,7 @@ impl Phase {
     pub fn name(self) -> &'static str {
         match self {
             Phase::Plan => "plan",
+            Phase::Baseline => "baseline",
             Phase::Apply => "apply",
             Phase::Rollout => "rollout",
             Phase::Preview => "health",
@@ -123,15 +127,16 @@ impl Phase {
 }
 
 /// The phases a plan runs after [`Phase::Plan`]. A no-op runs none; a deploy that was
-/// stopped after its switch resumes at [`Phase::Settle`]; the hold runs only when there is
-/// an old color to scale down.
-pub fn sequence(plan: &Plan, keep_old: bool) -> Vec<Phase> {
+/// stopped after its switch resumes at [`Phase::Settle`]; the baseline is read only when
+/// analysis is on; the hold runs only when there is an old color to scale down.
+pub fn sequence(plan: &Plan, keep_old: bool, analysis: bool) -> Vec<Phase> {
     use Phase::*;
     if plan.noop {
         return vec![];
     }
     let mut phases = match plan.resume {
         true => vec![Settle],
+        false if analysis => vec![Baseline, Apply, Rollout, Preview, Switch, Settle],
         false => vec![Apply, Rollout, Preview, Switch, Settle],
     };
     phases.push(Verify);
@@ -225,6 +230,9 @@ pub struct Summary {
     /// Things done differently than asked (e.g. the old color left running after Ctrl-C).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The metric gates' last judgement, when `[deploy.analysis]` is on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<crate::analysis::Judgement>,
 }
 
 /// Read what is live and plan the rollout, changing nothing (`--dry-run` uses this too).
@@ -263,6 +271,7 @@ pub(super) struct Run<'a> {
     /// The watch has shown `S` selecting the candidate (see `waits::observed`).
     switch_seen: bool,
     entry: Option<Entry>,
+    analysis: analysis::Analysis,
 }
 
 /// Run a deploy under the service's lock. `cancel` turning true means Ctrl-C.
@@ -353,12 +362,15 @@ async fn locked(
         keep_old_now: false,
         switch_seen: false,
         entry: None,
+        analysis: Default::default(),
     };
     run.done(Phase::Plan);
-    for phase in sequence(&run.plan, opts.deploy.keep_old) {
+    let analysis = run.gates().is_some();
+    for phase in sequence(&run.plan, opts.deploy.keep_old, analysis) {
         run.mark = Instant::now();
         let step = match phase {
             Phase::Plan => Ok(()),
+            Phase::Baseline => run.baseline().await,
             Phase::Apply => run.apply().await,
             Phase::Rollout => run.rollout().await,
             Phase::Preview => run.preview().await,
@@ -418,6 +430,7 @@ impl Run<'_> {
             phases: std::mem::take(&mut self.phases),
             duration_ms: start.elapsed().as_millis() as u64,
             notes: std::mem::take(&mut self.notes),
+            analysis: self.analysis.judgement.clone(),
         }
     }
 
@@ -434,6 +447,7 @@ impl Run<'_> {
             .map(|t| t.to_string())
             .unwrap_or_default();
         let who = self.who.clone();
+        let judgement = self.analysis.judgement.clone();
         let known = self.history.take();
         history::record(self.cluster, &self.opts.settings.name, known, |revision| {
             Entry {
@@ -444,6 +458,7 @@ impl Run<'_> {
                 who: who.clone(),
                 outcome,
                 message: message.clone(),
+                analysis: judgement.clone(),
             }
         })
         .await
@@ -471,31 +486,37 @@ mod tests {
     fn the_sequence_follows_the_protocol() {
         use Phase::*;
         assert_eq!(
-            sequence(&plan(Some(Color::Blue), false, false), false),
+            sequence(&plan(Some(Color::Blue), false, false), false, false),
             [
                 Apply, Rollout, Preview, Switch, Settle, Verify, Hold, Guard, Finish, Record
             ]
         );
         // First deploy, or the old color kept: nothing to hold for.
         assert_eq!(
-            sequence(&plan(None, false, false), false),
+            sequence(&plan(None, false, false), false, false),
             [
                 Apply, Rollout, Preview, Switch, Settle, Verify, Guard, Finish, Record
             ]
         );
-        assert!(!sequence(&plan(Some(Color::Blue), false, false), true).contains(&Hold));
+        assert!(!sequence(&plan(Some(Color::Blue), false, false), true, false).contains(&Hold));
         // Resuming a deploy that switched: from the endpoints on.
         assert_eq!(
-            sequence(&plan(Some(Color::Blue), false, true), false),
+            sequence(&plan(Some(Color::Blue), false, true), false, false),
             [Settle, Verify, Hold, Guard, Finish, Record]
         );
-        assert!(sequence(&plan(Some(Color::Blue), true, false), false).is_empty());
+        assert!(sequence(&plan(Some(Color::Blue), true, false), false, false).is_empty());
     }
 
     #[test]
     fn undo_is_decided_by_the_phase_reached() {
         let failed = || Halt::Failed("x".into());
-        for p in [Phase::Apply, Phase::Rollout, Phase::Preview, Phase::Switch] {
+        for p in [
+            Phase::Baseline,
+            Phase::Apply,
+            Phase::Rollout,
+            Phase::Preview,
+            Phase::Switch,
+        ] {
             assert_eq!(undo_for(p, &failed()), Undo::Withdraw, "{p:?}");
         }
         for p in [Phase::Settle, Phase::Verify, Phase::Hold, Phase::Guard] {

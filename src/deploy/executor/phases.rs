@@ -410,8 +410,10 @@ impl Run<'_> {
 
     /// Step 6: Point `S` at the candidate, only if it still selects what the plan read.
     pub(super) async fn switch(&mut self) -> Step {
-        let s = &self.opts.settings;
         let cand = self.plan.candidate;
+        // The baseline ends where the candidate's window begins.
+        self.close_baseline().await;
+        let s = &self.opts.settings;
         self.show(Phase::Switch, &format!("Service {} -> {cand}", s.name));
         let desired = manifests::service(s, cand, false)?;
         let expect = match (&self.plan.adopt, self.plan.live) {

@@ -254,6 +254,10 @@ impl Run<'_> {
         let every = (window / 10).clamp(Duration::from_millis(100), Duration::from_secs(2));
         let mut tick = tokio::time::interval(every);
         let mut cancel = self.cancel.clone();
+        // With analysis on, the candidate's metrics are read now and every interval.
+        let interval = self.gates().map(|g| g.interval);
+        self.open_candidate_window().await;
+        let mut next_judgement = interval.map(|i| Instant::now() + i);
         loop {
             self.selector_still_ours()?;
             let p = health::probe_service(
@@ -273,7 +277,17 @@ impl Run<'_> {
                 )));
             }
             if Instant::now() >= end {
+                self.selector_still_ours()?;
+                if interval.is_some() {
+                    self.judge_candidate(true).await?;
+                }
                 return self.selector_still_ours();
+            }
+            if let (Some(at), Some(i)) = (next_judgement, interval)
+                && Instant::now() >= at
+            {
+                self.judge_candidate(false).await?;
+                next_judgement = Some(Instant::now() + i);
             }
             loop {
                 tokio::select! {

@@ -1,0 +1,60 @@
+//! Judging a release by what its users get: the services' own `/metrics` (request counts
+//! by status and a latency histogram), scraped from each pod through the API server's
+//! pod proxy, compared between the color that was live (the baseline, before the switch)
+//! and the candidate (in the verify window), against limits the user sets. Nothing runs
+//! in the cluster: no Prometheus, no controller.
+//!
+//! `prom` reads the text format, `window` turns scrapes into what a color did in a span
+//! of time, `judge` decides, `scrape` reads a color's pods.
+
+mod judge;
+pub mod prom;
+mod scrape;
+mod window;
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+pub use judge::{Inconclusive, Judgement, Limits, Measure, Verdict, judge};
+pub use scrape::scrape;
+pub use window::{Counts, Names, Scrape, Window, quantile};
+
+/// The analysis a deploy runs (`[deploy.analysis]` with at least one limit set).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Gates {
+    pub limits: Limits,
+    pub names: Names,
+    /// How often the candidate is scraped and judged in the verify window.
+    pub interval: Duration,
+    /// Where the pods serve their metrics, on the service's port.
+    pub metrics_path: String,
+}
+
+impl Gates {
+    /// The gates in force, as `--dry-run` shows them.
+    pub fn describe(&self) -> String {
+        let l = &self.limits;
+        let mut gates = vec![];
+        if let Some(r) = l.max_error_ratio {
+            gates.push(format!("error ratio <= {}%", r * 100.0));
+        }
+        if let Some(p) = l.max_p99 {
+            gates.push(format!("p99 <= {p:?}"));
+        }
+        if let Some(r) = l.max_p99_ratio {
+            gates.push(format!("p99 <= {r}x the live color's"));
+        }
+        let inconclusive = match l.inconclusive {
+            Inconclusive::Pass => "pass",
+            Inconclusive::Fail => "fail",
+        };
+        format!(
+            "{}, from {} every {:?} in the verify window, at least {} requests (else {inconclusive})",
+            gates.join(", "),
+            self.metrics_path,
+            self.interval,
+            l.min_requests
+        )
+    }
+}

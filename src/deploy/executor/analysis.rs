@@ -1,0 +1,171 @@
+//! The metric gates inside a rollout (`[deploy.analysis]`): the live color is scraped when
+//! the rollout starts ([`Phase::Baseline`]) and again just before the switch, which gives
+//! the baseline; the candidate is scraped when the verify window opens and every interval
+//! after, and judged each time — a failed gate ends the window at once (the executor's
+//! undo rule then switches back); at the end of the window an inconclusive result counts
+//! as the settings say. A first deploy is not analysed: nothing serves users yet, and
+//! there is nothing to switch back to.
+
+use std::collections::BTreeMap;
+
+use super::{Halt, Phase, Run, Step};
+use crate::analysis::{self, Gates, Inconclusive, Judgement, Scrape, Verdict, Window};
+use crate::deploy::plan::{COLOR_LABEL, NAME_LABEL};
+
+/// The analysis state of one rollout.
+#[derive(Debug, Default)]
+pub(super) struct Analysis {
+    /// The live color's counters since the rollout started (None: nothing was live, or
+    /// the deploy resumes after its switch).
+    baseline: Option<Window>,
+    candidate: Option<Window>,
+    /// The latest judgement, recorded in the summary and the history.
+    pub(super) judgement: Option<Judgement>,
+}
+
+fn selector(labels: &BTreeMap<String, String>) -> String {
+    labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+impl Run<'_> {
+    /// The gates in force for this rollout: none on a first deploy, where no users are
+    /// being served yet and there is nothing to switch back to.
+    pub(super) fn gates(&self) -> Option<&Gates> {
+        let before = self.plan.live.is_some() || self.plan.adopt.is_some();
+        self.opts.deploy.analysis.as_ref().filter(|_| before)
+    }
+
+    /// The pods that served before the switch: the live color, or the Deployment being adopted.
+    fn baseline_selector(&self) -> Option<String> {
+        let name = &self.opts.settings.name;
+        match (&self.plan.adopt, self.plan.live) {
+            (Some(a), _) => Some(selector(&a.selector)),
+            (None, Some(live)) if live != self.plan.candidate => {
+                Some(format!("{NAME_LABEL}={name},{COLOR_LABEL}={live}"))
+            }
+            _ => None,
+        }
+    }
+
+    async fn scrape(&mut self, selector: &str, what: &str) -> Scrape {
+        let Some(g) = self.gates() else {
+            return Scrape::default();
+        };
+        let (path, names) = (g.metrics_path.clone(), g.names.clone());
+        let port = self.opts.settings.port;
+        let timeout = self.opts.deploy.probe_timeout;
+        match analysis::scrape(self.cluster, selector, port, &path, timeout, &names).await {
+            Ok(s) => {
+                if !s.failed.is_empty() {
+                    let why: Vec<String> =
+                        s.failed.iter().map(|(p, w)| format!("{p}: {w}")).collect();
+                    self.note_once(format!(
+                        "metrics of {what} not read from every pod: {}",
+                        why.join("; ")
+                    ));
+                }
+                s
+            }
+            Err(e) => {
+                self.note_once(format!("metrics of {what} not read: {e:#}"));
+                Scrape::default()
+            }
+        }
+    }
+
+    fn note_once(&mut self, note: String) {
+        self.rep.phase("analysis", &note);
+        if !self.notes.contains(&note) {
+            self.notes.push(note);
+        }
+    }
+
+    /// The baseline's first scrape, when the rollout starts.
+    pub(super) async fn baseline(&mut self) -> Step {
+        let Some(sel) = self.baseline_selector() else {
+            return Ok(());
+        };
+        self.show(Phase::Baseline, "reading the live color's metrics");
+        let s = self.scrape(&sel, "the live color").await;
+        self.analysis.baseline = Some(Window::starting_at(&s));
+        Ok(())
+    }
+
+    /// The baseline's second scrape, just before the switch.
+    pub(super) async fn close_baseline(&mut self) {
+        if self.analysis.baseline.is_none() {
+            return;
+        }
+        let Some(sel) = self.baseline_selector() else {
+            return;
+        };
+        let s = self.scrape(&sel, "the live color").await;
+        if let Some(w) = self.analysis.baseline.as_mut() {
+            w.add(&s);
+        }
+    }
+
+    fn candidate_selector(&self) -> String {
+        let name = &self.opts.settings.name;
+        let cand = self.plan.candidate;
+        format!("{NAME_LABEL}={name},{COLOR_LABEL}={cand}")
+    }
+
+    /// The candidate's window opens (the first scrape after the switch).
+    pub(super) async fn open_candidate_window(&mut self) {
+        if self.gates().is_none() {
+            return;
+        }
+        let s = self
+            .scrape(&self.candidate_selector(), "the candidate")
+            .await;
+        self.analysis.candidate = Some(Window::starting_at(&s));
+    }
+
+    /// Scrape the candidate and judge. Inside the window only a failed gate stops the
+    /// rollout; at its end (`last`) an inconclusive verdict counts as configured.
+    pub(super) async fn judge_candidate(&mut self, last: bool) -> Step {
+        let Some(limits) = self.gates().map(|g| g.limits.clone()) else {
+            return Ok(());
+        };
+        let s = self
+            .scrape(&self.candidate_selector(), "the candidate")
+            .await;
+        let Some(window) = self.analysis.candidate.as_mut() else {
+            return Ok(());
+        };
+        window.add(&s);
+        let candidate = window.total.clone();
+        let baseline = self.analysis.baseline.as_ref().map(|w| w.total.clone());
+        let j = analysis::judge(&limits, baseline.as_ref(), &candidate);
+        let verdict = j.verdict;
+        let table = j.table();
+        let why = j.why.clone();
+        self.analysis.judgement = Some(j);
+        match verdict {
+            Verdict::Fail => Err(Halt::Failed(format!(
+                "the candidate failed the analysis in the verify window:\n{}",
+                table.trim_end()
+            ))),
+            Verdict::Inconclusive if last && limits.inconclusive == Inconclusive::Fail => {
+                Err(Halt::Failed(format!(
+                    "the analysis stayed inconclusive ({}), and deploy.analysis.inconclusive = \"fail\":\n{}",
+                    why.unwrap_or_default(),
+                    table.trim_end()
+                )))
+            }
+            Verdict::Inconclusive if last => {
+                self.note_once(format!(
+                    "analysis inconclusive ({}); passed as deploy.analysis.inconclusive = \"pass\"",
+                    why.unwrap_or_default()
+                ));
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+}

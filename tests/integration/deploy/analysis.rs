@@ -1,0 +1,320 @@
+//! The metric gates of the verify window (`[deploy.analysis]`), against pods that count
+//! their own requests the way the templates do: each image's backend answers `/api/items`
+//! (some share of them with 500, each observed at a given latency) and serves
+//! `/metrics` in the Prometheus text format for the pod that was asked, so msv reads
+//! exactly what the traffic through Service `S` did, through the pod proxy.
+
+use super::*;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+const BOUNDS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
+
+/// What one image's pods do.
+#[derive(Clone, Copy)]
+struct Serves {
+    /// One request in `error_every` fails with 500 (0: none).
+    error_every: u64,
+    /// Latency each request is observed at, in seconds.
+    latency: f64,
+    /// `/metrics` never answers in time.
+    hang_metrics: bool,
+}
+
+const HEALTHY: Serves = Serves {
+    error_every: 0,
+    latency: 0.008,
+    hang_metrics: false,
+};
+
+#[derive(Default)]
+struct PodCounts {
+    by_status: HashMap<u16, u64>,
+    /// Cumulative per bound, +Inf last.
+    buckets: Vec<u64>,
+    probes: u64,
+}
+
+/// Sets `image`'s backend: a service that counts what it serves per pod.
+fn serve(env: &Env, image: &str, serves: Serves) {
+    let counts: Arc<Mutex<HashMap<String, PodCounts>>> = Arc::default();
+    env.fake.set_backend_for_image(image, move |req| {
+        let mut all = counts.lock().unwrap();
+        let pod = all.entry(req.pod.clone()).or_default();
+        match req.path.as_str() {
+            "/healthz" => {
+                pod.probes += 1;
+                ProxyResponse::ok("ok")
+            }
+            "/metrics" => {
+                if serves.hang_metrics {
+                    drop(all);
+                    std::thread::sleep(Duration::from_secs(5));
+                    return ProxyResponse::ok("");
+                }
+                ProxyResponse::ok(exposition(pod))
+            }
+            _ => {
+                let total: u64 = pod.by_status.values().sum::<u64>() + 1;
+                let status = match serves.error_every {
+                    n if n > 0 && total.is_multiple_of(n) => 500,
+                    _ => 200,
+                };
+                *pod.by_status.entry(status).or_default() += 1;
+                if pod.buckets.is_empty() {
+                    pod.buckets = vec![0; BOUNDS.len() + 1];
+                }
+                for (i, b) in BOUNDS.iter().chain([f64::INFINITY].iter()).enumerate() {
+                    if serves.latency <= *b {
+                        pod.buckets[i] += 1;
+                    }
+                }
+                ProxyResponse::new(status, "items")
+            }
+        }
+    });
+}
+
+/// The text a Prometheus client library serves for these counts (health probes counted
+/// under their own route, which msv leaves out).
+fn exposition(pod: &PodCounts) -> String {
+    let mut out = String::from(
+        "# HELP http_requests_total HTTP requests handled.\n# TYPE http_requests_total counter\n",
+    );
+    out.push_str(&format!(
+        "http_requests_total{{method=\"GET\",route=\"/healthz\",status=\"200\"}} {}\n",
+        pod.probes
+    ));
+    for (status, n) in &pod.by_status {
+        out.push_str(&format!(
+            "http_requests_total{{method=\"GET\",route=\"/api/items\",status=\"{status}\"}} {n}\n"
+        ));
+    }
+    out.push_str("# TYPE http_request_duration_seconds histogram\n");
+    let total: u64 = pod.by_status.values().sum();
+    for (i, n) in pod.buckets.iter().enumerate() {
+        let le = BOUNDS.get(i).map_or("+Inf".to_string(), |b| b.to_string());
+        out.push_str(&format!(
+            "http_request_duration_seconds_bucket{{method=\"GET\",route=\"/api/items\",le=\"{le}\"}} {n}\n"
+        ));
+    }
+    out.push_str(&format!(
+        "http_request_duration_seconds_count{{method=\"GET\",route=\"/api/items\"}} {total}\n"
+    ));
+    out
+}
+
+/// Requests to `/api/items` through Service shop, as users would send them.
+fn users(env: &Env) -> Traffic {
+    Traffic::start(
+        env.fake.kubeconfig_path(),
+        format!("/api/v1/namespaces/{NS}/services/shop:8080/proxy/api/items"),
+        Duration::from_millis(5),
+    )
+}
+
+fn env_with_gates(verify_for: &str, gates: &str) -> Env {
+    let env = Env::with_deploy(&format!(
+        "timeout = \"20s\"\nverify_for = \"{verify_for}\"\nscale_down_delay = \"0s\"\n\n[deploy.analysis]\ninterval = \"300ms\"\nmin_requests = 10\n{gates}"
+    ));
+    serve(&env, "r/shop:1", HEALTHY);
+    env
+}
+
+fn last_entry(env: &Env) -> Value {
+    let entries: Vec<Value> = env
+        .msv(&["history", "-o", "json"])
+        .run()
+        .status(0)
+        .stdout_json();
+    entries
+        .into_iter()
+        .max_by_key(|e| e["revision"].as_u64())
+        .unwrap()
+}
+
+#[test]
+fn a_healthy_candidate_passes_the_gates_and_the_numbers_are_kept() {
+    let env = env_with_gates(
+        "2s",
+        "max_error_ratio = 0.05\nmax_p99 = \"200ms\"\nmax_p99_ratio = 2.0\n",
+    );
+    env.deploy("r/shop:1").status(0);
+    serve(&env, "r/shop:2", HEALTHY);
+    let monitor = Monitor::start(&env);
+    let traffic = users(&env);
+    let run = env
+        .msv(&["deploy", "--image", "r/shop:2", "-o", "json"])
+        .run()
+        .status(0);
+    traffic.assert_no_failures();
+    monitor.assert_clean();
+    let summary: Value = run.stdout_json();
+    let analysis = &summary["analysis"];
+    assert_eq!(analysis["verdict"], "pass", "{summary:#}");
+    assert!(analysis["requests"].as_u64().unwrap() >= 10, "{analysis:#}");
+    assert!(
+        analysis["baseline_requests"].as_u64().unwrap() >= 10,
+        "{analysis:#}"
+    );
+    let measures: Vec<&str> = analysis["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["measure"].as_str().unwrap())
+        .collect();
+    assert_eq!(measures, ["error ratio", "p99 latency", "p99 ratio"]);
+    assert_eq!(analysis["measures"][0]["candidate"], 0.0);
+    // 8 ms requests: p99 inside the 5–10 ms bucket, on both colors.
+    let p99 = analysis["measures"][1]["candidate"].as_f64().unwrap();
+    assert!((0.005..=0.01).contains(&p99), "{p99}");
+    assert_eq!(env.live().as_deref(), Some("green"));
+    let entry = last_entry(&env);
+    assert_eq!(entry["outcome"], "succeeded");
+    assert_eq!(entry["analysis"]["verdict"], "pass");
+    // The text output says what was measured.
+    serve(&env, "r/shop:3", HEALTHY);
+    let traffic = users(&env);
+    env.deploy("r/shop:3")
+        .status(0)
+        .stderr_has("analysis passed: error ratio 0.00%, p99 latency ");
+    traffic.assert_no_failures();
+}
+
+#[test]
+fn one_request_in_five_failing_is_switched_back_before_the_window_ends() {
+    let env = env_with_gates("40s", "max_error_ratio = 0.05\n");
+    env.deploy("r/shop:1").status(0);
+    serve(
+        &env,
+        "r/shop:2",
+        Serves {
+            error_every: 5,
+            ..HEALTHY
+        },
+    );
+    let monitor = Monitor::start(&env);
+    let traffic = users(&env);
+    let started = std::time::Instant::now();
+    env.deploy("r/shop:2")
+        .status(1)
+        .stderr_has("the candidate failed the analysis in the verify window")
+        .stderr_has("error ratio")
+        .stderr_has("<= 5.00%")
+        .stderr_has("FAILED")
+        .stderr_has("switched back");
+    let report = traffic.stop();
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "the failed gate ended the 40s window early"
+    );
+    monitor.assert_clean();
+    assert_eq!(env.live().as_deref(), Some("blue"));
+    // Users saw the candidate's errors only while it was live: a few, not the window's worth.
+    assert!(
+        !report.failures.is_empty(),
+        "the bad candidate served nothing"
+    );
+    assert!(
+        report.failures.iter().all(|f| f.starts_with("500")),
+        "{:?}",
+        report.failures
+    );
+    let entry = last_entry(&env);
+    assert_eq!(entry["outcome"], "rolled-back");
+    assert_eq!(entry["analysis"]["verdict"], "fail");
+    assert_eq!(entry["analysis"]["measures"][0]["passed"], false);
+    // Every pod fails one request in five; where each pod's count stood when the window
+    // opened moves the share a little.
+    let ratio = entry["analysis"]["measures"][0]["candidate"]
+        .as_f64()
+        .unwrap();
+    assert!((0.15..=0.25).contains(&ratio), "{ratio}");
+    assert_eq!(entry["analysis"]["measures"][0]["baseline"], 0.0);
+}
+
+#[test]
+fn tripled_latency_fails_the_ratio_to_the_live_color() {
+    let env = env_with_gates("30s", "max_p99_ratio = 1.5\n");
+    env.deploy("r/shop:1").status(0);
+    serve(
+        &env,
+        "r/shop:2",
+        Serves {
+            latency: 0.03,
+            ..HEALTHY
+        },
+    );
+    let traffic = users(&env);
+    env.deploy("r/shop:2")
+        .status(1)
+        .stderr_has("p99 ratio")
+        .stderr_has("FAILED");
+    traffic.assert_no_failures();
+    assert_eq!(env.live().as_deref(), Some("blue"));
+}
+
+#[test]
+fn no_traffic_is_inconclusive_and_counts_as_configured() {
+    let env = env_with_gates("1s", "max_error_ratio = 0.05\ninconclusive = \"fail\"\n");
+    // A first deploy is not analysed: no users yet, nothing to switch back to.
+    env.msv(&["deploy", "--image", "r/shop:1", "--dry-run"])
+        .run()
+        .status(0)
+        .stdout_has("gates:     none on a first deploy");
+    env.deploy("r/shop:1").status(0);
+    serve(&env, "r/shop:2", HEALTHY);
+    env.deploy("r/shop:2")
+        .status(1)
+        .stderr_has("the analysis stayed inconclusive")
+        .stderr_has("the candidate served 0 requests, fewer than min_requests = 10");
+    assert_eq!(env.live().as_deref(), Some("blue"));
+
+    let env = env_with_gates("1s", "max_error_ratio = 0.05\n");
+    env.deploy("r/shop:1").status(0);
+    serve(&env, "r/shop:2", HEALTHY);
+    env.deploy("r/shop:2")
+        .status(0)
+        .stderr_has("analysis inconclusive")
+        .stderr_has("passed as deploy.analysis.inconclusive = \"pass\"");
+    assert_eq!(env.live().as_deref(), Some("green"));
+}
+
+#[test]
+fn a_pod_whose_metrics_time_out_is_named_and_the_others_decide() {
+    let env = env_with_gates("2s", "max_error_ratio = 0.05\n");
+    env.deploy("r/shop:1").status(0);
+    serve(
+        &env,
+        "r/shop:2",
+        Serves {
+            hang_metrics: true,
+            ..HEALTHY
+        },
+    );
+    let traffic = users(&env);
+    // No pod can be read: the window stays inconclusive, which passes by default, and
+    // each unread pod is named with why.
+    env.msv(&["deploy", "--image", "r/shop:2", "--timeout", "20s"])
+        .env("MSV_DEPLOY_PROBE_TIMEOUT", "500ms")
+        .run()
+        .status(0)
+        .stderr_has("metrics of the candidate not read from every pod: shop-green-")
+        .stderr_has("analysis inconclusive");
+    traffic.assert_no_failures();
+}
+
+#[test]
+fn the_dry_run_and_config_show_name_the_gates() {
+    let env = env_with_gates("30s", "max_error_ratio = 0.01\nmax_p99 = \"250ms\"\n");
+    env.deploy("r/shop:1").status(0);
+    env.msv(&["deploy", "--image", "r/shop:2", "--dry-run"])
+        .run()
+        .status(0)
+        .stdout_has("gates:     error ratio <= 1%, p99 <= 250ms, from /metrics every 300ms in the verify window, at least 10 requests (else pass)");
+    env.msv(&["config", "show"])
+        .run()
+        .status(0)
+        .stdout_has("deploy.analysis.max_error_ratio")
+        .stdout_has("0.01");
+}
