@@ -4,6 +4,7 @@
 //! own module so that commands can share it.
 
 pub mod analysis;
+pub mod checks;
 pub mod cli;
 pub mod cluster;
 pub mod commands;

@@ -171,8 +171,42 @@ impl Cluster {
     }
 
     async fn raw_get(&self, uri: &str, timeout: Duration) -> Result<ProxyResponse> {
+        self.raw(http::Method::GET, uri, &[], Vec::new(), timeout)
+            .await
+    }
+
+    /// A request through Service `service`'s proxy with any method, headers and body (the
+    /// user's own checks); any HTTP status is returned.
+    pub async fn service_proxy_request(
+        &self,
+        service: &str,
+        port: u16,
+        req: &ProxiedRequest,
+        timeout: Duration,
+    ) -> Result<ProxyResponse> {
+        let base = proxy_path(&self.namespace, "services", service, &port.to_string());
+        let uri = format!("{base}{}", req.path.trim_start_matches('/'));
+        let method = http::Method::from_bytes(req.method.as_bytes())
+            .map_err(|_| anyhow!("{:?} is not an HTTP method", req.method))?;
+        self.raw(method, &uri, &req.headers, req.body.clone(), timeout)
+            .await
+    }
+
+    async fn raw(
+        &self,
+        method: http::Method,
+        uri: &str,
+        headers: &[(String, String)],
+        body: Vec<u8>,
+        timeout: Duration,
+    ) -> Result<ProxyResponse> {
         use http_body_util::BodyExt;
-        let req = http::Request::get(uri).body(kube::client::Body::empty())?;
+        let shown = format!("{method} {uri}");
+        let mut builder = http::Request::builder().method(method).uri(uri);
+        for (name, value) in headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        let req = builder.body(kube::client::Body::from(body))?;
         let fut = async {
             let res = self.proxy_client.send(req).await?;
             let status = res.status().as_u16();
@@ -184,10 +218,19 @@ impl Cluster {
         };
         match tokio::time::timeout(timeout, fut).await {
             Ok(Ok(r)) => Ok(r),
-            Ok(Err(e)) => Err(anyhow!("GET {uri}: {}", error_chain(&e))),
-            Err(_) => Err(anyhow!("GET {uri}: no answer within {timeout:?}")),
+            Ok(Err(e)) => Err(anyhow!("{shown}: {}", error_chain(&e))),
+            Err(_) => Err(anyhow!("{shown}: no answer within {timeout:?}")),
         }
     }
+}
+
+/// A request sent through a service proxy: the path (with its query) after `/proxy`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProxiedRequest {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

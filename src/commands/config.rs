@@ -65,7 +65,7 @@ pub fn run(command: &ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     for (path, (value, source)) in config
         .values
         .iter()
-        .filter(|(path, _)| path.starts_with("service.env."))
+        .filter(|(path, _)| path.starts_with("service.env.") || *path == "deploy.checks")
     {
         values.insert(
             path.clone(),

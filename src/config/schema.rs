@@ -98,6 +98,9 @@ pub struct DeploySection {
     pub autoscaling: Option<AutoscalingSection>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub analysis: Option<AnalysisSection>,
+    /// `[[deploy.checks]]`: one value, replaced whole by a later layer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checks: Option<Vec<crate::checks::Check>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -256,7 +259,8 @@ macro_rules! key {
     };
 }
 
-/// Every key of msv.toml except the free-form `service.env` table.
+/// Every key of msv.toml except the free-form `service.env` table and the
+/// `[[deploy.checks]]` list.
 pub const KEYS: &[Key] = &[
     key!(
         "service.name",

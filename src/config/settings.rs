@@ -68,6 +68,8 @@ pub struct Deploy {
     pub autoscaling: Option<Autoscaling>,
     /// The metric gates of the verify window; None when no limit is set.
     pub analysis: Option<Gates>,
+    /// The user's own checks, through the preview before the switch and through `S` after.
+    pub checks: Vec<crate::checks::Check>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -131,6 +133,7 @@ impl Default for Settings {
                 disruption_budget: true,
                 autoscaling: None,
                 analysis: None,
+                checks: vec![],
             },
             kubernetes: Kubernetes {
                 context: None,
@@ -217,6 +220,7 @@ impl Settings {
                         .map_or(AUTOSCALING.cpu_percent, Count::get),
                 }),
                 analysis,
+                checks: deploy.checks.unwrap_or_default(),
             },
             kubernetes: Kubernetes {
                 context: kubernetes.context,

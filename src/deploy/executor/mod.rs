@@ -15,7 +15,7 @@
 //! This module owns the order and the undo rule; `phases` holds the steps, `waits` the
 //! watch-driven conditions, `undo` the two ways back.
 
-mod analysis;
+mod gates;
 mod phases;
 mod undo;
 mod waits;
@@ -90,6 +90,8 @@ pub enum Phase {
     Rollout,
     /// Step 5: Probe the health path through `S-preview`.
     Preview,
+    /// Step 5, with `[[deploy.checks]]`: the user's own requests through `S-preview`.
+    Checks,
     /// Step 6: Patch `S`'s selector to the candidate, guarded by resourceVersion.
     Switch,
     /// Step 6: and wait until `S`'s endpoints are exactly the candidate's ready pods.
@@ -116,6 +118,7 @@ impl Phase {
             Phase::Apply => "apply",
             Phase::Rollout => "rollout",
             Phase::Preview => "health",
+            Phase::Checks => "checks",
             Phase::Switch | Phase::Settle => "switch",
             Phase::Verify => "verify",
             Phase::Hold => "scale-down",
@@ -126,22 +129,44 @@ impl Phase {
     }
 }
 
+/// What a rollout does beyond the protocol's fixed steps.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extras {
+    /// Keep the old color running (no hold, no scale-down wait).
+    pub keep_old: bool,
+    /// Metric gates: read the baseline first.
+    pub analysis: bool,
+    /// The user's own checks through the preview.
+    pub checks: bool,
+}
+
 /// The phases a plan runs after [`Phase::Plan`]. A no-op runs none; a deploy that was
-/// stopped after its switch resumes at [`Phase::Settle`]; the baseline is read only when
-/// analysis is on; the hold runs only when there is an old color to scale down.
-pub fn sequence(plan: &Plan, keep_old: bool, analysis: bool) -> Vec<Phase> {
+/// stopped after its switch resumes at [`Phase::Settle`]; the baseline is read only with
+/// analysis, the checks run only when there are some; the hold runs only when there is an
+/// old color to scale down.
+pub fn sequence(plan: &Plan, extras: Extras) -> Vec<Phase> {
     use Phase::*;
     if plan.noop {
         return vec![];
     }
     let mut phases = match plan.resume {
         true => vec![Settle],
-        false if analysis => vec![Baseline, Apply, Rollout, Preview, Switch, Settle],
-        false => vec![Apply, Rollout, Preview, Switch, Settle],
+        false => {
+            let mut before = vec![];
+            if extras.analysis {
+                before.push(Baseline);
+            }
+            before.extend([Apply, Rollout, Preview]);
+            if extras.checks {
+                before.push(Checks);
+            }
+            before.extend([Switch, Settle]);
+            before
+        }
     };
     phases.push(Verify);
     let old_color = plan.live.is_some() || plan.adopt.is_some();
-    if old_color && !keep_old {
+    if old_color && !extras.keep_old {
         phases.push(Hold);
     }
     phases.extend([Guard, Finish, Record]);
@@ -271,7 +296,7 @@ pub(super) struct Run<'a> {
     /// The watch has shown `S` selecting the candidate (see `waits::observed`).
     switch_seen: bool,
     entry: Option<Entry>,
-    analysis: analysis::Analysis,
+    analysis: gates::Analysis,
 }
 
 /// Run a deploy under the service's lock. `cancel` turning true means Ctrl-C.
@@ -365,8 +390,12 @@ async fn locked(
         analysis: Default::default(),
     };
     run.done(Phase::Plan);
-    let analysis = run.gates().is_some();
-    for phase in sequence(&run.plan, opts.deploy.keep_old, analysis) {
+    let extras = Extras {
+        keep_old: opts.deploy.keep_old,
+        analysis: run.gates().is_some(),
+        checks: !opts.deploy.checks.is_empty(),
+    };
+    for phase in sequence(&run.plan, extras) {
         run.mark = Instant::now();
         let step = match phase {
             Phase::Plan => Ok(()),
@@ -374,6 +403,7 @@ async fn locked(
             Phase::Apply => run.apply().await,
             Phase::Rollout => run.rollout().await,
             Phase::Preview => run.preview().await,
+            Phase::Checks => run.checks().await,
             Phase::Switch => run.switch().await,
             Phase::Settle => run.settle().await,
             Phase::Verify => run.verify().await,
@@ -482,29 +512,37 @@ mod tests {
         }
     }
 
+    fn ex(keep_old: bool, analysis: bool) -> Extras {
+        Extras {
+            keep_old,
+            analysis,
+            checks: false,
+        }
+    }
+
     #[test]
     fn the_sequence_follows_the_protocol() {
         use Phase::*;
         assert_eq!(
-            sequence(&plan(Some(Color::Blue), false, false), false, false),
+            sequence(&plan(Some(Color::Blue), false, false), ex(false, false)),
             [
                 Apply, Rollout, Preview, Switch, Settle, Verify, Hold, Guard, Finish, Record
             ]
         );
         // First deploy, or the old color kept: nothing to hold for.
         assert_eq!(
-            sequence(&plan(None, false, false), false, false),
+            sequence(&plan(None, false, false), ex(false, false)),
             [
                 Apply, Rollout, Preview, Switch, Settle, Verify, Guard, Finish, Record
             ]
         );
-        assert!(!sequence(&plan(Some(Color::Blue), false, false), true, false).contains(&Hold));
+        assert!(!sequence(&plan(Some(Color::Blue), false, false), ex(true, false)).contains(&Hold));
         // Resuming a deploy that switched: from the endpoints on.
         assert_eq!(
-            sequence(&plan(Some(Color::Blue), false, true), false, false),
+            sequence(&plan(Some(Color::Blue), false, true), ex(false, false)),
             [Settle, Verify, Hold, Guard, Finish, Record]
         );
-        assert!(sequence(&plan(Some(Color::Blue), true, false), false, false).is_empty());
+        assert!(sequence(&plan(Some(Color::Blue), true, false), ex(false, false)).is_empty());
     }
 
     #[test]
@@ -515,6 +553,7 @@ mod tests {
             Phase::Apply,
             Phase::Rollout,
             Phase::Preview,
+            Phase::Checks,
             Phase::Switch,
         ] {
             assert_eq!(undo_for(p, &failed()), Undo::Withdraw, "{p:?}");

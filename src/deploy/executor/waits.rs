@@ -257,6 +257,7 @@ impl Run<'_> {
         // With analysis on, the candidate's metrics are read now and every interval.
         let interval = self.gates().map(|g| g.interval);
         self.open_candidate_window().await;
+        self.checks_after_switch().await?;
         let mut next_judgement = interval.map(|i| Instant::now() + i);
         loop {
             self.selector_still_ours()?;

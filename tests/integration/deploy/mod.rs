@@ -8,15 +8,15 @@
 //! `rollback` (rollback and history), `failures` (candidates that never get healthy),
 //! `lock` (the Lease), `faults` (API errors, dropped watches, conflicts, Ctrl-C), `kill`
 //! (SIGKILL in every phase, then a rerun), `monitor` (the monitor catches what it should),
-//! `names` (names that cannot be deployed never reach the cluster), `analysis` (the metric
-//! gates of the verify window), `safety` (a cluster
+//! `names` (names that cannot be deployed never reach the cluster), `gates` (checks and metric
+//! gates around the switch), `safety` (a cluster
 //! shared with people and other tools; adoption)
 //! and `bench` (the overhead benchmark, ignored by `cargo test`).
 
-mod analysis;
 mod bench;
 mod failures;
 mod faults;
+mod gates;
 mod happy;
 mod kill;
 mod lock;

@@ -1,4 +1,6 @@
-//! The metric gates of the verify window (`[deploy.analysis]`), against pods that count
+//! The promotion gates around the switch. The user's checks (`[[deploy.checks]]`) against
+//! backends that answer them; the metric gates of the verify window (`[deploy.analysis]`),
+//! against pods that count
 //! their own requests the way the templates do: each image's backend answers `/api/items`
 //! (some share of them with 500, each observed at a given latency) and serves
 //! `/metrics` in the Prometheus text format for the pod that was asked, so msv reads
@@ -317,4 +319,96 @@ fn the_dry_run_and_config_show_name_the_gates() {
         .status(0)
         .stdout_has("deploy.analysis.max_error_ratio")
         .stdout_has("0.01");
+}
+
+const CHECKS: &str = r#"
+[[deploy.checks]]
+name = "list items"
+path = "/api/items?limit=1"
+expect = { status = 200, json = { "/items/0/id" = 1 } }
+
+[[deploy.checks]]
+name = "create"
+method = "POST"
+path = "/api/items"
+body = '{"name":"x"}'
+headers = { content-type = "application/json" }
+expect = { status = 201, body_contains = "created" }
+"#;
+
+/// A backend for the checks: `/api/items` lists one item; POST creates one when `db_up`,
+/// else 500. Returns the number of POSTs it answered.
+fn serve_items(env: &Env, image: &str, db_up: bool) -> Arc<std::sync::atomic::AtomicUsize> {
+    let posts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = posts.clone();
+    env.fake.set_backend_for_image(image, move |req| {
+        match (req.method.as_str(), req.path.as_str()) {
+            ("GET", "/api/items") if req.query == "limit=1" => {
+                ProxyResponse::json(200, &json!({"items": [{"id": 1}]}))
+            }
+            ("POST", "/api/items") => {
+                counted.fetch_add(1, Ordering::SeqCst);
+                match (db_up, req.body.as_slice()) {
+                    (true, br#"{"name":"x"}"#) => ProxyResponse::new(201, "created 7"),
+                    (true, _) => ProxyResponse::new(400, "bad body"),
+                    (false, _) => ProxyResponse::new(500, "database \u{1b}[31mdown\n"),
+                }
+            }
+            _ => ProxyResponse::ok("ok"),
+        }
+    });
+    posts
+}
+
+#[test]
+fn the_users_checks_gate_the_switch_and_run_again_through_s() {
+    let env = Env::with_deploy(&format!(
+        "timeout = \"20s\"\nverify_for = \"300ms\"\nscale_down_delay = \"0s\"\n{CHECKS}"
+    ));
+    serve_items(&env, "r/shop:1", true);
+    env.deploy("r/shop:1").status(0);
+    // A candidate that passes: each check is sent through the preview, then through S.
+    let posts = serve_items(&env, "r/shop:2", true);
+    let traffic = traffic(&env);
+    env.deploy("r/shop:2")
+        .status(0)
+        .stderr_has("checks: 2 check(s) through shop-preview");
+    assert_eq!(posts.load(Ordering::SeqCst), 2);
+    assert_eq!(env.live().as_deref(), Some("green"));
+    // One that fails its POST: no switch; the message names the check, the answer
+    // (escaped) and what was expected.
+    let posts = serve_items(&env, "r/shop:3", false);
+    let monitor = Monitor::start(&env);
+    let run = env
+        .deploy("r/shop:3")
+        .status(1)
+        .stderr_has(r#"check "create" (POST /api/items) through shop-preview failed: answered 500, expected 201: "database \e[31mdown\n""#)
+        .stderr_has("the switch did not happen")
+        .stderr_has("live traffic untouched: shop still serves green");
+    assert!(
+        !run.stderr().contains("switch: Service"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(posts.load(Ordering::SeqCst), 1);
+    traffic.assert_no_failures();
+    monitor.assert_clean();
+    assert_eq!(env.live().as_deref(), Some("green"));
+}
+
+#[test]
+fn a_bad_check_is_refused_at_its_line() {
+    let env = Env::with_deploy("[[deploy.checks]]\nname = \"a\"\npath = \"api\"\n");
+    env.msv(&["config", "show"])
+        .run()
+        .status(2)
+        .stderr_has("msv.toml")
+        .stderr_has("line 7")
+        .stderr_has("path \"api\" must start with /");
+    let env = Env::with_deploy(CHECKS);
+    env.msv(&["config", "show", "-o", "json"])
+        .run()
+        .status(0)
+        .stdout_has("\"deploy.checks\"")
+        .stdout_has("list items");
 }

@@ -1,4 +1,8 @@
-//! The metric gates inside a rollout (`[deploy.analysis]`): the live color is scraped when
+//! The promotion gates inside a rollout, besides the health probes. The user's own checks
+//! (`[[deploy.checks]]`) are sent through `S-preview` before the switch ([`Phase::Checks`])
+//! and through `S` when the verify window opens.
+//!
+//! The metric gates (`[deploy.analysis]`): the live color is scraped when
 //! the rollout starts ([`Phase::Baseline`]) and again just before the switch, which gives
 //! the baseline; the candidate is scraped when the verify window opens and every interval
 //! after, and judged each time — a failed gate ends the window at once (the executor's
@@ -10,6 +14,7 @@ use std::collections::BTreeMap;
 
 use super::{Halt, Phase, Run, Step};
 use crate::analysis::{self, Gates, Inconclusive, Judgement, Scrape, Verdict, Window};
+use crate::deploy::plan::preview_name;
 use crate::deploy::plan::{COLOR_LABEL, NAME_LABEL};
 
 /// The analysis state of one rollout.
@@ -32,6 +37,48 @@ fn selector(labels: &BTreeMap<String, String>) -> String {
 }
 
 impl Run<'_> {
+    /// Step 5: the user's checks through `S-preview`, one after another.
+    pub(super) async fn checks(&mut self) -> Step {
+        let s = &self.opts.settings;
+        let preview = preview_name(&s.name);
+        let checks = &self.opts.deploy.checks;
+        self.show(
+            Phase::Checks,
+            &format!("{} check(s) through {preview}", checks.len()),
+        );
+        let port = match self.plan.adopt {
+            Some(_) => self.service_port(),
+            None => s.port,
+        };
+        crate::checks::run(
+            self.cluster,
+            &preview,
+            port,
+            checks,
+            self.opts.deploy.probe_timeout,
+        )
+        .await
+        .map_err(|why| Halt::Failed(format!("{why}; the switch did not happen")))
+    }
+
+    /// The user's checks through `S`, when the verify window opens.
+    pub(super) async fn checks_after_switch(&mut self) -> Step {
+        let checks = &self.opts.deploy.checks;
+        if checks.is_empty() {
+            return Ok(());
+        }
+        let name = self.opts.settings.name.clone();
+        crate::checks::run(
+            self.cluster,
+            &name,
+            self.service_port(),
+            checks,
+            self.opts.deploy.probe_timeout,
+        )
+        .await
+        .map_err(|why| Halt::Failed(format!("after the switch, {why}")))
+    }
+
     /// The gates in force for this rollout: none on a first deploy, where no users are
     /// being served yet and there is nothing to switch back to.
     pub(super) fn gates(&self) -> Option<&Gates> {
