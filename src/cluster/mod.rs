@@ -192,6 +192,58 @@ impl Cluster {
             .await
     }
 
+    /// Forwards one HTTP request to Service `service` through the API server's proxy, as
+    /// it came (method, path and query, headers, body), and returns the answer as it came.
+    pub async fn service_proxy_forward(
+        &self,
+        service: &str,
+        port: u16,
+        req: http::Request<bytes::Bytes>,
+        timeout: Duration,
+    ) -> Result<http::Response<bytes::Bytes>> {
+        use http_body_util::BodyExt;
+        let (parts, body) = req.into_parts();
+        let base = proxy_path(&self.namespace, "services", service, &port.to_string());
+        let rest = parts
+            .uri
+            .path_and_query()
+            .map_or("", |p| p.as_str())
+            .trim_start_matches('/');
+        let uri = format!("{base}{rest}");
+        let mut builder = http::Request::builder()
+            .method(parts.method.clone())
+            .uri(&uri);
+        for (name, value) in &parts.headers {
+            // The connection to the API server is msv's own; these describe the client's.
+            if !is_hop_by_hop(name) && name != http::header::HOST {
+                builder = builder.header(name, value);
+            }
+        }
+        let req = builder.body(kube::client::Body::from(body.to_vec()))?;
+        let shown = format!("{} {uri}", parts.method);
+        let fut = async {
+            let res = self.proxy_client.send(req).await?;
+            let (parts, body) = res.into_parts();
+            let body = body.collect().await?.to_bytes();
+            Ok::<_, kube::Error>(http::Response::from_parts(parts, body))
+        };
+        let mut res = match tokio::time::timeout(timeout, fut).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => return Err(anyhow!("{shown}: {}", error_chain(&e))),
+            Err(_) => return Err(anyhow!("{shown}: no answer within {timeout:?}")),
+        };
+        let headers = res.headers_mut();
+        let hop: Vec<http::HeaderName> = headers
+            .keys()
+            .filter(|n| is_hop_by_hop(n))
+            .cloned()
+            .collect();
+        for name in hop {
+            headers.remove(name);
+        }
+        Ok(res)
+    }
+
     async fn raw(
         &self,
         method: http::Method,
@@ -237,6 +289,23 @@ pub struct ProxiedRequest {
 pub struct ProxyResponse {
     pub status: u16,
     pub body: String,
+}
+
+/// Headers that describe one connection, not the message (RFC 9110 section 7.6.1).
+fn is_hop_by_hop(name: &http::HeaderName) -> bool {
+    matches!(
+        name.as_str(),
+        "connection"
+            | "keep-alive"
+            | "proxy-connection"
+            | "transfer-encoding"
+            | "te"
+            | "trailer"
+            | "upgrade"
+            | "proxy-authorization"
+            | "proxy-authenticate"
+            | "content-length"
+    )
 }
 
 fn error_chain(err: &dyn std::error::Error) -> String {

@@ -98,6 +98,10 @@ pub struct DeploySection {
     pub autoscaling: Option<AutoscalingSection>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub analysis: Option<AnalysisSection>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smoke: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smoke_timeout: Option<Timeout>,
     /// `[[deploy.checks]]`: one value, replaced whole by a later layer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checks: Option<Vec<crate::checks::Check>>,
@@ -381,6 +385,18 @@ pub const KEYS: &[Key] = &[
         Bool,
         Some("true"),
         "Cover the live color with a PodDisruptionBudget when replicas > 1 or autoscaling is on"
+    ),
+    key!(
+        "deploy.smoke",
+        String,
+        None,
+        "A command run before the switch with MSV_PREVIEW_URL set to the candidate; it must exit 0"
+    ),
+    key!(
+        "deploy.smoke_timeout",
+        String,
+        Some("5m"),
+        "How long the smoke command may run"
     ),
     key!(
         "deploy.autoscaling.enabled",
@@ -926,7 +942,13 @@ mod tests {
                 (Kind::Integer, _) => "3".to_string(),
                 (Kind::Float, _) => "0.5".to_string(),
                 (_, "deploy.analysis.inconclusive") => "\"fail\"".into(),
-                (_, p) if p.ends_with("max_p99") || p.ends_with("interval") => "\"5s\"".into(),
+                (_, p)
+                    if p.ends_with("max_p99")
+                        || p.ends_with("interval")
+                        || p.ends_with("smoke_timeout") =>
+                {
+                    "\"5s\"".into()
+                }
                 (_, p)
                     if p.ends_with("timeout")
                         || p.ends_with("verify_for")

@@ -70,6 +70,9 @@ pub struct Deploy {
     pub analysis: Option<Gates>,
     /// The user's own checks, through the preview before the switch and through `S` after.
     pub checks: Vec<crate::checks::Check>,
+    /// The user's smoke command against the preview, and how long it may run.
+    pub smoke: Option<String>,
+    pub smoke_timeout: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -134,6 +137,8 @@ impl Default for Settings {
                 autoscaling: None,
                 analysis: None,
                 checks: vec![],
+                smoke: None,
+                smoke_timeout: Duration::from_secs(300),
             },
             kubernetes: Kubernetes {
                 context: None,
@@ -221,6 +226,8 @@ impl Settings {
                 }),
                 analysis,
                 checks: deploy.checks.unwrap_or_default(),
+                smoke: deploy.smoke.filter(|c| !c.trim().is_empty()),
+                smoke_timeout: deploy.smoke_timeout.map_or(d.deploy.smoke_timeout, |t| t.0),
             },
             kubernetes: Kubernetes {
                 context: kubernetes.context,

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use super::{Halt, Phase, Run, Step};
 use crate::analysis::{self, Gates, Inconclusive, Judgement, Scrape, Verdict, Window};
+use crate::checks::smoke::Smoke;
 use crate::deploy::plan::preview_name;
 use crate::deploy::plan::{COLOR_LABEL, NAME_LABEL};
 
@@ -59,6 +60,40 @@ impl Run<'_> {
         )
         .await
         .map_err(|why| Halt::Failed(format!("{why}; the switch did not happen")))
+    }
+
+    /// Step 5: the user's smoke command against `S-preview`, through a local forwarder.
+    pub(super) async fn smoke(&mut self) -> Step {
+        let Some(command) = self.opts.deploy.smoke.clone() else {
+            return Ok(());
+        };
+        let s = &self.opts.settings;
+        let preview = preview_name(&s.name);
+        self.show(
+            Phase::Smoke,
+            &format!("running `{command}` against {preview} (MSV_PREVIEW_URL)"),
+        );
+        let port = match self.plan.adopt {
+            Some(_) => self.service_port(),
+            None => s.port,
+        };
+        let timeout = self.opts.deploy.smoke_timeout;
+        match crate::checks::smoke::run(
+            self.cluster,
+            &preview,
+            port,
+            &command,
+            timeout,
+            self.cancel.clone(),
+        )
+        .await?
+        {
+            Smoke::Passed => Ok(()),
+            Smoke::Failed(why) => Err(Halt::Failed(format!("{why}; the switch did not happen"))),
+            Smoke::Interrupted => Err(Halt::Interrupted(
+                "interrupted while the smoke command ran".into(),
+            )),
+        }
     }
 
     /// The user's checks through `S`, when the verify window opens.

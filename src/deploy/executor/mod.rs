@@ -92,6 +92,8 @@ pub enum Phase {
     Preview,
     /// Step 5, with `[[deploy.checks]]`: the user's own requests through `S-preview`.
     Checks,
+    /// Step 5, with `deploy.smoke`: the user's command against `S-preview`.
+    Smoke,
     /// Step 6: Patch `S`'s selector to the candidate, guarded by resourceVersion.
     Switch,
     /// Step 6: and wait until `S`'s endpoints are exactly the candidate's ready pods.
@@ -119,6 +121,7 @@ impl Phase {
             Phase::Rollout => "rollout",
             Phase::Preview => "health",
             Phase::Checks => "checks",
+            Phase::Smoke => "smoke",
             Phase::Switch | Phase::Settle => "switch",
             Phase::Verify => "verify",
             Phase::Hold => "scale-down",
@@ -138,6 +141,8 @@ pub struct Extras {
     pub analysis: bool,
     /// The user's own checks through the preview.
     pub checks: bool,
+    /// The user's smoke command against the preview.
+    pub smoke: bool,
 }
 
 /// The phases a plan runs after [`Phase::Plan`]. A no-op runs none; a deploy that was
@@ -159,6 +164,9 @@ pub fn sequence(plan: &Plan, extras: Extras) -> Vec<Phase> {
             before.extend([Apply, Rollout, Preview]);
             if extras.checks {
                 before.push(Checks);
+            }
+            if extras.smoke {
+                before.push(Smoke);
             }
             before.extend([Switch, Settle]);
             before
@@ -394,6 +402,7 @@ async fn locked(
         keep_old: opts.deploy.keep_old,
         analysis: run.gates().is_some(),
         checks: !opts.deploy.checks.is_empty(),
+        smoke: opts.deploy.smoke.is_some(),
     };
     for phase in sequence(&run.plan, extras) {
         run.mark = Instant::now();
@@ -404,6 +413,7 @@ async fn locked(
             Phase::Rollout => run.rollout().await,
             Phase::Preview => run.preview().await,
             Phase::Checks => run.checks().await,
+            Phase::Smoke => run.smoke().await,
             Phase::Switch => run.switch().await,
             Phase::Settle => run.settle().await,
             Phase::Verify => run.verify().await,
@@ -516,7 +526,7 @@ mod tests {
         Extras {
             keep_old,
             analysis,
-            checks: false,
+            ..Extras::default()
         }
     }
 
@@ -554,6 +564,7 @@ mod tests {
             Phase::Rollout,
             Phase::Preview,
             Phase::Checks,
+            Phase::Smoke,
             Phase::Switch,
         ] {
             assert_eq!(undo_for(p, &failed()), Undo::Withdraw, "{p:?}");

@@ -412,3 +412,160 @@ fn a_bad_check_is_refused_at_its_line() {
         .stdout_has("\"deploy.checks\"")
         .stdout_has("list items");
 }
+
+/// A smoke suite in bash: it notes its URL and process ids, prints a marker, fetches one
+/// item through the forwarder (`/dev/tcp`, no client to install) and then does `$1`.
+const SMOKE: &str = r#"#!/bin/bash
+echo "$MSV_PREVIEW_URL" > url.txt
+echo $$ > pids.txt
+echo "SMOKE-OUT starting against $MSV_PREVIEW_URL"
+hostport=${MSV_PREVIEW_URL#http://}
+exec 3<>/dev/tcp/${hostport%:*}/${hostport#*:}
+printf 'GET /api/items?limit=1 HTTP/1.1\r\nHost: preview\r\nConnection: close\r\n\r\n' >&3
+answer=$(cat <&3)
+case "$1" in
+  pass) grep -q '"id":1' <<<"$answer" ;;
+  fail) exit 3 ;;
+  hang) sleep 300 & echo $! >> pids.txt; wait ;;
+esac
+"#;
+
+fn smoke_env(mode: &str, timeout: &str) -> Env {
+    let env = Env::with_deploy(&format!(
+        "timeout = \"20s\"\nverify_for = \"300ms\"\nscale_down_delay = \"0s\"\nsmoke = \"bash smoke.sh {mode}\"\nsmoke_timeout = \"{timeout}\"\n"
+    ));
+    std::fs::write(env.dir.path().join("smoke.sh"), SMOKE).unwrap();
+    serve_items(&env, "r/shop:1", true);
+    env
+}
+
+/// The process has ended: no longer in /proc, or a zombie waiting to be reaped by init
+/// (it was orphaned when msv's shell exited). A killed process takes a moment to get
+/// there, so this waits for it a little.
+fn gone(pid: &str) -> bool {
+    let stat = format!("/proc/{}/stat", pid.trim());
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let ended = match std::fs::read_to_string(&stat) {
+            Err(_) => true,
+            // pid (comm) STATE ...: the state follows the last ')'.
+            Ok(s) => s
+                .rsplit_once(") ")
+                .is_some_and(|(_, rest)| rest.starts_with('Z')),
+        };
+        if ended || std::time::Instant::now() > deadline {
+            return ended;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// After msv has returned: every process the suite started is gone, and nothing listens
+/// where the forwarder was.
+#[track_caller]
+fn nothing_left(env: &Env) {
+    let pids = std::fs::read_to_string(env.dir.path().join("pids.txt")).unwrap();
+    for pid in pids.lines() {
+        assert!(gone(pid), "process {pid} of the smoke command still runs");
+    }
+    let url = std::fs::read_to_string(env.dir.path().join("url.txt")).unwrap();
+    let addr = url.trim().trim_start_matches("http://");
+    assert!(
+        std::net::TcpStream::connect(addr).is_err(),
+        "something still listens on {addr}"
+    );
+}
+
+#[test]
+fn a_smoke_command_that_passes_lets_the_switch_happen() {
+    let env = smoke_env("pass", "30s");
+    // A first deploy runs the suite too: the preview is the candidate either way.
+    env.deploy("r/shop:1")
+        .status(0)
+        .stderr_has("smoke: running `bash smoke.sh pass` against shop-preview")
+        .stderr_has("SMOKE-OUT starting against http://127.0.0.1:");
+    serve_items(&env, "r/shop:2", true);
+    let traffic = traffic(&env);
+    let run = env
+        .msv(&["deploy", "--image", "r/shop:2", "-o", "json"])
+        .run()
+        .status(0);
+    traffic.assert_no_failures();
+    // The suite's output went to stderr; stdout holds only the summary.
+    let summary: Value = run.stdout_json();
+    assert_eq!(summary["to_color"], "green");
+    assert!(run.stderr().contains("SMOKE-OUT"));
+    nothing_left(&env);
+}
+
+#[test]
+fn a_smoke_command_that_fails_or_hangs_stops_the_deploy_and_leaves_nothing() {
+    let env = smoke_env("pass", "30s");
+    env.deploy("r/shop:1").status(0);
+    serve_items(&env, "r/shop:2", true);
+    let traffic = traffic(&env);
+    env.msv(&["deploy", "--image", "r/shop:2"])
+        .env("MSV_DEPLOY_SMOKE", "bash smoke.sh fail")
+        .run()
+        .status(1)
+        .stderr_has("the smoke command \"bash smoke.sh fail\" exited 3; the switch did not happen")
+        .stderr_has("live traffic untouched: shop still serves blue");
+    nothing_left(&env);
+    env.msv(&["deploy", "--image", "r/shop:2"])
+        .env("MSV_DEPLOY_SMOKE", "bash smoke.sh hang")
+        .env("MSV_DEPLOY_SMOKE_TIMEOUT", "1s")
+        .run()
+        .status(1)
+        .stderr_has("did not finish within 1s (deploy.smoke_timeout); it was stopped")
+        .stderr_has("live traffic untouched: shop still serves blue");
+    nothing_left(&env);
+    traffic.assert_no_failures();
+    assert_eq!(env.live().as_deref(), Some("blue"));
+}
+
+#[test]
+fn ctrl_c_during_the_smoke_command_stops_it_and_the_deploy() {
+    let env = smoke_env("hang", "5m");
+    std::fs::write(
+        env.dir.path().join("msv.toml"),
+        std::fs::read_to_string(env.dir.path().join("msv.toml")).unwrap(),
+    )
+    .unwrap();
+    env.msv(&["deploy", "--image", "r/shop:1"])
+        .env("MSV_DEPLOY_SMOKE", "bash smoke.sh pass")
+        .run()
+        .status(0);
+    serve_items(&env, "r/shop:2", true);
+    let child = env
+        .msv(&["deploy", "--image", "r/shop:2"])
+        .command()
+        .spawn()
+        .unwrap();
+    let pids = env.dir.path().join("pids.txt");
+    std::fs::remove_file(&pids).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::fs::read_to_string(&pids).map_or(true, |p| p.lines().count() < 2) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the smoke command never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(
+        err.contains("interrupted while the smoke command ran"),
+        "{err}"
+    );
+    assert!(
+        err.contains("live traffic untouched: shop still serves blue"),
+        "{err}"
+    );
+    nothing_left(&env);
+}

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::cluster::{Cluster, ProxiedRequest};
 use crate::output::sanitize;
 
+pub mod smoke;
+
 /// One check as msv.toml writes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "Written", into = "Written")]
