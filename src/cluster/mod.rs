@@ -6,10 +6,14 @@
 use crate::config::kube::KubeTarget;
 use crate::output::sanitize;
 use anyhow::{Context as _, Result, anyhow};
-use kube::config::KubeConfigOptions;
+pub mod proxy;
+
+use anyhow::bail;
 #[cfg(test)]
 use kube::config::Kubeconfig;
+use kube::config::{AuthInfo, ExecAuthCluster};
 use kube::{Api, Client, Config};
+use proxy::{Proxy, ProxyEnv};
 use std::time::Duration;
 
 /// A connected client with the context and namespace it works in.
@@ -21,6 +25,8 @@ pub struct Cluster {
     pub context: String,
     pub namespace: String,
     pub server: String,
+    /// The proxy requests go through, if any (for messages).
+    pub proxy: Option<Proxy>,
 }
 
 /// Connect to the cluster the resolved target names (kubeconfig files, context and
@@ -29,13 +35,7 @@ pub struct Cluster {
 pub async fn connect(target: &KubeTarget) -> Result<Cluster> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let context = target.context.clone();
-    let opts = KubeConfigOptions {
-        context: Some(context.clone()),
-        ..Default::default()
-    };
-    let mut config = Config::from_custom_kubeconfig(target.kubeconfig.clone(), &opts)
-        .await
-        .with_context(|| format!("loading context {context:?} from the kubeconfig"))?;
+    let (mut config, proxy) = client_config(target, &ProxyEnv::from_process())?;
     config.default_namespace = target.namespace.clone();
     let server = config.cluster_url.to_string();
     let namespace = config.default_namespace.clone();
@@ -53,7 +53,94 @@ pub async fn connect(target: &KubeTarget) -> Result<Cluster> {
         context,
         namespace,
         server,
+        proxy,
     })
+}
+
+/// kube's client settings for the target's context, with the proxy msv chose.
+///
+/// Built here field by field instead of by `Config::from_custom_kubeconfig`, because that
+/// reads the proxy variables itself and fails on a `NO_PROXY` that kubectl accepts (an empty
+/// entry, `<local>`); everything else is what kube's loader sets.
+fn client_config(target: &KubeTarget, env: &ProxyEnv) -> Result<(Config, Option<Proxy>)> {
+    let context = &target.context;
+    let kc = &target.kubeconfig;
+    let named = kc
+        .contexts
+        .iter()
+        .find(|c| &c.name == context)
+        .and_then(|c| c.context.as_ref())
+        .ok_or_else(|| anyhow!("context {context:?} is not in the kubeconfig"))?;
+    let cluster_name = &named.cluster;
+    let cluster = kc
+        .clusters
+        .iter()
+        .find(|c| &c.name == cluster_name)
+        .and_then(|c| c.cluster.clone())
+        .ok_or_else(|| {
+            anyhow!(
+                "context {context:?} names cluster {cluster_name:?}, which is not in the kubeconfig; add it or choose another context"
+            )
+        })?;
+    // client-go does not fail on a missing user, and neither does kube: no credentials.
+    let mut user: AuthInfo = named
+        .user
+        .as_ref()
+        .and_then(|name| kc.auth_infos.iter().find(|u| &u.name == name))
+        .and_then(|u| u.auth_info.clone())
+        .unwrap_or_default();
+    let Some(server) = cluster.server.clone().filter(|s| !s.is_empty()) else {
+        bail!("cluster {cluster_name:?} in the kubeconfig has no server; add its API server URL");
+    };
+    let server_url = reqwest::Url::parse(&server).map_err(|e| {
+        anyhow!(
+            "the server {server:?} of cluster {cluster_name:?} in the kubeconfig is not a URL: {e}"
+        )
+    })?;
+    let cluster_url: http::Uri = server.parse().map_err(|e| {
+        anyhow!(
+            "the server {server:?} of cluster {cluster_name:?} in the kubeconfig is not a URL: {e}"
+        )
+    })?;
+    let exec_cluster = ExecAuthCluster::try_from(&cluster).map_err(|e| {
+        anyhow!("reading the certificate authority of cluster {cluster_name:?}: {e}")
+    })?;
+    if let Some(exec) = &mut user.exec
+        && exec.provide_cluster_info
+    {
+        exec.cluster = Some(exec_cluster.clone());
+    }
+    let proxy = proxy::for_cluster(cluster.proxy_url.as_deref(), cluster_name, &server_url, env)?;
+    let mut config = Config::new(cluster_url);
+    config.root_cert = exec_cluster
+        .certificate_authority_data
+        .as_deref()
+        .map(|pem| certificates(pem, cluster_name))
+        .transpose()?;
+    config.accept_invalid_certs = cluster.insecure_skip_tls_verify.unwrap_or(false);
+    config.disable_compression = cluster.disable_compression.unwrap_or(false);
+    config.tls_server_name = cluster.tls_server_name.clone();
+    config.auth_info = user;
+    config.proxy_url = proxy
+        .as_ref()
+        .map(|p| p.url.as_str().parse::<http::Uri>())
+        .transpose()
+        .map_err(|e| anyhow!("the proxy for cluster {cluster_name:?}: {e}"))?;
+    Ok((config, proxy))
+}
+
+/// The certificates (DER) of a PEM bundle, as kube reads a certificate authority.
+fn certificates(pem: &[u8], cluster: &str) -> Result<Vec<Vec<u8>>> {
+    let blocks = pem::parse_many(pem).map_err(|e| {
+        anyhow!(
+            "the certificate authority of cluster {cluster:?} in the kubeconfig is not PEM: {e}"
+        )
+    })?;
+    Ok(blocks
+        .into_iter()
+        .filter(|b| b.tag() == "CERTIFICATE")
+        .map(|b| b.into_contents())
+        .collect())
 }
 
 /// HTTP status of an API error, if the server answered with one.
@@ -105,11 +192,19 @@ impl Cluster {
                 self.server,
                 error_chain(&err)
             ),
-            _ => anyhow!(
-                "{doing}: cannot reach the Kubernetes API server at {} (context {ctx:?}, namespace {ns:?}): {}; check that the cluster is running and the kubeconfig points at it",
-                self.server,
-                error_chain(&err)
-            ),
+            _ => match &self.proxy {
+                Some(proxy) => anyhow!(
+                    "{doing}: cannot reach the Kubernetes API server at {} through the proxy {} (context {ctx:?}, namespace {ns:?}): {}; check that the proxy is running and lets msv through, or add the server to NO_PROXY",
+                    self.server,
+                    proxy.describe(),
+                    error_chain(&err)
+                ),
+                None => anyhow!(
+                    "{doing}: cannot reach the Kubernetes API server at {} (context {ctx:?}, namespace {ns:?}): {}; check that the cluster is running and the kubeconfig points at it",
+                    self.server,
+                    error_chain(&err)
+                ),
+            },
         }
     }
 
