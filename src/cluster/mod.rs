@@ -103,13 +103,16 @@ fn client_config(target: &KubeTarget, env: &ProxyEnv) -> Result<(Config, Option<
         )
     })?;
     let exec_cluster = ExecAuthCluster::try_from(&cluster).map_err(|e| {
-        anyhow!("reading the certificate authority of cluster {cluster_name:?}: {e}")
+        anyhow!(
+            "reading the certificate authority of cluster {cluster_name:?}: {e}; fix certificate-authority(-data) in the kubeconfig (a relative path is read from the kubeconfig's own directory)"
+        )
     })?;
     if let Some(exec) = &mut user.exec
         && exec.provide_cluster_info
     {
         exec.cluster = Some(exec_cluster.clone());
     }
+    inline_padded_token(&mut user);
     let proxy = proxy::for_cluster(cluster.proxy_url.as_deref(), cluster_name, &server_url, env)?;
     let mut config = Config::new(cluster_url);
     config.root_cert = exec_cluster
@@ -127,6 +130,24 @@ fn client_config(target: &KubeTarget, env: &ProxyEnv) -> Result<(Config, Option<
         .transpose()
         .map_err(|e| anyhow!("the proxy for cluster {cluster_name:?}: {e}"))?;
     Ok((config, proxy))
+}
+
+/// A `tokenFile` whose token is padded with whitespace (`echo $TOKEN > file` adds a
+/// newline) is read here and trimmed, as client-go trims it; kube would send the newline
+/// and fail. Other token files are left to kube, which re-reads them as they rotate.
+fn inline_padded_token(user: &mut AuthInfo) {
+    if user.token.is_some() {
+        return;
+    }
+    let Some(file) = &user.token_file else {
+        return;
+    };
+    if let Ok(text) = std::fs::read_to_string(file)
+        && text.trim() != text
+    {
+        user.token = Some(text.trim().to_string().into());
+        user.token_file = None;
+    }
 }
 
 /// The certificates (DER) of a PEM bundle, as kube reads a certificate authority.
