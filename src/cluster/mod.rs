@@ -5,13 +5,14 @@
 
 use crate::config::kube::KubeTarget;
 use crate::output::sanitize;
-use anyhow::{Context as _, Result, anyhow};
+use anyhow::{Result, anyhow};
+pub mod credentials;
 pub mod proxy;
 
 use anyhow::bail;
 #[cfg(test)]
 use kube::config::Kubeconfig;
-use kube::config::{AuthInfo, ExecAuthCluster};
+use kube::config::{AuthInfo, ExecAuthCluster, ExecConfig};
 use kube::{Api, Client, Config};
 use proxy::{Proxy, ProxyEnv};
 use std::time::Duration;
@@ -27,6 +28,9 @@ pub struct Cluster {
     pub server: String,
     /// The proxy requests go through, if any (for messages).
     pub proxy: Option<Proxy>,
+    /// The kubeconfig user, and its credential plugin if it has one (for messages).
+    user: String,
+    exec: Option<ExecConfig>,
 }
 
 /// Connect to the cluster the resolved target names (kubeconfig files, context and
@@ -35,18 +39,32 @@ pub struct Cluster {
 pub async fn connect(target: &KubeTarget) -> Result<Cluster> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let context = target.context.clone();
-    let (mut config, proxy) = client_config(target, &ProxyEnv::from_process())?;
+    use std::io::IsTerminal as _;
+    let (mut config, proxy, user) = client_config(
+        target,
+        &ProxyEnv::from_process(),
+        std::io::stdin().is_terminal(),
+    )?;
     config.default_namespace = target.namespace.clone();
     let server = config.cluster_url.to_string();
     let namespace = config.default_namespace.clone();
+    let exec = config.auth_info.exec.clone();
     // Proxied answers come from the service, not the API server: a 503 from the app must
     // reach the probe as it is, not be retried by kube's server-error retry layer.
     let mut proxy_config = config.clone();
     proxy_config.default_retry = false;
-    let client = Client::try_from(config)
-        .with_context(|| format!("building a client for context {context:?}"))?;
-    let proxy_client = Client::try_from(proxy_config)
-        .with_context(|| format!("building a client for context {context:?}"))?;
+    // An exec plugin runs here, when the client is built: its failure is the user's to fix.
+    let build = |config: Config| {
+        Client::try_from(config).map_err(|err| match &err {
+            kube::Error::Auth(auth) => match credentials::explain(auth, exec.as_ref(), &user) {
+                Some(msg) => anyhow!("connecting with context {context:?}: {msg}"),
+                None => anyhow!(err).context(format!("building a client for context {context:?}")),
+            },
+            _ => anyhow!(err).context(format!("building a client for context {context:?}")),
+        })
+    };
+    let client = build(config)?;
+    let proxy_client = build(proxy_config)?;
     Ok(Cluster {
         client,
         proxy_client,
@@ -54,6 +72,8 @@ pub async fn connect(target: &KubeTarget) -> Result<Cluster> {
         namespace,
         server,
         proxy,
+        user,
+        exec,
     })
 }
 
@@ -62,7 +82,11 @@ pub async fn connect(target: &KubeTarget) -> Result<Cluster> {
 /// Built here field by field instead of by `Config::from_custom_kubeconfig`, because that
 /// reads the proxy variables itself and fails on a `NO_PROXY` that kubectl accepts (an empty
 /// entry, `<local>`); everything else is what kube's loader sets.
-fn client_config(target: &KubeTarget, env: &ProxyEnv) -> Result<(Config, Option<Proxy>)> {
+fn client_config(
+    target: &KubeTarget,
+    env: &ProxyEnv,
+    stdin_is_terminal: bool,
+) -> Result<(Config, Option<Proxy>, String)> {
     let context = &target.context;
     let kc = &target.kubeconfig;
     let named = kc
@@ -107,10 +131,16 @@ fn client_config(target: &KubeTarget, env: &ProxyEnv) -> Result<(Config, Option<
             "reading the certificate authority of cluster {cluster_name:?}: {e}; fix certificate-authority(-data) in the kubeconfig (a relative path is read from the kubeconfig's own directory)"
         )
     })?;
-    if let Some(exec) = &mut user.exec
-        && exec.provide_cluster_info
-    {
-        exec.cluster = Some(exec_cluster.clone());
+    let user_name = named.user.clone().unwrap_or_default();
+    if let Some(exec) = &mut user.exec {
+        exec.interactive_mode = Some(credentials::interactive_mode(
+            exec,
+            &user_name,
+            stdin_is_terminal,
+        )?);
+        if exec.provide_cluster_info {
+            exec.cluster = Some(exec_cluster.clone());
+        }
     }
     inline_padded_token(&mut user);
     let proxy = proxy::for_cluster(cluster.proxy_url.as_deref(), cluster_name, &server_url, env)?;
@@ -129,7 +159,7 @@ fn client_config(target: &KubeTarget, env: &ProxyEnv) -> Result<(Config, Option<
         .map(|p| p.url.as_str().parse::<http::Uri>())
         .transpose()
         .map_err(|e| anyhow!("the proxy for cluster {cluster_name:?}: {e}"))?;
-    Ok((config, proxy))
+    Ok((config, proxy, user_name))
 }
 
 /// A `tokenFile` whose token is padded with whitespace (`echo $TOKEN > file` adds a
@@ -207,6 +237,12 @@ impl Cluster {
                  cluster's API server, not a proxy or a login page",
                 self.server
             ),
+            // A credential plugin run again for a fresh token, and failing.
+            kube::Error::Auth(auth)
+                if let Some(msg) = credentials::explain(auth, self.exec.as_ref(), &self.user) =>
+            {
+                anyhow!("{doing}: {msg}")
+            }
             // Reached, but the TLS handshake failed on the server's certificate.
             _ if error_chain(&err).contains("peer certificate") => anyhow!(
                 "{doing}: the API server at {} (context {ctx:?}) presented a TLS certificate msv does not trust ({}); check the cluster's certificate-authority(-data) in the kubeconfig and that the server address is a name the certificate covers",

@@ -69,7 +69,7 @@ fn relative_paths_follow_each_kubeconfig_file_not_the_working_directory() {
         ),
         (
             "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: ./bin/token-plugin\n      interactiveMode: Never\n",
-            "auth exec".to_string(),
+            lone_dir.join("./bin/token-plugin").display().to_string(),
         ),
     ];
     for (user, missing) in users {

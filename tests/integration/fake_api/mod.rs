@@ -154,6 +154,8 @@ pub struct RecordedRequest {
     pub body: String,
     pub content_type: String,
     pub user_agent: String,
+    /// The bearer token sent (`Authorization` without `Bearer `).
+    pub token: String,
 }
 
 #[allow(dead_code)]
@@ -221,6 +223,9 @@ pub(crate) struct Shared {
     pub addr: Mutex<Option<SocketAddr>>,
     /// Watch streams open now.
     pub open_watches: std::sync::atomic::AtomicUsize,
+    /// When set, only the tokens listed in this file are accepted, each until its expiry:
+    /// lines `TOKEN UNIX_SECONDS`, as a stand-in credential plugin writes them.
+    pub issued_tokens: Mutex<Option<PathBuf>>,
 }
 
 impl Shared {
@@ -292,6 +297,7 @@ impl FakeCluster {
             log_tick: tokio::sync::watch::channel(0).0,
             addr: Mutex::new(None),
             open_watches: std::sync::atomic::AtomicUsize::new(0),
+            issued_tokens: Mutex::new(None),
         });
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             let obj = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
@@ -371,6 +377,12 @@ impl FakeCluster {
     }
     pub fn token(&self) -> String {
         self.shared.token.clone()
+    }
+    /// From now on, accept only the tokens listed in `file` (lines `TOKEN UNIX_SECONDS`),
+    /// each until its expiry, instead of [`FakeCluster::token`]: the API server of a cloud
+    /// whose credential plugin issued them.
+    pub fn accept_only_tokens_in(&self, file: &Path) {
+        *self.shared.issued_tokens.lock().unwrap() = Some(file.to_path_buf());
     }
     /// A scratch directory that lives as long as the cluster (e.g. for HOME or caches).
     pub fn dir(&self) -> &Path {
