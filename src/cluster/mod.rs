@@ -8,6 +8,7 @@ use crate::output::sanitize;
 use anyhow::{Result, anyhow};
 pub mod credentials;
 pub mod proxy;
+pub mod warnings;
 
 use anyhow::bail;
 #[cfg(test)]
@@ -55,13 +56,27 @@ pub async fn connect(target: &KubeTarget) -> Result<Cluster> {
     proxy_config.default_retry = false;
     // An exec plugin runs here, when the client is built: its failure is the user's to fix.
     let build = |config: Config| {
-        Client::try_from(config).map_err(|err| match &err {
-            kube::Error::Auth(auth) => match credentials::explain(auth, exec.as_ref(), &user) {
-                Some(msg) => anyhow!("connecting with context {context:?}: {msg}"),
-                None => anyhow!(err).context(format!("building a client for context {context:?}")),
-            },
-            _ => anyhow!(err).context(format!("building a client for context {context:?}")),
-        })
+        kube::client::ClientBuilder::try_from(config)
+            .map(|builder| {
+                let warnings = warnings::Warnings::of_this_run();
+                builder
+                    .with_layer(&tower::util::MapResponseLayer::new(
+                        move |res: http::Response<_>| {
+                            warnings.note(res.headers());
+                            res
+                        },
+                    ))
+                    .build()
+            })
+            .map_err(|err| match &err {
+                kube::Error::Auth(auth) => match credentials::explain(auth, exec.as_ref(), &user) {
+                    Some(msg) => anyhow!("connecting with context {context:?}: {msg}"),
+                    None => {
+                        anyhow!(err).context(format!("building a client for context {context:?}"))
+                    }
+                },
+                _ => anyhow!(err).context(format!("building a client for context {context:?}")),
+            })
     };
     let client = build(config)?;
     let proxy_client = build(proxy_config)?;

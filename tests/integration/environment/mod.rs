@@ -6,6 +6,7 @@ mod exec_plugins;
 mod kubeconfig_paths;
 mod proxies;
 mod proxy;
+mod warnings;
 
 use std::path::Path;
 use std::time::Duration;

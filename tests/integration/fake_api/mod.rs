@@ -226,6 +226,8 @@ pub(crate) struct Shared {
     /// When set, only the tokens listed in this file are accepted, each until its expiry:
     /// lines `TOKEN UNIX_SECONDS`, as a stand-in credential plugin writes them.
     pub issued_tokens: Mutex<Option<PathBuf>>,
+    /// `Warning` headers to answer with, by resource (`deployments`, `pods/log`...).
+    pub warnings: Mutex<HashMap<String, String>>,
 }
 
 impl Shared {
@@ -298,6 +300,7 @@ impl FakeCluster {
             addr: Mutex::new(None),
             open_watches: std::sync::atomic::AtomicUsize::new(0),
             issued_tokens: Mutex::new(None),
+            warnings: Mutex::new(HashMap::new()),
         });
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             let obj = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
@@ -377,6 +380,15 @@ impl FakeCluster {
     }
     pub fn token(&self) -> String {
         self.shared.token.clone()
+    }
+    /// Answer every request for `resource` (`deployments`, `services`...) with a `Warning`
+    /// header carrying `message`, as a server does for deprecated APIs and doubtful fields.
+    pub fn warn_on(&self, resource: &str, message: &str) {
+        self.shared
+            .warnings
+            .lock()
+            .unwrap()
+            .insert(resource.to_string(), message.to_string());
     }
     /// From now on, accept only the tokens listed in `file` (lines `TOKEN UNIX_SECONDS`),
     /// each until its expiry, instead of [`FakeCluster::token`]: the API server of a cloud

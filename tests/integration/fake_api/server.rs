@@ -269,7 +269,16 @@ async fn handle(sh: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body
                 user_agent: header("user-agent"),
                 body,
             };
-            Ok(handlers::dispatch(sh, r, ctx).await)
+            let warning = sh.warnings.lock().unwrap().get(&resource).cloned();
+            let mut response = handlers::dispatch(sh, r, ctx).await;
+            if let Some(message) = warning {
+                // RFC 7234's form, as kube-apiserver writes it: code 299, agent "-".
+                let value = format!("299 - \"{}\"", message.replace('"', "\\\""));
+                if let Ok(value) = hyper::header::HeaderValue::from_str(&value) {
+                    response.headers_mut().append("warning", value);
+                }
+            }
+            Ok(response)
         }
     }
 }
