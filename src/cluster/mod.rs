@@ -8,12 +8,12 @@ use crate::output::sanitize;
 use anyhow::{Result, anyhow};
 pub mod credentials;
 pub mod proxy;
+mod settings;
 pub mod warnings;
 
-use anyhow::bail;
+use kube::config::ExecConfig;
 #[cfg(test)]
 use kube::config::Kubeconfig;
-use kube::config::{AuthInfo, ExecAuthCluster, ExecConfig};
 use kube::{Api, Client, Config};
 use proxy::{Proxy, ProxyEnv};
 use std::time::Duration;
@@ -41,7 +41,7 @@ pub async fn connect(target: &KubeTarget) -> Result<Cluster> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let context = target.context.clone();
     use std::io::IsTerminal as _;
-    let (mut config, proxy, user) = client_config(
+    let (mut config, proxy, user) = settings::client_config(
         target,
         &ProxyEnv::from_process(),
         std::io::stdin().is_terminal(),
@@ -90,123 +90,6 @@ pub async fn connect(target: &KubeTarget) -> Result<Cluster> {
         user,
         exec,
     })
-}
-
-/// kube's client settings for the target's context, with the proxy msv chose.
-///
-/// Built here field by field instead of by `Config::from_custom_kubeconfig`, because that
-/// reads the proxy variables itself and fails on a `NO_PROXY` that kubectl accepts (an empty
-/// entry, `<local>`); everything else is what kube's loader sets.
-fn client_config(
-    target: &KubeTarget,
-    env: &ProxyEnv,
-    stdin_is_terminal: bool,
-) -> Result<(Config, Option<Proxy>, String)> {
-    let context = &target.context;
-    let kc = &target.kubeconfig;
-    let named = kc
-        .contexts
-        .iter()
-        .find(|c| &c.name == context)
-        .and_then(|c| c.context.as_ref())
-        .ok_or_else(|| anyhow!("context {context:?} is not in the kubeconfig"))?;
-    let cluster_name = &named.cluster;
-    let cluster = kc
-        .clusters
-        .iter()
-        .find(|c| &c.name == cluster_name)
-        .and_then(|c| c.cluster.clone())
-        .ok_or_else(|| {
-            anyhow!(
-                "context {context:?} names cluster {cluster_name:?}, which is not in the kubeconfig; add it or choose another context"
-            )
-        })?;
-    // client-go does not fail on a missing user, and neither does kube: no credentials.
-    let mut user: AuthInfo = named
-        .user
-        .as_ref()
-        .and_then(|name| kc.auth_infos.iter().find(|u| &u.name == name))
-        .and_then(|u| u.auth_info.clone())
-        .unwrap_or_default();
-    let Some(server) = cluster.server.clone().filter(|s| !s.is_empty()) else {
-        bail!("cluster {cluster_name:?} in the kubeconfig has no server; add its API server URL");
-    };
-    let server_url = reqwest::Url::parse(&server).map_err(|e| {
-        anyhow!(
-            "the server {server:?} of cluster {cluster_name:?} in the kubeconfig is not a URL: {e}"
-        )
-    })?;
-    let cluster_url: http::Uri = server.parse().map_err(|e| {
-        anyhow!(
-            "the server {server:?} of cluster {cluster_name:?} in the kubeconfig is not a URL: {e}"
-        )
-    })?;
-    let exec_cluster = ExecAuthCluster::try_from(&cluster).map_err(|e| {
-        anyhow!(
-            "reading the certificate authority of cluster {cluster_name:?}: {e}; fix certificate-authority(-data) in the kubeconfig (a relative path is read from the kubeconfig's own directory)"
-        )
-    })?;
-    let user_name = named.user.clone().unwrap_or_default();
-    if let Some(exec) = &mut user.exec {
-        exec.interactive_mode = Some(credentials::interactive_mode(
-            exec,
-            &user_name,
-            stdin_is_terminal,
-        )?);
-        if exec.provide_cluster_info {
-            exec.cluster = Some(exec_cluster.clone());
-        }
-    }
-    inline_padded_token(&mut user);
-    let proxy = proxy::for_cluster(cluster.proxy_url.as_deref(), cluster_name, &server_url, env)?;
-    let mut config = Config::new(cluster_url);
-    config.root_cert = exec_cluster
-        .certificate_authority_data
-        .as_deref()
-        .map(|pem| certificates(pem, cluster_name))
-        .transpose()?;
-    config.accept_invalid_certs = cluster.insecure_skip_tls_verify.unwrap_or(false);
-    config.disable_compression = cluster.disable_compression.unwrap_or(false);
-    config.tls_server_name = cluster.tls_server_name.clone();
-    config.auth_info = user;
-    config.proxy_url = proxy
-        .as_ref()
-        .map(|p| p.url.as_str().parse::<http::Uri>())
-        .transpose()
-        .map_err(|e| anyhow!("the proxy for cluster {cluster_name:?}: {e}"))?;
-    Ok((config, proxy, user_name))
-}
-
-/// A `tokenFile` whose token is padded with whitespace (`echo $TOKEN > file` adds a
-/// newline) is read here and trimmed, as client-go trims it; kube would send the newline
-/// and fail. Other token files are left to kube, which re-reads them as they rotate.
-fn inline_padded_token(user: &mut AuthInfo) {
-    if user.token.is_some() {
-        return;
-    }
-    let Some(file) = &user.token_file else {
-        return;
-    };
-    if let Ok(text) = std::fs::read_to_string(file)
-        && text.trim() != text
-    {
-        user.token = Some(text.trim().to_string().into());
-        user.token_file = None;
-    }
-}
-
-/// The certificates (DER) of a PEM bundle, as kube reads a certificate authority.
-fn certificates(pem: &[u8], cluster: &str) -> Result<Vec<Vec<u8>>> {
-    let blocks = pem::parse_many(pem).map_err(|e| {
-        anyhow!(
-            "the certificate authority of cluster {cluster:?} in the kubeconfig is not PEM: {e}"
-        )
-    })?;
-    Ok(blocks
-        .into_iter()
-        .filter(|b| b.tag() == "CERTIFICATE")
-        .map(|b| b.into_contents())
-        .collect())
 }
 
 /// HTTP status of an API error, if the server answered with one.
