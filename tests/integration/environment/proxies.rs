@@ -260,3 +260,49 @@ fn traces_follow_http_proxy_and_no_proxy() {
     );
     backend.join().unwrap();
 }
+
+#[test]
+fn proxy_credentials_are_sent_and_never_shown() {
+    let fake = FakeCluster::start();
+    let proxy = CountingProxy::start();
+    let dir = tempfile::tempdir().unwrap();
+    let port = fake.addr().port();
+    let kc = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kc,
+        kubeconfig(
+            &fake,
+            &format!("https://kube.test:{port}"),
+            &["tls-server-name: localhost".into()],
+        ),
+    )
+    .unwrap();
+    // `p@ss:word` percent-encoded in the URL, as it must be.
+    let with_auth = proxy
+        .http_url()
+        .replace("http://", "http://build-bot:p%40ss%3Aword@");
+    msv(&kc, &[("HTTPS_PROXY", &with_auth)])
+        .args(&["status"])
+        .run()
+        .status(0);
+    use base64::Engine;
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("build-bot:p@ss:word")
+    );
+    let auths = proxy.auths();
+    assert!(
+        !auths.is_empty() && auths.iter().all(|a| *a == expected),
+        "{auths:?}"
+    );
+    // A proxy that is down: the error names it, without the password.
+    msv(
+        &kc,
+        &[("HTTPS_PROXY", "http://build-bot:s3cret@127.0.0.1:1")],
+    )
+    .args(&["status"])
+    .run()
+    .status(2)
+    .stderr_has("through the proxy http://build-bot:***@127.0.0.1:1")
+    .stderr_lacks("s3cret");
+}

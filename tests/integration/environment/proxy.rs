@@ -20,6 +20,8 @@ pub struct Passed {
 pub struct CountingProxy {
     port: u16,
     passed: Arc<Mutex<Vec<Passed>>>,
+    /// `Proxy-Authorization` values of the HTTP requests it was sent.
+    auths: Arc<Mutex<Vec<String>>>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -29,17 +31,18 @@ impl CountingProxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("binding the test proxy");
         let port = listener.local_addr().unwrap().port();
         let passed = Arc::new(Mutex::new(Vec::new()));
+        let auths = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
-        let (passed2, stop2) = (passed.clone(), stop.clone());
+        let (passed2, auths2, stop2) = (passed.clone(), auths.clone(), stop.clone());
         let thread = std::thread::spawn(move || {
             for conn in listener.incoming() {
                 if stop2.load(Ordering::SeqCst) {
                     break;
                 }
                 if let Ok(conn) = conn {
-                    let passed = passed2.clone();
+                    let (passed, auths) = (passed2.clone(), auths2.clone());
                     std::thread::spawn(move || {
-                        let _ = handle(conn, &passed);
+                        let _ = handle(conn, &passed, &auths);
                     });
                 }
             }
@@ -47,6 +50,7 @@ impl CountingProxy {
         CountingProxy {
             port,
             passed,
+            auths,
             stop,
             thread: Some(thread),
         }
@@ -65,6 +69,10 @@ impl CountingProxy {
     pub fn passed(&self) -> Vec<Passed> {
         self.passed.lock().unwrap().clone()
     }
+
+    pub fn auths(&self) -> Vec<String> {
+        self.auths.lock().unwrap().clone()
+    }
 }
 
 impl Drop for CountingProxy {
@@ -77,7 +85,11 @@ impl Drop for CountingProxy {
     }
 }
 
-fn handle(mut client: TcpStream, passed: &Mutex<Vec<Passed>>) -> std::io::Result<()> {
+fn handle(
+    mut client: TcpStream,
+    passed: &Mutex<Vec<Passed>>,
+    auths: &Mutex<Vec<String>>,
+) -> std::io::Result<()> {
     client.set_read_timeout(Some(std::time::Duration::from_secs(30)))?;
     let mut first = [0u8; 1];
     client.read_exact(&mut first)?;
@@ -93,6 +105,13 @@ fn handle(mut client: TcpStream, passed: &Mutex<Vec<Passed>>) -> std::io::Result
     }
     let text = String::from_utf8_lossy(&head).into_owned();
     let (line, rest) = text.split_once("\r\n").unwrap_or((&text, ""));
+    for header in rest.lines() {
+        if let Some((name, value)) = header.split_once(':')
+            && name.eq_ignore_ascii_case("proxy-authorization")
+        {
+            auths.lock().unwrap().push(value.trim().to_string());
+        }
+    }
     let mut parts = line.split_whitespace();
     let (method, uri, version) = (
         parts.next().unwrap_or_default(),
