@@ -116,6 +116,12 @@ fn tokens_from_the_plugin_are_refreshed_when_they_expire_mid_deploy() {
         .run()
         .status(0);
     let issued = plugin.issued();
+    eprintln!(
+        "the deploy sent {} requests with {} tokens; the plugin ran {} times",
+        fake.requests().len(),
+        issued.len(),
+        plugin.calls().len()
+    );
     let used: std::collections::BTreeSet<String> = fake
         .requests()
         .into_iter()
