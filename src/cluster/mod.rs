@@ -5,11 +5,17 @@
 
 use crate::config::kube::KubeTarget;
 use crate::output::sanitize;
-use anyhow::{Context as _, Result, anyhow};
-use kube::config::KubeConfigOptions;
+use anyhow::{Result, anyhow};
+pub mod credentials;
+pub mod proxy;
+mod settings;
+pub mod warnings;
+
+use kube::config::ExecConfig;
 #[cfg(test)]
 use kube::config::Kubeconfig;
 use kube::{Api, Client, Config};
+use proxy::{Proxy, ProxyEnv};
 use std::time::Duration;
 
 /// A connected client with the context and namespace it works in.
@@ -21,6 +27,11 @@ pub struct Cluster {
     pub context: String,
     pub namespace: String,
     pub server: String,
+    /// The proxy requests go through, if any (for messages).
+    pub proxy: Option<Proxy>,
+    /// The kubeconfig user, and its credential plugin if it has one (for messages).
+    user: String,
+    exec: Option<ExecConfig>,
 }
 
 /// Connect to the cluster the resolved target names (kubeconfig files, context and
@@ -29,30 +40,55 @@ pub struct Cluster {
 pub async fn connect(target: &KubeTarget) -> Result<Cluster> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let context = target.context.clone();
-    let opts = KubeConfigOptions {
-        context: Some(context.clone()),
-        ..Default::default()
-    };
-    let mut config = Config::from_custom_kubeconfig(target.kubeconfig.clone(), &opts)
-        .await
-        .with_context(|| format!("loading context {context:?} from the kubeconfig"))?;
+    use std::io::IsTerminal as _;
+    let (mut config, proxy, user) = settings::client_config(
+        target,
+        &ProxyEnv::from_process(),
+        std::io::stdin().is_terminal(),
+    )?;
     config.default_namespace = target.namespace.clone();
     let server = config.cluster_url.to_string();
     let namespace = config.default_namespace.clone();
+    let exec = config.auth_info.exec.clone();
     // Proxied answers come from the service, not the API server: a 503 from the app must
     // reach the probe as it is, not be retried by kube's server-error retry layer.
     let mut proxy_config = config.clone();
     proxy_config.default_retry = false;
-    let client = Client::try_from(config)
-        .with_context(|| format!("building a client for context {context:?}"))?;
-    let proxy_client = Client::try_from(proxy_config)
-        .with_context(|| format!("building a client for context {context:?}"))?;
+    // An exec plugin runs here, when the client is built: its failure is the user's to fix.
+    let build = |config: Config| {
+        kube::client::ClientBuilder::try_from(config)
+            .map(|builder| {
+                let warnings = warnings::Warnings::of_this_run();
+                builder
+                    .with_layer(&tower::util::MapResponseLayer::new(
+                        move |res: http::Response<_>| {
+                            warnings.note(res.headers());
+                            res
+                        },
+                    ))
+                    .build()
+            })
+            .map_err(|err| match &err {
+                kube::Error::Auth(auth) => match credentials::explain(auth, exec.as_ref(), &user) {
+                    Some(msg) => anyhow!("connecting with context {context:?}: {msg}"),
+                    None => {
+                        anyhow!(err).context(format!("building a client for context {context:?}"))
+                    }
+                },
+                _ => anyhow!(err).context(format!("building a client for context {context:?}")),
+            })
+    };
+    let client = build(config)?;
+    let proxy_client = build(proxy_config)?;
     Ok(Cluster {
         client,
         proxy_client,
         context,
         namespace,
         server,
+        proxy,
+        user,
+        exec,
     })
 }
 
@@ -99,17 +135,31 @@ impl Cluster {
                  cluster's API server, not a proxy or a login page",
                 self.server
             ),
+            // A credential plugin run again for a fresh token, and failing.
+            kube::Error::Auth(auth)
+                if let Some(msg) = credentials::explain(auth, self.exec.as_ref(), &self.user) =>
+            {
+                anyhow!("{doing}: {msg}")
+            }
             // Reached, but the TLS handshake failed on the server's certificate.
             _ if error_chain(&err).contains("peer certificate") => anyhow!(
                 "{doing}: the API server at {} (context {ctx:?}) presented a TLS certificate msv does not trust ({}); check the cluster's certificate-authority(-data) in the kubeconfig and that the server address is a name the certificate covers",
                 self.server,
                 error_chain(&err)
             ),
-            _ => anyhow!(
-                "{doing}: cannot reach the Kubernetes API server at {} (context {ctx:?}, namespace {ns:?}): {}; check that the cluster is running and the kubeconfig points at it",
-                self.server,
-                error_chain(&err)
-            ),
+            _ => match &self.proxy {
+                Some(proxy) => anyhow!(
+                    "{doing}: cannot reach the Kubernetes API server at {} through the proxy {} (context {ctx:?}, namespace {ns:?}): {}; check that the proxy is running and lets msv through, or add the server to NO_PROXY",
+                    self.server,
+                    proxy.describe(),
+                    error_chain(&err)
+                ),
+                None => anyhow!(
+                    "{doing}: cannot reach the Kubernetes API server at {} (context {ctx:?}, namespace {ns:?}): {}; check that the cluster is running and the kubeconfig points at it",
+                    self.server,
+                    error_chain(&err)
+                ),
+            },
         }
     }
 

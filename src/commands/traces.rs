@@ -117,7 +117,11 @@ async fn backend(config: &Config) -> anyhow::Result<(Backend, Url, client::Trans
         (Some(url), _) => {
             let base = Url::parse(url)
                 .with_context(|| format!("trace backend URL {url:?} is not a valid URL"))?;
-            (base, client::Transport::Http(http()?), url.clone())
+            (
+                base.clone(),
+                client::Transport::Http(http(&base)?),
+                url.clone(),
+            )
         }
         (None, Some(spec)) => {
             let base = client::cluster_base(spec)?;
@@ -143,8 +147,18 @@ async fn backend(config: &Config) -> anyhow::Result<(Backend, Url, client::Trans
     Ok((backend, base, transport))
 }
 
-fn http() -> anyhow::Result<reqwest::Client> {
-    reqwest::Client::builder()
+/// The client for a backend at `base`, through the proxy kubectl would use for it (see
+/// `cluster::proxy`; reqwest's own reading of the variables follows curl's rules instead).
+fn http(base: &Url) -> anyhow::Result<reqwest::Client> {
+    let env = crate::cluster::proxy::ProxyEnv::from_process();
+    let builder = match crate::cluster::proxy::from_env(base, &env)? {
+        Some(proxy) => reqwest::Client::builder().proxy(
+            reqwest::Proxy::all(proxy.url.clone())
+                .with_context(|| format!("using the proxy {}", proxy.describe()))?,
+        ),
+        None => reqwest::Client::builder().no_proxy(),
+    };
+    builder
         .connect_timeout(std::time::Duration::from_secs(10))
         .timeout(std::time::Duration::from_secs(60))
         .user_agent(concat!("msv/", env!("CARGO_PKG_VERSION")))

@@ -4,12 +4,13 @@
 //! by ':'; missing ones are skipped, as kubectl does; the first file to set a value wins);
 //! otherwise `~/.kube/config`. The context is `--context`, else msv's configuration, else the
 //! kubeconfig's current-context. The namespace is `-n`, else msv's configuration, else the
-//! context's namespace, else "default". Connecting to the cluster is `crate::cluster`'s job.
+//! context's namespace, else "default". Relative paths in a kubeconfig are resolved
+//! against its own directory. Connecting to the cluster is `crate::cluster`'s job.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use kube::config::Kubeconfig;
+use kube::config::{Kubeconfig, KubeconfigError};
 
 use super::{Config, Source};
 
@@ -74,14 +75,20 @@ pub fn kubeconfig_files(
 }
 
 /// Reads and merges kubeconfig files, naming the file that cannot be read or parsed.
+/// Relative paths inside a file (`certificate-authority`, `client-certificate`,
+/// `client-key`, `tokenFile`, an exec plugin's `command` with a `/`) are resolved against
+/// that file's own directory, as kubectl resolves them, whatever the working directory.
 pub fn read_kubeconfig(files: &[PathBuf]) -> anyhow::Result<Kubeconfig> {
     files
         .iter()
         .try_fold(Kubeconfig::default(), |merged, path| {
-            let text = std::fs::read_to_string(path)
+            let absolute = std::path::absolute(path)
                 .with_context(|| format!("reading kubeconfig {}", path.display()))?;
-            let next = Kubeconfig::from_yaml(&text).map_err(|err| {
-                anyhow::anyhow!("kubeconfig {} is not valid: {err}", path.display())
+            let next = Kubeconfig::read_from(&absolute).map_err(|err| match err {
+                KubeconfigError::ReadConfig(source, _) => {
+                    anyhow::anyhow!("reading kubeconfig {}: {source}", path.display())
+                }
+                err => anyhow::anyhow!("kubeconfig {} is not valid: {err}", path.display()),
             })?;
             merged
                 .merge(next)
@@ -239,6 +246,53 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("known contexts: a, b"), "{err}");
+    }
+
+    #[test]
+    fn relative_paths_resolve_against_each_files_own_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b) = (tmp.path().join("a"), tmp.path().join("b/nested"));
+        std::fs::create_dir_all(&a).unwrap();
+        std::fs::create_dir_all(&b).unwrap();
+        std::fs::write(
+            a.join("config"),
+            "clusters:\n- name: c\n  cluster: {server: 'https://k:6443', certificate-authority: certs/ca.crt}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            b.join("config"),
+            "users:\n- name: u\n  user: {client-certificate: tls/c.crt, client-key: /abs/c.key, tokenFile: ../token}\n- name: e\n  user:\n    exec: {apiVersion: client.authentication.k8s.io/v1, command: ./bin/plugin}\n- name: p\n  user:\n    exec: {apiVersion: client.authentication.k8s.io/v1, command: aws}\n",
+        )
+        .unwrap();
+        let list = std::env::join_paths([a.join("config"), b.join("config")]).unwrap();
+        let files = kubeconfig_files(None, list.to_str(), None).unwrap();
+        let kc = read_kubeconfig(&files).unwrap();
+        let cluster = kc.clusters[0].cluster.as_ref().unwrap();
+        assert_eq!(
+            cluster.certificate_authority.as_deref().map(Path::new),
+            Some(a.join("certs/ca.crt").as_path())
+        );
+        let user = |name: &str| {
+            kc.auth_infos
+                .iter()
+                .find(|u| u.name == name)
+                .and_then(|u| u.auth_info.clone())
+                .unwrap()
+        };
+        let u = user("u");
+        assert_eq!(
+            u.client_certificate.as_deref().map(Path::new),
+            Some(b.join("tls/c.crt").as_path())
+        );
+        assert_eq!(u.client_key.as_deref(), Some("/abs/c.key"));
+        assert_eq!(
+            u.token_file.as_deref().map(Path::new),
+            Some(b.join("../token").as_path())
+        );
+        let exec = |name: &str| user(name).exec.unwrap().command.unwrap();
+        assert_eq!(Path::new(&exec("e")), b.join("./bin/plugin"));
+        // A bare command is looked up in PATH, as kubectl does.
+        assert_eq!(exec("p"), "aws");
     }
 
     #[test]

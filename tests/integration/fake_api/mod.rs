@@ -154,6 +154,8 @@ pub struct RecordedRequest {
     pub body: String,
     pub content_type: String,
     pub user_agent: String,
+    /// The bearer token sent (`Authorization` without `Bearer `).
+    pub token: String,
 }
 
 #[allow(dead_code)]
@@ -221,6 +223,11 @@ pub(crate) struct Shared {
     pub addr: Mutex<Option<SocketAddr>>,
     /// Watch streams open now.
     pub open_watches: std::sync::atomic::AtomicUsize,
+    /// When set, only the tokens listed in this file are accepted, each until its expiry:
+    /// lines `TOKEN UNIX_SECONDS`, as a stand-in credential plugin writes them.
+    pub issued_tokens: Mutex<Option<PathBuf>>,
+    /// `Warning` headers to answer with, by resource (`deployments`, `pods/log`...).
+    pub warnings: Mutex<HashMap<String, String>>,
 }
 
 impl Shared {
@@ -292,6 +299,8 @@ impl FakeCluster {
             log_tick: tokio::sync::watch::channel(0).0,
             addr: Mutex::new(None),
             open_watches: std::sync::atomic::AtomicUsize::new(0),
+            issued_tokens: Mutex::new(None),
+            warnings: Mutex::new(HashMap::new()),
         });
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             let obj = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
@@ -371,6 +380,21 @@ impl FakeCluster {
     }
     pub fn token(&self) -> String {
         self.shared.token.clone()
+    }
+    /// Answer every request for `resource` (`deployments`, `services`...) with a `Warning`
+    /// header carrying `message`, as a server does for deprecated APIs and doubtful fields.
+    pub fn warn_on(&self, resource: &str, message: &str) {
+        self.shared
+            .warnings
+            .lock()
+            .unwrap()
+            .insert(resource.to_string(), message.to_string());
+    }
+    /// From now on, accept only the tokens listed in `file` (lines `TOKEN UNIX_SECONDS`),
+    /// each until its expiry, instead of [`FakeCluster::token`]: the API server of a cloud
+    /// whose credential plugin issued them.
+    pub fn accept_only_tokens_in(&self, file: &Path) {
+        *self.shared.issued_tokens.lock().unwrap() = Some(file.to_path_buf());
     }
     /// A scratch directory that lives as long as the cluster (e.g. for HOME or caches).
     pub fn dir(&self) -> &Path {

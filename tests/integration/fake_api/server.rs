@@ -220,13 +220,17 @@ async fn handle(sh: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body
             body: String::from_utf8_lossy(&body).into_owned(),
             content_type: header("content-type"),
             user_agent: header("user-agent"),
+            token: header("authorization")
+                .strip_prefix("Bearer ")
+                .unwrap_or_default()
+                .to_string(),
         });
         st.faults.latency
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    if header("authorization") != format!("Bearer {}", sh.token) {
+    if !authorized(&sh, &header("authorization")) {
         return Ok(error_response(ApiError::unauthorized()));
     }
     let addr = sh
@@ -265,9 +269,39 @@ async fn handle(sh: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body
                 user_agent: header("user-agent"),
                 body,
             };
-            Ok(handlers::dispatch(sh, r, ctx).await)
+            let warning = sh.warnings.lock().unwrap().get(&resource).cloned();
+            let mut response = handlers::dispatch(sh, r, ctx).await;
+            if let Some(message) = warning {
+                // RFC 7234's form, as kube-apiserver writes it: code 299, agent "-".
+                let value = format!("299 - \"{}\"", message.replace('"', "\\\""));
+                if let Ok(value) = hyper::header::HeaderValue::from_str(&value) {
+                    response.headers_mut().append("warning", value);
+                }
+            }
+            Ok(response)
         }
     }
+}
+
+/// The cluster's token, or, once tokens are issued by a stand-in credential plugin, one of
+/// those that has not expired.
+fn authorized(sh: &Shared, authorization: &str) -> bool {
+    let Some(token) = authorization.strip_prefix("Bearer ") else {
+        return false;
+    };
+    let issued = sh.issued_tokens.lock().unwrap().clone();
+    let Some(file) = issued else {
+        return token == sh.token;
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| line.split_once(' '))
+        .any(|(t, expiry)| t == token && expiry.trim().parse::<u64>().is_ok_and(|e| now < e))
 }
 
 #[cfg(test)]
