@@ -59,6 +59,8 @@ pub struct Loaded {
     /// How the manifest is named in messages (a path when it has one).
     pub manifest_origin: String,
     pub entries: Vec<Entry>,
+    /// The git commit loaded (git templates only).
+    pub revision: Option<String>,
 }
 
 #[cfg(test)]
@@ -80,6 +82,7 @@ impl Loaded {
                     },
                 })
                 .collect(),
+            revision: None,
         }
     }
 }
@@ -189,6 +192,7 @@ pub fn load_builtin(name: &str) -> Option<Loaded> {
         manifest_text: manifest_text?,
         manifest_origin: format!("{name}/{FILE_NAME}"),
         entries,
+        revision: None,
     })
 }
 
@@ -251,6 +255,7 @@ pub fn load_dir(dir: &Path, name: String, origin: Origin) -> anyhow::Result<Load
         manifest_text,
         manifest_origin: manifest_path.display().to_string(),
         entries,
+        revision: None,
     })
 }
 
@@ -281,6 +286,16 @@ pub fn load_git(url: &str) -> anyhow::Result<Loaded> {
         .to_string();
     let mut t = load_dir(&dest, name, Origin::Git(url.to_string()))?;
     t.manifest_origin = format!("{url}: {FILE_NAME}");
+    let head = Command::new("git")
+        .arg("-C")
+        .arg(&dest)
+        .args(["rev-parse", "HEAD"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .context("running git rev-parse")?;
+    if head.status.success() {
+        t.revision = Some(String::from_utf8_lossy(&head.stdout).trim().to_string());
+    }
     Ok(t)
 }
 

@@ -310,7 +310,7 @@ fn non_empty_target_is_kept_unless_forced_and_then_moved_aside() {
         .stderr_has("were moved to");
     assert_eq!(
         entries(&tmp.path().join("svc")),
-        ["ci.yml", "run.sh", "svc.txt"]
+        [".msv", "ci.yml", "run.sh", "svc.txt"]
     );
     let backup = entries(tmp.path())
         .into_iter()

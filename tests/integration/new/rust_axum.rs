@@ -36,6 +36,10 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
+        // The lineage under .msv/ repeats the files; update.rs tests it.
+        if p.ends_with(".msv") {
+            continue;
+        }
         if p.is_dir() {
             out.extend(walk(&p))
         } else {
