@@ -4,12 +4,15 @@
 //! template (`lint`). Commands call [`generate`], [`catalog`] and [`lint::lint`]; nothing
 //! here prints.
 
+pub mod apply;
 pub mod lineage;
 pub mod lint;
 pub mod manifest;
+pub mod merge;
 pub mod prompt;
 pub mod render;
 pub mod source;
+pub mod update;
 pub mod vars;
 pub mod write;
 
