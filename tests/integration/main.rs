@@ -18,3 +18,4 @@ mod status;
 mod templates;
 mod traces;
 mod traffic;
+mod update;
