@@ -61,6 +61,17 @@ pub enum SourceKind {
     Git,
 }
 
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Builtin => "built-in",
+            SourceKind::User => "user",
+            SourceKind::Local => "folder",
+            SourceKind::Git => "git",
+        }
+    }
+}
+
 impl Identity {
     /// The identity of a loaded template.
     pub fn of(t: &Loaded) -> Identity {
@@ -292,6 +303,82 @@ pub fn read(service: &Path) -> anyhow::Result<(Record, Tree)> {
     Ok((record, base))
 }
 
+/// Whether a service's template has a newer version than the one that made it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Freshness {
+    /// The service folder (where `.msv/` is).
+    pub service: PathBuf,
+    pub recorded: Identity,
+    /// The template's current version (commit or hash, short); `None` when it could not
+    /// be checked, see `problem`.
+    pub current: Option<String>,
+    pub newer: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+/// The service whose `.msv/template.toml` is in `start` or a folder above it.
+pub fn find_service(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|d| d.join(RECORD).is_file())
+        .map(Path::to_path_buf)
+}
+
+/// Checks the service at `service` against its template's current version: a built-in
+/// of this msv, the folder as it is now, or the git URL's HEAD (`git ls-remote`, no clone).
+pub fn freshness(service: &Path, user_dir: Option<&Path>) -> anyhow::Result<Freshness> {
+    let path = service.join(RECORD);
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let recorded = parse_record(&text, &path.display().to_string())?.template;
+    let current = match recorded.kind {
+        SourceKind::Git => remote_head(&recorded.spec()).map(|commit| Identity {
+            commit: Some(commit),
+            ..recorded.clone()
+        }),
+        SourceKind::Builtin => super::source::load_builtin(&recorded.name)
+            .map(|t| Identity::of(&t))
+            .ok_or_else(|| anyhow::anyhow!("this msv has no built-in template {}", recorded.name)),
+        SourceKind::User | SourceKind::Local => {
+            super::source::load(&recorded.spec(), user_dir).map(|t| Identity::of(&t))
+        }
+    };
+    Ok(match current {
+        Ok(c) => Freshness {
+            service: service.to_path_buf(),
+            newer: Some(recorded.differs_from(&c)),
+            current: Some(c.short()),
+            recorded,
+            problem: None,
+        },
+        Err(e) => Freshness {
+            service: service.to_path_buf(),
+            recorded,
+            current: None,
+            newer: None,
+            problem: Some(format!("{e:#}")),
+        },
+    })
+}
+
+fn remote_head(url: &str) -> anyhow::Result<String> {
+    let out = std::process::Command::new("git")
+        .args(["ls-remote", "--", url, "HEAD"])
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .context("running git ls-remote (is git installed?)")?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    match stdout.split_whitespace().next() {
+        Some(commit) if out.status.success() => Ok(commit.to_string()),
+        _ => anyhow::bail!(
+            "git ls-remote {url} HEAD failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,5 +437,19 @@ mod tests {
         assert_ne!(content_hash(&a), content_hash(&c));
         assert!(Identity::of(&a).differs_from(&Identity::of(&b)));
         assert!(!Identity::of(&a).differs_from(&Identity::of(&a)));
+    }
+
+    #[test]
+    fn the_service_is_found_from_a_folder_inside_it() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join(".msv")).unwrap();
+        std::fs::create_dir_all(d.path().join("src/deep")).unwrap();
+        std::fs::write(d.path().join(RECORD), "").unwrap();
+        assert_eq!(
+            find_service(&d.path().join("src/deep")),
+            Some(d.path().to_path_buf())
+        );
+        let other = tempfile::tempdir().unwrap();
+        assert_eq!(find_service(other.path()), None);
     }
 }

@@ -162,6 +162,15 @@ fn built_in_templates_keep_the_users_edits_bring_the_templates_changes_and_mark_
             t.replacen("# orders service\n", "# Orders, the order book\n", 1)
         });
         commit_all(&svc, "the team's changes");
+        Test::new()
+            .args(&["templates", "list"])
+            .current_dir(svc.join(".github/workflows"))
+            .run()
+            .status(0)
+            .stderr_has(&format!(
+                "was made from template {} (built-in) at 0000; a newer version",
+                case.template
+            ));
 
         let run = Test::new()
             .args(&["update", "svc"])
@@ -252,6 +261,12 @@ fn built_in_templates_keep_the_users_edits_bring_the_templates_changes_and_mark_
             .stdout_empty()
             .stderr_has("is up to date with template");
         git(&svc, &["diff", "--exit-code"]);
+        Test::new()
+            .args(&["templates", "list", "-o", "json"])
+            .current_dir(&svc)
+            .run()
+            .status(0)
+            .stderr_has(", its current version");
     }
 }
 
@@ -480,6 +495,16 @@ fn git_templates_update_from_the_recorded_commit_to_the_newest() {
     fs::write(repo.join("app.txt.tera"), "one\n{{ name }}\ntwo\n").unwrap();
     commit_all(&repo, "v2");
     let v2 = head(&repo);
+    Test::new()
+        .args(&["templates", "list"])
+        .current_dir(&svc)
+        .run()
+        .status(0)
+        .stderr_has(&format!(
+            "(git) at {}; a newer version ({}) is available",
+            &v1[..12],
+            &v2[..12]
+        ));
     Test::new()
         .args(&["update", "svc"])
         .current_dir(tmp.path())
