@@ -5,7 +5,8 @@ use crate::cli::UpdateArgs;
 use crate::exit::ExitCode;
 use crate::interrupt;
 use crate::output::{OutputFormat, sanitize};
-use crate::scaffold::update::{self, FileReport, Report, Request, Status};
+use crate::scaffold::plan::{FileReport, Status};
+use crate::scaffold::update::{self, Report, Request};
 use crate::scaffold::{self};
 
 use super::Context;

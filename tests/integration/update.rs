@@ -426,6 +426,48 @@ fn new_required_variables_are_named_together_or_taken_from_set() {
 }
 
 #[test]
+fn on_a_terminal_only_the_new_variable_is_asked_for() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (tpl, svc) = service_from(
+        tmp.path(),
+        &[
+            (
+                "template.toml",
+                "[template]\ndescription = \"v\"\n[[variables]]\nname = \"tier\"\nprompt = \"Service tier\"\ndefault = \"gold\"\n",
+            ),
+            ("app.txt.tera", "{{ tier }}\n"),
+        ],
+    );
+    fs::write(
+        tpl.join("template.toml"),
+        "[template]\ndescription = \"v\"\n[[variables]]\nname = \"tier\"\nprompt = \"Service tier\"\ndefault = \"gold\"\n\
+         [[variables]]\nname = \"team\"\nprompt = \"Owning team\"\n",
+    )
+    .unwrap();
+    fs::write(tpl.join("app.txt.tera"), "{{ tier }} {{ team }}\n").unwrap();
+    let mut term = crate::pty::Pty::spawn(
+        Test::new()
+            .args(&["update", "--color", "never"])
+            .current_dir(&svc)
+            .command(),
+    );
+    let wait = std::time::Duration::from_secs(30);
+    term.wait_until("the new variable's prompt", wait, |o| {
+        o.contains("Owning team")
+    });
+    term.type_in(b"core\r");
+    term.wait_until("the result", wait, |o| o.contains("updated   app.txt"));
+    let status = term.wait(wait);
+    assert!(status.success(), "{status:?}\n{}", term.output());
+    assert!(
+        !term.output().contains("Service tier"),
+        "a recorded answer is not asked again:\n{}",
+        term.output()
+    );
+    assert_eq!(read(svc.join("app.txt")), "gold core\n");
+}
+
+#[test]
 fn binary_files_are_never_merged() {
     let tmp = tempfile::tempdir().unwrap();
     let tpl = template(tmp.path(), "tpl", &[("template.toml", SMALL)]);
