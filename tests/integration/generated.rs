@@ -8,7 +8,7 @@
 #[path = "generated/probe.rs"]
 pub(crate) mod probe;
 #[path = "generated/toolchains.rs"]
-mod toolchains;
+pub(crate) mod toolchains;
 
 use std::collections::BTreeMap;
 use std::fs;
