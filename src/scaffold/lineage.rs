@@ -24,6 +24,11 @@ pub const DIR: &str = ".msv";
 pub const RECORD: &str = ".msv/template.toml";
 /// `.msv/base.json`.
 pub const BASE: &str = ".msv/base.json";
+/// `.msv/.gitignore`: `msv build` keeps local state in `.msv/` too (the last built image),
+/// which must stay out of git, while the lineage is committed with the service.
+pub const GITIGNORE: &str = ".msv/.gitignore";
+const GITIGNORE_TEXT: &str = "# msv's local state stays out of git; the template lineage is committed.\n\
+                              *\n!.gitignore\n!template.toml\n!base.json\n";
 
 /// What made a service, as written to `.msv/template.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -260,7 +265,7 @@ pub fn parse_record(text: &str, origin: &str) -> anyhow::Result<Record> {
     toml::from_str(text).map_err(|e| anyhow::anyhow!("{origin}: {}", e.message()))
 }
 
-/// The two lineage files for a service rendered from `t`, ready to be written with it.
+/// The lineage files for a service rendered from `t`, ready to be written with it.
 pub fn outputs(t: &Loaded, values: &Values, rendered: &[Output]) -> anyhow::Result<Vec<Output>> {
     let record = Record {
         template: Identity::of(t),
@@ -274,6 +279,7 @@ pub fn outputs(t: &Loaded, values: &Values, rendered: &[Output]) -> anyhow::Resu
         },
     };
     Ok(vec![
+        file(GITIGNORE, GITIGNORE_TEXT.to_string()),
         file(RECORD, record_toml(&record)?),
         file(BASE, base_json(&tree(rendered))),
     ])

@@ -3,7 +3,7 @@
 //! fail with a clear message, exit 2, and leave nothing behind.
 
 mod prompts;
-mod rust_axum;
+pub(crate) mod rust_axum;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;

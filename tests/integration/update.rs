@@ -243,7 +243,24 @@ fn built_in_templates_keep_the_users_edits_bring_the_templates_changes_and_mark_
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         left.sort();
-        assert_eq!(left, ["base.json", "template.toml"], "no staging left");
+        assert_eq!(
+            left,
+            [".gitignore", "base.json", "template.toml"],
+            "no staging left"
+        );
+        // After a build wrote its local state, git still sees only the lineage.
+        fs::write(svc.join(".msv/image.json"), "{}").unwrap();
+        let tracked = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&svc)
+            .args(["status", "--porcelain", "--ignored", "--", ".msv"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&tracked.stdout),
+            " M .msv/base.json\n M .msv/template.toml\n!! .msv/image.json\n"
+        );
+        fs::remove_file(svc.join(".msv/image.json")).unwrap();
 
         // Once the conflict is resolved and committed, there is nothing more to do.
         edit(svc.join("README.md"), |t| {
@@ -623,4 +640,46 @@ fn an_updated_python_fastapi_service_passes_its_tests() {
     );
     assert!(out.contains("passed"), "{out}");
     assert!(read(svc.join("Dockerfile")).contains("STOPSIGNAL SIGTERM"));
+}
+
+/// With the toolchain tests: a rust-axum service made from the older template, with a
+/// handler and its test added and a dependency pinned by the user, still builds and passes
+/// its tests after the update.
+#[test]
+fn an_updated_rust_axum_service_builds_and_passes_its_tests() {
+    use crate::new::rust_axum::{cargo, toolchain_tests};
+    if !toolchain_tests("an_updated_rust_axum_service_builds_and_passes_its_tests") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let old = repo_root().join("tests/fixtures/templates/rust-axum");
+    Test::new()
+        .args(&["new", "orders", "--dir", "svc", "-t"])
+        .arg(&old)
+        .current_dir(tmp.path())
+        .run()
+        .status(0);
+    let svc = tmp.path().join("svc");
+    as_if_built_in(&svc, "rust-axum");
+    commit_all(&svc, "made by an older msv");
+    edit(svc.join("src/api.rs"), |t| {
+        t + "\n/// How many items there are (added by the team).\n\
+             pub async fn items_count() -> &'static str {\n    \"0\"\n}\n\n\
+             #[cfg(test)]\nmod team_tests {\n    #[tokio::test]\n    \
+             async fn items_count_starts_at_zero() {\n        \
+             assert_eq!(super::items_count().await, \"0\");\n    }\n}\n"
+    });
+    edit(svc.join("Cargo.toml"), |t| {
+        t.replacen("axum = \"0.8.9\"", "axum = \"=0.8.9\"", 1)
+    });
+    commit_all(&svc, "the team's changes");
+    Test::new()
+        .args(&["update"])
+        .current_dir(&svc)
+        .run()
+        .status(0)
+        .stdout_has("updated   Dockerfile");
+    cargo(&svc, &["test", "--locked", "--quiet"]);
+    assert!(read(svc.join("Dockerfile")).contains("STOPSIGNAL SIGTERM"));
+    assert!(read(svc.join("src/api.rs")).contains("items_count_starts_at_zero"));
 }

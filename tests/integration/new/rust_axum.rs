@@ -122,7 +122,7 @@ fn rust_axum_port_and_ci_are_variables() {
 }
 
 /// Whether the slow toolchain tests run; prints why not.
-fn toolchain_tests(test: &str) -> bool {
+pub(crate) fn toolchain_tests(test: &str) -> bool {
     let on = std::env::var("MSV_TOOLCHAIN_TESTS").is_ok_and(|v| v == "1");
     if !on {
         eprintln!(
@@ -215,7 +215,7 @@ fn get(port: u16, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
     crate::generated::probe::get(&url, headers).unwrap_or_else(|| panic!("GET {url} failed"))
 }
 
-fn cargo(dir: &Path, args: &[&str]) {
+pub(crate) fn cargo(dir: &Path, args: &[&str]) {
     let started = Instant::now();
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(args)
