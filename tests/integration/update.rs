@@ -13,7 +13,7 @@ mod toolchains;
 
 use crate::build::git_in;
 use crate::new::template;
-use crate::support::{Test, repo_root};
+use crate::support::Test;
 
 fn git(dir: &Path, args: &[&str]) {
     assert!(
