@@ -182,6 +182,7 @@ Register-ArgumentCompleter -Native -CommandName 'msv' -ScriptBlock {
         }
         'msv;update' {
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set a template variable: a new one, or a new answer to an old one (repeatable)')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Update a git template''s service to this branch, tag or commit (default: the newest)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubernetes context to use (default: the kubeconfig''s current-context) [env: MSV_CONTEXT]')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]')

@@ -1771,13 +1771,17 @@ _msv() {
             return 0
             ;;
         msv__subcmd__update)
-            opts="-n -o -q -v -h -V --set --dry-run --allow-dirty --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
+            opts="-n -o -q -v -h -V --set --to --dry-run --allow-dirty --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -168,6 +168,7 @@ set edit:completion:arg-completer[msv] = {|@words|
         }
         &'msv;update'= {
             cand --set 'Set a template variable: a new one, or a new answer to an old one (repeatable)'
+            cand --to 'Update a git template''s service to this branch, tag or commit (default: the newest)'
             cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context) [env: MSV_CONTEXT]'
             cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]'
             cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]'

@@ -156,6 +156,7 @@ complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subco
 complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from help" -f -a "lint" -d 'Validate a template directory: syntax, variables, paths, template.toml keys'
 complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c msv -n "__fish_msv_using_subcommand update" -l set -d 'Set a template variable: a new one, or a new answer to an old one (repeatable)' -r
+complete -c msv -n "__fish_msv_using_subcommand update" -l to -d 'Update a git template\'s service to this branch, tag or commit (default: the newest)' -r
 complete -c msv -n "__fish_msv_using_subcommand update" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
 complete -c msv -n "__fish_msv_using_subcommand update" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand update" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F

@@ -316,6 +316,10 @@ pub struct UpdateArgs {
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_key_value)]
     pub set: Vec<KeyValue>,
 
+    /// Update a git template's service to this branch, tag or commit (default: the newest)
+    #[arg(long, value_name = "REF")]
+    pub to: Option<String>,
+
     /// Print the unified diff the update would apply and change nothing
     #[arg(long)]
     pub dry_run: bool,

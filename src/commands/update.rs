@@ -17,6 +17,7 @@ pub async fn run(args: &UpdateArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let UpdateArgs {
         dir,
         set,
+        to,
         dry_run,
         allow_dirty,
     } = args;
@@ -26,6 +27,7 @@ pub async fn run(args: &UpdateArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|kv| format!("{}={}", kv.key, kv.value))
             .collect(),
+        to: to.clone(),
         dry_run: *dry_run,
         allow_dirty: *allow_dirty,
         interactive: printer.interactive,

@@ -23,6 +23,8 @@ pub struct Request {
     pub dir: PathBuf,
     /// Raw `key=value` strings from `--set`: new answers, or changed ones.
     pub sets: Vec<String>,
+    /// A git template's branch, tag or commit to update to (default: its newest).
+    pub to: Option<String>,
     pub dry_run: bool,
     pub allow_dirty: bool,
     pub interactive: bool,
@@ -71,16 +73,27 @@ pub fn update(req: &Request, interrupted: &dyn Fn() -> bool) -> anyhow::Result<R
         )));
     }
     let spec = record.template.spec();
-    let t = match record.template.kind {
-        lineage::SourceKind::Builtin => source::load_builtin(&spec).with_context(|| {
-            format!(
-                "this msv has no built-in template {spec:?} any more; available: {}",
-                source::builtin_names().join(", ")
-            )
-        })?,
-        _ => source::load(&spec, req.user_dir.as_deref()).with_context(|| {
-            format!("loading template {spec} (recorded in {})", lineage::RECORD)
-        })?,
+    let t = match (record.template.kind, &req.to) {
+        (lineage::SourceKind::Git, Some(rev)) => source::load_git_at(&spec, Some(rev))?,
+        (kind, Some(_)) => {
+            return Err(Failure::refused(format!(
+                "--to picks a version of a git template, and this service's template {} is {}; \
+                 drop --to to update to its current version",
+                record.template.name,
+                kind.as_str()
+            )));
+        }
+        (kind, None) => match kind {
+            lineage::SourceKind::Builtin => source::load_builtin(&spec).with_context(|| {
+                format!(
+                    "this msv has no built-in template {spec:?} any more; available: {}",
+                    source::builtin_names().join(", ")
+                )
+            })?,
+            _ => source::load(&spec, req.user_dir.as_deref()).with_context(|| {
+                format!("loading template {spec} (recorded in {})", lineage::RECORD)
+            })?,
+        },
     };
     let m =
         super::manifest::parse(&t.manifest_text, &t.manifest_origin).map_err(anyhow::Error::msg)?;

@@ -356,8 +356,13 @@ fn git_templates_update_from_the_recorded_commit_to_the_newest() {
             &v1[..12],
             &v2[..12]
         ));
+    // A third version exists, but the team takes the tagged second one.
+    git(&repo, &["tag", "second"]);
+    fs::write(repo.join("app.txt.tera"), "one\n{{ name }}\ntwo\nthree\n").unwrap();
+    commit_all(&repo, "v3");
+    let v3 = head(&repo);
     Test::new()
-        .args(&["update", "svc"])
+        .args(&["update", "svc", "--to", "second"])
         .current_dir(tmp.path())
         .run()
         .status(0)
@@ -365,6 +370,33 @@ fn git_templates_update_from_the_recorded_commit_to_the_newest() {
         .stderr_has(&format!("from {} to {}", &v1[..12], &v2[..12]));
     assert_eq!(read(svc.join("app.txt")), "mine\none\nsvc\ntwo\n");
     assert!(read(svc.join(".msv/template.toml")).contains(&format!("commit = \"{v2}\"")));
+    commit_all(&svc, "template v2");
+    Test::new()
+        .args(&["update", "svc", "--to", "no-such-tag"])
+        .current_dir(tmp.path())
+        .run()
+        .status(2)
+        .stderr_has("checking out no-such-tag of");
+    Test::new()
+        .args(&["update", "svc"])
+        .current_dir(tmp.path())
+        .run()
+        .status(0)
+        .stderr_has(&format!("from {} to {}", &v2[..12], &v3[..12]));
+    assert_eq!(read(svc.join("app.txt")), "mine\none\nsvc\ntwo\nthree\n");
+}
+
+#[test]
+fn to_is_only_for_git_templates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_tpl, svc) = service_from(tmp.path(), &[("template.toml", SMALL), ("a.txt", "a\n")]);
+    Test::new()
+        .args(&["update", "--to", "v2"])
+        .current_dir(&svc)
+        .run()
+        .status(2)
+        .stderr_has("--to picks a version of a git template")
+        .stderr_has("is folder");
 }
 
 #[test]
