@@ -277,6 +277,48 @@ fn on_a_terminal_only_the_new_variable_is_asked_for() {
 }
 
 #[test]
+fn an_update_interrupted_at_a_prompt_leaves_the_service_as_it_was() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (tpl, svc) = service_from(
+        tmp.path(),
+        &[("template.toml", SMALL), ("app.txt", "one\n")],
+    );
+    fs::write(
+        tpl.join("template.toml"),
+        format!("{SMALL}[[variables]]\nname = \"team\"\nprompt = \"Owning team\"\n"),
+    )
+    .unwrap();
+    fs::write(tpl.join("app.txt"), "two\n").unwrap();
+    fs::write(tpl.join("added.txt"), "new\n").unwrap();
+    let mut term = crate::pty::Pty::spawn(
+        Test::new()
+            .args(&["update", "--color", "never"])
+            .current_dir(&svc)
+            .command(),
+    );
+    let wait = std::time::Duration::from_secs(30);
+    term.wait_until("the new variable's prompt", wait, |o| {
+        o.contains("Owning team")
+    });
+    term.type_in(b"\x03");
+    let status = term.wait(wait);
+    assert_eq!(status.code(), Some(130), "{}", term.output());
+    assert_eq!(read(svc.join("app.txt")), "one\n");
+    assert!(!svc.join("added.txt").exists());
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(&svc)
+        .args(["status", "--porcelain", "--ignored"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "",
+        "nothing changed or left behind"
+    );
+}
+
+#[test]
 fn binary_files_are_never_merged() {
     let tmp = tempfile::tempdir().unwrap();
     let tpl = template(tmp.path(), "tpl", &[("template.toml", SMALL)]);
