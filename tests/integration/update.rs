@@ -176,12 +176,36 @@ fn dry_run_prints_the_diff_and_changes_nothing_and_a_dirty_tree_is_refused() {
         .stderr_has("  scratch.txt")
         .stderr_has("--allow-dirty");
     assert_eq!(read(svc.join("app.txt")), "a\nsvc\n");
-    Test::new()
+    #[derive(serde::Deserialize)]
+    struct Report {
+        template: String,
+        from: String,
+        to: String,
+        dry_run: bool,
+        files: Vec<File>,
+        conflicts: usize,
+    }
+    #[derive(serde::Deserialize)]
+    struct File {
+        path: String,
+        status: String,
+    }
+    let report: Report = Test::new()
         .args(&["update", "--allow-dirty", "-o", "json"])
         .current_dir(&svc)
         .run()
         .status(0)
-        .stdout_has("\"status\": \"updated\"");
+        .stdout_json();
+    assert_eq!(report.template, "tpl");
+    assert_ne!(report.from, report.to);
+    assert!(!report.dry_run);
+    assert_eq!(report.conflicts, 0);
+    let files: Vec<(&str, &str)> = report
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.status.as_str()))
+        .collect();
+    assert_eq!(files, [("app.txt", "updated")]);
     assert_eq!(read(svc.join("app.txt")), "a\nsvc\nb\n");
 }
 
