@@ -39,6 +39,7 @@ Register-ArgumentCompleter -Native -CommandName 'msv' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Create a new service from a template')
             [CompletionResult]::new('templates', 'templates', [CompletionResultType]::ParameterValue, 'List, inspect and validate templates')
+            [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Bring a service up to the current version of its template (three-way merge)')
             [CompletionResult]::new('build', 'build', [CompletionResultType]::ParameterValue, 'Build the service''s container image through the Docker Engine API')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Push the last built image to the registry in msv.toml')
             [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Roll out a new version with a blue-green switch')
@@ -177,6 +178,29 @@ Register-ArgumentCompleter -Native -CommandName 'msv' -ScriptBlock {
             break
         }
         'msv;templates;help;help' {
+            break
+        }
+        'msv;update' {
+            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set a template variable: a new one, or a new answer to an old one (repeatable)')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Update a git template''s service to this branch, tag or commit (default: the newest)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubernetes context to use (default: the kubeconfig''s current-context) [env: MSV_CONTEXT]')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format; each command lists the formats it supports')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format; each command lists the formats it supports')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the unified diff the update would apply and change nothing')
+            [CompletionResult]::new('--allow-dirty', '--allow-dirty', [CompletionResultType]::ParameterName, 'Update even when the git work tree has uncommitted changes')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or hints')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or hints')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print diagnostics to stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print diagnostics to stderr (repeat for more)')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'msv;build' {
@@ -577,6 +601,7 @@ Register-ArgumentCompleter -Native -CommandName 'msv' -ScriptBlock {
         'msv;help' {
             [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Create a new service from a template')
             [CompletionResult]::new('templates', 'templates', [CompletionResultType]::ParameterValue, 'List, inspect and validate templates')
+            [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Bring a service up to the current version of its template (three-way merge)')
             [CompletionResult]::new('build', 'build', [CompletionResultType]::ParameterValue, 'Build the service''s container image through the Docker Engine API')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Push the last built image to the registry in msv.toml')
             [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Roll out a new version with a blue-green switch')
@@ -609,6 +634,9 @@ Register-ArgumentCompleter -Native -CommandName 'msv' -ScriptBlock {
             break
         }
         'msv;help;templates;lint' {
+            break
+        }
+        'msv;help;update' {
             break
         }
         'msv;help;build' {

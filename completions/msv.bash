@@ -61,6 +61,9 @@ _msv() {
             msv,traces)
                 cmd="msv__subcmd__traces"
                 ;;
+            msv,update)
+                cmd="msv__subcmd__update"
+                ;;
             msv,version)
                 cmd="msv__subcmd__version"
                 ;;
@@ -120,6 +123,9 @@ _msv() {
                 ;;
             msv__subcmd__help,traces)
                 cmd="msv__subcmd__help__subcmd__traces"
+                ;;
+            msv__subcmd__help,update)
+                cmd="msv__subcmd__help__subcmd__update"
                 ;;
             msv__subcmd__help,version)
                 cmd="msv__subcmd__help__subcmd__version"
@@ -191,7 +197,7 @@ _msv() {
 
     case "${cmd}" in
         msv)
-            opts="-n -o -q -v -h -V --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version new templates build push deploy rollback history manifests status logs traces completions man config version help"
+            opts="-n -o -q -v -h -V --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version new templates update build push deploy rollback history manifests status logs traces completions man config version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -525,7 +531,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__help)
-            opts="new templates build push deploy rollback history manifests status logs traces completions man config version help"
+            opts="new templates update build push deploy rollback history manifests status logs traces completions man config version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -821,6 +827,20 @@ _msv() {
         msv__subcmd__help__subcmd__traces__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        msv__subcmd__help__subcmd__update)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1712,6 +1732,56 @@ _msv() {
                     return 0
                     ;;
                 --backend-service)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml text raw tree" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml text raw tree" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        msv__subcmd__update)
+            opts="-n -o -q -v -h -V --set --to --dry-run --allow-dirty --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

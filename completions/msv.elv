@@ -36,6 +36,7 @@ set edit:completion:arg-completer[msv] = {|@words|
             cand --version 'Print version'
             cand new 'Create a new service from a template'
             cand templates 'List, inspect and validate templates'
+            cand update 'Bring a service up to the current version of its template (three-way merge)'
             cand build 'Build the service''s container image through the Docker Engine API'
             cand push 'Push the last built image to the registry in msv.toml'
             cand deploy 'Roll out a new version with a blue-green switch'
@@ -164,6 +165,28 @@ set edit:completion:arg-completer[msv] = {|@words|
         &'msv;templates;help;lint'= {
         }
         &'msv;templates;help;help'= {
+        }
+        &'msv;update'= {
+            cand --set 'Set a template variable: a new one, or a new answer to an old one (repeatable)'
+            cand --to 'Update a git template''s service to this branch, tag or commit (default: the newest)'
+            cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context) [env: MSV_CONTEXT]'
+            cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]'
+            cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]'
+            cand --kubeconfig 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config'
+            cand -o 'Output format; each command lists the formats it supports'
+            cand --output 'Output format; each command lists the formats it supports'
+            cand --color 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset'
+            cand --dry-run 'Print the unified diff the update would apply and change nothing'
+            cand --allow-dirty 'Update even when the git work tree has uncommitted changes'
+            cand -q 'Print only data and errors, no progress or hints'
+            cand --quiet 'Print only data and errors, no progress or hints'
+            cand -v 'Print diagnostics to stderr (repeat for more)'
+            cand --verbose 'Print diagnostics to stderr (repeat for more)'
+            cand --no-input 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
         }
         &'msv;build'= {
             cand -t 'Extra tag for the image (repeatable)'
@@ -540,6 +563,7 @@ set edit:completion:arg-completer[msv] = {|@words|
         &'msv;help'= {
             cand new 'Create a new service from a template'
             cand templates 'List, inspect and validate templates'
+            cand update 'Bring a service up to the current version of its template (three-way merge)'
             cand build 'Build the service''s container image through the Docker Engine API'
             cand push 'Push the last built image to the registry in msv.toml'
             cand deploy 'Roll out a new version with a blue-green switch'
@@ -567,6 +591,8 @@ set edit:completion:arg-completer[msv] = {|@words|
         &'msv;help;templates;show'= {
         }
         &'msv;help;templates;lint'= {
+        }
+        &'msv;help;update'= {
         }
         &'msv;help;build'= {
         }

@@ -84,6 +84,8 @@ pub enum Command {
     /// List, inspect and validate templates
     #[command(subcommand)]
     Templates(TemplatesCommand),
+    /// Bring a service up to the current version of its template (three-way merge)
+    Update(UpdateArgs),
     /// Build the service's container image through the Docker Engine API
     Build(BuildArgs),
     /// Push the last built image to the registry in msv.toml
@@ -297,6 +299,34 @@ pub struct NewArgs {
     /// Replace an existing non-empty directory
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status 1 when conflicts are left in files (marked <<<<<<< yours / \
+    ======= / >>>>>>> template).\n\nExamples:\n  msv update --dry-run\n  \
+    msv update services/orders --set with_metrics=true"
+)]
+pub struct UpdateArgs {
+    /// Service directory (default: the current directory)
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+
+    /// Set a template variable: a new one, or a new answer to an old one (repeatable)
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub set: Vec<KeyValue>,
+
+    /// Update a git template's service to this branch, tag or commit (default: the newest)
+    #[arg(long, value_name = "REF")]
+    pub to: Option<String>,
+
+    /// Print the unified diff the update would apply and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Update even when the git work tree has uncommitted changes
+    #[arg(long)]
+    pub allow_dirty: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -16,6 +16,7 @@ mod rollback;
 mod status;
 mod templates;
 mod traces;
+mod update;
 mod version;
 
 use std::path::Path;
@@ -76,6 +77,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::New(args) => new::run(args, &ctx).await,
         Command::Templates(args) => templates::run(args, &ctx).await,
+        Command::Update(args) => update::run(args, &ctx).await,
         Command::Build(args) => build::run(args, &ctx).await,
         Command::Push(args) => push::run(args, &ctx).await,
         Command::Deploy(args) => deploy::run(args, &ctx).await,

@@ -5,7 +5,7 @@ use crate::cli::TemplatesCommand;
 use crate::exit::ExitCode;
 use crate::output::OutputFormat;
 use crate::output::{Cell, Table, Tone, sanitize};
-use crate::scaffold::{self, lint, manifest::VarType, source};
+use crate::scaffold::{self, lineage, lint, manifest::VarType, source};
 
 use super::Context;
 
@@ -38,6 +38,15 @@ pub async fn run(args: &TemplatesCommand, ctx: &Context) -> anyhow::Result<ExitC
         TemplatesCommand::List => {
             let format = printer.format("templates list")?;
             let rows = scaffold::catalog(user_dir.as_deref());
+            let here = std::env::current_dir()?;
+            if let Some(service) = lineage::find_service(&here) {
+                let dir = user_dir.clone();
+                let fresh = tokio::task::spawn_blocking(move || {
+                    lineage::freshness(&service, dir.as_deref())
+                })
+                .await??;
+                printer.info(&freshness_note(&fresh));
+            }
             if format != OutputFormat::Table {
                 printer.data(format, &rows)?;
                 return Ok(ExitCode::Success);
@@ -131,6 +140,28 @@ pub async fn run(args: &TemplatesCommand, ctx: &Context) -> anyhow::Result<ExitC
                 Ok(ExitCode::Failure)
             }
         }
+    }
+}
+
+/// One sentence on whether the service in the current folder can take a newer template.
+fn freshness_note(f: &lineage::Freshness) -> String {
+    let t = &f.recorded;
+    let made = format!(
+        "the service in {} was made from template {} ({}) at {}",
+        f.service.display(),
+        sanitize(&t.name),
+        t.kind.as_str(),
+        t.short()
+    );
+    match (f.newer, &f.current, &f.problem) {
+        (Some(true), Some(current), _) => format!(
+            "{made}; a newer version ({current}) is available: `msv update --dry-run` shows what would change"
+        ),
+        (Some(false), _, _) => format!("{made}, its current version"),
+        (_, _, problem) => format!(
+            "{made}; whether a newer version exists could not be checked: {}",
+            sanitize(problem.as_deref().unwrap_or("unknown"))
+        ),
     }
 }
 

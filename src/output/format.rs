@@ -61,6 +61,7 @@ pub const FORMATS: &[(&str, &[OutputFormat])] = &[
     ("templates list", &[Table, Json, Yaml]),
     ("templates show", &[Text, Json, Yaml]),
     ("templates lint", &[Text, Json, Yaml]),
+    ("update", &[Text, Json, Yaml]),
     ("build", &[Text, Json, Yaml]),
     ("push", &[Text, Json, Yaml]),
     ("deploy", &[Text, Json, Yaml]),

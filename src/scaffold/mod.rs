@@ -4,11 +4,16 @@
 //! template (`lint`). Commands call [`generate`], [`catalog`] and [`lint::lint`]; nothing
 //! here prints.
 
+pub mod apply;
+pub mod lineage;
 pub mod lint;
 pub mod manifest;
+pub mod merge;
+pub mod plan;
 pub mod prompt;
 pub mod render;
 pub mod source;
+pub mod update;
 pub mod vars;
 pub mod write;
 
@@ -182,7 +187,10 @@ pub fn generate(req: &Request) -> anyhow::Result<Created> {
             list.join("\n")
         )
     })?;
-    let written = write::write_tree(&target, &outputs, req.force)
+    // The lineage is written with the files, in the same atomic step.
+    let mut all = outputs.clone();
+    all.extend(lineage::outputs(&t, &values, &outputs)?);
+    let written = write::write_tree(&target, &all, req.force)
         .with_context(|| format!("creating {}", target.display()))?;
     Ok(Created {
         name: req.name.to_string(),

@@ -204,6 +204,13 @@ pub fn render(
                 continue;
             }
         };
+        if path == ".msv" || path.starts_with(".msv/") {
+            problems.push(problem(
+                &entry.path,
+                format!("renders to {path:?}, but .msv/ holds the service's template lineage, which msv writes"),
+            ));
+            continue;
+        }
         if !seen.insert(path.clone()) {
             problems.push(problem(
                 &entry.path,
@@ -348,6 +355,14 @@ mod tests {
                 errs
             );
         }
+    }
+
+    #[test]
+    fn the_lineage_folder_is_msvs_own() {
+        let t = loaded(&[(".msv/template.toml", "x"), (".msvrc", "ok")]);
+        let errs = render(&t, &manifest(""), &values(&[])).unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(errs[0].message.contains("template lineage"), "{errs:?}");
     }
 
     #[test]

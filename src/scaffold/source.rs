@@ -59,6 +59,8 @@ pub struct Loaded {
     /// How the manifest is named in messages (a path when it has one).
     pub manifest_origin: String,
     pub entries: Vec<Entry>,
+    /// The git commit loaded (git templates only).
+    pub revision: Option<String>,
 }
 
 #[cfg(test)]
@@ -80,6 +82,7 @@ impl Loaded {
                     },
                 })
                 .collect(),
+            revision: None,
         }
     }
 }
@@ -189,6 +192,7 @@ pub fn load_builtin(name: &str) -> Option<Loaded> {
         manifest_text: manifest_text?,
         manifest_origin: format!("{name}/{FILE_NAME}"),
         entries,
+        revision: None,
     })
 }
 
@@ -251,6 +255,7 @@ pub fn load_dir(dir: &Path, name: String, origin: Origin) -> anyhow::Result<Load
         manifest_text,
         manifest_origin: manifest_path.display().to_string(),
         entries,
+        revision: None,
     })
 }
 
@@ -258,20 +263,53 @@ pub fn load_dir(dir: &Path, name: String, origin: Origin) -> anyhow::Result<Load
 /// used (rather than a git library) so that the user's credential helpers, SSH config and
 /// URL rewrites apply exactly as they do for their own clones.
 pub fn load_git(url: &str) -> anyhow::Result<Loaded> {
+    load_git_at(url, None)
+}
+
+/// Like [`load_git`], at `rev` (a branch, tag or commit) when given; a commit needs the
+/// history, so that case clones without `--depth`.
+pub fn load_git_at(url: &str, rev: Option<&str>) -> anyhow::Result<Loaded> {
     let tmp = tempfile::Builder::new().prefix("msv-template-").tempdir()?;
     let dest = tmp.path().join("t");
-    let out = Command::new("git")
-        .args(["clone", "--depth", "1", "--quiet", "--", url])
-        .arg(&dest)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .context("running git (is it installed?)")?;
-    if !out.status.success() {
-        bail!(
-            "git clone --depth 1 {url} failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
+    let run = |cmd: &mut Command, what: String| -> anyhow::Result<()> {
+        let out = cmd
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .context("running git (is it installed?)")?;
+        if !out.status.success() {
+            bail!(
+                "{what} failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        Ok(())
+    };
+    match rev {
+        None => run(
+            Command::new("git")
+                .args(["clone", "--depth", "1", "--quiet", "--", url])
+                .arg(&dest),
+            format!("git clone --depth 1 {url}"),
+        )?,
+        Some(rev) => {
+            if rev.starts_with('-') || rev.is_empty() {
+                bail!("{rev:?} is not a branch, tag or commit name");
+            }
+            run(
+                Command::new("git")
+                    .args(["clone", "--quiet", "--no-checkout", "--", url])
+                    .arg(&dest),
+                format!("git clone {url}"),
+            )?;
+            run(
+                Command::new("git")
+                    .arg("-C")
+                    .arg(&dest)
+                    .args(["checkout", "--quiet", rev]),
+                format!("checking out {rev} of {url} (is it a branch, tag or commit there?)"),
+            )?;
+        }
     }
     let base = url.trim_end_matches('/').trim_end_matches(".git");
     let name = base
@@ -281,6 +319,16 @@ pub fn load_git(url: &str) -> anyhow::Result<Loaded> {
         .to_string();
     let mut t = load_dir(&dest, name, Origin::Git(url.to_string()))?;
     t.manifest_origin = format!("{url}: {FILE_NAME}");
+    let head = Command::new("git")
+        .arg("-C")
+        .arg(&dest)
+        .args(["rev-parse", "HEAD"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .context("running git rev-parse")?;
+    if head.status.success() {
+        t.revision = Some(String::from_utf8_lossy(&head.stdout).trim().to_string());
+    }
     Ok(t)
 }
 

@@ -19,3 +19,4 @@ mod status;
 mod templates;
 mod traces;
 mod traffic;
+mod update;

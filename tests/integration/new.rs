@@ -3,7 +3,7 @@
 //! fail with a clear message, exit 2, and leave nothing behind.
 
 mod prompts;
-mod rust_axum;
+pub(crate) mod rust_axum;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -310,7 +310,7 @@ fn non_empty_target_is_kept_unless_forced_and_then_moved_aside() {
         .stderr_has("were moved to");
     assert_eq!(
         entries(&tmp.path().join("svc")),
-        ["ci.yml", "run.sh", "svc.txt"]
+        [".msv", "ci.yml", "run.sh", "svc.txt"]
     );
     let backup = entries(tmp.path())
         .into_iter()

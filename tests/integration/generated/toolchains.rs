@@ -12,7 +12,7 @@ use super::generate;
 use super::probe::{Service, get, run_step, wait_for};
 
 /// Whether the slow toolchain tests run; prints why not otherwise.
-fn toolchain_tests(test: &str) -> bool {
+pub(crate) fn toolchain_tests(test: &str) -> bool {
     if std::env::var("MSV_TOOLCHAIN_TESTS").as_deref() == Ok("1") {
         return true;
     }
@@ -28,7 +28,7 @@ fn cache_dir() -> PathBuf {
 
 /// A venv with the generated project's requirements-dev.txt, cached under target/ by the
 /// content of its requirement files so a changed pin makes a new one.
-fn python_venv(project: &Path) -> PathBuf {
+pub(crate) fn python_venv(project: &Path) -> PathBuf {
     let mut key = fs::read(project.join("requirements.txt")).unwrap();
     key.extend(fs::read(project.join("requirements-dev.txt")).unwrap());
     // FNV-1a: a stable name for the cache folder, not a security boundary.

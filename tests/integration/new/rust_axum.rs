@@ -36,6 +36,10 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
+        // The lineage under .msv/ repeats the files; update.rs tests it.
+        if p.ends_with(".msv") {
+            continue;
+        }
         if p.is_dir() {
             out.extend(walk(&p))
         } else {
@@ -118,7 +122,7 @@ fn rust_axum_port_and_ci_are_variables() {
 }
 
 /// Whether the slow toolchain tests run; prints why not.
-fn toolchain_tests(test: &str) -> bool {
+pub(crate) fn toolchain_tests(test: &str) -> bool {
     let on = std::env::var("MSV_TOOLCHAIN_TESTS").is_ok_and(|v| v == "1");
     if !on {
         eprintln!(
@@ -211,7 +215,7 @@ fn get(port: u16, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
     crate::generated::probe::get(&url, headers).unwrap_or_else(|| panic!("GET {url} failed"))
 }
 
-fn cargo(dir: &Path, args: &[&str]) {
+pub(crate) fn cargo(dir: &Path, args: &[&str]) {
     let started = Instant::now();
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(args)
