@@ -10,6 +10,7 @@ pub mod kube;
 mod layers;
 pub mod schema;
 mod settings;
+pub mod values;
 
 use std::collections::BTreeMap;
 use std::fmt;

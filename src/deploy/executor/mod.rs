@@ -12,11 +12,13 @@
 //! is written last, so a deploy killed after its switch is recognised by the next one
 //! (the image is live but not recorded) and finished rather than rolled out again.
 //!
-//! This module owns the order and the undo rule; `phases` holds the steps, `waits` the
-//! watch-driven conditions, `undo` the two ways back.
+//! This module owns the order and the undo rule; `reads` holds what is read before the
+//! lock, `phases` the steps, `gates` the user's checks, smoke command and metric analysis,
+//! `waits` the watch-driven conditions, `undo` the two ways back.
 
 mod gates;
 mod phases;
+mod reads;
 mod undo;
 mod waits;
 
@@ -31,7 +33,7 @@ use serde::Serialize;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-pub use phases::{Objects, read_objects};
+pub use reads::{Objects, read_objects};
 
 /// Everything one rollout runs on: the service's manifest settings, the merged `[deploy]`
 /// settings (flags included) and what this run asks for — the one place deploy and
@@ -272,7 +274,7 @@ pub struct Summary {
 /// Objects under msv's names that someone else made are refused here as in a deploy.
 pub async fn read_plan(cluster: &Cluster, opts: &Options) -> Result<(Plan, Objects)> {
     let objects = read_objects(cluster, &opts.settings.name).await?;
-    let plan = phases::decide(&objects, opts).map_err(refused)?;
+    let plan = reads::decide(&objects, opts).map_err(refused)?;
     Ok((plan, objects))
 }
 
@@ -326,15 +328,15 @@ pub async fn deploy(
         }
     };
     let (apis, server_minor, namespace, objects) = tokio::join!(
-        phases::require_apis(cluster, &opts.settings),
-        phases::server_minor(cluster),
+        reads::require_apis(cluster, &opts.settings),
+        reads::server_minor(cluster),
         existing_namespace,
         read_objects(cluster, &opts.settings.name),
     );
     apis?;
     namespace?;
     let objects = objects?;
-    phases::decide(&objects, opts).map_err(refused)?;
+    reads::decide(&objects, opts).map_err(refused)?;
     if opts.request.create_namespace {
         super::apply::ensure_namespace(cluster, true).await?;
     }
@@ -376,7 +378,7 @@ async fn locked(
     let mark = Instant::now();
     // Read again under the lock: what was read before it may have changed.
     let objects = read_objects(cluster, &opts.settings.name).await?;
-    let plan = phases::decide(&objects, opts).map_err(refused)?;
+    let plan = reads::decide(&objects, opts).map_err(refused)?;
     let mut run = Run {
         cluster,
         opts,
@@ -506,103 +508,4 @@ impl Run<'_> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn plan(live: Option<Color>, noop: bool, resume: bool) -> Plan {
-        Plan {
-            candidate: live.map(Color::other).unwrap_or(Color::Blue),
-            live,
-            replicas: 2,
-            from_image: None,
-            to_image: "r/o:2".into(),
-            noop,
-            resume,
-            adopt: None,
-        }
-    }
-
-    fn ex(keep_old: bool, analysis: bool) -> Extras {
-        Extras {
-            keep_old,
-            analysis,
-            ..Extras::default()
-        }
-    }
-
-    #[test]
-    fn the_sequence_follows_the_protocol() {
-        use Phase::*;
-        assert_eq!(
-            sequence(&plan(Some(Color::Blue), false, false), ex(false, false)),
-            [
-                Apply, Rollout, Preview, Switch, Settle, Verify, Hold, Guard, Finish, Record
-            ]
-        );
-        // First deploy, or the old color kept: nothing to hold for.
-        assert_eq!(
-            sequence(&plan(None, false, false), ex(false, false)),
-            [
-                Apply, Rollout, Preview, Switch, Settle, Verify, Guard, Finish, Record
-            ]
-        );
-        assert!(!sequence(&plan(Some(Color::Blue), false, false), ex(true, false)).contains(&Hold));
-        // Resuming a deploy that switched: from the endpoints on.
-        assert_eq!(
-            sequence(&plan(Some(Color::Blue), false, true), ex(false, false)),
-            [Settle, Verify, Hold, Guard, Finish, Record]
-        );
-        assert!(sequence(&plan(Some(Color::Blue), true, false), ex(false, false)).is_empty());
-    }
-
-    #[test]
-    fn undo_is_decided_by_the_phase_reached() {
-        let failed = || Halt::Failed("x".into());
-        for p in [
-            Phase::Baseline,
-            Phase::Apply,
-            Phase::Rollout,
-            Phase::Preview,
-            Phase::Checks,
-            Phase::Smoke,
-            Phase::Switch,
-        ] {
-            assert_eq!(undo_for(p, &failed()), Undo::Withdraw, "{p:?}");
-        }
-        for p in [Phase::Settle, Phase::Verify, Phase::Hold, Phase::Guard] {
-            assert_eq!(undo_for(p, &failed()), Undo::SwitchBack, "{p:?}");
-            assert_eq!(
-                undo_for(p, &Halt::Interrupted("x".into())),
-                Undo::SwitchBack
-            );
-        }
-        for p in [Phase::Finish, Phase::Record] {
-            assert_eq!(undo_for(p, &failed()), Undo::Nothing, "{p:?}");
-        }
-        // Someone else moved S: msv leaves everything as it is, in any phase.
-        assert_eq!(
-            undo_for(Phase::Verify, &Halt::Overridden("x".into())),
-            Undo::Nothing
-        );
-        assert_eq!(
-            undo_for(Phase::Apply, &Halt::Refused("x".into())),
-            Undo::Nothing
-        );
-    }
-
-    #[test]
-    fn summary_outcomes_serialize_as_before() {
-        assert_eq!(
-            serde_json::to_value(Finished::Unchanged).unwrap(),
-            "unchanged"
-        );
-        assert_eq!(
-            serde_json::to_value(Finished::Succeeded).unwrap(),
-            "succeeded"
-        );
-        assert_eq!(
-            serde_json::to_value(Finished::Rollback).unwrap(),
-            "rollback"
-        );
-    }
-}
+mod tests;
