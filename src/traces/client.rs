@@ -10,7 +10,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result};
 use reqwest::Url;
 
-use super::model::Trace;
+use super::collect::{Collector, Parsed};
+use super::detect::Format;
 use super::summary::{self, TraceSummary};
 use crate::name::{self, ServiceName};
 
@@ -69,11 +70,13 @@ pub struct Query {
 
 /// A trace the backend does not have: the command exits 1, not 2.
 #[derive(Debug, thiserror::Error)]
-#[error("trace {id} not found in {backend} at {url}")]
+#[error("trace {id} not found in {backend} at {url}{detail}")]
 pub struct NotFound {
     pub id: String,
     pub backend: &'static str,
     pub url: String,
+    /// What the backend said about it (Jaeger's `errors`), starting with "; ", or empty.
+    pub detail: String,
 }
 
 /// Jaeger serves two query APIs on one port; a base URL ending in `/api/v3` asks for
@@ -247,6 +250,7 @@ pub async fn search(
         Backend::Tempo => super::tempo::parse_search(&body).with_context(ctx)?,
         _ => parse_traces(backend, &body)
             .with_context(ctx)?
+            .traces
             .iter()
             .map(TraceSummary::of)
             .collect(),
@@ -261,34 +265,46 @@ pub async fn search(
     Ok(list)
 }
 
-/// Fetches one trace by id.
-pub async fn fetch(http: &Transport, backend: Backend, base: &Url, id: &str) -> Result<Trace> {
+/// Fetches one trace by id, with the errors the backend reported beside it (Jaeger can
+/// answer partial data and errors together). A trace the answer does not hold is
+/// [`NotFound`], carrying those errors.
+pub async fn fetch(http: &Transport, backend: Backend, base: &Url, id: &str) -> Result<Parsed> {
     let id = check_trace_id(id)?;
     let url = trace_url(backend, base, id);
     let body = get(http, backend, &url, Some(id)).await?;
-    let traces = parse_traces(backend, &body)
+    let Parsed { traces, errors } = parse_traces(backend, &body)
         .with_context(|| format!("reading the {} trace from {url}", backend.name()))?;
     let wanted = super::model::normalize_id(id);
-    traces
+    match traces
         .into_iter()
         .max_by_key(|t| (t.trace_id == wanted, t.spans.len()))
         .filter(|t| !t.spans.is_empty())
-        .ok_or_else(|| {
-            NotFound {
-                id: id.to_string(),
-                backend: backend.name(),
-                url: url.to_string(),
-            }
-            .into()
-        })
+    {
+        Some(t) => Ok(Parsed {
+            traces: vec![t],
+            errors,
+        }),
+        None => Err(NotFound {
+            id: id.to_string(),
+            backend: backend.name(),
+            url: url.to_string(),
+            detail: errors
+                .iter()
+                .map(|e| format!("; {} said: {e}", backend.name()))
+                .collect(),
+        }
+        .into()),
+    }
 }
 
-fn parse_traces(backend: Backend, body: &[u8]) -> Result<Vec<Trace>> {
+fn parse_traces(backend: Backend, body: &[u8]) -> Result<Parsed> {
+    let mut c = Collector::default();
     match backend {
-        Backend::Jaeger => super::jaeger::parse_v1(body),
-        Backend::JaegerV3 | Backend::Tempo => super::otlp::parse(body),
-        Backend::Zipkin => super::zipkin::parse(body),
+        Backend::Jaeger => super::jaeger::read(Format::JaegerEnvelope, body, &mut c)?,
+        Backend::JaegerV3 | Backend::Tempo => super::otlp::read(Format::Otlp, body, &mut c)?,
+        Backend::Zipkin => super::zipkin::read(body, false, &mut c)?,
     }
+    Ok(c.finish())
 }
 
 /// How requests reach the backend: directly over HTTP, or through the Kubernetes API
@@ -351,6 +367,7 @@ async fn get(
                     id: id.to_string(),
                     backend: backend.name(),
                     url: at.path().to_string(),
+                    detail: String::new(),
                 }
                 .into());
             }
@@ -389,6 +406,7 @@ async fn get(
             id: id.to_string(),
             backend: backend.name(),
             url: at.to_string(),
+            detail: String::new(),
         }
         .into());
     }

@@ -3,9 +3,10 @@
 //! `serviceName`; an `error` tag (any value, even empty) marks a failed span; `shared`
 //! marks the server half of an RPC that reuses the client's span id.
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
+use super::collect::Collector;
 use super::de;
 use super::model::{Event, KeyValue, Span, Trace};
 
@@ -53,83 +54,89 @@ struct Annotation {
     value: String,
 }
 
-/// Parses one trace (a list of spans) or a list of traces (a list of lists).
+/// Parses one trace (a list of spans) or a list of traces (a list of lists), for
+/// callers that only want the traces.
 pub fn parse(bytes: &[u8]) -> Result<Vec<Trace>> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).context("not valid JSON")?;
-    let serde_json::Value::Array(items) = value else {
-        anyhow::bail!("not a Zipkin v2 response: expected a JSON list of spans");
-    };
-    if items.first().is_some_and(serde_json::Value::is_array) {
-        items
-            .into_iter()
-            .enumerate()
-            .map(|(i, t)| {
-                let spans: Vec<ZSpan> = serde_json::from_value(t).with_context(|| {
-                    format!("trace {} in the list is not a list of Zipkin spans", i + 1)
-                })?;
-                Ok(convert(spans))
-            })
-            .filter(|t| !matches!(t, Ok(t) if t.spans.is_empty()))
-            .collect()
-    } else {
-        let spans: Vec<ZSpan> = serde_json::from_value(serde_json::Value::Array(items))
-            .context("not a list of Zipkin v2 spans")?;
-        Ok(if spans.is_empty() {
-            Vec::new()
-        } else {
-            vec![convert(spans)]
-        })
-    }
+    let nested = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
+        && bytes
+            .iter()
+            .skip_while(|b| b.is_ascii_whitespace())
+            .skip(1)
+            .find(|b| !b.is_ascii_whitespace())
+            == Some(&b'[');
+    let mut c = Collector::default();
+    read(bytes, nested, &mut c)?;
+    Ok(c.finish().traces)
 }
 
-fn convert(spans: Vec<ZSpan>) -> Trace {
-    let trace_id = spans
-        .iter()
-        .map(|s| s.trace_id.as_str())
-        .find(|t| !t.is_empty())
-        .unwrap_or_default()
-        .to_string();
-    let spans = spans
-        .into_iter()
-        .map(|z| {
-            let service = z
-                .local_endpoint
-                .as_ref()
-                .map(|e| e.service_name.as_str())
-                .filter(|n| !n.is_empty())
-                .unwrap_or("unknown");
-            let mut span = Span::new(&z.id, service, &z.name);
-            span.parent_id = (!z.parent_id.is_empty()).then_some(z.parent_id);
-            span.start_ns = de::us_to_ns(z.timestamp.unwrap_or(0));
-            span.duration_ns = de::us_to_ns(z.duration.unwrap_or(0));
-            span.kind = (!z.kind.is_empty()).then(|| z.kind.to_ascii_lowercase());
-            span.shared = z.shared.unwrap_or(false);
-            let tags = z.tags.unwrap_or_default();
-            span.error = tags.contains_key("error");
-            span.attributes = tags
-                .into_iter()
-                .map(|(key, value)| KeyValue { key, value })
-                .collect();
-            if let Some(remote) = z.remote_endpoint.filter(|e| !e.service_name.is_empty()) {
-                span.attributes.push(KeyValue {
-                    key: "peer.service".into(),
-                    value: remote.service_name.into(),
-                });
+/// Reads Zipkin v2 spans into `c`, grouped by their `traceId`.
+pub(crate) fn read(text: &[u8], nested: bool, c: &mut Collector) -> Result<()> {
+    let lists: Vec<Vec<ZSpan>> = if nested {
+        serde_json::from_slice(text).context("not a list of lists of Zipkin v2 spans")?
+    } else {
+        vec![serde_json::from_slice(text).context("not a list of Zipkin v2 spans")?]
+    };
+    for (l, spans) in lists.into_iter().enumerate() {
+        for (i, z) in spans.into_iter().enumerate() {
+            let at = || {
+                if nested {
+                    format!("span {} of trace {} in the list", i + 1, l + 1)
+                } else {
+                    format!("span {}", i + 1)
+                }
+            };
+            if z.trace_id.trim().is_empty() {
+                bail!("{} has no \"traceId\"", at());
             }
-            span.events = z
-                .annotations
-                .unwrap_or_default()
-                .into_iter()
-                .map(|a| Event {
-                    time_ns: de::us_to_ns(a.timestamp.unwrap_or(0)),
-                    name: a.value,
-                    attributes: Vec::new(),
-                })
-                .collect();
-            span
+            if z.id.trim().is_empty() {
+                bail!("{} has no \"id\"", at());
+            }
+            let trace_id = z.trace_id.clone();
+            c.span(&trace_id, convert(z));
+        }
+    }
+    Ok(())
+}
+
+fn convert(z: ZSpan) -> Span {
+    let service = z
+        .local_endpoint
+        .as_ref()
+        .map(|e| e.service_name.as_str())
+        .filter(|n| !n.is_empty())
+        .unwrap_or("unknown");
+    let mut span = Span::new(&z.id, service, &z.name);
+    span.parent_id = (!z.parent_id.is_empty()).then_some(z.parent_id);
+    span.start_ns = de::us_to_ns(z.timestamp.unwrap_or(0));
+    span.duration_ns = de::us_to_ns(z.duration.unwrap_or(0));
+    span.kind = (!z.kind.is_empty()).then(|| z.kind.to_ascii_lowercase());
+    span.shared = z.shared.unwrap_or(false);
+    let tags = z.tags.unwrap_or_default();
+    span.error = tags.contains_key("error")
+        || tags
+            .get("otel.status_code")
+            .is_some_and(|v| v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("ERROR")));
+    span.attributes = tags
+        .into_iter()
+        .map(|(key, value)| KeyValue { key, value })
+        .collect();
+    if let Some(remote) = z.remote_endpoint.filter(|e| !e.service_name.is_empty()) {
+        span.attributes.push(KeyValue {
+            key: "peer.service".into(),
+            value: remote.service_name.into(),
+        });
+    }
+    span.events = z
+        .annotations
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| Event {
+            time_ns: de::us_to_ns(a.timestamp.unwrap_or(0)),
+            name: a.value,
+            attributes: Vec::new(),
         })
         .collect();
-    Trace::new(&trace_id, spans, Vec::new())
+    span
 }
 
 #[cfg(test)]
@@ -147,6 +154,24 @@ mod tests {
         let ts = parse(br#"[[{"traceId":"1","id":"2"}],[{"traceId":"3","id":"4"}],[]]"#).unwrap();
         assert_eq!(ts.len(), 2);
         assert_eq!(ts[1].trace_id, "0000000000000003");
+    }
+
+    #[test]
+    fn spans_without_ids_are_refused() {
+        let err = parse(br#"[{"traceId":"1","id":"2"},{"traceId":"1","name":"x"}]"#).unwrap_err();
+        assert_eq!(format!("{err:#}"), "span 2 has no \"id\"");
+        let err = parse(br#"[[{"id":"2"}]]"#).unwrap_err();
+        assert_eq!(
+            format!("{err:#}"),
+            "span 1 of trace 1 in the list has no \"traceId\""
+        );
+    }
+
+    #[test]
+    fn otel_error_status_marks_an_error() {
+        let t = &parse(br#"[{"traceId":"1","id":"2","tags":{"otel.status_code":"ERROR"}}]"#)
+            .unwrap()[0];
+        assert!(t.spans[0].error);
     }
 
     #[test]
