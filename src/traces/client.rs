@@ -302,7 +302,7 @@ fn parse_traces(backend: Backend, body: &[u8]) -> Result<Parsed> {
     match backend {
         Backend::Jaeger => super::jaeger::read(Format::JaegerEnvelope, body, &mut c)?,
         Backend::JaegerV3 | Backend::Tempo => super::otlp::read(Format::Otlp, body, &mut c)?,
-        Backend::Zipkin => super::zipkin::read(body, false, &mut c)?,
+        Backend::Zipkin => super::zipkin::read(body, super::zipkin::nested(body), &mut c)?,
     }
     Ok(c.finish())
 }

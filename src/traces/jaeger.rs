@@ -148,11 +148,20 @@ pub(crate) fn read(format: Format, text: &[u8], c: &mut Collector) -> Result<()>
             let spans: Vec<V1Span> =
                 serde_json::from_slice(text).context("not a list of Jaeger spans")?;
             let processes = HashMap::new();
+            let mut without_process = std::collections::HashSet::new();
             for (i, s) in spans.into_iter().enumerate() {
                 if s.trace_id.trim().is_empty() {
                     bail!("span {} of the list has no \"traceID\"", i + 1);
                 }
                 let trace_id = s.trace_id.clone();
+                if s.process.is_none() && without_process.insert(trace_id.clone()) {
+                    c.warn(
+                        &trace_id,
+                        "spans listed without their trace's \"processes\": services are unknown; \
+                         give the whole trace object or API answer to see them"
+                            .to_string(),
+                    );
+                }
                 let span = convert_span(s, &trace_id, &processes, i, c)?;
                 c.span(&trace_id, span);
             }

@@ -57,16 +57,15 @@ struct Annotation {
 /// Parses one trace (a list of spans) or a list of traces (a list of lists), for
 /// callers that only want the traces.
 pub fn parse(bytes: &[u8]) -> Result<Vec<Trace>> {
-    let nested = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
-        && bytes
-            .iter()
-            .skip_while(|b| b.is_ascii_whitespace())
-            .skip(1)
-            .find(|b| !b.is_ascii_whitespace())
-            == Some(&b'[');
     let mut c = Collector::default();
-    read(bytes, nested, &mut c)?;
+    read(bytes, nested(bytes), &mut c)?;
     Ok(c.finish().traces)
+}
+
+/// A list of lists (`/api/v2/traces`) rather than a list of spans (`/api/v2/trace/{id}`).
+pub(crate) fn nested(bytes: &[u8]) -> bool {
+    let mut tokens = bytes.iter().filter(|b| !b.is_ascii_whitespace());
+    tokens.next() == Some(&b'[') && tokens.next() == Some(&b'[')
 }
 
 /// Reads Zipkin v2 spans into `c`, grouped by their `traceId`.
