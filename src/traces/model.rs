@@ -225,15 +225,24 @@ fn is_zero_id(id: &str) -> bool {
 /// Links every span to its parent by index.
 ///
 /// Rules, in order: among spans sharing an id the first non-`shared` one is the primary
-/// that children attach to; a `shared` span (Zipkin server half) hangs under its primary;
+/// that children attach to, unless a `shared` one (Zipkin server half) was recorded by the
+/// child's own service; a `shared` span hangs under its primary;
 /// any other duplicate keeps the primary's parent, so it is drawn beside it; a parent that
 /// is absent makes the span an orphan root; a link that would close a cycle is cut.
 fn resolve_parents(spans: &mut [Span]) {
     let mut primary: HashMap<&str, usize> = HashMap::new();
+    // Zipkin's rule (`SpanNode.Builder`): a child of a shared id attaches to the server
+    // half recorded by its own service, which is the side that made the call.
+    let mut shared_half: HashMap<(&str, &str), usize> = HashMap::new();
     for (i, s) in spans.iter().enumerate() {
         let e = primary.entry(s.span_id.as_str()).or_insert(i);
         if spans[*e].shared && !s.shared {
             *e = i;
+        }
+        if s.shared {
+            shared_half
+                .entry((s.span_id.as_str(), s.service.as_str()))
+                .or_insert(i);
         }
     }
     let links: Vec<(Option<usize>, bool)> = spans
@@ -246,7 +255,11 @@ fn resolve_parents(spans: &mut [Span]) {
             }
             match &s.parent_id {
                 None => (None, false),
-                Some(pid) => match primary.get(pid.as_str()).copied() {
+                Some(pid) => match shared_half
+                    .get(&(pid.as_str(), s.service.as_str()))
+                    .or_else(|| primary.get(pid.as_str()))
+                    .copied()
+                {
                     Some(p) if p != i => (Some(p), false),
                     Some(_) => (None, false),
                     None => (None, true),
@@ -341,6 +354,46 @@ mod tests {
         assert_eq!(t.spans[1].parent_index, Some(2));
         assert!(t.spans[1].skew, "server starts before its client: skew");
         assert_eq!(t.spans[2].parent_index, Some(0));
+    }
+
+    #[test]
+    fn a_child_attaches_to_the_server_half_of_its_own_service() {
+        let mut server = span("b", Some("a"), 1);
+        server.shared = true;
+        server.service = "backend".into();
+        let mut query = span("c", Some("b"), 2);
+        query.service = "backend".into();
+        let other = span("d", Some("b"), 3);
+        let t = Trace::new(
+            "1",
+            vec![
+                span("a", None, 0),
+                server,
+                span("b", Some("a"), 1),
+                query,
+                other,
+            ],
+            vec![],
+        );
+        let by = |id: &str| {
+            t.spans
+                .iter()
+                .position(|s| s.span_id.ends_with(id))
+                .unwrap()
+        };
+        let (server, client) = (
+            t.spans.iter().position(|s| s.shared).unwrap(),
+            t.spans
+                .iter()
+                .position(|s| s.span_id.ends_with('b') && !s.shared)
+                .unwrap(),
+        );
+        assert_eq!(t.spans[by("c")].parent_index, Some(server));
+        assert_eq!(
+            t.spans[by("d")].parent_index,
+            Some(client),
+            "no backend half of its own"
+        );
     }
 
     #[test]
