@@ -6,7 +6,7 @@
 //! `status.code`) are numbers or their proto names. Spans of several traces may be mixed
 //! in one document (v3 search results), so the result is grouped by trace id.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use serde::Deserialize;
 
 use super::collect::Collector;
@@ -56,7 +56,47 @@ struct Resource {
 #[derive(Deserialize)]
 struct ScopeSpans {
     #[serde(default)]
-    spans: Option<Vec<OtlpSpan>>,
+    spans: Option<Spans>,
+}
+
+/// A `spans` list, each span turned into the model as soon as it is read, so the wire
+/// form of a whole document is never held (the service is filled in from the resource
+/// afterwards). Pairs of trace id and span.
+struct Spans(Vec<(String, Span)>);
+
+impl<'de> Deserialize<'de> for Spans {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Spans, D::Error> {
+        struct Each;
+        impl<'de> serde::de::Visitor<'de> for Each {
+            type Value = Spans;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of OTLP spans")
+            }
+            fn visit_unit<E>(self) -> Result<Spans, E> {
+                Ok(Spans(Vec::new()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Spans, A::Error> {
+                use serde::de::Error as _;
+                let mut out = Vec::with_capacity(a.size_hint().unwrap_or(0));
+                while let Some(s) = a.next_element::<OtlpSpan>()? {
+                    let n = out.len() + 1;
+                    if s.trace_id.trim().is_empty() {
+                        return Err(A::Error::custom(format!(
+                            "span {n} of a list has no \"traceId\""
+                        )));
+                    }
+                    if s.span_id.trim().is_empty() {
+                        return Err(A::Error::custom(format!(
+                            "span {n} of a list has no \"spanId\""
+                        )));
+                    }
+                    out.push((de::otlp_id(&s.trace_id), convert(s, "")));
+                }
+                Ok(Spans(out))
+            }
+        }
+        d.deserialize_any(Each)
+    }
 }
 
 #[derive(Deserialize)]
@@ -165,22 +205,23 @@ pub(crate) fn read(format: Format, text: &[u8], c: &mut Collector) -> Result<()>
     let resources: Vec<ResourceSpans> = match format {
         Format::OtlpDocList => {
             let docs: Vec<TracesData> =
-                serde_json::from_slice(text).context("not a list of OTLP/JSON documents")?;
+                serde_json::from_slice(text).context("reading a list of OTLP/JSON documents")?;
             docs.into_iter()
                 .flat_map(|d| d.resource_spans.unwrap_or_default())
                 .collect()
         }
         Format::OtlpResourceList => {
-            serde_json::from_slice(text).context("not a list of OTLP/JSON resource spans")?
+            serde_json::from_slice(text).context("reading a list of OTLP/JSON resource spans")?
         }
         _ => {
-            let doc: Document = serde_json::from_slice(text).context("not OTLP/JSON trace data")?;
+            let doc: Document =
+                serde_json::from_slice(text).context("reading OTLP/JSON trace data")?;
             doc.resource_spans
                 .or_else(|| doc.result.and_then(|r| r.resource_spans))
                 .unwrap_or_default()
         }
     };
-    for (r, rs) in resources.into_iter().enumerate() {
+    for rs in resources {
         let resource = kvs(rs.resource.and_then(|r| r.attributes).unwrap_or_default());
         let service = resource
             .iter()
@@ -190,16 +231,9 @@ pub(crate) fn read(format: Format, text: &[u8], c: &mut Collector) -> Result<()>
             .unwrap_or("unknown")
             .to_string();
         for ss in rs.scope_spans.unwrap_or_default() {
-            for (i, s) in ss.spans.unwrap_or_default().into_iter().enumerate() {
-                let at = || format!("span {} of resource {} ({service})", i + 1, r + 1);
-                if s.trace_id.trim().is_empty() {
-                    bail!("{} has no \"traceId\"", at());
-                }
-                if s.span_id.trim().is_empty() {
-                    bail!("{} has no \"spanId\"", at());
-                }
-                let trace_id = de::otlp_id(&s.trace_id);
-                c.span(&trace_id, convert(s, &service));
+            for (trace_id, mut span) in ss.spans.map(|s| s.0).unwrap_or_default() {
+                span.service.clone_from(&service);
+                c.span(&trace_id, span);
             }
         }
     }
@@ -353,7 +387,7 @@ mod tests {
         let err = parse(body).unwrap_err();
         assert_eq!(
             format!("{err:#}"),
-            "span 1 of resource 1 (unknown) has no \"spanId\""
+            "reading OTLP/JSON trace data: span 1 of a list has no \"spanId\" at line 1 column 60"
         );
     }
 }

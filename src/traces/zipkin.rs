@@ -3,7 +3,7 @@
 //! `serviceName`; an `error` tag (any value, even empty) marks a failed span; `shared`
 //! marks the server half of an RPC that reuses the client's span id.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use serde::Deserialize;
 
 use super::collect::Collector;
@@ -70,31 +70,50 @@ pub(crate) fn nested(bytes: &[u8]) -> bool {
 
 /// Reads Zipkin v2 spans into `c`, grouped by their `traceId`.
 pub(crate) fn read(text: &[u8], nested: bool, c: &mut Collector) -> Result<()> {
-    let lists: Vec<Vec<ZSpan>> = if nested {
-        serde_json::from_slice(text).context("not a list of lists of Zipkin v2 spans")?
+    let lists: Vec<ZSpans> = if nested {
+        serde_json::from_slice(text).context("reading lists of Zipkin v2 spans")?
     } else {
-        vec![serde_json::from_slice(text).context("not a list of Zipkin v2 spans")?]
+        vec![serde_json::from_slice(text).context("reading Zipkin v2 spans")?]
     };
-    for (l, spans) in lists.into_iter().enumerate() {
-        for (i, z) in spans.into_iter().enumerate() {
-            let at = || {
-                if nested {
-                    format!("span {} of trace {} in the list", i + 1, l + 1)
-                } else {
-                    format!("span {}", i + 1)
-                }
-            };
-            if z.trace_id.trim().is_empty() {
-                bail!("{} has no \"traceId\"", at());
-            }
-            if z.id.trim().is_empty() {
-                bail!("{} has no \"id\"", at());
-            }
-            let trace_id = z.trace_id.clone();
-            c.span(&trace_id, convert(z));
+    for list in lists {
+        for (trace_id, span) in list.0 {
+            c.span(&trace_id, span);
         }
     }
     Ok(())
+}
+
+/// A list of spans, each turned into the model as soon as it is read (the wire form of
+/// the whole list is never held). Pairs of trace id and span.
+struct ZSpans(Vec<(String, Span)>);
+
+impl<'de> Deserialize<'de> for ZSpans {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ZSpans, D::Error> {
+        struct Each;
+        impl<'de> serde::de::Visitor<'de> for Each {
+            type Value = ZSpans;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of Zipkin spans")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<ZSpans, A::Error> {
+                use serde::de::Error as _;
+                let mut out = Vec::with_capacity(a.size_hint().unwrap_or(0));
+                while let Some(z) = a.next_element::<ZSpan>()? {
+                    let n = out.len() + 1;
+                    if z.trace_id.trim().is_empty() {
+                        return Err(A::Error::custom(format!("span {n} has no \"traceId\"")));
+                    }
+                    if z.id.trim().is_empty() {
+                        return Err(A::Error::custom(format!("span {n} has no \"id\"")));
+                    }
+                    let trace_id = z.trace_id.clone();
+                    out.push((trace_id, convert(z)));
+                }
+                Ok(ZSpans(out))
+            }
+        }
+        d.deserialize_seq(Each)
+    }
 }
 
 fn convert(z: ZSpan) -> Span {
@@ -158,11 +177,14 @@ mod tests {
     #[test]
     fn spans_without_ids_are_refused() {
         let err = parse(br#"[{"traceId":"1","id":"2"},{"traceId":"1","name":"x"}]"#).unwrap_err();
-        assert_eq!(format!("{err:#}"), "span 2 has no \"id\"");
-        let err = parse(br#"[[{"id":"2"}]]"#).unwrap_err();
         assert_eq!(
             format!("{err:#}"),
-            "span 1 of trace 1 in the list has no \"traceId\""
+            "reading Zipkin v2 spans: span 2 has no \"id\" at line 1 column 53"
+        );
+        let err = parse(br#"[[{"id":"2"}]]"#).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("span 1 has no \"traceId\""),
+            "{err:#}"
         );
     }
 
