@@ -259,16 +259,15 @@ fn convert(s: OtlpSpan, service: &str) -> Span {
             });
         }
     }
-    span.events = s
-        .events
-        .unwrap_or_default()
-        .into_iter()
-        .map(|e| Event {
+    let events = s.events.unwrap_or_default();
+    span.events = Vec::with_capacity(events.len());
+    for e in events {
+        span.events.push(Event {
             time_ns: e.time_unix_nano.unwrap_or(0),
             name: e.name,
             attributes: kvs(e.attributes.unwrap_or_default()),
-        })
-        .collect();
+        });
+    }
     span
 }
 
@@ -291,12 +290,16 @@ fn kind(v: &NumOrStr) -> Option<String> {
 }
 
 pub(crate) fn kvs(list: Vec<OtlpKv>) -> Vec<KeyValue> {
-    list.into_iter()
-        .map(|kv| KeyValue {
+    // Not `into_iter().map().collect()`: that reuses the wire list's allocation, sized
+    // for the much larger `OtlpKv`, and a 100,000-span file kept ~4 KB per span of it.
+    let mut out = Vec::with_capacity(list.len());
+    for kv in list {
+        out.push(KeyValue {
             key: kv.key,
             value: kv.value.map_or(serde_json::Value::Null, any_value),
-        })
-        .collect()
+        });
+    }
+    out
 }
 
 /// OTLP's `AnyValue` (`{"stringValue":..}`, `{"intValue":"7"}`, ...) as plain JSON.
