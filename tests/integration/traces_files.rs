@@ -106,7 +106,7 @@ fn files_that_fit_no_format_are_refused_saying_what_was_seen() {
         .run()
         .status(2)
         .stdout_empty()
-        .stderr_has(r#"t.json: span 2 has no "id""#);
+        .stderr_has(r#"t.json: reading Zipkin v2 spans: span 2 has no "id" at line 1"#);
 }
 
 #[test]
