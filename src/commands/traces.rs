@@ -9,7 +9,7 @@ use reqwest::Url;
 
 use crate::cli::{TracesArgs, TracesCommand, TracesListArgs, TracesShowArgs};
 use crate::config::Config;
-use crate::exit::ExitCode;
+use crate::exit::{ExitCode, Failure};
 use crate::output::OutputFormat;
 use crate::output::{Cell, Table, Tone, sanitize};
 use crate::traces::TraceSummary;
@@ -66,41 +66,61 @@ async fn run_list(args: &TracesListArgs, ctx: &Context) -> anyhow::Result<ExitCo
 
 async fn run_show(args: &TracesShowArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let format = ctx.printer.format("traces show")?;
-    let traces = match (&args.file, &args.trace_id) {
+    let parsed = match (&args.file, &args.trace_id) {
         (Some(path), _) => {
-            let bytes =
-                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-            let traces = crate::traces::detect::parse_any(&bytes)
-                .with_context(|| format!("reading {}", path.display()))?;
-            if traces.iter().all(|t| t.spans.is_empty()) {
-                anyhow::bail!("{} holds no spans", path.display());
+            let name = if path.as_os_str() == "-" {
+                "stdin".to_string()
+            } else {
+                path.display().to_string()
+            };
+            let bytes = crate::traces::input::read_source(path)?;
+            let parsed = crate::traces::detect::parse_any(&bytes)
+                .with_context(|| format!("reading {name}"))?;
+            if parsed.traces.iter().all(|t| t.spans.is_empty()) {
+                if parsed.errors.is_empty() {
+                    anyhow::bail!("{name} holds no spans");
+                }
+                let said: Vec<String> = parsed
+                    .errors
+                    .iter()
+                    .map(|e| sanitize(&e.to_string()).into_owned())
+                    .collect();
+                return Err(Failure::bad(format!(
+                    "{name} holds no spans; the backend reported: {}",
+                    said.join("; ")
+                )));
             }
-            traces
+            parsed
         }
         (None, Some(id)) => {
             let (backend, base, transport) = backend(&ctx.config(None)?).await?;
-            vec![client::fetch(&transport, backend, &base, id).await?]
+            client::fetch(&transport, backend, &base, id).await?
         }
         (None, None) => anyhow::bail!("name a trace id or give --file PATH"),
     };
-    for t in &traces {
+    for e in &parsed.errors {
+        ctx.printer.warn(&format!(
+            "the backend reported an error: {}",
+            sanitize(&e.to_string())
+        ));
+    }
+    for t in &parsed.traces {
         for w in &t.warnings {
             ctx.printer
                 .warn(&format!("trace {}: {}", sanitize(&t.trace_id), sanitize(w)));
         }
     }
     if format == OutputFormat::Json {
-        match traces.as_slice() {
-            [one] => ctx.printer.data(format, one)?,
-            many => ctx.printer.data(format, many)?,
-        }
+        // One shape whatever the number of traces: {"traces": [..], "errors": [..]}.
+        ctx.printer.data(format, &parsed)?;
         return Ok(ExitCode::Success);
     }
     let opts = Options {
         width: terminal_width(),
         color: ctx.printer.color,
     };
-    let text: Vec<String> = traces
+    let text: Vec<String> = parsed
+        .traces
         .iter()
         .filter(|t| !t.spans.is_empty())
         .map(|t| waterfall::render(t, &opts))

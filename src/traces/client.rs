@@ -10,7 +10,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result};
 use reqwest::Url;
 
-use super::model::Trace;
+use super::collect::{Collector, Parsed};
+use super::detect::Format;
 use super::summary::{self, TraceSummary};
 use crate::name::{self, ServiceName};
 
@@ -68,11 +69,12 @@ pub struct Query {
 }
 
 /// A trace the backend does not have: the search ran and found nothing, so exit 1, not 2.
-fn not_found(id: &str, backend: Backend, url: &str) -> anyhow::Error {
-    crate::exit::Failure::bad(format!(
-        "trace {id} not found in {} at {url}",
+/// `detail` is what the backend said about it (Jaeger's `errors`), starting with "; ", or empty.
+fn not_found(id: &str, backend: Backend, url: &str, detail: &str) -> anyhow::Error {
+    crate::exit::Failure::bad(crate::output::sanitize(&format!(
+        "trace {id} not found in {} at {url}{detail}",
         backend.name()
-    ))
+    )))
 }
 
 /// Jaeger serves two query APIs on one port; a base URL ending in `/api/v3` asks for
@@ -244,6 +246,7 @@ pub async fn search(
         Backend::Tempo => super::tempo::parse_search(&body).with_context(ctx)?,
         _ => parse_traces(backend, &body)
             .with_context(ctx)?
+            .traces
             .iter()
             .map(TraceSummary::of)
             .collect(),
@@ -258,27 +261,43 @@ pub async fn search(
     Ok(list)
 }
 
-/// Fetches one trace by id.
-pub async fn fetch(http: &Transport, backend: Backend, base: &Url, id: &str) -> Result<Trace> {
+/// Fetches one trace by id, with the errors the backend reported beside it (Jaeger can
+/// answer partial data and errors together). A trace the answer does not hold is
+/// [`NotFound`], carrying those errors.
+pub async fn fetch(http: &Transport, backend: Backend, base: &Url, id: &str) -> Result<Parsed> {
     let id = check_trace_id(id)?;
     let url = trace_url(backend, base, id);
     let body = get(http, backend, &url, Some(id)).await?;
-    let traces = parse_traces(backend, &body)
+    let Parsed { traces, errors } = parse_traces(backend, &body)
         .with_context(|| format!("reading the {} trace from {url}", backend.name()))?;
     let wanted = super::model::normalize_id(id);
-    traces
+    match traces
         .into_iter()
         .max_by_key(|t| (t.trace_id == wanted, t.spans.len()))
         .filter(|t| !t.spans.is_empty())
-        .ok_or_else(|| not_found(id, backend, url.as_str()))
+    {
+        Some(t) => Ok(Parsed {
+            traces: vec![t],
+            errors,
+        }),
+        None => {
+            let detail: String = errors
+                .iter()
+                .map(|e| format!("; {} said: {e}", backend.name()))
+                .collect();
+            Err(not_found(id, backend, url.as_str(), &detail))
+        }
+    }
 }
 
-fn parse_traces(backend: Backend, body: &[u8]) -> Result<Vec<Trace>> {
+fn parse_traces(backend: Backend, body: &[u8]) -> Result<Parsed> {
+    let mut c = Collector::default();
     match backend {
-        Backend::Jaeger => super::jaeger::parse_v1(body),
-        Backend::JaegerV3 | Backend::Tempo => super::otlp::parse(body),
-        Backend::Zipkin => super::zipkin::parse(body),
+        Backend::Jaeger => super::jaeger::read(Format::JaegerEnvelope, body, &mut c)?,
+        Backend::JaegerV3 | Backend::Tempo => super::otlp::read(Format::Otlp, body, &mut c)?,
+        Backend::Zipkin => super::zipkin::read(body, super::zipkin::nested(body), &mut c)?,
     }
+    Ok(c.finish())
 }
 
 /// How requests reach the backend: directly over HTTP, or through the Kubernetes API
@@ -337,7 +356,7 @@ async fn get(
             if resp.status == 404
                 && let Some(id) = trace
             {
-                return Err(not_found(id, backend, at.path()));
+                return Err(not_found(id, backend, at.path(), ""));
             }
             if !(200..300).contains(&resp.status) {
                 let text: String = resp
@@ -370,7 +389,7 @@ async fn get(
     if status == reqwest::StatusCode::NOT_FOUND
         && let Some(id) = trace
     {
-        return Err(not_found(id, backend, at.as_str()));
+        return Err(not_found(id, backend, at.as_str(), ""));
     }
     let body = resp
         .bytes()

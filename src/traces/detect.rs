@@ -1,75 +1,473 @@
-//! Which format a saved trace is in, from its content alone (`msv traces show --file`):
-//! the top-level JSON shape differs between every format we read.
+//! Which format a saved trace is in, from its content alone (`msv traces show --file`),
+//! and the one entry point that reads any of them: [`parse_any`].
+//!
+//! A cheap first pass reads only the document's shape ([`Shape`]: the keys of objects,
+//! the first element of each list, a few levels deep; everything else is skipped, nothing
+//! is kept), then [`place`] names the format from the keys — of the top-level object, or
+//! of the first elements of a top-level list — and the typed parser of that format reads
+//! the document once. A shape that fits no format exactly is refused with the formats
+//! known and what was seen: a guess would draw a wrong waterfall.
+//!
+//! Input forms handled before that (see [`super::input`]): gzip, a UTF-8 byte-order mark,
+//! and JSON Lines (several documents, each placed on its own, spans merged by trace id).
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use super::collect::{Collector, Parsed};
 use super::model::Trace;
+
+/// The formats [`parse_any`] reads, named as in the messages.
+pub const KNOWN: &str = "Jaeger JSON (an API response {\"data\": ...}, one trace {\"traceID\", \"spans\", \"processes\"}, \
+or a list of traces or of spans), OTLP/JSON ({\"resourceSpans\"} bare, in Jaeger v3's {\"result\"} or Tempo's \
+{\"batches\"} / {\"trace\"}, camelCase or snake_case, or a list of those), Zipkin v2 or v1 JSON (a list of spans \
+with \"traceId\" and \"id\", or a list of such lists)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// Jaeger query API v1 JSON (envelope or one trace object).
-    JaegerV1,
-    /// OTLP/JSON, bare or wrapped (Jaeger v3 `result`, Tempo `batches` / `trace`).
+    /// Jaeger query API v1 envelope: `{"data": [trace..] | null, "errors": [..]}`.
+    JaegerEnvelope,
+    /// `{"data": {trace}}`, as the Jaeger UI's loader also accepts.
+    JaegerDataTrace,
+    /// One Jaeger trace object, as the Jaeger UI exports it.
+    JaegerTrace,
+    /// A list of Jaeger trace objects (`jq .data` of a response).
+    JaegerTraceList,
+    /// A list of Jaeger v1 spans (`jq '.data[].spans'`), grouped by their `traceID`.
+    JaegerSpanList,
+    /// OTLP/JSON `TracesData`, bare or in a `result` / `trace` wrapper, or Tempo `batches`.
     Otlp,
-    /// Zipkin v2 list of spans (or list of lists).
-    Zipkin,
+    /// A list of OTLP `TracesData` documents.
+    OtlpDocList,
+    /// A list of OTLP `ResourceSpans`.
+    OtlpResourceList,
+    /// Zipkin v2 spans; `nested` for a list of traces (a list of span lists).
+    ZipkinV2 { nested: bool },
+    /// Zipkin v1 spans (annotations with endpoints, binaryAnnotations).
+    ZipkinV1 { nested: bool },
     /// Tempo search results: summaries, not a trace.
     TempoSearch,
+    /// An empty list: no spans at all.
+    Empty,
 }
 
-/// Looks at the top-level keys only; the parser then reports anything wrong inside.
-pub fn detect(value: &serde_json::Value) -> Option<Format> {
-    use serde_json::Value;
-    match value {
-        Value::Array(_) => Some(Format::Zipkin),
-        Value::Object(map) => {
-            let has = |k: &str| map.contains_key(k);
-            if has("resourceSpans") || has("batches") || has("result") || has("trace") {
-                Some(Format::Otlp)
-            } else if has("data") || (has("spans") && (has("traceID") || has("processes"))) {
-                Some(Format::JaegerV1)
-            } else if has("traces") {
-                Some(Format::TempoSearch)
-            } else {
-                None
+/// The outline of a JSON value: object keys with their outlines, and for a list the
+/// outline of its first element that is not an empty list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shape {
+    Object(Vec<(String, Shape)>),
+    Array(Option<Box<Shape>>),
+    Null,
+    Scalar,
+    /// Below the depth looked at.
+    Deep,
+}
+
+/// Deep enough for `[[{"annotations":[{"endpoint":{..}}]}]]` and
+/// `{"data":[{"spans":[{"spanID"}]}]}`.
+const DEPTH: u8 = 6;
+
+impl<'de> Deserialize<'de> for Shape {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Shape, D::Error> {
+        d.deserialize_any(ShapeVisitor(DEPTH))
+    }
+}
+
+struct ShapeVisitor(u8);
+
+impl<'de> serde::de::DeserializeSeed<'de> for ShapeVisitor {
+    type Value = Shape;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Shape, D::Error> {
+        if self.0 == 0 {
+            IgnoredAny::deserialize(d)?;
+            return Ok(Shape::Deep);
+        }
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ShapeVisitor {
+    type Value = Shape;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Shape, E> {
+        Ok(Shape::Scalar)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Shape, E> {
+        Ok(Shape::Scalar)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Shape, E> {
+        Ok(Shape::Scalar)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Shape, E> {
+        Ok(Shape::Scalar)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Shape, E> {
+        Ok(Shape::Scalar)
+    }
+    fn visit_unit<E>(self) -> Result<Shape, E> {
+        Ok(Shape::Null)
+    }
+    fn visit_none<E>(self) -> Result<Shape, E> {
+        Ok(Shape::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Shape, A::Error> {
+        let mut first: Option<Shape> = None;
+        loop {
+            match &first {
+                None | Some(Shape::Array(None)) => {
+                    match a.next_element_seed(ShapeVisitor(self.0 - 1))? {
+                        Some(s) => {
+                            if first.is_none() || s != Shape::Array(None) {
+                                first = Some(s);
+                            }
+                        }
+                        None => break,
+                    }
+                }
+                Some(_) => {
+                    while a.next_element::<IgnoredAny>()?.is_some() {}
+                    break;
+                }
             }
         }
-        _ => None,
+        Ok(Shape::Array(first.map(Box::new)))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Shape, A::Error> {
+        let mut keys = Vec::new();
+        while let Some(k) = a.next_key::<String>()? {
+            let v = a.next_value_seed(ShapeVisitor(self.0 - 1))?;
+            keys.push((k, v));
+        }
+        Ok(Shape::Object(keys))
     }
 }
 
-/// Detects the format and parses. A search result or an unknown shape is an error that
-/// says what was expected.
-pub fn parse_any(bytes: &[u8]) -> Result<Vec<Trace>> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).context("not valid JSON")?;
-    match detect(&value) {
-        Some(Format::JaegerV1) => super::jaeger::parse_v1(bytes),
-        Some(Format::Otlp) => super::otlp::parse(bytes),
-        Some(Format::Zipkin) => super::zipkin::parse(bytes),
-        Some(Format::TempoSearch) => anyhow::bail!(
+impl Shape {
+    fn get(&self, key: &str) -> Option<&Shape> {
+        match self {
+            Shape::Object(keys) => keys.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+    fn has(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+    fn has_any(&self, keys: &[&str]) -> bool {
+        keys.iter().any(|k| self.has(k))
+    }
+    fn first(&self) -> Option<&Shape> {
+        match self {
+            Shape::Array(first) => first.as_deref(),
+            _ => None,
+        }
+    }
+    /// What a message shows of it: the keys of an object, the kind otherwise.
+    fn describe(&self) -> String {
+        match self {
+            Shape::Object(keys) if keys.is_empty() => "an empty object".into(),
+            Shape::Object(keys) => {
+                let mut names: Vec<String> =
+                    keys.iter().take(8).map(|(k, _)| format!("{k:?}")).collect();
+                if keys.len() > 8 {
+                    names.push(format!("and {} more", keys.len() - 8));
+                }
+                format!("an object with keys {}", names.join(", "))
+            }
+            Shape::Array(None) => "an empty list".into(),
+            Shape::Array(Some(first)) => {
+                format!("a list whose first element is {}", first.describe())
+            }
+            Shape::Null => "null".into(),
+            Shape::Scalar => "a string, number or boolean".into(),
+            Shape::Deep => "a nested value".into(),
+        }
+    }
+}
+
+const OTLP_ROOT: &[&str] = &["resourceSpans", "resource_spans", "batches"];
+const OTLP_RESOURCE: &[&str] = &[
+    "scopeSpans",
+    "scope_spans",
+    "instrumentationLibrarySpans",
+    "instrumentation_library_spans",
+];
+
+fn is_jaeger_trace(s: &Shape) -> bool {
+    s.has("spans") && s.has_any(&["traceID", "processes"])
+}
+
+fn is_otlp_data(s: &Shape) -> bool {
+    matches!(s, Shape::Object(keys) if keys.is_empty()) || s.has_any(OTLP_ROOT)
+}
+
+/// Names the format of a document from its shape, or says why it cannot.
+pub fn place(shape: &Shape) -> Result<Format, String> {
+    match shape {
+        Shape::Object(_) => place_object(shape),
+        Shape::Array(None) => Ok(Format::Empty),
+        Shape::Array(Some(first)) => place_list(first),
+        other => Err(format!("the document is {}", other.describe())),
+    }
+}
+
+fn place_object(s: &Shape) -> Result<Format, String> {
+    if s.has_any(OTLP_ROOT) {
+        return Ok(Format::Otlp);
+    }
+    for wrapper in ["result", "trace"] {
+        if let Some(inner) = s.get(wrapper) {
+            return if is_otlp_data(inner) {
+                Ok(Format::Otlp)
+            } else {
+                Err(format!(
+                    "{:?} is {}, not OTLP trace data",
+                    wrapper,
+                    inner.describe()
+                ))
+            };
+        }
+    }
+    if is_jaeger_trace(s) {
+        return Ok(Format::JaegerTrace);
+    }
+    match s.get("data") {
+        Some(Shape::Array(None) | Shape::Null) => return Ok(Format::JaegerEnvelope),
+        Some(Shape::Array(Some(first))) if is_jaeger_trace(first) => {
+            return Ok(Format::JaegerEnvelope);
+        }
+        Some(inner @ Shape::Object(_)) if is_jaeger_trace(inner) => {
+            return Ok(Format::JaegerDataTrace);
+        }
+        Some(inner) => {
+            return Err(format!(
+                "\"data\" is {}, not Jaeger traces",
+                inner.describe()
+            ));
+        }
+        None => {}
+    }
+    if s.has("errors") {
+        return Ok(Format::JaegerEnvelope);
+    }
+    if s.has("traces") {
+        return Ok(Format::TempoSearch);
+    }
+    Err(format!("the document is {}", s.describe()))
+}
+
+fn place_list(first: &Shape) -> Result<Format, String> {
+    let (first, nested) = match first {
+        Shape::Array(None) => return Ok(Format::Empty),
+        Shape::Array(Some(inner)) => (&**inner, true),
+        other => (other, false),
+    };
+    let seen = || format!("a list whose first element is {}", first.describe());
+    if !matches!(first, Shape::Object(_)) {
+        return Err(seen());
+    }
+    if first.has("traceId") && first.has("id") {
+        let v1 = first.has("binaryAnnotations")
+            || first
+                .get("annotations")
+                .and_then(Shape::first)
+                .is_some_and(|a| a.has("endpoint"));
+        return Ok(if v1 {
+            Format::ZipkinV1 { nested }
+        } else {
+            Format::ZipkinV2 { nested }
+        });
+    }
+    if nested {
+        return Err(format!(
+            "a list of lists whose first span is {}",
+            first.describe()
+        ));
+    }
+    if is_jaeger_trace(first) {
+        return Ok(Format::JaegerTraceList);
+    }
+    if first.has("spanID") && first.has("traceID") {
+        return Ok(Format::JaegerSpanList);
+    }
+    if first.has_any(OTLP_ROOT) {
+        return Ok(Format::OtlpDocList);
+    }
+    if first.has_any(OTLP_RESOURCE) {
+        return Ok(Format::OtlpResourceList);
+    }
+    if first.has("traceId") && first.has("localEndpoint")
+        || first.has("traceId") && first.has("annotations")
+    {
+        return Err(format!(
+            "{}: Zipkin spans need both \"traceId\" and \"id\"",
+            seen()
+        ));
+    }
+    if first.has("spanId") && first.has("operationName") {
+        return Err(format!(
+            "{}: Jaeger's internal model (protobuf JSON, as the anonymizer writes) is not read; \
+             export the trace from the Jaeger UI or /api/traces/ID",
+            seen()
+        ));
+    }
+    if first.has("spanId") && first.has_any(&["startTimeUnixNano", "start_time_unix_nano"]) {
+        return Err(format!(
+            "{}: bare OTLP spans carry no service; give the whole {{\"resourceSpans\": ...}} document",
+            seen()
+        ));
+    }
+    Err(seen())
+}
+
+/// Reads any format msv knows from a file's bytes (gzip, BOM and JSON Lines included).
+/// A Tempo search result or a shape that fits no format is an error saying what was seen.
+pub fn parse_any(bytes: &[u8]) -> Result<Parsed> {
+    let bytes = super::input::decode(bytes)?;
+    let docs = super::input::documents(&bytes)?;
+    let many = docs.len() > 1;
+    let mut c = Collector::default();
+    for doc in &docs {
+        let where_ = || {
+            if many {
+                format!("line {}: ", doc.line)
+            } else {
+                String::new()
+            }
+        };
+        let format = place(&doc.shape).map_err(|seen| {
+            anyhow::anyhow!(
+                "{}not a trace format msv knows: {seen}; msv reads {KNOWN}",
+                where_()
+            )
+        })?;
+        let text = &bytes[doc.range.clone()];
+        let read = read(format, text, &mut c);
+        if many {
+            read.with_context(|| format!("line {}", doc.line))?;
+        } else {
+            read?;
+        }
+    }
+    Ok(c.finish())
+}
+
+fn read(format: Format, text: &[u8], c: &mut Collector) -> Result<()> {
+    match format {
+        Format::JaegerEnvelope
+        | Format::JaegerDataTrace
+        | Format::JaegerTrace
+        | Format::JaegerTraceList
+        | Format::JaegerSpanList => super::jaeger::read(format, text, c),
+        Format::Otlp | Format::OtlpDocList | Format::OtlpResourceList => {
+            super::otlp::read(format, text, c)
+        }
+        Format::ZipkinV2 { nested } => super::zipkin::read(text, nested, c),
+        Format::ZipkinV1 { nested } => super::zipkin_v1::read(text, nested, c),
+        Format::TempoSearch => bail!(
             "this is a Tempo search result (trace summaries, no spans); fetch one trace with `msv traces show TRACE_ID`"
         ),
-        None => anyhow::bail!(
-            "not a trace format msv knows: expected Jaeger JSON (\"data\" or \"spans\"), OTLP/JSON (\"resourceSpans\", \"batches\", \"result\") or a Zipkin v2 span list"
-        ),
+        Format::Empty => Ok(()),
     }
+}
+
+/// [`parse_any`] for callers that only want the traces (fuzz targets, tests).
+pub fn parse_traces(bytes: &[u8]) -> Result<Vec<Trace>> {
+    parse_any(bytes).map(|p| p.traces)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn f(s: &str) -> Result<Format, String> {
+        place(&serde_json::from_str(s).unwrap())
+    }
+
     #[test]
-    fn shapes_are_told_apart() {
-        let f = |s: &str| detect(&serde_json::from_str(s).unwrap());
-        assert_eq!(f(r#"[]"#), Some(Format::Zipkin));
-        assert_eq!(f(r#"{"data":[]}"#), Some(Format::JaegerV1));
-        assert_eq!(f(r#"{"traceID":"1","spans":[]}"#), Some(Format::JaegerV1));
-        assert_eq!(f(r#"{"result":{}}"#), Some(Format::Otlp));
-        assert_eq!(f(r#"{"batches":[]}"#), Some(Format::Otlp));
-        assert_eq!(f(r#"{"traces":[]}"#), Some(Format::TempoSearch));
-        assert_eq!(f(r#"{"x":1}"#), None);
-        assert_eq!(f(r#"3"#), None);
+    fn objects_are_placed_by_their_keys() {
+        assert_eq!(f(r#"{"data":[]}"#), Ok(Format::JaegerEnvelope));
+        assert_eq!(
+            f(r#"{"data":null,"errors":[{"code":404}]}"#),
+            Ok(Format::JaegerEnvelope)
+        );
+        assert_eq!(f(r#"{"errors":[{"msg":"x"}]}"#), Ok(Format::JaegerEnvelope));
+        assert_eq!(f(r#"{"traceID":"1","spans":[]}"#), Ok(Format::JaegerTrace));
+        assert_eq!(
+            f(r#"{"data":{"traceID":"1","spans":[]}}"#),
+            Ok(Format::JaegerDataTrace)
+        );
+        assert_eq!(f(r#"{"result":{}}"#), Ok(Format::Otlp));
+        assert_eq!(f(r#"{"result":{"resourceSpans":[]}}"#), Ok(Format::Otlp));
+        assert_eq!(f(r#"{"trace":{"batches":[]}}"#), Ok(Format::Otlp));
+        assert_eq!(f(r#"{"batches":[]}"#), Ok(Format::Otlp));
+        assert_eq!(f(r#"{"resource_spans":[]}"#), Ok(Format::Otlp));
+        assert_eq!(f(r#"{"traces":[]}"#), Ok(Format::TempoSearch));
+        assert!(f(r#"{"x":1}"#).unwrap_err().contains(r#"keys "x""#));
+        assert!(
+            f(r#"{"data":[{"a":1}]}"#)
+                .unwrap_err()
+                .contains("not Jaeger traces")
+        );
+        assert!(
+            f(r#"{"result":[1]}"#)
+                .unwrap_err()
+                .contains("not OTLP trace data")
+        );
+        assert!(f("3").is_err());
+    }
+
+    #[test]
+    fn lists_are_placed_by_their_first_element() {
+        assert_eq!(f("[]"), Ok(Format::Empty));
+        assert_eq!(f("[[],[]]"), Ok(Format::Empty));
+        assert_eq!(
+            f(r#"[{"traceId":"1","id":"2","localEndpoint":{}}]"#),
+            Ok(Format::ZipkinV2 { nested: false })
+        );
+        assert_eq!(
+            f(r#"[[],[{"traceId":"1","id":"2","kind":"CLIENT"}]]"#),
+            Ok(Format::ZipkinV2 { nested: true })
+        );
+        assert_eq!(
+            f(r#"[{"traceId":"1","id":"2","annotations":[{"value":"cs","endpoint":{}}]}]"#),
+            Ok(Format::ZipkinV1 { nested: false })
+        );
+        assert_eq!(
+            f(r#"[[{"traceId":"1","id":"2","binaryAnnotations":[]}]]"#),
+            Ok(Format::ZipkinV1 { nested: true })
+        );
+        assert_eq!(
+            f(r#"[{"traceID":"1","spans":[],"processes":{}}]"#),
+            Ok(Format::JaegerTraceList)
+        );
+        assert_eq!(
+            f(r#"[{"traceID":"1","spanID":"2","operationName":"x"}]"#),
+            Ok(Format::JaegerSpanList)
+        );
+        assert_eq!(f(r#"[{"resourceSpans":[]}]"#), Ok(Format::OtlpDocList));
+        assert_eq!(
+            f(r#"[{"resource":{},"scopeSpans":[]}]"#),
+            Ok(Format::OtlpResourceList)
+        );
+    }
+
+    #[test]
+    fn lists_that_fit_nothing_say_what_they_hold() {
+        let e = f(r#"[{"traceId":"1","name":"x","localEndpoint":{}}]"#).unwrap_err();
+        assert!(e.contains("need both \"traceId\" and \"id\""), "{e}");
+        let e = f(r#"[{"traceId":"AQ==","spanId":"Ag==","operationName":"x"}]"#).unwrap_err();
+        assert!(e.contains("internal model"), "{e}");
+        let e = f(r#"[{"traceId":"1","spanId":"2","startTimeUnixNano":"1"}]"#).unwrap_err();
+        assert!(e.contains("bare OTLP spans"), "{e}");
+        let e = f(r#"[[{"spanID":"1"}]]"#).unwrap_err();
+        assert!(e.contains("list of lists"), "{e}");
+        assert!(
+            f("[1,2]")
+                .unwrap_err()
+                .contains("a string, number or boolean")
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! tests/fixtures/traces (see SOURCES.md there): counts, parents, durations and services
 //! as the files hold them, and snapshots of the rendered waterfalls.
 
-use super::detect::parse_any;
+use super::detect::parse_traces as parse_any;
 use super::model::Trace;
 use super::waterfall::{Options, render};
 

@@ -8,10 +8,12 @@
 
 use std::collections::HashMap;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
+use super::collect::{BackendError, Collector};
 use super::de;
+use super::detect::Format;
 use super::model::{Event, KeyValue, Span, Trace};
 
 #[derive(Deserialize)]
@@ -23,21 +25,29 @@ struct Envelope {
 }
 
 #[derive(Deserialize)]
-struct V1Error {
+struct DataTrace {
+    data: V1Trace,
     #[serde(default)]
-    code: Option<i64>,
-    #[serde(default, deserialize_with = "de::string")]
-    msg: String,
+    errors: Option<Vec<V1Error>>,
 }
 
+#[derive(Deserialize)]
+struct V1Error {
+    #[serde(default)]
+    code: de::NumOrStr,
+    #[serde(default, deserialize_with = "de::string")]
+    msg: String,
+    #[serde(rename = "traceID", default, deserialize_with = "de::string")]
+    trace_id: String,
+}
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct V1Trace {
     #[serde(rename = "traceID", default, deserialize_with = "de::string")]
     trace_id: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     spans: Vec<V1Span>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     processes: HashMap<String, V1Process>,
     #[serde(default)]
     warnings: Option<Vec<String>>,
@@ -105,91 +115,158 @@ struct V1Log {
     fields: Option<Vec<V1Tag>>,
 }
 
-/// Parses a v1 response: the `{"data":[..]}` envelope or a single trace object.
-/// An envelope that only carries `errors` (Jaeger's "trace not found") is an error.
+/// Parses a v1 response (the `{"data":[..]}` envelope) for callers that only want the
+/// traces; see [`super::detect::parse_any`] for the rest.
 pub fn parse_v1(bytes: &[u8]) -> Result<Vec<Trace>> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).context("not valid JSON")?;
-    if value.get("spans").is_some() {
-        let t: V1Trace = serde_json::from_value(value).context("not a Jaeger trace object")?;
-        return Ok(vec![convert(t)]);
-    }
-    let env: Envelope = serde_json::from_value(value).context("not a Jaeger API v1 response")?;
-    match (env.data, env.errors) {
-        (Some(data), _) => Ok(data.into_iter().map(convert).collect()),
-        (None, Some(errors)) if !errors.is_empty() => {
-            let msgs: Vec<String> = errors
-                .iter()
-                .map(|e| format!("{} ({})", e.msg, e.code.unwrap_or_default()))
-                .collect();
-            anyhow::bail!("Jaeger answered with errors: {}", msgs.join("; "))
-        }
-        (None, _) => Ok(Vec::new()),
-    }
+    let mut c = Collector::default();
+    read(Format::JaegerEnvelope, bytes, &mut c)?;
+    Ok(c.finish().traces)
 }
 
-fn convert(t: V1Trace) -> Trace {
-    let mut warnings = t.warnings.unwrap_or_default();
-    let trace_id = super::model::normalize_id(&t.trace_id);
-    let spans = t
-        .spans
-        .into_iter()
-        .map(|s| {
-            let service = s
-                .process
-                .as_ref()
-                .map(|p| p.service_name.clone())
-                .or_else(|| {
-                    t.processes
-                        .get(&s.process_id)
-                        .map(|p| p.service_name.clone())
-                })
-                .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| "unknown".to_string());
-            let mut span = Span::new(&s.span_id, &service, &s.operation_name);
-            span.parent_id = parent(&s, &trace_id);
-            span.start_ns = de::us_to_ns(s.start_time.unwrap_or(0));
-            span.duration_ns = de::us_to_ns(s.duration.unwrap_or(0));
-            span.attributes = tags(s.tags.unwrap_or_default());
-            span.error = span
-                .attributes
-                .iter()
-                .any(|kv| kv.key == "error" && truthy(&kv.value))
-                || span
-                    .attributes
-                    .iter()
-                    .any(|kv| kv.key == "otel.status_code" && kv.value == "ERROR");
-            span.kind = span
-                .attributes
-                .iter()
-                .find(|kv| kv.key == "span.kind")
-                .and_then(|kv| kv.value.as_str())
-                .map(str::to_ascii_lowercase);
-            span.events = s
-                .logs
-                .unwrap_or_default()
-                .into_iter()
-                .map(|l| {
-                    let attributes = tags(l.fields.unwrap_or_default());
-                    let name = attributes
-                        .iter()
-                        .find(|kv| kv.key == "event" || kv.key == "message")
-                        .and_then(|kv| kv.value.as_str())
-                        .unwrap_or("log")
-                        .to_string();
-                    Event {
-                        time_ns: de::us_to_ns(l.timestamp.unwrap_or(0)),
-                        name,
-                        attributes,
-                    }
-                })
-                .collect();
-            for w in s.warnings.unwrap_or_default() {
-                warnings.push(format!("span {}: {w}", span.span_id));
+/// Reads one Jaeger document of the given shape into `c`; `errors` go beside the data.
+pub(crate) fn read(format: Format, text: &[u8], c: &mut Collector) -> Result<()> {
+    let (traces, errors) = match format {
+        Format::JaegerEnvelope => {
+            let env: Envelope =
+                serde_json::from_slice(text).context("not a Jaeger API v1 response")?;
+            (env.data.unwrap_or_default(), env.errors)
+        }
+        Format::JaegerDataTrace => {
+            let env: DataTrace =
+                serde_json::from_slice(text).context("not a Jaeger {\"data\": trace} document")?;
+            (vec![env.data], env.errors)
+        }
+        Format::JaegerTrace => (
+            vec![serde_json::from_slice(text).context("not a Jaeger trace object")?],
+            None,
+        ),
+        Format::JaegerTraceList => (
+            serde_json::from_slice(text).context("not a list of Jaeger traces")?,
+            None,
+        ),
+        Format::JaegerSpanList => {
+            let spans: Vec<V1Span> =
+                serde_json::from_slice(text).context("not a list of Jaeger spans")?;
+            let processes = HashMap::new();
+            let mut without_process = std::collections::HashSet::new();
+            for (i, s) in spans.into_iter().enumerate() {
+                if s.trace_id.trim().is_empty() {
+                    bail!("span {} of the list has no \"traceID\"", i + 1);
+                }
+                let trace_id = s.trace_id.clone();
+                if s.process.is_none() && without_process.insert(trace_id.clone()) {
+                    c.warn(
+                        &trace_id,
+                        "spans listed without their trace's \"processes\": services are unknown; \
+                         give the whole trace object or API answer to see them"
+                            .to_string(),
+                    );
+                }
+                let span = convert_span(s, &trace_id, &processes, i, c)?;
+                c.span(&trace_id, span);
             }
-            span
+            (Vec::new(), None)
+        }
+        other => unreachable!("{other:?} is not a Jaeger format"),
+    };
+    for (n, t) in traces.into_iter().enumerate() {
+        convert(t, n, c)?;
+    }
+    c.errors.extend(
+        errors
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| BackendError {
+                code: e.code.as_i64(),
+                message: if e.msg.is_empty() {
+                    "an error without a message".to_string()
+                } else {
+                    e.msg
+                },
+                trace_id: (!e.trace_id.trim().is_empty())
+                    .then(|| super::model::normalize_id(&e.trace_id)),
+            }),
+    );
+    Ok(())
+}
+
+fn convert(t: V1Trace, n: usize, c: &mut Collector) -> Result<()> {
+    let trace_id = match (t.trace_id.trim(), t.spans.first()) {
+        ("", Some(s)) if !s.trace_id.trim().is_empty() => s.trace_id.clone(),
+        ("", Some(_)) => bail!("trace {} has no \"traceID\", nor has its first span", n + 1),
+        ("", None) => return Ok(()),
+        (id, _) => id.to_string(),
+    };
+    c.trace(&trace_id);
+    for w in t.warnings.unwrap_or_default() {
+        c.warn(&trace_id, w);
+    }
+    for (i, s) in t.spans.into_iter().enumerate() {
+        let span = convert_span(s, &trace_id, &t.processes, i, c)?;
+        c.span(&trace_id, span);
+    }
+    Ok(())
+}
+
+fn convert_span(
+    s: V1Span,
+    trace_id: &str,
+    processes: &HashMap<String, V1Process>,
+    i: usize,
+    c: &mut Collector,
+) -> Result<Span> {
+    if s.span_id.trim().is_empty() {
+        bail!("span {} of trace {trace_id} has no \"spanID\"", i + 1);
+    }
+    let service = s
+        .process
+        .as_ref()
+        .or_else(|| processes.get(&s.process_id))
+        .map(|p| p.service_name.as_str())
+        .filter(|n| !n.is_empty())
+        .unwrap_or("unknown");
+    let mut span = Span::new(&s.span_id, service, &s.operation_name);
+    span.parent_id = parent(&s, &super::model::normalize_id(trace_id));
+    span.start_ns = de::us_to_ns(s.start_time.unwrap_or(0));
+    span.duration_ns = de::us_to_ns(s.duration.unwrap_or(0));
+    span.attributes = tags(s.tags.unwrap_or_default());
+    span.error = span
+        .attributes
+        .iter()
+        .any(|kv| kv.key == "error" && truthy(&kv.value))
+        || span
+            .attributes
+            .iter()
+            .any(|kv| kv.key == "otel.status_code" && kv.value == "ERROR");
+    span.kind = span
+        .attributes
+        .iter()
+        .find(|kv| kv.key == "span.kind")
+        .and_then(|kv| kv.value.as_str())
+        .map(str::to_ascii_lowercase);
+    span.events = s
+        .logs
+        .unwrap_or_default()
+        .into_iter()
+        .map(|l| {
+            let attributes = tags(l.fields.unwrap_or_default());
+            let name = attributes
+                .iter()
+                .find(|kv| kv.key == "event" || kv.key == "message")
+                .and_then(|kv| kv.value.as_str())
+                .unwrap_or("log")
+                .to_string();
+            Event {
+                time_ns: de::us_to_ns(l.timestamp.unwrap_or(0)),
+                name,
+                attributes,
+            }
         })
         .collect();
-    Trace::new(&trace_id, spans, warnings)
+    for w in s.warnings.unwrap_or_default() {
+        c.warn(trace_id, format!("span {}: {w}", span.span_id));
+    }
+    Ok(span)
 }
 
 /// The parent is the first CHILD_OF reference within this trace, else the first
@@ -207,6 +284,15 @@ fn parent(s: &V1Span, trace_id: &str) -> Option<String> {
         .find(|r| r.ref_type.eq_ignore_ascii_case("CHILD_OF"))
         .or_else(|| refs.iter().find(own_trace))
         .map(|r| r.span_id.clone())
+}
+
+/// `"spans": null` (Jaeger writes it for a trace it found nothing of) reads as empty.
+fn null_as_empty<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 fn tags(tags: Vec<V1Tag>) -> Vec<KeyValue> {
@@ -230,14 +316,54 @@ fn truthy(v: &serde_json::Value) -> bool {
 mod tests {
     use super::*;
 
+    fn parse(format: Format, body: &[u8]) -> Result<super::super::collect::Parsed> {
+        let mut c = Collector::default();
+        read(format, body, &mut c)?;
+        Ok(c.finish())
+    }
+
     #[test]
-    fn not_found_envelope_is_an_error() {
-        let body = br#"{"data":null,"total":0,"limit":0,"offset":0,"errors":[{"code":404,"msg":"trace not found"}]}"#;
-        let err = parse_v1(body).unwrap_err();
-        assert!(
-            format!("{err:#}").contains("trace not found (404)"),
-            "{err:#}"
+    fn errors_are_kept_beside_partial_data() {
+        let body = br#"{"data":[{"traceID":"1","spans":[{"traceID":"1","spanID":"2","startTime":1,"duration":2,"processID":"p1"}],"processes":{"p1":{"serviceName":"api"}}}],
+            "errors":[{"code":500,"msg":"storage timeout","traceID":"3"},{"msg":"no code"}]}"#;
+        let p = parse(Format::JaegerEnvelope, body).unwrap();
+        assert_eq!(p.traces.len(), 1);
+        assert_eq!(p.traces[0].spans[0].service, "api");
+        let errors: Vec<String> = p.errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            errors,
+            [
+                "trace 0000000000000003: storage timeout (code 500)",
+                "no code"
+            ]
         );
+    }
+
+    #[test]
+    fn not_found_envelope_has_no_traces_and_one_error() {
+        let body = br#"{"data":null,"total":0,"limit":0,"offset":0,"errors":[{"code":404,"msg":"trace not found"}]}"#;
+        let p = parse(Format::JaegerEnvelope, body).unwrap();
+        assert!(p.traces.is_empty());
+        assert_eq!(p.errors[0].code, Some(404));
+    }
+
+    #[test]
+    fn spans_without_ids_are_refused() {
+        let body = br#"{"traceID":"1","spans":[{"spanID":"2"},{"operationName":"x"}]}"#;
+        let err = parse(Format::JaegerTrace, body).unwrap_err();
+        assert_eq!(format!("{err:#}"), "span 2 of trace 1 has no \"spanID\"");
+        let err = parse(Format::JaegerSpanList, br#"[{"spanID":"2"}]"#).unwrap_err();
+        assert!(format!("{err:#}").contains("has no \"traceID\""), "{err:#}");
+    }
+
+    #[test]
+    fn null_spans_read_as_an_empty_trace() {
+        let p = parse(
+            Format::JaegerTrace,
+            br#"{"traceID":"1","spans":null,"processes":null}"#,
+        )
+        .unwrap();
+        assert!(p.traces[0].spans.is_empty());
     }
 
     #[test]
@@ -246,7 +372,7 @@ mod tests {
             "references":[{"refType":"CHILD_OF","traceID":"ff","spanID":"ff"},
                           {"refType":"FOLLOWS_FROM","traceID":"1","spanID":"2"}],
             "startTime":1,"duration":2,"processID":"p1"}],"processes":{}}"#;
-        let t = &parse_v1(body).unwrap()[0];
+        let t = &parse(Format::JaegerTrace, body).unwrap().traces[0];
         assert_eq!(t.spans[0].parent_id.as_deref(), Some("0000000000000002"));
         assert_eq!(t.spans[0].service, "unknown");
         assert_eq!(

@@ -1,13 +1,16 @@
 //! Traces from Jaeger, Zipkin and Tempo in one model, drawn as a waterfall.
 //!
-//! Each backend format has its parser (`jaeger`, `otlp`, `zipkin`, `tempo`) producing
-//! [`Trace`]s; [`model`] resolves parents and oddities the same way for all of them;
+//! [`detect`] places a file's format from its content ([`input`] undoes gzip, BOM and
+//! JSON Lines first); each format has its parser (`jaeger`, `otlp`, `zipkin`,
+//! `zipkin_v1`, `tempo`) feeding [`collect`], which groups spans into [`Trace`]s; [`model`] resolves parents and oddities the same way for all of them;
 //! [`waterfall`] draws one trace; [`client`] talks to the backends over HTTP. The
 //! `msv traces` command wires these to the configuration and the printer.
 
 pub mod client;
+pub mod collect;
 mod de;
 pub mod detect;
+pub mod input;
 pub mod jaeger;
 pub mod model;
 pub mod otlp;
@@ -15,7 +18,9 @@ pub mod summary;
 pub mod tempo;
 pub mod waterfall;
 pub mod zipkin;
+pub mod zipkin_v1;
 
+pub use collect::{BackendError, Parsed};
 pub use model::{Event, KeyValue, Span, Trace};
 pub use summary::TraceSummary;
 

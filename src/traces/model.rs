@@ -95,6 +95,12 @@ impl Trace {
                 .map(|p| normalize_id(&p))
                 .filter(|p| !is_zero_id(p));
         }
+        if !spans.is_empty() && spans.iter().all(|s| s.start_ns == 0) {
+            warnings.push(
+                "no span has a start time; offsets and durations are drawn, the start shown is meaningless"
+                    .to_string(),
+            );
+        }
         let filled = fill_missing_starts(&mut spans);
         if filled > 0 {
             warnings.push(format!(
@@ -104,7 +110,13 @@ impl Trace {
         }
         // Stable sort keeps the backend's order among spans that start together.
         spans.sort_by_key(|s| s.start_ns);
-        resolve_parents(&mut spans);
+        let cut = resolve_parents(&mut spans);
+        for i in cut {
+            warnings.push(format!(
+                "span {} closes a cycle of parent links; the link to its parent is cut and it is drawn at the top level",
+                spans[i].span_id
+            ));
+        }
         Trace {
             trace_id: normalize_id(trace_id),
             spans,
@@ -225,15 +237,25 @@ fn is_zero_id(id: &str) -> bool {
 /// Links every span to its parent by index.
 ///
 /// Rules, in order: among spans sharing an id the first non-`shared` one is the primary
-/// that children attach to; a `shared` span (Zipkin server half) hangs under its primary;
+/// that children attach to, unless a `shared` one (Zipkin server half) was recorded by the
+/// child's own service; a `shared` span hangs under its primary;
 /// any other duplicate keeps the primary's parent, so it is drawn beside it; a parent that
 /// is absent makes the span an orphan root; a link that would close a cycle is cut.
-fn resolve_parents(spans: &mut [Span]) {
+/// Returns the spans whose link was cut to break a cycle.
+fn resolve_parents(spans: &mut [Span]) -> Vec<usize> {
     let mut primary: HashMap<&str, usize> = HashMap::new();
+    // Zipkin's rule (`SpanNode.Builder`): a child of a shared id attaches to the server
+    // half recorded by its own service, which is the side that made the call.
+    let mut shared_half: HashMap<(&str, &str), usize> = HashMap::new();
     for (i, s) in spans.iter().enumerate() {
         let e = primary.entry(s.span_id.as_str()).or_insert(i);
         if spans[*e].shared && !s.shared {
             *e = i;
+        }
+        if s.shared {
+            shared_half
+                .entry((s.span_id.as_str(), s.service.as_str()))
+                .or_insert(i);
         }
     }
     let links: Vec<(Option<usize>, bool)> = spans
@@ -246,7 +268,11 @@ fn resolve_parents(spans: &mut [Span]) {
             }
             match &s.parent_id {
                 None => (None, false),
-                Some(pid) => match primary.get(pid.as_str()).copied() {
+                Some(pid) => match shared_half
+                    .get(&(pid.as_str(), s.service.as_str()))
+                    .or_else(|| primary.get(pid.as_str()))
+                    .copied()
+                {
                     Some(p) if p != i => (Some(p), false),
                     Some(_) => (None, false),
                     None => (None, true),
@@ -258,18 +284,20 @@ fn resolve_parents(spans: &mut [Span]) {
         s.parent_index = *p;
         s.orphan = *orphan;
     }
-    cut_cycles(spans);
+    let cut = cut_cycles(spans);
     for i in 0..spans.len() {
         spans[i].skew = match spans[i].parent_index {
             Some(p) => spans[i].start_ns < spans[p].start_ns,
             None => false,
         };
     }
+    cut
 }
 
 /// Walks up from every span; a span met twice on one walk closes a cycle, so its link
 /// is cut and it becomes a root. Iterative, so a 10,000-deep chain is fine.
-fn cut_cycles(spans: &mut [Span]) {
+fn cut_cycles(spans: &mut [Span]) -> Vec<usize> {
+    let mut cut = Vec::new();
     // 0 = unvisited, 1 = on the current walk, 2 = known to reach a root.
     let mut state = vec![0u8; spans.len()];
     let mut walk = Vec::new();
@@ -280,6 +308,7 @@ fn cut_cycles(spans: &mut [Span]) {
                 2 => break,
                 1 => {
                     spans[i].parent_index = None;
+                    cut.push(i);
                     break;
                 }
                 _ => {
@@ -293,6 +322,7 @@ fn cut_cycles(spans: &mut [Span]) {
             state[i] = 2;
         }
     }
+    cut
 }
 
 #[cfg(test)]
@@ -344,6 +374,46 @@ mod tests {
     }
 
     #[test]
+    fn a_child_attaches_to_the_server_half_of_its_own_service() {
+        let mut server = span("b", Some("a"), 1);
+        server.shared = true;
+        server.service = "backend".into();
+        let mut query = span("c", Some("b"), 2);
+        query.service = "backend".into();
+        let other = span("d", Some("b"), 3);
+        let t = Trace::new(
+            "1",
+            vec![
+                span("a", None, 0),
+                server,
+                span("b", Some("a"), 1),
+                query,
+                other,
+            ],
+            vec![],
+        );
+        let by = |id: &str| {
+            t.spans
+                .iter()
+                .position(|s| s.span_id.ends_with(id))
+                .unwrap()
+        };
+        let (server, client) = (
+            t.spans.iter().position(|s| s.shared).unwrap(),
+            t.spans
+                .iter()
+                .position(|s| s.span_id.ends_with('b') && !s.shared)
+                .unwrap(),
+        );
+        assert_eq!(t.spans[by("c")].parent_index, Some(server));
+        assert_eq!(
+            t.spans[by("d")].parent_index,
+            Some(client),
+            "no backend half of its own"
+        );
+    }
+
+    #[test]
     fn exact_duplicates_are_kept_side_by_side() {
         let t = Trace::new(
             "1",
@@ -386,6 +456,23 @@ mod tests {
             vec![],
         );
         assert_eq!(t.roots().len(), 1);
+        assert!(
+            t.warnings.iter().any(|w| w.contains("closes a cycle")),
+            "{:?}",
+            t.warnings
+        );
+    }
+
+    #[test]
+    fn no_start_at_all_is_said() {
+        let t = Trace::new("1", vec![span("a", None, 0)], vec![]);
+        assert!(
+            t.warnings[0].starts_with("no span has a start time"),
+            "{:?}",
+            t.warnings
+        );
+        let t = Trace::new("1", vec![span("a", None, 5)], vec![]);
+        assert!(t.warnings.is_empty());
     }
 
     #[test]

@@ -63,7 +63,7 @@ type Parser = fn(&[u8]) -> anyhow::Result<Vec<super::Trace>>;
 /// Everything a user-facing command does with untrusted bytes.
 pub(crate) fn exercise(bytes: &[u8]) {
     let parsers: [Parser; 5] = [
-        detect::parse_any,
+        detect::parse_traces,
         jaeger::parse_v1,
         otlp::parse,
         zipkin::parse,

@@ -9,13 +9,27 @@
 use anyhow::{Context, Result};
 use serde::Deserialize;
 
-use super::de;
+use super::collect::Collector;
+use super::de::{self, NumOrStr};
+use super::detect::Format;
 use super::model::{Event, KeyValue, Span, Trace};
+
+/// A whole document: `TracesData` itself, or wrapped in Jaeger v3's `result` or Tempo
+/// v2's `trace`. Field names are read in both JSON spellings protobuf allows: the
+/// lowerCamelCase of the OTLP/JSON spec and the proto field names (snake_case).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Document {
+    #[serde(default, alias = "batches", alias = "resource_spans")]
+    resource_spans: Option<Vec<ResourceSpans>>,
+    #[serde(default, alias = "trace")]
+    result: Option<TracesData>,
+}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct TracesData {
-    #[serde(default, alias = "batches")]
+    #[serde(default, alias = "batches", alias = "resource_spans")]
     resource_spans: Option<Vec<ResourceSpans>>,
 }
 
@@ -24,7 +38,12 @@ struct TracesData {
 struct ResourceSpans {
     #[serde(default)]
     resource: Option<Resource>,
-    #[serde(default, alias = "instrumentationLibrarySpans")]
+    #[serde(
+        default,
+        alias = "scope_spans",
+        alias = "instrumentationLibrarySpans",
+        alias = "instrumentation_library_spans"
+    )]
     scope_spans: Option<Vec<ScopeSpans>>,
 }
 
@@ -37,25 +56,73 @@ struct Resource {
 #[derive(Deserialize)]
 struct ScopeSpans {
     #[serde(default)]
-    spans: Option<Vec<OtlpSpan>>,
+    spans: Option<Spans>,
+}
+
+/// A `spans` list, each span turned into the model as soon as it is read, so the wire
+/// form of a whole document is never held (the service is filled in from the resource
+/// afterwards). Pairs of trace id and span.
+struct Spans(Vec<(String, Span)>);
+
+impl<'de> Deserialize<'de> for Spans {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Spans, D::Error> {
+        struct Each;
+        impl<'de> serde::de::Visitor<'de> for Each {
+            type Value = Spans;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of OTLP spans")
+            }
+            fn visit_unit<E>(self) -> Result<Spans, E> {
+                Ok(Spans(Vec::new()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Spans, A::Error> {
+                use serde::de::Error as _;
+                let mut out = Vec::with_capacity(a.size_hint().unwrap_or(0));
+                while let Some(s) = a.next_element::<OtlpSpan>()? {
+                    let n = out.len() + 1;
+                    if s.trace_id.trim().is_empty() {
+                        return Err(A::Error::custom(format!(
+                            "span {n} of a list has no \"traceId\""
+                        )));
+                    }
+                    if s.span_id.trim().is_empty() {
+                        return Err(A::Error::custom(format!(
+                            "span {n} of a list has no \"spanId\""
+                        )));
+                    }
+                    out.push((de::otlp_id(&s.trace_id), convert(s, "")));
+                }
+                Ok(Spans(out))
+            }
+        }
+        d.deserialize_any(Each)
+    }
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct OtlpSpan {
-    #[serde(default, deserialize_with = "de::string")]
+    #[serde(default, alias = "trace_id", deserialize_with = "de::string")]
     trace_id: String,
-    #[serde(default, deserialize_with = "de::string")]
+    #[serde(default, alias = "span_id", deserialize_with = "de::string")]
     span_id: String,
-    #[serde(default, deserialize_with = "de::string")]
+    #[serde(default, alias = "parent_span_id", deserialize_with = "de::string")]
     parent_span_id: String,
     #[serde(default, deserialize_with = "de::string")]
     name: String,
     #[serde(default)]
-    kind: serde_json::Value,
-    #[serde(default, deserialize_with = "de::opt_u64")]
+    kind: NumOrStr,
+    #[serde(
+        default,
+        alias = "start_time_unix_nano",
+        deserialize_with = "de::opt_u64"
+    )]
     start_time_unix_nano: Option<u64>,
-    #[serde(default, deserialize_with = "de::opt_u64")]
+    #[serde(
+        default,
+        alias = "end_time_unix_nano",
+        deserialize_with = "de::opt_u64"
+    )]
     end_time_unix_nano: Option<u64>,
     #[serde(default)]
     attributes: Option<Vec<OtlpKv>>,
@@ -68,7 +135,7 @@ struct OtlpSpan {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct OtlpEvent {
-    #[serde(default, deserialize_with = "de::opt_u64")]
+    #[serde(default, alias = "time_unix_nano", deserialize_with = "de::opt_u64")]
     time_unix_nano: Option<u64>,
     #[serde(default, deserialize_with = "de::string")]
     name: String,
@@ -79,7 +146,7 @@ struct OtlpEvent {
 #[derive(Deserialize)]
 struct Status {
     #[serde(default)]
-    code: serde_json::Value,
+    code: NumOrStr,
     #[serde(default, deserialize_with = "de::string")]
     message: String,
 }
@@ -89,20 +156,72 @@ pub(crate) struct OtlpKv {
     #[serde(default, deserialize_with = "de::string")]
     key: String,
     #[serde(default)]
-    value: serde_json::Value,
+    value: Option<AnyValue>,
 }
 
-/// Parses OTLP/JSON in any of the wrappers named in the module doc.
+/// OTLP's `AnyValue`: one of its fields is set.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct AnyValue {
+    #[serde(default, alias = "string_value")]
+    string_value: Option<String>,
+    #[serde(default, alias = "bool_value")]
+    bool_value: Option<bool>,
+    #[serde(default, alias = "int_value")]
+    int_value: NumOrStr,
+    /// A number, or "NaN" / "Infinity" as protobuf JSON writes those.
+    #[serde(default, alias = "double_value")]
+    double_value: Option<serde_json::Value>,
+    #[serde(default, alias = "bytes_value")]
+    bytes_value: Option<String>,
+    #[serde(default, alias = "array_value")]
+    array_value: Option<ArrayValue>,
+    #[serde(default, alias = "kvlist_value")]
+    kvlist_value: Option<KvList>,
+}
+
+#[derive(Deserialize)]
+struct ArrayValue {
+    #[serde(default)]
+    values: Option<Vec<AnyValue>>,
+}
+
+#[derive(Deserialize)]
+struct KvList {
+    #[serde(default)]
+    values: Option<Vec<OtlpKv>>,
+}
+
+/// Parses OTLP/JSON in any of the wrappers named in the module doc, for callers that
+/// only want the traces.
 pub fn parse(bytes: &[u8]) -> Result<Vec<Trace>> {
-    let mut value: serde_json::Value = serde_json::from_slice(bytes).context("not valid JSON")?;
-    for wrapper in ["result", "trace"] {
-        if let Some(inner) = value.get_mut(wrapper).filter(|v| v.is_object()) {
-            value = inner.take();
+    let mut c = Collector::default();
+    read(Format::Otlp, bytes, &mut c)?;
+    Ok(c.finish().traces)
+}
+
+/// Reads one OTLP document of the given shape into `c`, grouped by trace id.
+pub(crate) fn read(format: Format, text: &[u8], c: &mut Collector) -> Result<()> {
+    let resources: Vec<ResourceSpans> = match format {
+        Format::OtlpDocList => {
+            let docs: Vec<TracesData> =
+                serde_json::from_slice(text).context("reading a list of OTLP/JSON documents")?;
+            docs.into_iter()
+                .flat_map(|d| d.resource_spans.unwrap_or_default())
+                .collect()
         }
-    }
-    let data: TracesData = serde_json::from_value(value).context("not OTLP/JSON trace data")?;
-    let mut traces: Vec<(String, Vec<Span>)> = Vec::new();
-    for rs in data.resource_spans.unwrap_or_default() {
+        Format::OtlpResourceList => {
+            serde_json::from_slice(text).context("reading a list of OTLP/JSON resource spans")?
+        }
+        _ => {
+            let doc: Document =
+                serde_json::from_slice(text).context("reading OTLP/JSON trace data")?;
+            doc.resource_spans
+                .or_else(|| doc.result.and_then(|r| r.resource_spans))
+                .unwrap_or_default()
+        }
+    };
+    for rs in resources {
         let resource = kvs(rs.resource.and_then(|r| r.attributes).unwrap_or_default());
         let service = resource
             .iter()
@@ -112,20 +231,13 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Trace>> {
             .unwrap_or("unknown")
             .to_string();
         for ss in rs.scope_spans.unwrap_or_default() {
-            for s in ss.spans.unwrap_or_default() {
-                let trace_id = super::model::normalize_id(&de::otlp_id(&s.trace_id));
-                let span = convert(s, &service);
-                match traces.iter_mut().find(|(id, _)| *id == trace_id) {
-                    Some((_, spans)) => spans.push(span),
-                    None => traces.push((trace_id, vec![span])),
-                }
+            for (trace_id, mut span) in ss.spans.map(|s| s.0).unwrap_or_default() {
+                span.service.clone_from(&service);
+                c.span(&trace_id, span);
             }
         }
     }
-    Ok(traces
-        .into_iter()
-        .map(|(id, spans)| Trace::new(&id, spans, Vec::new()))
-        .collect())
+    Ok(())
 }
 
 fn convert(s: OtlpSpan, service: &str) -> Span {
@@ -138,11 +250,8 @@ fn convert(s: OtlpSpan, service: &str) -> Span {
     span.kind = kind(&s.kind);
     span.attributes = kvs(s.attributes.unwrap_or_default());
     if let Some(status) = s.status {
-        span.error = matches!(&status.code, serde_json::Value::Number(n) if n.as_u64() == Some(2))
-            || status
-                .code
-                .as_str()
-                .is_some_and(|c| c.eq_ignore_ascii_case("STATUS_CODE_ERROR"));
+        span.error = status.code.as_i64() == Some(2)
+            || matches!(&status.code, NumOrStr::Str(c) if c.eq_ignore_ascii_case("STATUS_CODE_ERROR"));
         if !status.message.is_empty() {
             span.attributes.push(KeyValue {
                 key: "otel.status_description".into(),
@@ -150,22 +259,25 @@ fn convert(s: OtlpSpan, service: &str) -> Span {
             });
         }
     }
-    span.events = s
-        .events
-        .unwrap_or_default()
-        .into_iter()
-        .map(|e| Event {
+    let events = s.events.unwrap_or_default();
+    span.events = Vec::with_capacity(events.len());
+    for e in events {
+        span.events.push(Event {
             time_ns: e.time_unix_nano.unwrap_or(0),
             name: e.name,
             attributes: kvs(e.attributes.unwrap_or_default()),
-        })
-        .collect();
+        });
+    }
     span
 }
 
-fn kind(v: &serde_json::Value) -> Option<String> {
+fn kind(v: &NumOrStr) -> Option<String> {
     let name = match v {
-        serde_json::Value::Number(n) => match n.as_u64()? {
+        NumOrStr::Str(s) if s.trim().parse::<i64>().is_err() => {
+            let s = s.trim_start_matches("SPAN_KIND_").to_ascii_lowercase();
+            return (!s.is_empty() && s != "unspecified").then_some(s);
+        }
+        other => match other.as_i64()? {
             1 => "internal",
             2 => "server",
             3 => "client",
@@ -173,61 +285,61 @@ fn kind(v: &serde_json::Value) -> Option<String> {
             5 => "consumer",
             _ => return None,
         },
-        serde_json::Value::String(s) => {
-            let s = s.trim_start_matches("SPAN_KIND_").to_ascii_lowercase();
-            return (!s.is_empty() && s != "unspecified").then_some(s);
-        }
-        _ => return None,
     };
     Some(name.to_string())
 }
 
 pub(crate) fn kvs(list: Vec<OtlpKv>) -> Vec<KeyValue> {
-    list.into_iter()
-        .map(|kv| KeyValue {
+    // Not `into_iter().map().collect()`: that reuses the wire list's allocation, sized
+    // for the much larger `OtlpKv`, and a 100,000-span file kept ~4 KB per span of it.
+    let mut out = Vec::with_capacity(list.len());
+    for kv in list {
+        out.push(KeyValue {
             key: kv.key,
-            value: any_value(kv.value),
-        })
-        .collect()
+            value: kv.value.map_or(serde_json::Value::Null, any_value),
+        });
+    }
+    out
 }
 
 /// OTLP's `AnyValue` (`{"stringValue":..}`, `{"intValue":"7"}`, ...) as plain JSON.
-fn any_value(v: serde_json::Value) -> serde_json::Value {
+fn any_value(v: AnyValue) -> serde_json::Value {
     use serde_json::Value;
-    let Value::Object(mut map) = v else { return v };
-    if let Some(s) = map.remove("stringValue") {
-        return s;
+    if let Some(s) = v.string_value {
+        return s.into();
     }
-    if let Some(i) = map.remove("intValue") {
-        return match &i {
-            Value::String(s) => s.parse::<i64>().map(Value::from).unwrap_or(i),
-            _ => i,
-        };
+    match v.int_value {
+        NumOrStr::Num(n) => return n.into(),
+        NumOrStr::Str(s) => return s.parse::<i64>().map_or(Value::String(s), Value::from),
+        NumOrStr::Absent => {}
     }
-    for k in ["boolValue", "doubleValue", "bytesValue"] {
-        if let Some(x) = map.remove(k) {
-            return x;
-        }
+    if let Some(b) = v.bool_value {
+        return b.into();
     }
-    if let Some(Value::Object(mut arr)) = map.remove("arrayValue") {
-        let values = match arr.remove("values") {
-            Some(Value::Array(vs)) => vs.into_iter().map(any_value).collect(),
-            _ => Vec::new(),
-        };
-        return Value::Array(values);
+    if let Some(d) = v.double_value {
+        return d;
     }
-    if let Some(Value::Object(mut kl)) = map.remove("kvlistValue") {
-        let mut out = serde_json::Map::new();
-        if let Some(Value::Array(vs)) = kl.remove("values") {
-            for kv in vs {
-                if let Ok(kv) = serde_json::from_value::<OtlpKv>(kv) {
-                    out.insert(kv.key, any_value(kv.value));
-                }
-            }
-        }
-        return Value::Object(out);
+    if let Some(b) = v.bytes_value {
+        return b.into();
     }
-    Value::Object(map)
+    if let Some(a) = v.array_value {
+        return Value::Array(
+            a.values
+                .unwrap_or_default()
+                .into_iter()
+                .map(any_value)
+                .collect(),
+        );
+    }
+    if let Some(kl) = v.kvlist_value {
+        return Value::Object(
+            kvs(kl.values.unwrap_or_default())
+                .into_iter()
+                .map(|kv| (kv.key, kv.value))
+                .collect(),
+        );
+    }
+    Value::Null
 }
 
 #[cfg(test)]
@@ -236,8 +348,11 @@ mod tests {
 
     #[test]
     fn any_values_flatten() {
-        let v = serde_json::json!({"arrayValue":{"values":[{"intValue":"3"},{"boolValue":true}]}});
-        assert_eq!(any_value(v), serde_json::json!([3, true]));
+        let v: AnyValue = serde_json::from_str(
+            r#"{"arrayValue":{"values":[{"intValue":"3"},{"bool_value":true},{"kvlistValue":{"values":[{"key":"k","value":{"doubleValue":1.5}}]}}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(any_value(v), serde_json::json!([3, true, {"k": 1.5}]));
     }
 
     #[test]
@@ -255,5 +370,27 @@ mod tests {
                 .any(|s| s.error && s.duration_ns == 4)
         );
         assert_eq!(traces[0].spans[0].service, "unknown");
+    }
+
+    #[test]
+    fn snake_case_field_names_read_like_camel_case() {
+        let camel = br#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"api"}}]},
+            "scopeSpans":[{"spans":[{"traceId":"aa","spanId":"1","parentSpanId":"2","startTimeUnixNano":"5","endTimeUnixNano":"9",
+            "events":[{"timeUnixNano":"6","name":"e"}]}]}]}]}"#;
+        let snake = br#"{"resource_spans":[{"resource":{"attributes":[{"key":"service.name","value":{"string_value":"api"}}]},
+            "scope_spans":[{"spans":[{"trace_id":"aa","span_id":"1","parent_span_id":"2","start_time_unix_nano":"5","end_time_unix_nano":"9",
+            "events":[{"time_unix_nano":"6","name":"e"}]}]}]}]}"#;
+        assert_eq!(parse(camel).unwrap(), parse(snake).unwrap());
+        assert_eq!(parse(snake).unwrap()[0].spans[0].duration_ns, 4);
+    }
+
+    #[test]
+    fn spans_without_ids_are_refused() {
+        let body = br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"aa"}]}]}]}"#;
+        let err = parse(body).unwrap_err();
+        assert_eq!(
+            format!("{err:#}"),
+            "reading OTLP/JSON trace data: span 1 of a list has no \"spanId\" at line 1 column 60"
+        );
     }
 }

@@ -6,6 +6,7 @@
 use anyhow::{Context, Result};
 use serde::Deserialize;
 
+use super::collect::Collector;
 use super::de;
 use super::model::{Event, KeyValue, Span, Trace};
 
@@ -53,83 +54,107 @@ struct Annotation {
     value: String,
 }
 
-/// Parses one trace (a list of spans) or a list of traces (a list of lists).
+/// Parses one trace (a list of spans) or a list of traces (a list of lists), for
+/// callers that only want the traces.
 pub fn parse(bytes: &[u8]) -> Result<Vec<Trace>> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).context("not valid JSON")?;
-    let serde_json::Value::Array(items) = value else {
-        anyhow::bail!("not a Zipkin v2 response: expected a JSON list of spans");
-    };
-    if items.first().is_some_and(serde_json::Value::is_array) {
-        items
-            .into_iter()
-            .enumerate()
-            .map(|(i, t)| {
-                let spans: Vec<ZSpan> = serde_json::from_value(t).with_context(|| {
-                    format!("trace {} in the list is not a list of Zipkin spans", i + 1)
-                })?;
-                Ok(convert(spans))
-            })
-            .filter(|t| !matches!(t, Ok(t) if t.spans.is_empty()))
-            .collect()
+    let mut c = Collector::default();
+    read(bytes, nested(bytes), &mut c)?;
+    Ok(c.finish().traces)
+}
+
+/// A list of lists (`/api/v2/traces`) rather than a list of spans (`/api/v2/trace/{id}`).
+pub(crate) fn nested(bytes: &[u8]) -> bool {
+    let mut tokens = bytes.iter().filter(|b| !b.is_ascii_whitespace());
+    tokens.next() == Some(&b'[') && tokens.next() == Some(&b'[')
+}
+
+/// Reads Zipkin v2 spans into `c`, grouped by their `traceId`.
+pub(crate) fn read(text: &[u8], nested: bool, c: &mut Collector) -> Result<()> {
+    let lists: Vec<ZSpans> = if nested {
+        serde_json::from_slice(text).context("reading lists of Zipkin v2 spans")?
     } else {
-        let spans: Vec<ZSpan> = serde_json::from_value(serde_json::Value::Array(items))
-            .context("not a list of Zipkin v2 spans")?;
-        Ok(if spans.is_empty() {
-            Vec::new()
-        } else {
-            vec![convert(spans)]
-        })
+        vec![serde_json::from_slice(text).context("reading Zipkin v2 spans")?]
+    };
+    for list in lists {
+        for (trace_id, span) in list.0 {
+            c.span(&trace_id, span);
+        }
+    }
+    Ok(())
+}
+
+/// A list of spans, each turned into the model as soon as it is read (the wire form of
+/// the whole list is never held). Pairs of trace id and span.
+struct ZSpans(Vec<(String, Span)>);
+
+impl<'de> Deserialize<'de> for ZSpans {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ZSpans, D::Error> {
+        struct Each;
+        impl<'de> serde::de::Visitor<'de> for Each {
+            type Value = ZSpans;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of Zipkin spans")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<ZSpans, A::Error> {
+                use serde::de::Error as _;
+                let mut out = Vec::with_capacity(a.size_hint().unwrap_or(0));
+                while let Some(z) = a.next_element::<ZSpan>()? {
+                    let n = out.len() + 1;
+                    if z.trace_id.trim().is_empty() {
+                        return Err(A::Error::custom(format!("span {n} has no \"traceId\"")));
+                    }
+                    if z.id.trim().is_empty() {
+                        return Err(A::Error::custom(format!("span {n} has no \"id\"")));
+                    }
+                    let trace_id = z.trace_id.clone();
+                    out.push((trace_id, convert(z)));
+                }
+                Ok(ZSpans(out))
+            }
+        }
+        d.deserialize_seq(Each)
     }
 }
 
-fn convert(spans: Vec<ZSpan>) -> Trace {
-    let trace_id = spans
-        .iter()
-        .map(|s| s.trace_id.as_str())
-        .find(|t| !t.is_empty())
-        .unwrap_or_default()
-        .to_string();
-    let spans = spans
+fn convert(z: ZSpan) -> Span {
+    let service = z
+        .local_endpoint
+        .as_ref()
+        .map(|e| e.service_name.as_str())
+        .filter(|n| !n.is_empty())
+        .unwrap_or("unknown");
+    let mut span = Span::new(&z.id, service, &z.name);
+    span.parent_id = (!z.parent_id.is_empty()).then_some(z.parent_id);
+    span.start_ns = de::us_to_ns(z.timestamp.unwrap_or(0));
+    span.duration_ns = de::us_to_ns(z.duration.unwrap_or(0));
+    span.kind = (!z.kind.is_empty()).then(|| z.kind.to_ascii_lowercase());
+    span.shared = z.shared.unwrap_or(false);
+    let tags = z.tags.unwrap_or_default();
+    span.error = tags.contains_key("error")
+        || tags
+            .get("otel.status_code")
+            .is_some_and(|v| v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("ERROR")));
+    span.attributes = tags
         .into_iter()
-        .map(|z| {
-            let service = z
-                .local_endpoint
-                .as_ref()
-                .map(|e| e.service_name.as_str())
-                .filter(|n| !n.is_empty())
-                .unwrap_or("unknown");
-            let mut span = Span::new(&z.id, service, &z.name);
-            span.parent_id = (!z.parent_id.is_empty()).then_some(z.parent_id);
-            span.start_ns = de::us_to_ns(z.timestamp.unwrap_or(0));
-            span.duration_ns = de::us_to_ns(z.duration.unwrap_or(0));
-            span.kind = (!z.kind.is_empty()).then(|| z.kind.to_ascii_lowercase());
-            span.shared = z.shared.unwrap_or(false);
-            let tags = z.tags.unwrap_or_default();
-            span.error = tags.contains_key("error");
-            span.attributes = tags
-                .into_iter()
-                .map(|(key, value)| KeyValue { key, value })
-                .collect();
-            if let Some(remote) = z.remote_endpoint.filter(|e| !e.service_name.is_empty()) {
-                span.attributes.push(KeyValue {
-                    key: "peer.service".into(),
-                    value: remote.service_name.into(),
-                });
-            }
-            span.events = z
-                .annotations
-                .unwrap_or_default()
-                .into_iter()
-                .map(|a| Event {
-                    time_ns: de::us_to_ns(a.timestamp.unwrap_or(0)),
-                    name: a.value,
-                    attributes: Vec::new(),
-                })
-                .collect();
-            span
+        .map(|(key, value)| KeyValue { key, value })
+        .collect();
+    if let Some(remote) = z.remote_endpoint.filter(|e| !e.service_name.is_empty()) {
+        span.attributes.push(KeyValue {
+            key: "peer.service".into(),
+            value: remote.service_name.into(),
+        });
+    }
+    span.events = z
+        .annotations
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| Event {
+            time_ns: de::us_to_ns(a.timestamp.unwrap_or(0)),
+            name: a.value,
+            attributes: Vec::new(),
         })
         .collect();
-    Trace::new(&trace_id, spans, Vec::new())
+    span
 }
 
 #[cfg(test)]
@@ -147,6 +172,27 @@ mod tests {
         let ts = parse(br#"[[{"traceId":"1","id":"2"}],[{"traceId":"3","id":"4"}],[]]"#).unwrap();
         assert_eq!(ts.len(), 2);
         assert_eq!(ts[1].trace_id, "0000000000000003");
+    }
+
+    #[test]
+    fn spans_without_ids_are_refused() {
+        let err = parse(br#"[{"traceId":"1","id":"2"},{"traceId":"1","name":"x"}]"#).unwrap_err();
+        assert_eq!(
+            format!("{err:#}"),
+            "reading Zipkin v2 spans: span 2 has no \"id\" at line 1 column 53"
+        );
+        let err = parse(br#"[[{"id":"2"}]]"#).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("span 1 has no \"traceId\""),
+            "{err:#}"
+        );
+    }
+
+    #[test]
+    fn otel_error_status_marks_an_error() {
+        let t = &parse(br#"[{"traceId":"1","id":"2","tags":{"otel.status_code":"ERROR"}}]"#)
+            .unwrap()[0];
+        assert!(t.spans[0].error);
     }
 
     #[test]

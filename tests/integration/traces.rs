@@ -13,6 +13,10 @@ use serde::Deserialize;
 
 use crate::support::{Test, repo_root};
 
+/// `msv traces show --file` on small hand-made files of every shape it reads or refuses.
+#[path = "traces_files.rs"]
+mod files;
+
 fn fixture(rel: &str) -> String {
     let path = repo_root().join("tests/fixtures/traces").join(rel);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
@@ -141,21 +145,49 @@ struct Summary {
     error: bool,
 }
 
-/// The JSON `msv traces show -o json` prints.
+/// The JSON `msv traces show -o json` prints: one shape whatever the number of traces.
 #[derive(Debug, Deserialize)]
-struct TraceJson {
+pub(crate) struct ShowJson {
+    pub traces: Vec<TraceJson>,
+    pub errors: Vec<ErrorJson>,
+}
+
+impl ShowJson {
+    /// The one trace it holds, with no errors beside it.
+    #[track_caller]
+    pub fn one(mut self) -> TraceJson {
+        assert_eq!(self.traces.len(), 1, "{self:?}");
+        assert!(self.errors.is_empty(), "{self:?}");
+        self.traces.remove(0)
+    }
+}
+
+/// An error the backend reported (Jaeger's `errors`).
+#[derive(Debug, Deserialize, PartialEq)]
+pub(crate) struct ErrorJson {
+    pub code: Option<i64>,
+    pub message: String,
+    pub trace_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct TraceJson {
     trace_id: String,
     spans: Vec<SpanJson>,
 }
 
 #[derive(Debug, Deserialize)]
-struct SpanJson {
-    span_id: String,
-    parent_id: Option<String>,
-    service: String,
-    duration_ns: u64,
-    error: bool,
-    orphan: bool,
+pub(crate) struct SpanJson {
+    pub span_id: String,
+    pub parent_id: Option<String>,
+    pub service: String,
+    pub operation: String,
+    pub kind: Option<String>,
+    pub start_ns: u64,
+    pub duration_ns: u64,
+    pub error: bool,
+    pub shared: bool,
+    pub orphan: bool,
 }
 
 fn jaeger_envelope(traces: &[&str]) -> String {
@@ -298,7 +330,7 @@ fn jaeger_v3_is_reached_through_an_api_v3_url() {
         ])
         .run()
         .status(0);
-    let t: TraceJson = run.stdout_json();
+    let t = run.stdout_json::<ShowJson>().one();
     assert_eq!(t.trace_id, "2ea75461946a7dd10f2c15ab36a076cb");
     assert_eq!(t.spans.len(), 40);
     assert_eq!(t.spans.iter().filter(|s| s.error).count(), 3);
@@ -417,12 +449,13 @@ fn config_file_names_the_backend() {
     let dir = tempfile::tempdir().unwrap();
     let toml = format!("[traces]\nbackend = \"zipkin\"\nurl = \"{}\"\n", fake.url);
     std::fs::write(dir.path().join("msv.toml"), toml).unwrap();
-    let t: TraceJson = Test::new()
+    let t = Test::new()
         .args(&["traces", "show", "978883983d506fa5", "-o", "json"])
         .current_dir(dir.path())
         .run()
         .status(0)
-        .stdout_json();
+        .stdout_json::<ShowJson>()
+        .one();
     assert_eq!((t.spans.len(), t.spans[0].service.as_str()), (1, "unknown"));
     assert_eq!(fake.seen()[0].path, "/api/v2/trace/978883983d506fa5");
 }
@@ -539,12 +572,13 @@ fn show_file_reads_every_format() {
         ("zipkin/messaging2.json", Some("0d1a94ebc9256244"), 11, 6),
     ] {
         let path = fixture_path(file);
-        let t: TraceJson = Test::new()
+        let t = Test::new()
             .args(&["traces", "show", "-o", "json", "--file"])
             .arg(&path)
             .run()
             .status(0)
-            .stdout_json();
+            .stdout_json::<ShowJson>()
+            .one();
         assert_eq!(t.spans.len(), spans, "{file}");
         assert_eq!(
             t.spans.iter().filter(|s| s.orphan).count(),
@@ -681,7 +715,7 @@ fn backend_service_goes_through_the_api_server() {
         .env("KUBECONFIG", cluster.kubeconfig_path())
         .run()
         .status(0);
-    let trace: TraceJson = run.stdout_json();
+    let trace = run.stdout_json::<ShowJson>().one();
     assert_eq!(trace.trace_id, "2db17286b3e6b148");
     assert!(!trace.spans.is_empty());
     let asked = fake.seen.lock().unwrap();
