@@ -46,7 +46,14 @@ impl Context {
             }
         };
         let config = Config::load(start, &self.flags)?;
-        let names = std::env::vars_os().filter_map(|(k, _)| k.into_string().ok());
+        let names: Vec<String> = std::env::vars_os()
+            .filter_map(|(k, _)| k.into_string().ok())
+            .collect();
+        for (old, new) in crate::config::schema::renamed_env_vars(names.clone()) {
+            self.printer.warn(&format!(
+                "{old} is the old name of {new}; it is still read when {new} is unset, but {new} is the one to set"
+            ));
+        }
         for (name, closest) in crate::config::schema::unknown_env_vars(names) {
             let hint = match closest {
                 Some(k) => format!("did you mean {k}?"),

@@ -166,8 +166,10 @@ impl Config {
         }
 
         for key in KEYS {
-            let var = key.env_var();
-            if let Some(raw) = env(&var) {
+            let found = std::iter::once(key.env_var())
+                .chain(key.old_env_var())
+                .find_map(|var| env(&var).map(|raw| (var, raw)));
+            if let Some((var, raw)) = found {
                 let value = scalar(key.kind, &raw);
                 let layer = layer_of(key.path, value)
                     .with_context(|| format!("environment variable {var}={raw:?} is invalid"))?;

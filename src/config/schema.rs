@@ -191,16 +191,38 @@ impl Key {
     pub fn env_var(&self) -> String {
         match self.env {
             Some(var) => var.to_string(),
-            None => format!("MSV_{}", self.path.replace('.', "_").to_ascii_uppercase()),
+            None => self.path_var(),
         }
     }
+
+    /// The name the variable had before it was renamed (the path in capitals), still read
+    /// when the new one is unset so that a script written for it keeps its meaning.
+    pub fn old_env_var(&self) -> Option<String> {
+        self.env.map(|_| self.path_var())
+    }
+
+    fn path_var(&self) -> String {
+        format!("MSV_{}", self.path.replace('.', "_").to_ascii_uppercase())
+    }
+}
+
+/// The renamed variables among `names`, each with its current name.
+pub fn renamed_env_vars(names: impl IntoIterator<Item = String>) -> Vec<(String, String)> {
+    let names: Vec<String> = names.into_iter().collect();
+    KEYS.iter()
+        .filter_map(|k| Some((k.old_env_var()?, k.env_var())))
+        .filter(|(old, _)| names.contains(old))
+        .collect()
 }
 
 /// The `MSV_*` variables among `names` that look like settings — they start with a section's
 /// prefix, such as `MSV_DEPLOY_` — but name no key, each with the closest real variable when
 /// one is close: a typo there would otherwise be ignored without a word.
 pub fn unknown_env_vars(names: impl IntoIterator<Item = String>) -> Vec<(String, Option<String>)> {
-    let known: Vec<String> = KEYS.iter().map(Key::env_var).collect();
+    let known: Vec<String> = KEYS
+        .iter()
+        .flat_map(|k| std::iter::once(k.env_var()).chain(k.old_env_var()))
+        .collect();
     let sections: Vec<String> = KEYS
         .iter()
         .map(|k| {
@@ -218,14 +240,6 @@ pub fn unknown_env_vars(names: impl IntoIterator<Item = String>) -> Vec<(String,
         .into_iter()
         .filter(|n| sections.iter().any(|s| n.starts_with(s.as_str())) && !known.contains(n))
         .map(|n| {
-            // A key whose variable is not its path in capitals: suggest the real one.
-            let renamed = KEYS.iter().find(|k| {
-                k.env.is_some()
-                    && format!("MSV_{}", k.path.replace('.', "_").to_ascii_uppercase()) == n
-            });
-            if let Some(k) = renamed {
-                return (n, Some(k.env_var()));
-            }
             let closest = known
                 .iter()
                 .map(|k| (strsim::levenshtein(&n, k), k))

@@ -148,7 +148,7 @@ fn flags_beat_everything() {
             "--kubeconfig",
         ])
         .arg(&kubeconfig)
-        .env("MSV_KUBERNETES_NAMESPACE", "from-env")
+        .env("MSV_NAMESPACE", "from-env")
         .current_dir(dir.path())
         .run()
         .status(0);
@@ -423,4 +423,32 @@ fn no_msv_toml_says_what_each_command_takes() {
             .stderr_has("or name (history, rollback)")
             .stderr_has("MSV_SERVICE_NAME");
     }
+}
+
+#[test]
+fn the_old_names_of_renamed_variables_are_still_read_with_a_warning() {
+    let dir = service_dir("[service]\nname = \"orders\"\n");
+    // msv 0.1 read the namespace from MSV_KUBERNETES_NAMESPACE: a script that sets it must
+    // not deploy to another namespace now that the variable is MSV_NAMESPACE.
+    let run = config_show(&dir)
+        .args(&["-o", "json"])
+        .env("MSV_KUBERNETES_NAMESPACE", "old-name")
+        .run()
+        .status(0)
+        .stderr_has("MSV_KUBERNETES_NAMESPACE is the old name of MSV_NAMESPACE");
+    let shown: Shown = run.stdout_json();
+    let e = &shown.values["kubernetes.namespace"];
+    assert_eq!(e.value, serde_json::json!("old-name"));
+    // The new name wins when both are set.
+    let run = config_show(&dir)
+        .args(&["-o", "json"])
+        .env("MSV_KUBERNETES_NAMESPACE", "old-name")
+        .env("MSV_NAMESPACE", "new-name")
+        .run()
+        .status(0);
+    let shown: Shown = run.stdout_json();
+    assert_eq!(
+        shown.values["kubernetes.namespace"].value,
+        serde_json::json!("new-name")
+    );
 }

@@ -67,7 +67,7 @@ impl Env {
         Test::new()
             .args(args)
             .env("KUBECONFIG", &self.c.kubeconfig)
-            .env("MSV_KUBERNETES_NAMESPACE", &self.ns)
+            .env("MSV_NAMESPACE", &self.ns)
             .current_dir(self.dir.path())
             .timeout(Duration::from_secs(180))
     }
