@@ -38,12 +38,26 @@ fn main() -> ProcessExit {
     let code = match outcome {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => ExitCode::Success,
+        // A read that Ctrl-C broke off (a prompt) may end the command before the interrupt
+        // flag is seen: EINTR only comes from a signal, so it is the interrupt.
+        Err(err) if is_interrupted_read(&err) => {
+            printer.error(&anyhow::anyhow!("interrupted"));
+            ExitCode::Interrupted
+        }
         Err(err) => {
             printer.error(&err);
             ExitCode::of_error(&err)
         }
     };
     ProcessExit::from(code.code() as u8)
+}
+
+fn is_interrupted_read(err: &anyhow::Error) -> bool {
+    ExitCode::of_error(err) == ExitCode::Usage
+        && err
+            .chain()
+            .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
+            .any(|io| io.kind() == std::io::ErrorKind::Interrupted)
 }
 
 /// `msv logs | head` closes stdout early; that is success, not an error.

@@ -7,6 +7,14 @@ use serde_json::Value;
 use super::manifest::{VarType, Variable};
 use super::vars::{Prompter, check_value};
 
+/// dialoguer's error without its wrapper, so that a read Ctrl-C broke off (EINTR) is seen
+/// as the interrupt it is (exit 130).
+fn io(e: dialoguer::Error) -> anyhow::Error {
+    match e {
+        dialoguer::Error::IO(io) => io.into(),
+    }
+}
+
 /// Asks on the terminal (prompts go to stderr).
 pub struct Terminal;
 
@@ -26,7 +34,7 @@ impl Prompter for Terminal {
                 if let Some(Value::Bool(b)) = default {
                     c = c.default(*b);
                 }
-                Value::Bool(c.interact()?)
+                Value::Bool(c.interact().map_err(io)?)
             }
             VarType::Choice => {
                 let choices = var.choices.clone().unwrap_or_default();
@@ -38,7 +46,8 @@ impl Prompter for Terminal {
                     .with_prompt(prompt)
                     .items(&choices)
                     .default(start)
-                    .interact()?;
+                    .interact()
+                    .map_err(io)?;
                 Value::String(choices[i].clone())
             }
             VarType::String => {
@@ -49,7 +58,7 @@ impl Prompter for Terminal {
                 if let Some(Value::String(d)) = default {
                     input = input.default(d.clone());
                 }
-                Value::String(input.interact_text()?)
+                Value::String(input.interact_text().map_err(io)?)
             }
         })
     }
@@ -65,6 +74,7 @@ pub fn choose_template(options: &[(String, String)]) -> anyhow::Result<String> {
         .with_prompt("Template")
         .items(&items)
         .default(0)
-        .interact()?;
+        .interact()
+        .map_err(io)?;
     Ok(options[i].0.clone())
 }
