@@ -4,8 +4,8 @@
 //!
 //! Written here rather than taken from a crate: the parsers on crates.io are unmaintained
 //! single releases or pull in a regex engine and a date library for what is a line format
-//! of a page; this one is small, fuzzed (`fuzz/fuzz_targets/prom.rs`) and tested on the
-//! real output of the four templates' client libraries.
+//! of a page. This one is small and unit-tested on the shapes the four templates' client
+//! libraries write (labels, `le` buckets, `+Inf`, exponents, timestamps, exemplars).
 
 use std::fmt;
 
