@@ -14,6 +14,7 @@ use crate::output::OutputFormat;
 use crate::output::{Cell, Table, Tone, sanitize};
 use crate::traces::TraceSummary;
 use crate::traces::client::{self, Backend, Query};
+use crate::traces::connect::Source;
 use crate::traces::summary::{format_duration, format_start};
 use crate::traces::waterfall::{self, Options};
 
@@ -132,58 +133,13 @@ async fn run_show(args: &TracesShowArgs, ctx: &Context) -> anyhow::Result<ExitCo
 /// The backend, its base URL and how to reach it, from the merged configuration: `url`
 /// directly, else `service` through the Kubernetes API server's service proxy.
 async fn backend(config: &Config) -> anyhow::Result<(Backend, Url, client::Transport)> {
-    let traces = &config.settings.traces;
-    let (base, transport, at) = match (&traces.url, &traces.service) {
-        (Some(url), _) => {
-            let base = Url::parse(url)
-                .with_context(|| format!("trace backend URL {url:?} is not a valid URL"))?;
-            (
-                base.clone(),
-                client::Transport::Http(http(&base)?),
-                url.clone(),
-            )
-        }
-        (None, Some(spec)) => {
-            let base = client::cluster_base(spec)?;
-            let cluster = crate::cluster::connect(&config.kube_target()?).await?;
-            (
-                base,
-                client::Transport::Cluster(Box::new(cluster)),
-                format!("service {spec}"),
-            )
-        }
-        (None, None) => anyhow::bail!(
-            "no trace backend configured: set MSV_TRACES_BACKEND and MSV_TRACES_URL, pass --backend and --url \
-             (or --backend-service NAMESPACE/NAME:PORT), or add [traces] backend and url to msv.toml"
-        ),
+    let t = &config.settings.traces;
+    let source = Source::from_settings(t.backend, t.url.as_deref(), t.service.as_deref())?;
+    let cluster = match source.through_cluster() {
+        true => Some(crate::cluster::connect(&config.kube_target()?).await?),
+        false => None,
     };
-    let Some(backend) = traces.backend else {
-        anyhow::bail!(
-            "the trace backend at {at} has no type: set MSV_TRACES_BACKEND, pass --backend, or add [traces] backend \
-             (jaeger, jaeger-v3, zipkin or tempo) to msv.toml"
-        );
-    };
-    let (backend, base) = client::select_api(backend, base);
-    Ok((backend, base, transport))
-}
-
-/// The client for a backend at `base`, through the proxy kubectl would use for it (see
-/// `cluster::proxy`; reqwest's own reading of the variables follows curl's rules instead).
-fn http(base: &Url) -> anyhow::Result<reqwest::Client> {
-    let env = crate::cluster::proxy::ProxyEnv::from_process();
-    let builder = match crate::cluster::proxy::from_env(base, &env)? {
-        Some(proxy) => reqwest::Client::builder().proxy(
-            reqwest::Proxy::all(proxy.url.clone())
-                .with_context(|| format!("using the proxy {}", proxy.describe()))?,
-        ),
-        None => reqwest::Client::builder().no_proxy(),
-    };
-    builder
-        .connect_timeout(std::time::Duration::from_secs(10))
-        .timeout(std::time::Duration::from_secs(60))
-        .user_agent(concat!("msv/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .context("setting up the HTTP client")
+    source.connect(cluster)
 }
 
 /// `COLUMNS` when set (scripts, tests), else the terminal's width, else 120.

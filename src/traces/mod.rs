@@ -8,6 +8,7 @@
 
 pub mod client;
 pub mod collect;
+pub mod connect;
 mod de;
 pub mod detect;
 pub mod input;
