@@ -21,13 +21,44 @@ pub struct Limits {
     pub min_requests: u64,
     /// What a window that stayed inconclusive counts as.
     pub inconclusive: Inconclusive,
+    /// Largest share of the candidate's traces with an error span (needs a trace backend).
+    pub max_error_traces_ratio: Option<f64>,
+    /// Fewer traces than this decide nothing.
+    pub min_traces: u64,
 }
 
 impl Limits {
     /// Whether any gate is set (analysis runs only then).
     pub fn any(&self) -> bool {
+        self.metrics() || self.max_error_traces_ratio.is_some()
+    }
+
+    /// Whether a gate reads the pods' metrics (else only traces are searched).
+    pub fn metrics(&self) -> bool {
         self.max_error_ratio.is_some() || self.max_p99.is_some() || self.max_p99_ratio.is_some()
     }
+}
+
+/// A color's traces in a window, as the trace backend found them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    pub traces: u64,
+    /// Traces with at least one error span.
+    pub errors: u64,
+}
+
+impl Tally {
+    pub fn ratio(&self) -> Option<f64> {
+        (self.traces > 0).then(|| self.errors as f64 / self.traces as f64)
+    }
+}
+
+/// The traces of both colors, when the trace gate is on. `candidate` is None when the
+/// backend could not be asked (the caller says why).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Traced {
+    pub baseline: Option<Tally>,
+    pub candidate: Option<Tally>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -66,18 +97,29 @@ pub struct Judgement {
     /// Why the verdict is inconclusive, when it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub why: Option<String>,
+    /// The traces counted, when the trace gate is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traces: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_traces: Option<u64>,
 }
 
 /// Judges the candidate's window against the limits. Nothing fails below `min_requests`
 /// (one error among three requests says little); a ratio to the baseline needs a baseline
-/// with `min_requests` too.
-pub fn judge(limits: &Limits, baseline: Option<&Counts>, candidate: &Counts) -> Judgement {
+/// with `min_requests` too. The trace gate counts traces, not requests: below
+/// `min_traces` it decides nothing.
+pub fn judge(
+    limits: &Limits,
+    baseline: Option<&Counts>,
+    candidate: &Counts,
+    traced: &Traced,
+) -> Judgement {
     let enough = |c: &Counts| c.requests >= limits.min_requests as f64;
     let measurable = enough(candidate);
     let base_ok = baseline.filter(|b| enough(b));
     let mut measures = vec![];
     let mut why = vec![];
-    if !measurable {
+    if !measurable && limits.metrics() {
         why.push(format!(
             "the candidate served {} requests, fewer than min_requests = {}",
             candidate.requests as u64, limits.min_requests
@@ -132,6 +174,27 @@ pub fn judge(limits: &Limits, baseline: Option<&Counts>, candidate: &Counts) -> 
             passed: value.filter(|_| measurable).map(|v| v <= limit),
         });
     }
+    if let Some(limit) = limits.max_error_traces_ratio {
+        let enough = traced
+            .candidate
+            .filter(|t| t.traces >= limits.min_traces.max(1));
+        match traced.candidate {
+            None => why.push("the trace backend could not be searched".to_string()),
+            Some(t) if enough.is_none() => why.push(format!(
+                "the trace backend holds {} traces of the candidate, fewer than min_traces = {}",
+                t.traces, limits.min_traces
+            )),
+            Some(_) => {}
+        }
+        let value = enough.and_then(|t| t.ratio());
+        measures.push(Measure {
+            measure: "error traces".into(),
+            baseline: traced.baseline.and_then(|t| t.ratio()),
+            candidate: value,
+            limit,
+            passed: value.map(|v| v <= limit),
+        });
+    }
     let verdict = if measures.iter().any(|m| m.passed == Some(false)) {
         Verdict::Fail
     } else if measures.iter().all(|m| m.passed == Some(true)) {
@@ -145,6 +208,14 @@ pub fn judge(limits: &Limits, baseline: Option<&Counts>, candidate: &Counts) -> 
         baseline_requests: baseline.map(|b| b.requests as u64),
         measures,
         why: (verdict == Verdict::Inconclusive && !why.is_empty()).then(|| why.join("; ")),
+        traces: limits
+            .max_error_traces_ratio
+            .and(traced.candidate)
+            .map(|t| t.traces),
+        baseline_traces: limits
+            .max_error_traces_ratio
+            .and(traced.baseline)
+            .map(|t| t.traces),
     }
 }
 
@@ -164,11 +235,23 @@ impl Judgement {
             Verdict::Fail => "failed",
             Verdict::Inconclusive => "inconclusive",
         };
+        let mut over = vec![];
+        if self.reads_metrics() {
+            over.push(format!("{} requests", self.requests));
+        }
+        if let Some(t) = self.traces {
+            over.push(format!("{t} traces"));
+        }
         format!(
-            "analysis {verdict}: {} over {} requests",
+            "analysis {verdict}: {} over {}",
             measures.join(", "),
-            self.requests
+            over.join(" and ")
         )
+    }
+
+    /// Whether a measure came from the metrics (not only from traces).
+    fn reads_metrics(&self) -> bool {
+        self.measures.iter().any(|m| m.measure != "error traces")
     }
 
     /// The table printed when a gate decides: each measure, baseline, candidate, limit.
@@ -195,14 +278,26 @@ impl Judgement {
                 .to_string(),
             ]);
         }
-        rows.push([
-            "requests".to_string(),
-            self.baseline_requests
-                .map_or("-".to_string(), |n| n.to_string()),
-            self.requests.to_string(),
-            String::new(),
-            String::new(),
-        ]);
+        if self.reads_metrics() {
+            rows.push([
+                "requests".to_string(),
+                self.baseline_requests
+                    .map_or("-".to_string(), |n| n.to_string()),
+                self.requests.to_string(),
+                String::new(),
+                String::new(),
+            ]);
+        }
+        if self.traces.is_some() || self.baseline_traces.is_some() {
+            let n = |v: Option<u64>| v.map_or("-".to_string(), |n| n.to_string());
+            rows.push([
+                "traces".to_string(),
+                n(self.baseline_traces),
+                n(self.traces),
+                String::new(),
+                String::new(),
+            ]);
+        }
         let widths: Vec<usize> = (0..5)
             .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
             .collect();
@@ -221,7 +316,7 @@ impl Judgement {
 
 fn value(measure: &str, v: f64) -> String {
     match measure {
-        "error ratio" => format!("{:.2}%", v * 100.0),
+        "error ratio" | "error traces" => format!("{:.2}%", v * 100.0),
         "p99 latency" if v < 1.0 => format!("{:.1}ms", v * 1000.0),
         "p99 latency" => format!("{v:.2}s"),
         _ => format!("{v:.2}x"),
@@ -239,7 +334,13 @@ mod tests {
             max_p99_ratio: Some(1.5),
             min_requests: 20,
             inconclusive: Inconclusive::Fail,
+            max_error_traces_ratio: None,
+            min_traces: 10,
         }
+    }
+
+    fn judge(limits: &Limits, baseline: Option<&Counts>, candidate: &Counts) -> Judgement {
+        super::judge(limits, baseline, candidate, &Traced::default())
     }
 
     /// `requests` requests, `errors` of them 5xx, `slow` of them over 1 s, the rest under 0.1 s.
@@ -348,5 +449,87 @@ mod tests {
         let j = judge(&limits(), Some(&counts(100.0, 0.0, 0.0)), &no_histogram);
         assert_eq!(j.verdict, Verdict::Inconclusive);
         assert!(j.why.as_deref().unwrap().contains("no latency histogram"));
+    }
+
+    fn tally(traces: u64, errors: u64) -> Option<Tally> {
+        Some(Tally { traces, errors })
+    }
+
+    #[test]
+    fn the_trace_gate_fails_on_the_share_of_error_traces() {
+        let only_traces = Limits {
+            max_error_ratio: None,
+            max_p99: None,
+            max_p99_ratio: None,
+            max_error_traces_ratio: Some(0.1),
+            ..limits()
+        };
+        let healthy = counts(100.0, 0.0, 0.0);
+        let traced = Traced {
+            baseline: tally(40, 1),
+            candidate: tally(40, 10),
+        };
+        let j = super::judge(&only_traces, None, &healthy, &traced);
+        assert_eq!(j.verdict, Verdict::Fail, "{}", j.table());
+        assert_eq!(j.measures[0].candidate, Some(0.25));
+        assert_eq!(j.measures[0].baseline, Some(0.025));
+        assert_eq!((j.traces, j.baseline_traces), (Some(40), Some(40)));
+        assert!(
+            j.table()
+                .contains("error traces  2.50%     25.00%     <= 10.00%  FAILED"),
+            "{}",
+            j.table()
+        );
+        assert!(
+            j.table().contains("traces        40        40"),
+            "{}",
+            j.table()
+        );
+        let fine = Traced {
+            baseline: None,
+            candidate: tally(40, 2),
+        };
+        assert_eq!(
+            super::judge(&only_traces, None, &healthy, &fine).verdict,
+            Verdict::Pass
+        );
+    }
+
+    #[test]
+    fn too_few_traces_or_no_backend_decide_nothing() {
+        let l = Limits {
+            max_error_traces_ratio: Some(0.1),
+            ..limits()
+        };
+        let base = counts(100.0, 0.0, 0.0);
+        let few = Traced {
+            baseline: None,
+            candidate: tally(3, 3),
+        };
+        let j = super::judge(&l, Some(&base), &counts(100.0, 0.0, 0.0), &few);
+        assert_eq!(j.verdict, Verdict::Inconclusive);
+        assert!(
+            j.why
+                .as_deref()
+                .unwrap()
+                .contains("holds 3 traces of the candidate, fewer than min_traces = 10")
+        );
+        let unreachable = super::judge(
+            &l,
+            Some(&base),
+            &counts(100.0, 0.0, 0.0),
+            &Traced::default(),
+        );
+        assert_eq!(unreachable.verdict, Verdict::Inconclusive);
+        assert!(
+            unreachable
+                .why
+                .as_deref()
+                .unwrap()
+                .contains("could not be searched")
+        );
+        // A failing metric gate still fails whatever the traces say.
+        let j = super::judge(&l, Some(&base), &counts(100.0, 50.0, 0.0), &few);
+        assert_eq!(j.verdict, Verdict::Fail);
     }
 }

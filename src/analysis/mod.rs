@@ -9,14 +9,16 @@
 
 mod judge;
 pub mod prom;
+pub mod promql;
 mod scrape;
+pub mod traces;
 mod window;
 
 use std::time::Duration;
 
 use serde::Serialize;
 
-pub use judge::{Inconclusive, Judgement, Limits, Measure, Verdict, judge};
+pub use judge::{Inconclusive, Judgement, Limits, Measure, Tally, Traced, Verdict, judge};
 pub use scrape::scrape;
 pub use window::{Counts, Names, Scrape, Window, quantile};
 
@@ -29,6 +31,12 @@ pub struct Gates {
     pub interval: Duration,
     /// Where the pods serve their metrics, on the service's port.
     pub metrics_path: String,
+    /// The trace backend searched for the trace-error gate (None: no backend configured).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub traces: Option<crate::traces::connect::Source>,
+    /// A Prometheus to ask instead of scraping the pods (`prometheus_url`/`_service`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prometheus: Option<crate::traces::connect::Reach>,
 }
 
 impl Gates {
@@ -45,14 +53,29 @@ impl Gates {
         if let Some(r) = l.max_p99_ratio {
             gates.push(format!("p99 <= {r}x the live color's"));
         }
+        if let Some(r) = l.max_error_traces_ratio {
+            let at = self
+                .traces
+                .as_ref()
+                .map_or("no trace backend".to_string(), |t| t.describe());
+            gates.push(format!(
+                "error traces <= {}% (from {at}, at least {} traces)",
+                r * 100.0,
+                l.min_traces
+            ));
+        }
         let inconclusive = match l.inconclusive {
             Inconclusive::Pass => "pass",
             Inconclusive::Fail => "fail",
         };
+        let from = match &self.prometheus {
+            Some(crate::traces::connect::Reach::Url(url)) => format!("Prometheus at {url}"),
+            Some(crate::traces::connect::Reach::Service(s)) => format!("Prometheus at service {s}"),
+            None => format!("the pods' {}", self.metrics_path),
+        };
         format!(
-            "{}, from {} every {:?} in the verify window, at least {} requests (else {inconclusive})",
+            "{}, from {from} every {:?} in the verify window, at least {} requests (else {inconclusive})",
             gates.join(", "),
-            self.metrics_path,
             self.interval,
             l.min_requests
         )

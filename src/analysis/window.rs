@@ -24,7 +24,7 @@ pub struct Names {
 }
 
 /// The OpenTelemetry semantic-convention names, read when the configured ones are absent.
-const OTEL_DURATION: &str = "http_server_request_duration_seconds";
+pub(super) const OTEL_DURATION: &str = "http_server_request_duration_seconds";
 const OTHER_STATUS_LABELS: &[&str] = &["http_response_status_code", "code", "status_code"];
 const ROUTE_LABELS: &[&str] = &["route", "http_route", "path", "handler"];
 

@@ -127,6 +127,14 @@ pub struct AnalysisSection {
     pub requests_metric: Option<MetricName>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_label: Option<MetricName>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_error_traces_ratio: Option<Ratio>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_traces: Option<Count>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prometheus_url: Option<HttpUrl>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prometheus_service: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -494,6 +502,30 @@ pub const KEYS: &[Key] = &[
         "Label holding the HTTP status (http_response_status_code and code are read when it is absent)"
     ),
     key!(
+        "deploy.analysis.max_error_traces_ratio",
+        Float,
+        None,
+        "Largest share of the candidate's traces (service.version) with an error span; needs [traces] backend"
+    ),
+    key!(
+        "deploy.analysis.min_traces",
+        Integer,
+        Some("10"),
+        "Fewer traces of the candidate than this decide nothing"
+    ),
+    key!(
+        "deploy.analysis.prometheus_url",
+        String,
+        None,
+        "Read the metrics from this Prometheus (PromQL over the pods' namespace and pod labels) instead of the pods"
+    ),
+    key!(
+        "deploy.analysis.prometheus_service",
+        String,
+        None,
+        "The same through the API server's service proxy: NAMESPACE/NAME:PORT"
+    ),
+    key!(
         "kubernetes.context",
         String,
         None,
@@ -638,6 +670,7 @@ mod tests {
                 (_, p) if p.ends_with("_path") => "\"/x\"".into(),
                 (_, p) if p.starts_with("service.resources") => "\"1\"".into(),
                 (_, "traces.backend") => "\"jaeger\"".into(),
+                (_, "deploy.analysis.prometheus_url") => "\"http://localhost:1\"".into(),
                 (_, "traces.url") => "\"http://localhost:1\"".into(),
                 _ => "\"abc\"".into(),
             };

@@ -9,10 +9,11 @@ use serde::Serialize;
 
 use super::schema::{
     AnalysisSection, Count, HttpPath, Inconclusive as SchemaInconclusive, Layer, MetricName,
-    ServiceSection,
+    ServiceSection, TracesSection,
 };
 use crate::analysis::{Gates, Inconclusive, Limits, Names};
 use crate::traces::client::Backend;
+use crate::traces::connect::{Reach, Source};
 
 /// Merged, validated settings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -165,6 +166,7 @@ impl Settings {
                 .and_then(|d| d.analysis.clone())
                 .unwrap_or_default(),
             &service,
+            layer.traces.as_ref(),
         );
         let resources = service.resources.unwrap_or_default();
         let deploy = layer.deploy.unwrap_or_default();
@@ -244,6 +246,16 @@ impl Settings {
     /// What is wrong between keys — each value is valid alone — as `(message, keys involved)`.
     pub fn conflicts(&self) -> Vec<(String, Vec<&'static str>)> {
         let mut out = Vec::new();
+        if let Some(g) = &self.deploy.analysis
+            && g.limits.max_error_traces_ratio.is_some()
+            && g.traces.is_none()
+        {
+            out.push((
+                "the trace-error gate needs a trace backend: set [traces] backend and url (or service)"
+                    .to_string(),
+                vec!["deploy.analysis.max_error_traces_ratio", "traces.backend"],
+            ));
+        }
         if let Some(a) = &self.deploy.autoscaling {
             if a.min_replicas == 0 {
                 out.push((
@@ -276,7 +288,11 @@ impl Settings {
 
 /// The analysis in force: on when any limit is set, with the templates' metric names and
 /// the service's own probe paths left out of the counts.
-fn gates(a: AnalysisSection, service: &ServiceSection) -> Option<Gates> {
+fn gates(
+    a: AnalysisSection,
+    service: &ServiceSection,
+    traces: Option<&TracesSection>,
+) -> Option<Gates> {
     let limits = Limits {
         max_error_ratio: a.max_error_ratio.map(|r| r.0),
         max_p99: a.max_p99.map(|t| t.0),
@@ -286,10 +302,13 @@ fn gates(a: AnalysisSection, service: &ServiceSection) -> Option<Gates> {
             Some(SchemaInconclusive::Fail) => Inconclusive::Fail,
             _ => Inconclusive::Pass,
         },
+        max_error_traces_ratio: a.max_error_traces_ratio.map(|r| r.0),
+        min_traces: a.min_traces.map_or(10, |c| c.get() as u64),
     };
     if !limits.any() {
         return None;
     }
+    let limits_traces = limits.max_error_traces_ratio.map(|_| ());
     let name =
         |n: Option<MetricName>, default: &str| n.map_or(default.to_string(), |n| n.to_string());
     let metrics_path = a
@@ -312,6 +331,22 @@ fn gates(a: AnalysisSection, service: &ServiceSection) -> Option<Gates> {
         },
         interval: a.interval.map_or(Duration::from_secs(10), |t| t.0),
         metrics_path,
+        prometheus: match (a.prometheus_url, a.prometheus_service) {
+            (Some(url), _) => Some(Reach::Url(url.to_string())),
+            (None, Some(spec)) => Some(Reach::Service(spec)),
+            (None, None) => None,
+        },
+        // Only when the trace gate is on; a gate without a backend is a conflict (see
+        // `conflicts`).
+        traces: limits_traces.and_then(|()| {
+            let t = traces?;
+            Source::from_settings(
+                t.backend,
+                t.url.as_ref().map(|u| u.to_string()).as_deref(),
+                t.service.as_deref(),
+            )
+            .ok()
+        }),
     })
 }
 

@@ -11,12 +11,17 @@
 //! there is nothing to switch back to.
 
 use std::collections::BTreeMap;
+use std::time::SystemTime;
 
 use super::{Halt, Phase, Run, Step};
-use crate::analysis::{self, Gates, Inconclusive, Judgement, Scrape, Verdict, Window};
+use crate::analysis::traces::Whose;
+use crate::analysis::{
+    self, Counts, Gates, Inconclusive, Judgement, Scrape, Tally, Traced, Verdict, Window, promql,
+};
 use crate::checks::smoke::Smoke;
-use crate::deploy::plan::preview_name;
 use crate::deploy::plan::{COLOR_LABEL, NAME_LABEL};
+use crate::deploy::plan::{image_version, preview_name};
+use crate::traces::connect::Reach;
 
 /// The analysis state of one rollout.
 #[derive(Debug, Default)]
@@ -25,6 +30,13 @@ pub(super) struct Analysis {
     /// the deploy resumes after its switch).
     baseline: Option<Window>,
     candidate: Option<Window>,
+    /// When the baseline's window opened and closed, and the candidate's opened: the
+    /// trace gate searches these spans of time.
+    baseline_from: Option<SystemTime>,
+    baseline_to: Option<SystemTime>,
+    candidate_from: Option<SystemTime>,
+    /// The baseline's traces, searched once (None inside: the search failed).
+    baseline_traces: Option<Option<Tally>>,
     /// The latest judgement, recorded in the summary and the history.
     pub(super) judgement: Option<Judgement>,
 }
@@ -134,7 +146,7 @@ impl Run<'_> {
     }
 
     async fn scrape(&mut self, selector: &str, what: &str) -> Scrape {
-        let Some(g) = self.gates() else {
+        let Some(g) = self.gates().filter(|g| g.limits.metrics()) else {
             return Scrape::default();
         };
         let (path, names) = (g.metrics_path.clone(), g.names.clone());
@@ -159,9 +171,10 @@ impl Run<'_> {
         }
     }
 
+    /// Says what could not be read, once: the same trouble at every interval is one note.
     fn note_once(&mut self, note: String) {
-        self.rep.phase("analysis", &note);
         if !self.notes.contains(&note) {
+            self.rep.phase("analysis", &note);
             self.notes.push(note);
         }
     }
@@ -172,9 +185,54 @@ impl Run<'_> {
             return Ok(());
         };
         self.show(Phase::Baseline, "reading the live color's metrics");
-        let s = self.scrape(&sel, "the live color").await;
+        self.analysis.baseline_from = Some(SystemTime::now());
+        let s = match self.prometheus() {
+            // Prometheus keeps the history: the baseline is read when it closes.
+            Some(_) => Scrape::default(),
+            None => self.scrape(&sel, "the live color").await,
+        };
         self.analysis.baseline = Some(Window::starting_at(&s));
         Ok(())
+    }
+
+    /// The Prometheus the gates ask instead of scraping the pods, if one is configured.
+    fn prometheus(&self) -> Option<Reach> {
+        self.gates()?.prometheus.clone()
+    }
+
+    /// The Deployment whose pods served before the switch.
+    fn baseline_deployment(&self) -> Option<String> {
+        let name = &self.opts.settings.name;
+        match (&self.plan.adopt, self.plan.live) {
+            (Some(_), _) => Some(name.clone()),
+            (None, Some(live)) if live != self.plan.candidate => Some(format!("{name}-{live}")),
+            _ => None,
+        }
+    }
+
+    /// What `deployment`'s pods served between `from` and `to`, from Prometheus; a query
+    /// that fails is noted once and reads as nothing served.
+    async fn read_prometheus(
+        &mut self,
+        reach: &Reach,
+        deployment: &str,
+        from: SystemTime,
+        to: SystemTime,
+        what: &str,
+    ) -> Counts {
+        let Some(names) = self.gates().map(|g| g.names.clone()) else {
+            return Counts::default();
+        };
+        let range = to.duration_since(from).unwrap_or_default();
+        let timeout = self.opts.deploy.probe_timeout;
+        let pods = promql::pods_of(deployment);
+        match promql::read(reach, self.cluster, &names, &pods, to, range, timeout).await {
+            Ok(c) => c,
+            Err(e) => {
+                self.note_once(format!("metrics of {what} not read from Prometheus: {e:#}"));
+                Counts::default()
+            }
+        }
     }
 
     /// The baseline's second scrape, just before the switch.
@@ -185,7 +243,24 @@ impl Run<'_> {
         let Some(sel) = self.baseline_selector() else {
             return;
         };
+        if let Some(reach) = self.prometheus() {
+            let to = SystemTime::now();
+            self.analysis.baseline_to = Some(to);
+            let (Some(from), Some(deployment)) =
+                (self.analysis.baseline_from, self.baseline_deployment())
+            else {
+                return;
+            };
+            let counts = self
+                .read_prometheus(&reach, &deployment, from, to, "the live color")
+                .await;
+            if let Some(w) = self.analysis.baseline.as_mut() {
+                w.total = counts;
+            }
+            return;
+        }
         let s = self.scrape(&sel, "the live color").await;
+        self.analysis.baseline_to = Some(SystemTime::now());
         if let Some(w) = self.analysis.baseline.as_mut() {
             w.add(&s);
         }
@@ -202,10 +277,78 @@ impl Run<'_> {
         if self.gates().is_none() {
             return;
         }
-        let s = self
-            .scrape(&self.candidate_selector(), "the candidate")
-            .await;
+        self.analysis.candidate_from = Some(SystemTime::now());
+        let s = match self.prometheus() {
+            Some(_) => Scrape::default(),
+            None => {
+                self.scrape(&self.candidate_selector(), "the candidate")
+                    .await
+            }
+        };
         self.analysis.candidate = Some(Window::starting_at(&s));
+    }
+
+    /// The traces of `whose` between `from` and now or `to`; a search that fails is
+    /// noted once and decides nothing.
+    async fn traces_of(
+        &mut self,
+        whose: Whose,
+        from: SystemTime,
+        to: SystemTime,
+        what: &str,
+    ) -> Option<Tally> {
+        let source = self.gates()?.traces.clone()?;
+        match analysis::traces::tally(&source, self.cluster, &whose, from, to).await {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.note_once(format!(
+                    "traces of {what} not read from {}: {e:#}",
+                    source.describe()
+                ));
+                None
+            }
+        }
+    }
+
+    /// Both colors' traces, when the trace gate is on: the baseline's once (the live
+    /// color's version over its window), the candidate's since its window opened.
+    async fn traced(&mut self) -> Traced {
+        let on = self
+            .gates()
+            .is_some_and(|g| g.limits.max_error_traces_ratio.is_some());
+        let Some(from) = self.analysis.candidate_from.filter(|_| on) else {
+            return Traced::default();
+        };
+        let service = self.opts.settings.name.clone();
+        if self.analysis.baseline_traces.is_none() {
+            let live = match (&self.plan.adopt, self.plan.live, &self.plan.from_image) {
+                (None, Some(live), Some(image)) if live != self.plan.candidate => Some(Whose {
+                    service: service.clone(),
+                    version: image_version(image),
+                    color: live.as_str().to_string(),
+                }),
+                _ => None,
+            };
+            let span = self.analysis.baseline_from.zip(self.analysis.baseline_to);
+            let tally = match (live, span) {
+                (Some(whose), Some((b_from, b_to))) => {
+                    self.traces_of(whose, b_from, b_to, "the live color").await
+                }
+                _ => None,
+            };
+            self.analysis.baseline_traces = Some(tally);
+        }
+        let candidate = Whose {
+            service,
+            version: image_version(&self.plan.to_image),
+            color: self.plan.candidate.as_str().to_string(),
+        };
+        Traced {
+            baseline: self.analysis.baseline_traces.flatten(),
+            candidate: self
+                .traces_of(candidate, from, SystemTime::now(), "the candidate")
+                .await,
+        }
     }
 
     /// Scrape the candidate and judge. Inside the window only a failed gate stops the
@@ -214,16 +357,35 @@ impl Run<'_> {
         let Some(limits) = self.gates().map(|g| g.limits.clone()) else {
             return Ok(());
         };
-        let s = self
-            .scrape(&self.candidate_selector(), "the candidate")
-            .await;
-        let Some(window) = self.analysis.candidate.as_mut() else {
+        if let (Some(reach), Some(from)) = (self.prometheus(), self.analysis.candidate_from) {
+            let deployment = format!("{}-{}", self.opts.settings.name, self.plan.candidate);
+            let counts = self
+                .read_prometheus(
+                    &reach,
+                    &deployment,
+                    from,
+                    SystemTime::now(),
+                    "the candidate",
+                )
+                .await;
+            if let Some(window) = self.analysis.candidate.as_mut() {
+                window.total = counts;
+            }
+        } else {
+            let s = self
+                .scrape(&self.candidate_selector(), "the candidate")
+                .await;
+            if let Some(window) = self.analysis.candidate.as_mut() {
+                window.add(&s);
+            }
+        }
+        let Some(window) = self.analysis.candidate.as_ref() else {
             return Ok(());
         };
-        window.add(&s);
         let candidate = window.total.clone();
         let baseline = self.analysis.baseline.as_ref().map(|w| w.total.clone());
-        let j = analysis::judge(&limits, baseline.as_ref(), &candidate);
+        let traced = self.traced().await;
+        let j = analysis::judge(&limits, baseline.as_ref(), &candidate, &traced);
         let verdict = j.verdict;
         let table = j.table();
         let why = j.why.clone();

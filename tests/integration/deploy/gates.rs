@@ -313,7 +313,7 @@ fn the_dry_run_and_config_show_name_the_gates() {
     env.msv(&["deploy", "--image", "r/shop:2", "--dry-run"])
         .run()
         .status(0)
-        .stdout_has("gates:     error ratio <= 1%, p99 <= 250ms, from /metrics every 300ms in the verify window, at least 10 requests (else pass)");
+        .stdout_has("gates:     error ratio <= 1%, p99 <= 250ms, from the pods' /metrics every 300ms in the verify window, at least 10 requests (else pass)");
     env.msv(&["config", "show"])
         .run()
         .status(0)

@@ -17,6 +17,8 @@ mod bench;
 mod failures;
 mod faults;
 mod gates;
+mod gates_prometheus;
+mod gates_traces;
 mod happy;
 mod kill;
 mod lock;

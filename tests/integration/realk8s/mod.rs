@@ -8,6 +8,7 @@
 mod cluster;
 mod deploy;
 mod facts;
+mod gates;
 mod netns;
 mod node;
 mod safety;
