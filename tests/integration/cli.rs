@@ -54,7 +54,9 @@ fn top_level_help_lists_commands_and_exit_codes() {
         .run()
         .status(0)
         .stdout_has("Exit codes:")
-        .stdout_has("130  interrupted")
+        .stdout_has("75   the deploy lock is held")
+        .stdout_has("130  interrupted by Ctrl-C (SIGINT)")
+        .stdout_has("143  stopped by SIGTERM")
         .stdout_has("deploy ")
         .stdout_has("rollback ");
 }

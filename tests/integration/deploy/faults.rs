@@ -133,9 +133,9 @@ fn ctrl_c_before_the_switch_leaves_live_traffic_untouched() {
 fn api_errors_on_reads_watches_and_renewals_are_ridden_out() {
     let env = Env::new();
     env.deploy("r/shop:1").status(0);
-    // Each watch msv opens fails once, lists of pods and endpoints fail, a renewal of the
+    // Each watch msv opens fails once, lists of pods and endpoint slices fail, a renewal of the
     // lock loses its connection: all of it is retried, nothing gives up.
-    for resource in ["deployments", "pods", "endpoints"] {
+    for resource in ["deployments", "pods", "endpointslices"] {
         env.fake
             .add_fault(Fault::on("watch", resource).status(500).times(1));
         env.fake
