@@ -168,6 +168,51 @@ fn bash_completion_script_is_valid_bash() {
 }
 
 #[test]
+fn completion_is_kubectls_spelling_of_completions() {
+    let plural = Test::new()
+        .args(&["completions", "zsh"])
+        .run()
+        .status(0)
+        .stdout();
+    Test::new()
+        .args(&["completion", "zsh"])
+        .run()
+        .status(0)
+        .stdout_is(&plural);
+    // A visible alias: help names it, so a user finds the spelling they typed.
+    Test::new()
+        .arg("--help")
+        .run()
+        .status(0)
+        .stdout_has("[alias: completion]");
+}
+
+#[test]
+fn clicolor_force_colors_a_pipe_and_no_color_wins() {
+    // msv's own error line (`msv: error:` is painted when color is on), through a pipe.
+    let dir = tempfile::tempdir().unwrap();
+    let colored = |vars: &[(&str, &str)]| {
+        let mut t = Test::new()
+            .args(&["deploy", "--dry-run"])
+            .current_dir(dir.path())
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .env_remove("MSV_COLOR");
+        for (k, v) in vars {
+            t = t.env(k, v);
+        }
+        let run = t.run().status(2).stderr_has("msv: error:");
+        run.stderr().contains('\x1b')
+    };
+    assert!(!colored(&[]), "a pipe gets no color");
+    assert!(colored(&[("CLICOLOR_FORCE", "1")]));
+    assert!(!colored(&[("CLICOLOR_FORCE", "0")]));
+    assert!(!colored(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]));
+    assert!(!colored(&[("CLICOLOR_FORCE", "1"), ("MSV_COLOR", "never")]));
+}
+
+#[test]
 fn man_page_documents_subcommand_flags() {
     let page = Test::new().arg("man").run().status(0).stdout();
     assert!(
