@@ -209,10 +209,14 @@ fn previous_reads_the_run_before_the_restart_and_timestamps_lead_lines() {
     cluster.append_log("default", &pod, "before the crash");
     cluster.restart_container("default", &pod);
     cluster.append_log("default", &pod, "after the restart");
-    cluster.wait_for("the kubelet to report the restart", Duration::from_secs(10), |c| {
-        let p = c.get("pods", "default", &pod)?;
-        (p["status"]["containerStatuses"][0]["restartCount"] == 1).then_some(())
-    });
+    cluster.wait_for(
+        "the kubelet to report the restart",
+        Duration::from_secs(10),
+        |c| {
+            let p = c.get("pods", "default", &pod)?;
+            (p["status"]["containerStatuses"][0]["restartCount"] == 1).then_some(())
+        },
+    );
 
     let previous = msv(&cluster)
         .args(&["logs", "orders", "-p", "-o", "raw"])

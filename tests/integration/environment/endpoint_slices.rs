@@ -90,7 +90,9 @@ fn a_large_service_is_joined_from_all_its_slices() {
         .filter(|s| s["metadata"]["labels"]["kubernetes.io/service-name"] == "shop")
         .collect();
     assert_eq!(slices.len(), 2, "101 endpoints are cut at 100 per slice");
+    // All of it from the slices (one alone holds 100 or 1): no v1 Endpoints were read.
     assert_eq!((row.ready, row.endpoints), (101, 101));
+    assert_eq!(fake.count_requests(is_endpoints), 0);
 }
 
 #[test]
