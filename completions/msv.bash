@@ -19,6 +19,9 @@ _msv() {
             msv,build)
                 cmd="msv__subcmd__build"
                 ;;
+            msv,completion)
+                cmd="msv__subcmd__completions"
+                ;;
             msv,completions)
                 cmd="msv__subcmd__completions"
                 ;;
@@ -197,7 +200,7 @@ _msv() {
 
     case "${cmd}" in
         msv)
-            opts="-n -o -q -v -h -V --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version new templates update build push deploy rollback history manifests status logs traces completions man config version help"
+            opts="-n -o -q -v -h -V --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version new templates update build push deploy rollback history manifests status logs traces completions completion man config version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -493,6 +496,10 @@ _msv() {
                     ;;
                 --scale-down-delay)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dry-run)
+                    COMPREPLY=($(compgen -W "client server" -- "${cur}"))
                     return 0
                     ;;
                 --context)
@@ -913,7 +920,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__logs)
-            opts="-f -c -n -o -q -v -h -V --which --follow --since --tail --container --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
+            opts="-f -c -p -n -o -q -v -h -V --which --follow --since --tail --container --previous --timestamps --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

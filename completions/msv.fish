@@ -33,7 +33,7 @@ yaml\t''
 text\t''
 raw\t''
 tree\t''"
-complete -c msv -n "__fish_msv_needs_command" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
+complete -c msv -n "__fish_msv_needs_command" -l color -d 'When to use colors: auto uses them on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces them, CLICOLOR=0 turns them off' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_needs_command" -s q -l quiet -d 'Print only data and errors, no progress or hints'
@@ -54,6 +54,7 @@ complete -c msv -n "__fish_msv_needs_command" -f -a "status" -d 'Show what is li
 complete -c msv -n "__fish_msv_needs_command" -f -a "logs" -d 'Print the logs of every pod of a service, merged'
 complete -c msv -n "__fish_msv_needs_command" -f -a "traces" -d 'Find and show traces from Jaeger, Zipkin or Tempo'
 complete -c msv -n "__fish_msv_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c msv -n "__fish_msv_needs_command" -f -a "completion" -d 'Print a shell completion script'
 complete -c msv -n "__fish_msv_needs_command" -f -a "man" -d 'Print the man page (roff)'
 complete -c msv -n "__fish_msv_needs_command" -f -a "config" -d 'Inspect the merged configuration'
 complete -c msv -n "__fish_msv_needs_command" -f -a "version" -d 'Print the version'
@@ -70,7 +71,7 @@ yaml\t''
 text\t''
 raw\t''
 tree\t''"
-complete -c msv -n "__fish_msv_using_subcommand new" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
+complete -c msv -n "__fish_msv_using_subcommand new" -l color -d 'When to use colors: auto uses them on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces them, CLICOLOR=0 turns them off' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand new" -l force -d 'Replace an existing non-empty directory'
@@ -88,7 +89,7 @@ yaml\t''
 text\t''
 raw\t''
 tree\t''"
-complete -c msv -n "__fish_msv_using_subcommand templates; and not __fish_seen_subcommand_from list show lint help" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
+complete -c msv -n "__fish_msv_using_subcommand templates; and not __fish_seen_subcommand_from list show lint help" -l color -d 'When to use colors: auto uses them on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces them, CLICOLOR=0 turns them off' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand templates; and not __fish_seen_subcommand_from list show lint help" -s q -l quiet -d 'Print only data and errors, no progress or hints'
@@ -109,7 +110,7 @@ yaml\t''
 text\t''
 raw\t''
 tree\t''"
-complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from list" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
+complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from list" -l color -d 'When to use colors: auto uses them on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces them, CLICOLOR=0 turns them off' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors, no progress or hints'
@@ -126,7 +127,7 @@ yaml\t''
 text\t''
 raw\t''
 tree\t''"
-complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from show" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
+complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from show" -l color -d 'When to use colors: auto uses them on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces them, CLICOLOR=0 turns them off' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors, no progress or hints'
@@ -143,7 +144,7 @@ yaml\t''
 text\t''
 raw\t''
 tree\t''"
-complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from lint" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
+complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from lint" -l color -d 'When to use colors: auto uses them on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces them, CLICOLOR=0 turns them off' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand templates; and __fish_seen_subcommand_from lint" -s q -l quiet -d 'Print only data and errors, no progress or hints'
@@ -166,7 +167,7 @@ yaml\t''
 text\t''
 raw\t''
 tree\t''"
-complete -c msv -n "__fish_msv_using_subcommand update" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
+complete -c msv -n "__fish_msv_using_subcommand update" -l color -d 'When to use colors: auto uses them on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces them, CLICOLOR=0 turns them off' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand update" -l dry-run -d 'Print the unified diff the update would apply and change nothing'
@@ -189,7 +190,7 @@ yaml\t''
 text\t''
 raw\t''
 tree\t''"
-complete -c msv -n "__fish_msv_using_subcommand build" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
+complete -c msv -n "__fish_msv_using_subcommand build" -l color -d 'When to use colors: auto uses them on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces them, CLICOLOR=0 turns them off' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand build" -l no-cache -d 'Do not use the build cache'
@@ -208,7 +209,7 @@ yaml\t''
 text\t''
 raw\t''
 tree\t''"
-complete -c msv -n "__fish_msv_using_subcommand push" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
+complete -c msv -n "__fish_msv_using_subcommand push" -l color -d 'When to use colors: auto uses them on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces them, CLICOLOR=0 turns them off' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand push" -s q -l quiet -d 'Print only data and errors, no progress or hints'
@@ -221,6 +222,8 @@ complete -c msv -n "__fish_msv_using_subcommand deploy" -l replicas -d 'Replicas
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l timeout -d 'How long the new color may take to become available [msv.toml: deploy.timeout]' -r
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l verify-for -d 'Keep probing after the switch for this long; switch back on failure [deploy.verify_for]' -r
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l scale-down-delay -d 'Scale the old color down after this delay [deploy.scale_down_delay]' -r
+complete -c msv -n "__fish_msv_using_subcommand deploy" -l dry-run -d 'Show what would be done without changing the cluster. `--dry-run` and `--dry-run=client` plan on the client; `--dry-run=server` also sends the objects the deploy would write to the API server with dryRun=All, so its validation and admission (quotas, webhooks, immutable fields) answer, and nothing is stored' -r -f -a "client\t'Plan on the client only (the default)'
+server\t'Also send the writes to the API server as dryRun=All'"
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
 complete -c msv -n "__fish_msv_using_subcommand deploy" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
@@ -230,19 +233,18 @@ yaml\t''
 text\t''
 raw\t''
 tree\t''"
-complete -c msv -n "__fish_msv_using_subcommand deploy" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
+complete -c msv -n "__fish_msv_using_subcommand deploy" -l color -d 'When to use colors: auto uses them on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces them, CLICOLOR=0 turns them off' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l keep-old -d 'Keep the old color running for an instant rollback [deploy.keep_old]'
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l keep-failed -d 'Leave a failed candidate running for inspection instead of scaling it to zero [deploy.keep_failed]'
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l create-namespace -d 'Create the namespace if it does not exist'
-complete -c msv -n "__fish_msv_using_subcommand deploy" -l dry-run -d 'Show what would be done without changing the cluster'
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l force -d 'Roll out even when the image is already live (to the other color, as any deploy)'
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l adopt -d 'Take over a service that runs today as a plain Deployment and Service of the service\'s name (made with kubectl or Helm): a new color from the same pod template, checked, then the Service\'s selector moved to it and the old Deployment scaled to 0 (never deleted)'
 complete -c msv -n "__fish_msv_using_subcommand deploy" -s q -l quiet -d 'Print only data and errors, no progress or hints'
 complete -c msv -n "__fish_msv_using_subcommand deploy" -s v -l verbose -d 'Print diagnostics to stderr (repeat for more)'
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
-complete -c msv -n "__fish_msv_using_subcommand deploy" -s h -l help -d 'Print help'
+complete -c msv -n "__fish_msv_using_subcommand deploy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msv -n "__fish_msv_using_subcommand deploy" -s V -l version -d 'Print version'
 complete -c msv -n "__fish_msv_using_subcommand rollback" -l to-revision -d 'Roll back to this history revision instead of the previous color' -r
 complete -c msv -n "__fish_msv_using_subcommand rollback" -l timeout -d 'How long the old color may take to become available again [deploy.timeout]' -r
@@ -255,7 +257,7 @@ yaml\t''
 text\t''
 raw\t''
 tree\t''"
-complete -c msv -n "__fish_msv_using_subcommand rollback" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
+complete -c msv -n "__fish_msv_using_subcommand rollback" -l color -d 'When to use colors: auto uses them on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces them, CLICOLOR=0 turns them off' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand rollback" -l force -d 'Roll out the revision\'s image even when it is already live (to the other color)'
@@ -274,7 +276,7 @@ yaml\t''
 text\t''
 raw\t''
 tree\t''"
-complete -c msv -n "__fish_msv_using_subcommand history" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
+complete -c msv -n "__fish_msv_using_subcommand history" -l color -d 'When to use colors: auto uses them on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces them, CLICOLOR=0 turns them off' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand history" -s q -l quiet -d 'Print only data and errors, no progress or hints'
@@ -295,7 +297,7 @@ yaml\t''
 text\t''
 raw\t''
 tree\t''"
-complete -c msv -n "__fish_msv_using_subcommand manifests" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
+complete -c msv -n "__fish_msv_using_subcommand manifests" -l color -d 'When to use colors: auto uses them on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces them, CLICOLOR=0 turns them off' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand manifests" -s q -l quiet -d 'Print only data and errors, no progress or hints'
@@ -313,7 +315,7 @@ yaml\t''
 text\t''
 raw\t''
 tree\t''"
-complete -c msv -n "__fish_msv_using_subcommand status" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
+complete -c msv -n "__fish_msv_using_subcommand status" -l color -d 'When to use colors: auto uses them on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces them, CLICOLOR=0 turns them off' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand status" -s A -l all-namespaces -d 'Look in every namespace'
@@ -340,10 +342,12 @@ yaml\t''
 text\t''
 raw\t''
 tree\t''"
-complete -c msv -n "__fish_msv_using_subcommand logs" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
+complete -c msv -n "__fish_msv_using_subcommand logs" -l color -d 'When to use colors: auto uses them on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces them, CLICOLOR=0 turns them off' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand logs" -s f -l follow -d 'Keep streaming, including pods that start later'
+complete -c msv -n "__fish_msv_using_subcommand logs" -s p -l previous -d 'The log of each container\'s previous run (the one before its last restart), as `kubectl logs --previous`: what a crash-looping container said before it died'
+complete -c msv -n "__fish_msv_using_subcommand logs" -l timestamps -d 'Start each line with the time the kubelet received it (RFC 3339)'
 complete -c msv -n "__fish_msv_using_subcommand logs" -s q -l quiet -d 'Print only data and errors, no progress or hints'
 complete -c msv -n "__fish_msv_using_subcommand logs" -s v -l verbose -d 'Print diagnostics to stderr (repeat for more)'
 complete -c msv -n "__fish_msv_using_subcommand logs" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
@@ -369,7 +373,7 @@ yaml\t''
 text\t''
 raw\t''
 tree\t''"
-complete -c msv -n "__fish_msv_using_subcommand traces; and not __fish_seen_subcommand_from list show help" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
+complete -c msv -n "__fish_msv_using_subcommand traces; and not __fish_seen_subcommand_from list show help" -l color -d 'When to use colors: auto uses them on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces them, CLICOLOR=0 turns them off' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand traces; and not __fish_seen_subcommand_from list show help" -l errors -d 'Only traces with an error'
@@ -401,7 +405,7 @@ yaml\t''
 text\t''
 raw\t''
 tree\t''"
-complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from list" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
+complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from list" -l color -d 'When to use colors: auto uses them on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces them, CLICOLOR=0 turns them off' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from list" -l errors -d 'Only traces with an error'
@@ -426,7 +430,7 @@ yaml\t''
 text\t''
 raw\t''
 tree\t''"
-complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from show" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
+complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from show" -l color -d 'When to use colors: auto uses them on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces them, CLICOLOR=0 turns them off' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand traces; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors, no progress or hints'
@@ -446,7 +450,7 @@ yaml\t''
 text\t''
 raw\t''
 tree\t''"
-complete -c msv -n "__fish_msv_using_subcommand completions" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
+complete -c msv -n "__fish_msv_using_subcommand completions" -l color -d 'When to use colors: auto uses them on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces them, CLICOLOR=0 turns them off' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand completions" -s q -l quiet -d 'Print only data and errors, no progress or hints'
@@ -454,6 +458,23 @@ complete -c msv -n "__fish_msv_using_subcommand completions" -s v -l verbose -d 
 complete -c msv -n "__fish_msv_using_subcommand completions" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
 complete -c msv -n "__fish_msv_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c msv -n "__fish_msv_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c msv -n "__fish_msv_using_subcommand completion" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
+complete -c msv -n "__fish_msv_using_subcommand completion" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
+complete -c msv -n "__fish_msv_using_subcommand completion" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
+complete -c msv -n "__fish_msv_using_subcommand completion" -s o -l output -d 'Output format; each command lists the formats it supports' -r -f -a "table\t''
+json\t''
+yaml\t''
+text\t''
+raw\t''
+tree\t''"
+complete -c msv -n "__fish_msv_using_subcommand completion" -l color -d 'When to use colors: auto uses them on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces them, CLICOLOR=0 turns them off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c msv -n "__fish_msv_using_subcommand completion" -s q -l quiet -d 'Print only data and errors, no progress or hints'
+complete -c msv -n "__fish_msv_using_subcommand completion" -s v -l verbose -d 'Print diagnostics to stderr (repeat for more)'
+complete -c msv -n "__fish_msv_using_subcommand completion" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
+complete -c msv -n "__fish_msv_using_subcommand completion" -s h -l help -d 'Print help'
+complete -c msv -n "__fish_msv_using_subcommand completion" -s V -l version -d 'Print version'
 complete -c msv -n "__fish_msv_using_subcommand man" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
 complete -c msv -n "__fish_msv_using_subcommand man" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand man" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
@@ -463,7 +484,7 @@ yaml\t''
 text\t''
 raw\t''
 tree\t''"
-complete -c msv -n "__fish_msv_using_subcommand man" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
+complete -c msv -n "__fish_msv_using_subcommand man" -l color -d 'When to use colors: auto uses them on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces them, CLICOLOR=0 turns them off' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand man" -s q -l quiet -d 'Print only data and errors, no progress or hints'
@@ -480,7 +501,7 @@ yaml\t''
 text\t''
 raw\t''
 tree\t''"
-complete -c msv -n "__fish_msv_using_subcommand config; and not __fish_seen_subcommand_from show help" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
+complete -c msv -n "__fish_msv_using_subcommand config; and not __fish_seen_subcommand_from show help" -l color -d 'When to use colors: auto uses them on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces them, CLICOLOR=0 turns them off' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand config; and not __fish_seen_subcommand_from show help" -s q -l quiet -d 'Print only data and errors, no progress or hints'
@@ -499,7 +520,7 @@ yaml\t''
 text\t''
 raw\t''
 tree\t''"
-complete -c msv -n "__fish_msv_using_subcommand config; and __fish_seen_subcommand_from show" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
+complete -c msv -n "__fish_msv_using_subcommand config; and __fish_seen_subcommand_from show" -l color -d 'When to use colors: auto uses them on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces them, CLICOLOR=0 turns them off' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors, no progress or hints'
@@ -518,7 +539,7 @@ yaml\t''
 text\t''
 raw\t''
 tree\t''"
-complete -c msv -n "__fish_msv_using_subcommand version" -l color -d 'When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
+complete -c msv -n "__fish_msv_using_subcommand version" -l color -d 'When to use colors: auto uses them on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces them, CLICOLOR=0 turns them off' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand version" -s q -l quiet -d 'Print only data and errors, no progress or hints'

@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 
+use crate::deploy::DryRun;
 use crate::deploy::plan::Color;
 use crate::logs::WhichPods;
 use crate::name::ServiceName;
@@ -59,7 +60,7 @@ pub struct GlobalArgs {
     #[arg(skip)]
     pub output_from_env: bool,
 
-    /// When to use colors: auto uses them when stdout is a terminal and NO_COLOR is unset
+    /// When to use colors: auto uses them on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces them, CLICOLOR=0 turns them off
     #[arg(long, global = true, value_name = "WHEN", default_value = "auto", value_parser = color_choices(), env = "MSV_COLOR")]
     pub color: ColorChoice,
 
@@ -105,6 +106,7 @@ pub enum Command {
     /// Find and show traces from Jaeger, Zipkin or Tempo
     Traces(TracesArgs),
     /// Print a shell completion script
+    #[command(visible_alias = "completion")]
     Completions(CompletionsArgs),
     /// Print the man page (roff)
     Man,
@@ -200,6 +202,14 @@ fn color_choices() -> impl TypedValueParser<Value = ColorChoice> {
 fn colors() -> impl TypedValueParser<Value = Color> {
     PossibleValuesParser::new(["blue", "green"])
         .try_map(|s| Color::parse(&s).ok_or_else(|| format!("unknown color `{s}`")))
+}
+
+fn dry_runs() -> impl TypedValueParser<Value = DryRun> {
+    PossibleValuesParser::new([
+        PossibleValue::new("client").help("Plan on the client only (the default)"),
+        PossibleValue::new("server").help("Also send the writes to the API server as dryRun=All"),
+    ])
+    .try_map(|s| s.parse::<DryRun>())
 }
 
 fn which_pods() -> impl TypedValueParser<Value = WhichPods> {
@@ -419,9 +429,12 @@ pub struct DeployArgs {
     #[arg(long)]
     pub create_namespace: bool,
 
-    /// Show what would be done without changing the cluster
-    #[arg(long)]
-    pub dry_run: bool,
+    /// Show what would be done without changing the cluster. `--dry-run` and
+    /// `--dry-run=client` plan on the client; `--dry-run=server` also sends the objects the
+    /// deploy would write to the API server with dryRun=All, so its validation and admission
+    /// (quotas, webhooks, immutable fields) answer, and nothing is stored
+    #[arg(long, value_name = "MODE", num_args = 0..=1, require_equals = true, default_missing_value = "client", value_parser = dry_runs())]
+    pub dry_run: Option<DryRun>,
 
     /// Roll out even when the image is already live (to the other color, as any deploy)
     #[arg(long)]
@@ -527,6 +540,15 @@ pub struct LogsArgs {
     /// Container to read (default: the service's container)
     #[arg(short, long, value_name = "NAME")]
     pub container: Option<String>,
+
+    /// The log of each container's previous run (the one before its last restart), as
+    /// `kubectl logs --previous`: what a crash-looping container said before it died
+    #[arg(short, long, conflicts_with = "follow")]
+    pub previous: bool,
+
+    /// Start each line with the time the kubelet received it (RFC 3339)
+    #[arg(long)]
+    pub timestamps: bool,
 }
 
 #[derive(Debug, Args)]

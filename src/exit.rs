@@ -8,8 +8,9 @@
 //! - A command that stopped part-way returns `Err`. The concern that stopped decides what
 //!   kind of stop it was by wrapping its message in a [`Failure`]: `bad` (the job ran and
 //!   failed: a build step, a rollout that was rolled back, a push the registry refused),
-//!   `refused` (it would not start because of what it found; nothing changed) or
-//!   `interrupted`. Any other error — bad flags or msv.toml, no cluster or engine — is
+//!   `refused` (it would not start because of what it found; nothing changed), `locked`
+//!   (another deploy holds the lock) or `interrupted` (130 for SIGINT; `main` makes it 143
+//!   when SIGTERM was the signal). Any other error — bad flags or msv.toml, no cluster or engine — is
 //!   [`ExitCode::Usage`]. Commands never pick a code for a concern's error; the one code a
 //!   command gives itself is `interrupted`, when the interrupt it races a job against
 //!   (`interrupt::signalled`) wins.
@@ -27,8 +28,14 @@ pub enum ExitCode {
     /// Usage, configuration or environment error: bad flags, bad msv.toml, no cluster or
     /// Docker engine reachable, a command that is not available.
     Usage,
-    /// Interrupted by Ctrl-C (SIGINT) or SIGTERM.
+    /// A deploy found its lock held by another deploy (or lost the race for it): nothing
+    /// was changed; try again once that deploy is done. sysexits' EX_TEMPFAIL, the code
+    /// for "a temporary failure, retry later".
+    Locked,
+    /// Interrupted by Ctrl-C (SIGINT): 128 + 2, as shells report it.
     Interrupted,
+    /// Stopped by SIGTERM (a CI job cancelled, `kill`, a container stopped): 128 + 15.
+    Terminated,
 }
 
 impl ExitCode {
@@ -37,7 +44,17 @@ impl ExitCode {
             ExitCode::Success => 0,
             ExitCode::Failure => 1,
             ExitCode::Usage => 2,
+            ExitCode::Locked => 75,
             ExitCode::Interrupted => 130,
+            ExitCode::Terminated => 143,
+        }
+    }
+
+    /// An interrupt's code names the signal that caused it: SIGTERM gives 143, SIGINT 130.
+    pub fn for_signal(self, sigterm: bool) -> ExitCode {
+        match (self, sigterm) {
+            (ExitCode::Interrupted, true) => ExitCode::Terminated,
+            (code, _) => code,
         }
     }
 
@@ -56,7 +73,9 @@ Exit codes:
   0    success
   1    the job ran and the result is bad (rollout failed, service unhealthy, build failed)
   2    usage, configuration or environment error (bad flags or msv.toml, no cluster or engine)
-  130  interrupted (Ctrl-C or SIGTERM)";
+  75   the deploy lock is held by another deploy; nothing changed, retry later
+  130  interrupted by Ctrl-C (SIGINT)
+  143  stopped by SIGTERM";
 
 /// An error that says which exit code it deserves.
 ///
@@ -81,6 +100,14 @@ impl Failure {
     pub fn interrupted(message: impl Into<String>) -> anyhow::Error {
         anyhow::Error::new(Failure {
             code: ExitCode::Interrupted,
+            message: message.into(),
+        })
+    }
+
+    /// Another deploy holds the lock (exit 75): nothing was changed.
+    pub fn locked(message: impl Into<String>) -> anyhow::Error {
+        anyhow::Error::new(Failure {
+            code: ExitCode::Locked,
             message: message.into(),
         })
     }
@@ -127,11 +154,23 @@ mod tests {
             ExitCode::Success,
             ExitCode::Failure,
             ExitCode::Usage,
+            ExitCode::Locked,
             ExitCode::Interrupted,
+            ExitCode::Terminated,
         ];
-        assert_eq!(all.map(ExitCode::code), [0, 1, 2, 130]);
-        for code in [0, 1, 2, 130] {
+        assert_eq!(all.map(ExitCode::code), [0, 1, 2, 75, 130, 143]);
+        for code in [0, 1, 2, 75, 130, 143] {
             assert!(HELP.contains(&format!("  {code} ")), "help lists {code}");
         }
+    }
+
+    #[test]
+    fn sigterm_turns_an_interrupt_into_143_and_nothing_else() {
+        assert_eq!(ExitCode::Interrupted.for_signal(true), ExitCode::Terminated);
+        assert_eq!(
+            ExitCode::Interrupted.for_signal(false),
+            ExitCode::Interrupted
+        );
+        assert_eq!(ExitCode::Failure.for_signal(true), ExitCode::Failure);
     }
 }

@@ -1,6 +1,7 @@
 //! Ctrl-C and SIGTERM, arriving one way: a process-wide flag that turns true.
 //!
-//! By default an interrupt ends msv at once with exit code 130: most commands hold nothing
+//! By default an interrupt ends msv at once with exit code 130 (143 for SIGTERM, which
+//! `main` tells apart with [`by_sigterm`]): most commands hold nothing
 //! that needs undoing. A command that must clean up (a build to cancel, a rollout to leave
 //! safe) calls [`take_over`] first and then watches [`receiver`] (or awaits [`signalled`]);
 //! it then decides when to stop and returns an error made with `Failure::interrupted`.
@@ -10,6 +11,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::watch;
 
 static TAKEN_OVER: AtomicBool = AtomicBool::new(false);
+/// The interrupt was SIGTERM (exit 143) rather than SIGINT (exit 130).
+static SIGTERM: AtomicBool = AtomicBool::new(false);
+
+/// Whether the interrupt that arrived was SIGTERM.
+pub fn by_sigterm() -> bool {
+    SIGTERM.load(Ordering::SeqCst)
+}
 static FLAG: OnceLock<watch::Sender<bool>> = OnceLock::new();
 
 /// From now on the running command handles interrupts itself.
@@ -50,7 +58,7 @@ async fn signal() {
         let mut term = signal(SignalKind::terminate()).expect("installing a SIGTERM handler");
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+            _ = term.recv() => SIGTERM.store(true, Ordering::SeqCst),
         }
     }
     #[cfg(not(unix))]

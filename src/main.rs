@@ -49,6 +49,8 @@ fn main() -> ProcessExit {
             ExitCode::of_error(&err)
         }
     };
+    // 130 for Ctrl-C, 143 for SIGTERM, as a shell reports a process each signal ended.
+    let code = code.for_signal(msv::interrupt::by_sigterm());
     ProcessExit::from(code.code() as u8)
 }
 

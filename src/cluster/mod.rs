@@ -7,6 +7,7 @@ use crate::config::kube::KubeTarget;
 use crate::output::sanitize;
 use anyhow::{Result, anyhow};
 pub mod credentials;
+pub mod endpoints;
 pub mod proxy;
 mod settings;
 pub mod warnings;
@@ -32,6 +33,8 @@ pub struct Cluster {
     /// The kubeconfig user, and its credential plugin if it has one (for messages).
     user: String,
     exec: Option<ExecConfig>,
+    /// Which endpoints API this cluster serves, decided once per run (see `endpoints`).
+    endpoint_api: std::sync::Arc<tokio::sync::OnceCell<endpoints::EndpointApi>>,
 }
 
 /// Connect to the cluster the resolved target names (kubeconfig files, context and
@@ -89,6 +92,7 @@ pub async fn connect(target: &KubeTarget) -> Result<Cluster> {
         proxy,
         user,
         exec,
+        endpoint_api: Default::default(),
     })
 }
 

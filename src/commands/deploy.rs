@@ -5,7 +5,7 @@ use crate::cli::DeployArgs;
 use crate::deploy::executor::{self, Finished, Options, Request};
 use crate::exit::{ExitCode, Failure};
 use crate::output::OutputFormat;
-use crate::output::{RolloutProgress, sanitize};
+use crate::output::{RolloutProgress, sanitize, sanitize_multiline};
 use anyhow::{Context as _, Result, anyhow};
 use serde::Serialize;
 
@@ -19,6 +19,9 @@ struct DryRun<'a> {
     objects: Vec<crate::deploy::actions::Action>,
     #[serde(skip_serializing_if = "Option::is_none")]
     analysis: Option<&'a crate::analysis::Gates>,
+    /// `--dry-run=server`: what the API server said about each write.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    server: Option<Vec<executor::ServerCheck>>,
 }
 
 pub async fn run(args: &DeployArgs, ctx: &Context) -> Result<ExitCode> {
@@ -32,16 +35,18 @@ pub async fn run(args: &DeployArgs, ctx: &Context) -> Result<ExitCode> {
                 .context("--image")?
                 .0
         }
-        None if args.dry_run => match config.service_dir().map(crate::image::record::last_pushed) {
-            Some(Ok(Some(pushed))) => pushed.pinned,
-            // A damaged record says so, rather than "nothing pushed yet".
-            Some(Err(err)) => return Err(err),
-            _ => {
-                return Err(anyhow!(
-                    "a dry run does not build: pass --image REF, or run `msv build && msv push` first"
-                ));
+        None if args.dry_run.is_some() => {
+            match config.service_dir().map(crate::image::record::last_pushed) {
+                Some(Ok(Some(pushed))) => pushed.pinned,
+                // A damaged record says so, rather than "nothing pushed yet".
+                Some(Err(err)) => return Err(err),
+                _ => {
+                    return Err(anyhow!(
+                        "a dry run does not build: pass --image REF, or run `msv build && msv push` first"
+                    ));
+                }
             }
-        },
+        }
         None => build_and_push(&config, ctx).await?,
     };
     let target = config.kube_target()?;
@@ -59,13 +64,23 @@ pub async fn run(args: &DeployArgs, ctx: &Context) -> Result<ExitCode> {
         deploy: config.settings.deploy.clone(),
         request,
     };
-    if args.dry_run {
+    if let Some(mode) = args.dry_run {
         let (plan, objects) = executor::read_plan(&cluster, &opts).await?;
         let actions = crate::deploy::actions::actions(&plan, &objects, &opts);
+        let server = match mode {
+            crate::deploy::DryRun::Server => {
+                Some(executor::server_dry_run(&cluster, &opts, &plan, &objects).await)
+            }
+            crate::deploy::DryRun::Client => None,
+        };
+        let refused = server.iter().flatten().any(|c| !c.accepted);
         match format {
             OutputFormat::Text => {
-                let text = dry_run_text(&opts, &cluster, &plan, &actions);
-                ctx.printer.stdout(&sanitize(&text))?;
+                let mut text = dry_run_text(&opts, &cluster, &plan, &actions);
+                if let Some(checks) = &server {
+                    text.push_str(&server_text(checks));
+                }
+                ctx.printer.stdout(&sanitize_multiline(&text))?;
             }
             f => ctx.printer.data(
                 f,
@@ -73,10 +88,15 @@ pub async fn run(args: &DeployArgs, ctx: &Context) -> Result<ExitCode> {
                     plan: &plan,
                     objects: actions,
                     analysis: opts.deploy.analysis.as_ref(),
+                    server,
                 },
             )?,
         }
-        return Ok(ExitCode::Success);
+        // The server refused a write the deploy would make: the deploy would fail.
+        return Ok(match refused {
+            true => ExitCode::Failure,
+            false => ExitCode::Success,
+        });
     }
     let progress = RolloutProgress::new(&ctx.printer);
     let summary = crate::deploy::release::run(&cluster, &opts, &progress).await;
@@ -173,6 +193,21 @@ fn dry_run_text(
         ));
     }
     text.push_str("(dry run: nothing was changed)\n");
+    text
+}
+
+/// What the API server said about each write of a `--dry-run=server`.
+fn server_text(checks: &[executor::ServerCheck]) -> String {
+    let mut text = String::from("server dry run (dryRun=All, nothing stored):\n");
+    if checks.is_empty() {
+        text.push_str("  nothing to write\n");
+    }
+    for c in checks {
+        match &c.error {
+            None => text.push_str(&format!("  accepted {} {}\n", c.kind, c.name)),
+            Some(e) => text.push_str(&format!("  refused  {} {}: {e}\n", c.kind, c.name)),
+        }
+    }
     text
 }
 

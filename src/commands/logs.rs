@@ -18,6 +18,8 @@ pub async fn run(args: &LogsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         since: args.since,
         tail: args.tail,
         container: args.container.clone(),
+        previous: args.previous,
+        timestamps: args.timestamps,
         format,
     };
     stream(&cluster, &options, &ctx.printer).await

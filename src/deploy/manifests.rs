@@ -373,7 +373,7 @@ pub fn render_yaml(
     let mut out = String::new();
     for d in docs {
         out.push_str("---\n");
-        out.push_str(&serde_yaml::to_string(&d)?);
+        out.push_str(&serde_saphyr::to_string(&d)?);
     }
     Ok(out)
 }
@@ -475,5 +475,40 @@ mod tests {
         let y = render_yaml(&s, Color::Blue, "r/orders:1", 2).unwrap();
         assert!(y.contains("kind: HorizontalPodAutoscaler"));
         assert!(y.contains("name: orders-blue"));
+    }
+
+    #[test]
+    fn the_yaml_stream_reads_back_as_the_objects_it_came_from() {
+        let mut s = ServiceSettings::new("orders", "shop");
+        // Values a YAML 1.1 reader (kubectl's) would turn into booleans, numbers or null
+        // unless they are quoted.
+        for (k, v) in [
+            ("A", "yes"),
+            ("B", "on"),
+            ("C", "0755"),
+            ("D", "1e3"),
+            ("E", "~"),
+            ("F", ""),
+            ("G", "a: b # c"),
+            ("H", "two\nlines"),
+            ("I", "n"),
+        ] {
+            s.env.insert(k.into(), v.into());
+        }
+        let y = render_yaml(&s, Color::Green, "r/orders:1", 2).unwrap();
+        let back: Vec<Value> = serde_saphyr::from_multiple(&y).unwrap();
+        let want = vec![
+            serde_json::to_value(deployment(&s, Color::Green, "r/orders:1", 2).unwrap()).unwrap(),
+            serde_json::to_value(service(&s, Color::Green, false).unwrap()).unwrap(),
+            serde_json::to_value(service(&s, Color::Green, true).unwrap()).unwrap(),
+            serde_json::to_value(pdb(&s, Color::Green).unwrap()).unwrap(),
+        ];
+        assert_eq!(back, want);
+        for word in ["yes", "on", "n", "0755", "~"] {
+            assert!(
+                !y.contains(&format!("value: {word}\n")),
+                "{word} left unquoted:\n{y}"
+            );
+        }
     }
 }

@@ -45,6 +45,26 @@ pub fn settings_from_config(config: &Config, namespace: &str) -> anyhow::Result<
 }
 
 /// The Lease's `leaseDurationSeconds` for a configured lock lease: whole seconds, at least 1.
+/// How `msv deploy --dry-run` checks the plan: on the client only, or also by sending
+/// the objects it would write to the API server with `dryRun=All`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DryRun {
+    Client,
+    Server,
+}
+
+impl std::str::FromStr for DryRun {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "client" => Ok(DryRun::Client),
+            "server" => Ok(DryRun::Server),
+            _ => Err(format!("unknown dry run `{s}`; use client or server")),
+        }
+    }
+}
+
 pub fn lease_seconds(lease: std::time::Duration) -> i32 {
     lease.as_secs_f64().ceil().clamp(1.0, i32::MAX as f64) as i32
 }

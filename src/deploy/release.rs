@@ -23,7 +23,7 @@ pub async fn run(cluster: &Cluster, opts: &Options, rep: &dyn Reporter) -> Resul
         None if e.downcast_ref::<super::lock::Locked>().is_some()
             || e.downcast_ref::<super::lock::Raced>().is_some() =>
         {
-            Failure::bad(format!("{e:#}"))
+            Failure::locked(format!("{e:#}"))
         }
         None => e,
     })

@@ -4,7 +4,7 @@
 //! which pod failed and the reason the cluster gives. Pure functions over API objects.
 
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{Endpoints, Event, Pod};
+use k8s_openapi::api::core::v1::{Event, Pod};
 use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -110,6 +110,11 @@ pub struct PodFailure {
     pub message: String,
     /// Recent warning events of that pod, oldest first.
     pub events: Vec<String>,
+    /// The container that crashed, for a crash loop: its previous run's log tells why.
+    pub crashed: Option<String>,
+    /// The last lines the crashed container wrote before it died (`logs --previous`),
+    /// as the cluster gave them; escaped when shown.
+    pub previous_log: Vec<String>,
 }
 
 impl std::fmt::Display for PodFailure {
@@ -120,6 +125,13 @@ impl std::fmt::Display for PodFailure {
         }
         for e in &self.events {
             write!(f, "\n  event: {e}")?;
+        }
+        if let (Some(c), false) = (&self.crashed, self.previous_log.is_empty()) {
+            write!(f, "\n  last lines of container {c} before it exited:")?;
+            for line in &self.previous_log {
+                // A container's output reaches the terminal: escape what it could steer.
+                write!(f, "\n    | {}", crate::output::sanitize(line))?;
+            }
         }
         Ok(())
     }
@@ -154,7 +166,11 @@ pub fn fatal_pod_failure(pods: &[Pod], events: &[Event]) -> Option<PodFailure> {
                         );
                     }
                 }
-                return Some(failure(pod, reason, message, events));
+                let mut f = failure(pod, reason, message, events);
+                if reason == "CrashLoopBackOff" {
+                    f.crashed = Some(cs.name.clone());
+                }
+                return Some(f);
             }
         }
     }
@@ -215,6 +231,8 @@ fn failure(pod: &Pod, reason: &str, message: String, events: &[Event]) -> PodFai
         reason: reason.to_string(),
         message,
         events,
+        crashed: None,
+        previous_log: Vec::new(),
     }
 }
 
@@ -235,21 +253,16 @@ pub fn ready_pod_ips(pods: &[Pod]) -> BTreeSet<String> {
         .collect()
 }
 
-/// Ready addresses listed by an Endpoints object.
-pub fn endpoint_ips(ep: &Endpoints) -> BTreeSet<String> {
-    ep.subsets
-        .iter()
-        .flatten()
-        .flat_map(|s| s.addresses.iter().flatten())
-        .map(|a| a.ip.clone())
-        .collect()
-}
-
-/// The switch is complete when the Service's endpoints list exactly the candidate's ready
-/// pods — the endpoints controller rewrites them only after the selector patch returns.
-pub fn switch_complete(ep: &Endpoints, candidate_pods: &[Pod], desired: i32) -> bool {
+/// The switch is complete when the Service's endpoints (`listed`: its ready addresses,
+/// from its EndpointSlices or Endpoints) are exactly the candidate's ready pods — the
+/// endpoints controller rewrites them only after the selector patch returns. Only
+/// addresses of the pods' own family count (a dual-stack Service lists both).
+pub fn switch_complete(listed: &BTreeSet<String>, candidate_pods: &[Pod], desired: i32) -> bool {
     let want = ready_pod_ips(candidate_pods);
-    !want.is_empty() && want.len() as i32 >= desired && endpoint_ips(ep) == want
+    let Some(first) = want.first() else {
+        return false;
+    };
+    want.len() as i32 >= desired && crate::cluster::endpoints::same_family(listed, first) == want
 }
 
 #[cfg(test)]
@@ -385,6 +398,28 @@ mod tests {
         )
         .unwrap();
         assert_eq!(f.message, "restarted 4 times, last exit code 3 (Error)");
+        assert_eq!(f.crashed.as_deref(), Some("app"));
+    }
+
+    #[test]
+    fn the_previous_run_of_a_crashed_container_is_shown_escaped() {
+        let mut f = fatal_pod_failure(
+            &[pod("p", false, "10.0.0.3", Some("CrashLoopBackOff"))],
+            &[],
+        )
+        .unwrap();
+        assert!(
+            !f.to_string().contains("last lines"),
+            "none read: none shown"
+        );
+        f.previous_log = vec!["panic: no DATABASE_URL".into(), "\x1b]0;owned\x07".into()];
+        let shown = f.to_string();
+        assert!(
+            shown.ends_with(
+                "last lines of container app before it exited:\n    | panic: no DATABASE_URL\n    | \\e]0;owned\\u{7}"
+            ),
+            "{shown}"
+        );
     }
 
     #[test]
@@ -400,13 +435,7 @@ mod tests {
             pod("g1", true, "10.0.0.1", None),
             pod("g2", true, "10.0.0.2", None),
         ];
-        let ep = |ips: &[&str]| -> Endpoints {
-            let addrs: Vec<_> = ips.iter().map(|ip| json!({"ip": ip})).collect();
-            serde_json::from_value(
-                json!({"metadata": {"name": "o"}, "subsets": [{"addresses": addrs}]}),
-            )
-            .unwrap()
-        };
+        let ep = |ips: &[&str]| -> BTreeSet<String> { ips.iter().map(|s| s.to_string()).collect() };
         assert!(switch_complete(&ep(&["10.0.0.2", "10.0.0.1"]), &pods, 2));
         assert!(!switch_complete(&ep(&["10.0.0.1"]), &pods, 2));
         assert!(!switch_complete(
@@ -415,5 +444,11 @@ mod tests {
             2
         ));
         assert!(!switch_complete(&ep(&["10.0.0.1"]), &pods[..1], 2));
+        // The other family's addresses of a dual-stack Service do not count.
+        assert!(switch_complete(
+            &ep(&["10.0.0.1", "10.0.0.2", "fd00::1"]),
+            &pods,
+            2
+        ));
     }
 }

@@ -4,10 +4,14 @@
 //! stream only delays the next evaluation.
 
 use crate::cluster::Cluster;
+use crate::cluster::endpoints::{EndpointApi, SERVICE_NAME_LABEL, endpoints_ready, slices_ready};
 use anyhow::Result;
 use futures::{Stream, StreamExt, stream::BoxStream};
+use k8s_openapi::api::core::v1::Endpoints;
+use k8s_openapi::api::discovery::v1::EndpointSlice;
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::{WatchStreamExt, watcher};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -53,6 +57,49 @@ where
     View {
         store,
         ticks: stream,
+    }
+}
+
+/// The endpoints of one Service as the cluster keeps them: all its EndpointSlices, or its
+/// v1 Endpoints on a server without `discovery.k8s.io/v1`.
+pub enum EndpointsStore {
+    Slices(Store<EndpointSlice>),
+    Endpoints(Store<Endpoints>),
+}
+
+impl EndpointsStore {
+    /// The Service's ready addresses; `None` until the controller has written anything
+    /// for it (no slice, no Endpoints object yet).
+    pub fn ready(&self) -> Option<BTreeSet<String>> {
+        match self {
+            EndpointsStore::Slices(s) => {
+                let slices = objects(s);
+                (!slices.is_empty()).then(|| slices_ready(&slices))
+            }
+            EndpointsStore::Endpoints(s) => objects(s).first().map(endpoints_ready),
+        }
+    }
+}
+
+/// Watch the endpoints of Service `service` through the API the cluster serves (asked of
+/// discovery once per run).
+pub async fn endpoints_view(
+    cluster: &Cluster,
+    service: &str,
+) -> (EndpointsStore, BoxStream<'static, ()>) {
+    match cluster.endpoint_api().await {
+        EndpointApi::Slices => {
+            let v = view::<EndpointSlice>(
+                cluster,
+                Some(&format!("{SERVICE_NAME_LABEL}={service}")),
+                None,
+            );
+            (EndpointsStore::Slices(v.store), v.ticks)
+        }
+        EndpointApi::Endpoints => {
+            let v = view::<Endpoints>(cluster, None, Some(service));
+            (EndpointsStore::Endpoints(v.store), v.ticks)
+        }
     }
 }
 

@@ -162,6 +162,16 @@ fn short_time(time: &str) -> &str {
     }
 }
 
+/// `--timestamps`: the kubelet's time and a space before the line, as `kubectl logs
+/// --timestamps` prints it; nothing when not asked or when the server sent no time.
+pub(crate) fn timestamp(line: &Line, asked: bool, terminal: bool) -> String {
+    match asked && !line.received.is_empty() {
+        true if terminal => format!("{} ", sanitize(&line.received)),
+        true => format!("{} ", line.received),
+        false => String::new(),
+    }
+}
+
 /// The `-o raw` form: the line exactly as the container wrote it — unless it goes to a
 /// terminal, where control characters are made visible like everywhere else, so that a
 /// log line cannot move the cursor, retitle the window or answer back. Piped or
@@ -227,6 +237,18 @@ mod tests {
         );
         assert_eq!(split_timestamp("no time here"), ("", "no time here"));
         assert_eq!(split_timestamp(""), ("", ""));
+    }
+
+    #[test]
+    fn timestamps_lead_the_line_only_when_asked_and_known() {
+        let l = line("hello");
+        assert_eq!(timestamp(&l, true, false), "2026-11-28T12:00:00.5Z ");
+        assert_eq!(timestamp(&l, false, false), "");
+        let untimed = Line {
+            received: String::new(),
+            ..line("hello")
+        };
+        assert_eq!(timestamp(&untimed, true, false), "");
     }
 
     #[test]

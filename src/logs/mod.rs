@@ -62,6 +62,10 @@ pub(crate) struct Options {
     pub since: Option<Duration>,
     pub tail: Option<u64>,
     pub container: Option<String>,
+    /// Read the log of the container's previous run.
+    pub previous: bool,
+    /// Print the kubelet's time before each line (text and raw output).
+    pub timestamps: bool,
     pub format: OutputFormat,
 }
 
@@ -148,6 +152,7 @@ fn params(o: &Options, pod: &Pod, since_time: Option<Timestamp>, initial: bool) 
     LogParams {
         container,
         follow: o.follow,
+        previous: o.previous,
         timestamps: true,
         tail_lines: if initial {
             o.tail.map(|t| t as i64)
@@ -192,14 +197,17 @@ struct Sink {
     color: bool,
     /// stdout is a terminal: even raw lines lose their control characters.
     terminal: bool,
+    /// Each line starts with the kubelet's time.
+    timestamps: bool,
     width: usize,
     index: HashMap<String, usize>,
 }
 
 impl Sink {
-    fn new(format: OutputFormat, printer: &Printer, pods: &[String]) -> Sink {
+    fn new(o: &Options, printer: &Printer, pods: &[String]) -> Sink {
         let mut sink = Sink {
-            format,
+            format: o.format,
+            timestamps: o.timestamps,
             color: printer.color,
             terminal: printer.stdout_tty,
             width: 0,
@@ -219,13 +227,18 @@ impl Sink {
 
     fn render(&mut self, line: &Line) -> String {
         match self.format {
-            OutputFormat::Raw => format!("{}\n", format::raw(line, self.terminal)),
+            OutputFormat::Raw => format!(
+                "{}{}\n",
+                format::timestamp(line, self.timestamps, self.terminal),
+                format::raw(line, self.terminal)
+            ),
             OutputFormat::Json => format!("{}\n", format::json(line)),
             _ => {
                 let i = self.know(&line.pod);
                 format!(
-                    "{} | {}\n",
+                    "{} | {}{}\n",
                     format::prefix(&line.pod, self.width, i, self.color),
+                    format::timestamp(line, self.timestamps, true),
                     format::text(line, self.color)
                 )
             }
@@ -299,7 +312,7 @@ pub(crate) async fn run(cluster: &Cluster, o: &Options, printer: &Printer) -> Re
     }
     // Merge by the time the kubelet recorded each line; lines of one pod keep their order.
     resume::by_time(&mut lines, |l| &l.received);
-    Sink::new(o.format, printer, &names).print(&lines)?;
+    Sink::new(o, printer, &names).print(&lines)?;
     Ok(if failed && lines.is_empty() {
         ExitCode::Failure
     } else {
@@ -323,7 +336,7 @@ async fn follow(
         .applied_objects()
         .boxed();
     let mut started: BTreeSet<String> = BTreeSet::new();
-    let mut sink = Sink::new(o.format, printer, &[]);
+    let mut sink = Sink::new(o, printer, &[]);
     loop {
         tokio::select! {
             pod = pods.try_next() => match pod {

@@ -54,16 +54,42 @@ pub struct Printer {
     pub stdout_tty: bool,
 }
 
+/// The color variables other command-line tools honour, as read from the environment.
+#[derive(Debug, Default)]
+struct ColorEnv {
+    no_color: Option<String>,
+    clicolor_force: Option<String>,
+    clicolor: Option<String>,
+}
+
+/// Whether a stream gets color. `--color always|never` decides; under `auto`, a non-empty
+/// `NO_COLOR` turns color off (no-color.org), then `CLICOLOR_FORCE` set to anything but
+/// `0` turns it on even when piped, `CLICOLOR=0` off, and otherwise a terminal gets color
+/// (bixense.com/clicolors).
+fn use_color(choice: ColorChoice, env: &ColorEnv, tty: bool) -> bool {
+    let set = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.is_empty());
+    let off = |v: &Option<String>| v.as_deref() == Some("0");
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto if set(&env.no_color) => false,
+        ColorChoice::Auto if set(&env.clicolor_force) && !off(&env.clicolor_force) => true,
+        ColorChoice::Auto if off(&env.clicolor) => false,
+        ColorChoice::Auto => tty,
+    }
+}
+
 impl Printer {
     pub fn new(global: &Style) -> Printer {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let var = |name: &str| std::env::var(name).ok();
+        let env = ColorEnv {
+            no_color: var("NO_COLOR"),
+            clicolor_force: var("CLICOLOR_FORCE"),
+            clicolor: var("CLICOLOR"),
+        };
         let stdout_tty = std::io::stdout().is_terminal();
         let stderr_tty = std::io::stderr().is_terminal();
-        let decide = |tty: bool| match global.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => tty && !no_color,
-        };
+        let decide = |tty: bool| use_color(global.color, &env, tty);
         Printer {
             format: global.format,
             format_from_env: global.format_from_env,
@@ -105,7 +131,7 @@ impl Printer {
         value: &T,
     ) -> anyhow::Result<()> {
         let text = match format {
-            OutputFormat::Yaml => serde_yaml::to_string(value)?,
+            OutputFormat::Yaml => serde_saphyr::to_string(&value)?,
             _ => {
                 let mut text = serde_json::to_string_pretty(value)?;
                 text.push('\n');
@@ -214,6 +240,36 @@ mod tests {
 
     fn printer(global: Style) -> Printer {
         Printer::new(&global)
+    }
+
+    #[test]
+    fn color_follows_the_flag_then_no_color_then_clicolor() {
+        let env = |no: Option<&str>, force: Option<&str>, cli: Option<&str>| ColorEnv {
+            no_color: no.map(String::from),
+            clicolor_force: force.map(String::from),
+            clicolor: cli.map(String::from),
+        };
+        let auto = ColorChoice::Auto;
+        assert!(use_color(auto, &env(None, None, None), true));
+        assert!(!use_color(auto, &env(None, None, None), false));
+        // CLICOLOR_FORCE colors a pipe; "0" or empty does not force.
+        assert!(use_color(auto, &env(None, Some("1"), None), false));
+        assert!(!use_color(auto, &env(None, Some("0"), None), false));
+        assert!(!use_color(auto, &env(None, Some(""), None), false));
+        // NO_COLOR wins over CLICOLOR_FORCE; CLICOLOR=0 turns a terminal's color off.
+        assert!(!use_color(auto, &env(Some("1"), Some("1"), None), true));
+        assert!(!use_color(auto, &env(None, None, Some("0")), true));
+        // The flag wins over every variable.
+        assert!(use_color(
+            ColorChoice::Always,
+            &env(Some("1"), None, None),
+            false
+        ));
+        assert!(!use_color(
+            ColorChoice::Never,
+            &env(None, Some("1"), None),
+            true
+        ));
     }
 
     #[test]

@@ -9,12 +9,14 @@ use anyhow::Result;
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Endpoints, Event, Pod, Service};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
 use kube::Api;
 use kube::api::ListParams;
 use serde::de::DeserializeOwned;
 
 use super::model::{Snapshot, health_target, service_keys};
 use crate::cluster::Cluster;
+use crate::cluster::endpoints::EndpointApi;
 use crate::deploy::history::Entry;
 use crate::deploy::plan::{MANAGED_BY_LABEL, NAME_LABEL};
 use crate::health::{probe_pods, probe_service};
@@ -66,10 +68,23 @@ pub(crate) async fn snapshot(cluster: &Cluster, req: &Request) -> Result<Snapsho
     let warnings = ListParams::default().fields("type=Warning");
     let everything = ListParams::default();
     let all = req.all_namespaces;
-    let (deployments, services, endpoints, pods, config_maps, events) = tokio::try_join!(
+    let slices = cluster.endpoint_api().await == EndpointApi::Slices;
+    let of_services = ListParams::default().labels(crate::cluster::endpoints::SERVICE_NAME_LABEL);
+    let (deployments, services, (endpoints, endpoint_slices), pods, config_maps, events) = tokio::try_join!(
         list::<Deployment>(cluster, all, &managed, "Deployments"),
         list::<Service>(cluster, all, &managed, "Services"),
-        list::<Endpoints>(cluster, all, &everything, "Endpoints"),
+        async {
+            match slices {
+                true => Ok((
+                    Vec::new(),
+                    list::<EndpointSlice>(cluster, all, &of_services, "EndpointSlices").await?,
+                )),
+                false => Ok((
+                    list::<Endpoints>(cluster, all, &everything, "Endpoints").await?,
+                    Vec::new(),
+                )),
+            }
+        },
         list::<Pod>(cluster, all, &managed, "Pods"),
         list::<ConfigMap>(cluster, all, &managed, "ConfigMaps"),
         async {
@@ -84,6 +99,7 @@ pub(crate) async fn snapshot(cluster: &Cluster, req: &Request) -> Result<Snapsho
         deployments,
         services,
         endpoints,
+        endpoint_slices,
         pods,
         events,
         ..Default::default()

@@ -1,5 +1,5 @@
 //! The status view model: what `msv status` shows, built as pure functions from the objects
-//! read from the cluster (Deployments, Services, Endpoints, Pods, Events), the deploy
+//! read from the cluster (Deployments, Services, EndpointSlices or Endpoints, Pods, Events), the deploy
 //! history and the probe results. It decides the live color, the other color's state and
 //! whether a service is healthy, degraded or unhealthy. Fetching and printing live elsewhere.
 
@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Endpoints, Event, Pod, Service};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::jiff::Timestamp;
 use serde::Serialize;
 
@@ -20,7 +21,10 @@ use crate::health::Probe;
 pub(crate) struct Snapshot {
     pub deployments: Vec<Deployment>,
     pub services: Vec<Service>,
+    /// v1 Endpoints, read only from servers without `discovery.k8s.io/v1`.
     pub endpoints: Vec<Endpoints>,
+    /// EndpointSlices of every Service, where the server serves them.
+    pub endpoint_slices: Vec<EndpointSlice>,
     pub pods: Vec<Pod>,
     pub events: Vec<Event>,
     /// Deploy history per (namespace, service).
@@ -64,7 +68,7 @@ pub(crate) struct Row {
     pub tag: Option<String>,
     pub ready: i32,
     pub desired: i32,
-    /// Ready addresses in Service S's Endpoints.
+    /// Ready addresses of Service S (joined over its EndpointSlices, or its Endpoints).
     pub endpoints: usize,
     pub restarts: i32,
     /// When the live revision went live (history), else when its Deployment was created.
@@ -187,16 +191,28 @@ fn restarts_of(p: &Pod) -> i32 {
 }
 
 fn ready_endpoints(snap: &Snapshot, ns: &str, name: &str) -> usize {
+    use crate::cluster::endpoints::{endpoints_ready, slices_of, slices_ready};
+    let slices: Vec<EndpointSlice> = slices_of(&snap.endpoint_slices, ns, name)
+        .cloned()
+        .collect();
+    if !slices.is_empty() {
+        // A dual-stack Service has slices of both families; count its primary family.
+        let family = snap
+            .services
+            .iter()
+            .find(|s| ns_of(&s.metadata) == ns && s.metadata.name.as_deref() == Some(name))
+            .and_then(|s| s.spec.as_ref()?.ip_families.as_ref()?.first().cloned())
+            .unwrap_or_else(|| "IPv4".to_string());
+        let of_family: Vec<EndpointSlice> = slices
+            .into_iter()
+            .filter(|s| s.address_type == family)
+            .collect();
+        return slices_ready(&of_family).len();
+    }
     snap.endpoints
         .iter()
         .find(|e| ns_of(&e.metadata) == ns && e.metadata.name.as_deref() == Some(name))
-        .and_then(|e| e.subsets.as_ref())
-        .map(|subs| {
-            subs.iter()
-                .map(|s| s.addresses.as_ref().map_or(0, Vec::len))
-                .sum()
-        })
-        .unwrap_or(0)
+        .map_or(0, |e| endpoints_ready(e).len())
 }
 
 /// When the live color went live: the newest history entry that made it live, else the

@@ -341,3 +341,42 @@ fn ages_read_like_kubectl() {
     assert_eq!(short_age(3600 * 5 + 60), "5h1m");
     assert_eq!(short_age(86400 * 12), "12d");
 }
+
+#[test]
+fn endpoints_are_counted_over_all_slices_of_the_primary_family_or_from_endpoints() {
+    let slice = |name: &str, service: &str, family: &str, ips: &[&str]| -> EndpointSlice {
+        let endpoints: Vec<Value> = ips
+            .iter()
+            .map(|ip| json!({"addresses": [ip], "conditions": {"ready": !ip.ends_with('9')}}))
+            .collect();
+        serde_json::from_value(json!({
+            "metadata": {"name": name, "namespace": "shop",
+                "labels": {"kubernetes.io/service-name": service}},
+            "addressType": family, "endpoints": endpoints}))
+        .unwrap()
+    };
+    let mut snap = healthy_orders();
+    snap.endpoint_slices = vec![
+        slice("orders-a", "orders", "IPv4", &["10.0.0.1", "10.0.0.2"]),
+        // Not ready (ends in 9), and one address listed in two slices while it moves.
+        slice(
+            "orders-b",
+            "orders",
+            "IPv4",
+            &["10.0.0.2", "10.0.0.3", "10.0.0.9"],
+        ),
+        // The other family of a dual-stack Service, and another Service's slice.
+        slice("orders-c", "orders", "IPv6", &["fd00::1", "fd00::2"]),
+        slice("orders-preview-a", "orders-preview", "IPv4", &["10.0.0.7"]),
+    ];
+    assert_eq!(rows(&snap, now())[0].endpoints, 3);
+    // An older server: the Endpoints object's ready addresses.
+    snap.endpoint_slices.clear();
+    snap.endpoints = vec![
+        serde_json::from_value(json!({"metadata": {"name": "orders", "namespace": "shop"},
+            "subsets": [{"addresses": [{"ip": "10.0.0.1"}, {"ip": "10.0.0.2"}],
+                "notReadyAddresses": [{"ip": "10.0.0.9"}]}]}))
+        .unwrap(),
+    ];
+    assert_eq!(rows(&snap, now())[0].endpoints, 2);
+}

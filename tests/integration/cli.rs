@@ -54,7 +54,9 @@ fn top_level_help_lists_commands_and_exit_codes() {
         .run()
         .status(0)
         .stdout_has("Exit codes:")
-        .stdout_has("130  interrupted")
+        .stdout_has("75   the deploy lock is held")
+        .stdout_has("130  interrupted by Ctrl-C (SIGINT)")
+        .stdout_has("143  stopped by SIGTERM")
         .stdout_has("deploy ")
         .stdout_has("rollback ");
 }
@@ -163,6 +165,51 @@ fn bash_completion_script_is_valid_bash() {
         "bash -n: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn completion_is_kubectls_spelling_of_completions() {
+    let plural = Test::new()
+        .args(&["completions", "zsh"])
+        .run()
+        .status(0)
+        .stdout();
+    Test::new()
+        .args(&["completion", "zsh"])
+        .run()
+        .status(0)
+        .stdout_is(&plural);
+    // A visible alias: help names it, so a user finds the spelling they typed.
+    Test::new()
+        .arg("--help")
+        .run()
+        .status(0)
+        .stdout_has("[alias: completion]");
+}
+
+#[test]
+fn clicolor_force_colors_a_pipe_and_no_color_wins() {
+    // msv's own error line (`msv: error:` is painted when color is on), through a pipe.
+    let dir = tempfile::tempdir().unwrap();
+    let colored = |vars: &[(&str, &str)]| {
+        let mut t = Test::new()
+            .args(&["deploy", "--dry-run"])
+            .current_dir(dir.path())
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .env_remove("MSV_COLOR");
+        for (k, v) in vars {
+            t = t.env(k, v);
+        }
+        let run = t.run().status(2).stderr_has("msv: error:");
+        run.stderr().contains('\x1b')
+    };
+    assert!(!colored(&[]), "a pipe gets no color");
+    assert!(colored(&[("CLICOLOR_FORCE", "1")]));
+    assert!(!colored(&[("CLICOLOR_FORCE", "0")]));
+    assert!(!colored(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]));
+    assert!(!colored(&[("CLICOLOR_FORCE", "1"), ("MSV_COLOR", "never")]));
 }
 
 #[test]

@@ -195,6 +195,65 @@ fn which_tail_and_since_select_lines() {
 }
 
 #[test]
+fn previous_reads_the_run_before_the_restart_and_timestamps_lead_lines() {
+    let cluster = FakeCluster::start();
+    seed_live(&cluster, "orders", "shop/orders:1", 1, 200);
+    wait_ready(&cluster, "orders", "blue", 1, None);
+    let pod = pods_of(&cluster, "orders", "blue").remove(0);
+    // Before any restart there is no previous run: the server's 400, exit 1.
+    msv(&cluster)
+        .args(&["logs", "orders", "--previous"])
+        .run()
+        .status(1)
+        .stderr_has("previous terminated container");
+    cluster.append_log("default", &pod, "before the crash");
+    cluster.restart_container("default", &pod);
+    cluster.append_log("default", &pod, "after the restart");
+    cluster.wait_for(
+        "the kubelet to report the restart",
+        Duration::from_secs(10),
+        |c| {
+            let p = c.get("pods", "default", &pod)?;
+            (p["status"]["containerStatuses"][0]["restartCount"] == 1).then_some(())
+        },
+    );
+
+    let previous = msv(&cluster)
+        .args(&["logs", "orders", "-p", "-o", "raw"])
+        .run()
+        .status(0);
+    assert_eq!(previous.stdout(), "before the crash\n");
+    let current = msv(&cluster)
+        .args(&["logs", "orders", "-o", "raw"])
+        .run()
+        .status(0);
+    assert_eq!(current.stdout(), "after the restart\n");
+
+    // --timestamps: the kubelet's RFC 3339 time, then the line, as kubectl prints it.
+    for format in ["raw", "text"] {
+        let stamped = msv(&cluster)
+            .args(&["logs", "orders", "--timestamps", "-o", format])
+            .run()
+            .status(0);
+        let out = stamped.stdout();
+        let line = out.lines().next().expect("one line");
+        let line = line.rsplit(" | ").next().unwrap();
+        let (time, text) = line.split_once(' ').expect("time and text");
+        assert!(
+            time.parse::<k8s_openapi::jiff::Timestamp>().is_ok(),
+            "{time:?} in {out}"
+        );
+        assert_eq!(text, "after the restart", "{out}");
+    }
+    // A previous run's log does not grow: following it is refused at once.
+    msv(&cluster)
+        .args(&["logs", "orders", "-p", "-f"])
+        .run()
+        .status(2)
+        .stderr_has("cannot be used with");
+}
+
+#[test]
 fn follow_picks_up_a_pod_that_starts_later() {
     let cluster = FakeCluster::start();
     seed_live(&cluster, "orders", "shop/orders:1", 1, 200);
@@ -429,4 +488,39 @@ async fn the_fake_ends_a_follow_stream_when_the_container_restarts() {
             .and_then(|s| s.terminated.as_ref())
             .is_some()
     );
+}
+
+#[test]
+fn sigint_exits_130_and_sigterm_143() {
+    let cluster = FakeCluster::start();
+    seed_live(&cluster, "orders", "shop/orders:1", 1, 200);
+    wait_ready(&cluster, "orders", "blue", 1, None);
+    for (signal, code) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
+        let watches = |c: &FakeCluster| {
+            c.count_requests(|r| {
+                r.path.ends_with("/pods") && r.param("watch").as_deref() == Some("true")
+            })
+        };
+        let before = watches(&cluster);
+        let child = msv(&cluster)
+            .args(&["logs", "orders", "-f"])
+            .command()
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Once its watch on the pods is open, msv is streaming and waits for the signal.
+        cluster.wait_for("msv's pod watch", Duration::from_secs(20), |c| {
+            (watches(c) > before).then_some(())
+        });
+        // SAFETY: a plain kill(2) of the child this test spawned.
+        assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "signal {signal}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }

@@ -16,6 +16,7 @@
 //! lock, `phases` the steps, `gates` the user's checks, smoke command and metric analysis,
 //! `waits` the watch-driven conditions, `undo` the two ways back.
 
+mod dry_run;
 mod gates;
 mod phases;
 mod reads;
@@ -33,6 +34,7 @@ use serde::Serialize;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+pub use dry_run::{ServerCheck, server_dry_run};
 pub use reads::{Objects, read_objects};
 
 /// Everything one rollout runs on: the service's manifest settings, the merged `[deploy]`

@@ -84,7 +84,7 @@ impl Run<'_> {
         }
         tokio::try_join!(apply(self.cluster, &dep), apply(self.cluster, &preview))?;
         self.deadline = Instant::now() + self.opts.deploy.timeout;
-        self.watches = Some(Watches::open(self.cluster, s, cand));
+        self.watches = Some(Watches::open(self.cluster, s, cand).await);
         Ok(())
     }
 
@@ -165,7 +165,7 @@ impl Run<'_> {
             );
         }
         if self.watches.is_none() {
-            self.watches = Some(Watches::open(self.cluster, s, self.plan.candidate));
+            self.watches = Some(Watches::open(self.cluster, s, self.plan.candidate).await);
         }
         let deadline = Instant::now() + self.opts.deploy.timeout.max(Duration::from_secs(30));
         self.wait_switched(deadline).await

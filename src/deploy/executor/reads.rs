@@ -242,6 +242,9 @@ pub fn decide(objects: &Objects, opts: &Options) -> Result<Plan, String> {
 /// The HPA and the PDB are written after the switch: a cluster that lacks their API would
 /// fail the deploy halfway. So check that it serves them before anything changes.
 pub(super) async fn require_apis(cluster: &Cluster, s: &ServiceSettings) -> Result<()> {
+    // Which endpoints API the waits will watch: asked now, alongside the other reads, and
+    // remembered for the run.
+    cluster.endpoint_api().await;
     let mut needed = vec![];
     if s.autoscaling.is_some() {
         needed.push((

@@ -260,21 +260,21 @@ impl Run<'_> {
     async fn endpoints_return(&self, old: crate::deploy::plan::Color, deadline: Instant) -> bool {
         use crate::deploy::plan::{COLOR_LABEL, NAME_LABEL};
         use crate::deploy::rollout::switch_complete;
-        use crate::deploy::watch::{objects, until, view};
-        use k8s_openapi::api::core::v1::{Endpoints, Pod};
+        use crate::deploy::watch::{endpoints_view, objects, until, view};
+        use k8s_openapi::api::core::v1::Pod;
         let s = &self.opts.settings;
-        let eps = view::<Endpoints>(self.cluster, None, Some(&s.name));
+        let (eps, eps_ticks) = endpoints_view(self.cluster, &s.name).await;
         let pods = view::<Pod>(
             self.cluster,
             Some(&format!("{NAME_LABEL}={},{COLOR_LABEL}={old}", s.name)),
             None,
         );
-        let ticks = futures::stream::select(eps.ticks, pods.ticks);
+        let ticks = futures::stream::select(eps_ticks, pods.ticks);
         let mut never = tokio::sync::watch::channel(false).1;
         let replicas = self.plan.replicas;
         until(ticks, deadline, &mut never, || {
-            let ep = objects(&eps.store).into_iter().next()?;
-            switch_complete(&ep, &objects(&pods.store), replicas).then_some(())
+            let listed = eps.ready()?;
+            switch_complete(&listed, &objects(&pods.store), replicas).then_some(())
         })
         .await
         .is_ok()

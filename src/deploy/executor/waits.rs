@@ -10,12 +10,12 @@ use crate::deploy::plan::{COLOR_LABEL, Color, NAME_LABEL, deployment_name, previ
 use crate::deploy::rollout::{
     Rollout, fatal_pod_failure, not_ready_reason, replica_failure, rollout_state, switch_complete,
 };
-use crate::deploy::watch::{Stop, cancelled, objects, until, view};
+use crate::deploy::watch::{EndpointsStore, Stop, cancelled, endpoints_view, objects, until, view};
 use crate::health;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{Endpoints, Event, Pod, Service};
+use k8s_openapi::api::core::v1::{Event, Pod, Service};
 use kube::api::ListParams;
 use kube::runtime::reflector::Store;
 use std::collections::BTreeMap;
@@ -28,11 +28,14 @@ use tokio::time::Instant;
 pub(super) struct Watches {
     dep: Store<Deployment>,
     pods: Store<Pod>,
-    preview: Store<Endpoints>,
-    live: Store<Endpoints>,
+    preview: EndpointsStore,
+    live: EndpointsStore,
     service: Store<Service>,
     ticks: BoxStream<'static, ()>,
 }
+
+/// How much of a crashed container's last run a failure report shows.
+const PREVIOUS_LOG_LINES: i64 = 20;
 
 fn pod_selector(service: &str, color: Color) -> String {
     format!("{NAME_LABEL}={service},{COLOR_LABEL}={color}")
@@ -40,27 +43,28 @@ fn pod_selector(service: &str, color: Color) -> String {
 
 impl Watches {
     /// Open the watches once: the candidate Deployment and pods, the endpoints of
-    /// `S-preview` and `S`, and Service `S` itself. Each wait reads the same views, so no
-    /// wait starts with a fresh list.
-    pub(super) fn open(cluster: &Cluster, s: &ServiceSettings, color: Color) -> Watches {
+    /// `S-preview` and `S` (their EndpointSlices, or Endpoints on an older server), and
+    /// Service `S` itself. Each wait reads the same views, so no wait starts with a fresh
+    /// list.
+    pub(super) async fn open(cluster: &Cluster, s: &ServiceSettings, color: Color) -> Watches {
         let dep = view::<Deployment>(cluster, None, Some(&deployment_name(&s.name, color)));
         let pods = view::<Pod>(cluster, Some(&pod_selector(&s.name, color)), None);
-        let preview = view::<Endpoints>(cluster, None, Some(&preview_name(&s.name)));
-        let live = view::<Endpoints>(cluster, None, Some(&s.name));
+        let (preview, preview_ticks) = endpoints_view(cluster, &preview_name(&s.name)).await;
+        let (live, live_ticks) = endpoints_view(cluster, &s.name).await;
         let service = view::<Service>(cluster, None, Some(&s.name));
         let ticks = futures::stream::select_all([
             dep.ticks,
             pods.ticks,
-            preview.ticks,
-            live.ticks,
+            preview_ticks,
+            live_ticks,
             service.ticks,
         ])
         .boxed();
         Watches {
             dep: dep.store,
             pods: pods.store,
-            preview: preview.store,
-            live: live.store,
+            preview,
+            live,
             service: service.store,
             ticks,
         }
@@ -159,7 +163,12 @@ impl Run<'_> {
             return format!("its pods cannot be created: {why}");
         }
         match not_ready_reason(&pods, &events) {
-            Some(f) => f.to_string(),
+            Some(mut f) => {
+                if let Some(c) = f.crashed.clone() {
+                    f.previous_log = self.previous_log(&f.pod, &c).await;
+                }
+                f.to_string()
+            }
             None if pods.is_empty() => {
                 "no pods were created (check the ReplicaSet's events and quotas)".into()
             }
@@ -175,6 +184,22 @@ impl Run<'_> {
         }
     }
 
+    /// The last lines a crashed container wrote before it exited, as `kubectl logs
+    /// --previous --tail` reads them; none when the log cannot be read (the report then
+    /// says what it knows without them).
+    async fn previous_log(&self, pod: &str, container: &str) -> Vec<String> {
+        let params = kube::api::LogParams {
+            container: Some(container.to_string()),
+            previous: true,
+            tail_lines: Some(PREVIOUS_LOG_LINES),
+            ..Default::default()
+        };
+        match self.cluster.api::<Pod>().logs(pod, &params).await {
+            Ok(text) => text.lines().map(String::from).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
     /// `S-preview`'s endpoints are exactly the candidate's ready pods.
     pub(super) async fn wait_preview_endpoints(&mut self) -> Step {
         let (replicas, deadline) = (self.plan.replicas, self.deadline);
@@ -182,8 +207,8 @@ impl Run<'_> {
         let w = self.watches();
         let (eps, pods) = (&w.preview, &w.pods);
         let followed = until(&mut w.ticks, deadline, &mut cancel, || {
-            let ep = objects(eps).into_iter().next()?;
-            switch_complete(&ep, &objects(pods), replicas).then_some(())
+            let listed = eps.ready()?;
+            switch_complete(&listed, &objects(pods), replicas).then_some(())
         })
         .await;
         match followed {
@@ -213,8 +238,8 @@ impl Run<'_> {
                 Observed::Moved => return Some(false),
                 Observed::Ours | Observed::NotYet => {}
             }
-            let ep = objects(eps).into_iter().next()?;
-            switch_complete(&ep, &objects(pods), replicas).then_some(true)
+            let listed = eps.ready()?;
+            switch_complete(&listed, &objects(pods), replicas).then_some(true)
         })
         .await;
         self.switch_seen = seen;

@@ -63,6 +63,32 @@ fn progress_deadline_exceeded_fails_fast() {
 }
 
 #[test]
+fn a_crash_loop_report_shows_the_crashed_runs_last_lines_escaped() {
+    let env = Env::new();
+    env.deploy("r/shop:1").status(0);
+    env.fake
+        .set_image_behavior("r/shop:crash", Behavior::CrashLoop);
+    env.fake.set_logs_for_image(
+        "r/shop:crash",
+        &[
+            "starting shop",
+            "panic: DATABASE_URL is not set \x1b[31mred",
+        ],
+    );
+    env.deploy("r/shop:crash")
+        .status(1)
+        .stderr_has("CrashLoopBackOff")
+        .stderr_has("last lines of container shop before it exited:\n    | starting shop\n    | panic: DATABASE_URL is not set \\e[31mred")
+        .stderr_lacks("\x1b[31m")
+        .stderr_has("shop still serves blue");
+    let asked = env.fake.count_requests(|r| {
+        r.path.ends_with("/log") && r.param("previous").as_deref() == Some("true")
+    });
+    assert_eq!(asked, 1, "the previous run's log is read once");
+    assert_eq!(env.live().as_deref(), Some("blue"));
+}
+
+#[test]
 fn keep_failed_leaves_the_candidate_for_inspection() {
     let env = Env::new();
     env.deploy("r/shop:1").status(0);

@@ -130,12 +130,39 @@ fn ctrl_c_before_the_switch_leaves_live_traffic_untouched() {
 }
 
 #[test]
+fn sigterm_before_the_switch_undoes_like_ctrl_c_and_exits_143() {
+    let env = Env::new();
+    env.deploy("r/shop:1").status(0);
+    env.fake
+        .set_image_behavior("r/shop:2", Behavior::ReadyAfter(Duration::from_secs(30)));
+    let child = env
+        .msv(&["deploy", "--image", "r/shop:2"])
+        .command()
+        .spawn()
+        .unwrap();
+    env.fake
+        .wait_for("candidate pods", Duration::from_secs(10), |f| {
+            f.list("pods", Some(NS))
+                .into_iter()
+                .find(|p| p["metadata"]["labels"]["msv/color"] == "green")
+        });
+    // SAFETY: a plain kill(2) of the child this test spawned.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{err}");
+    assert!(err.contains("live traffic untouched"), "{err}");
+    assert_eq!(env.live().as_deref(), Some("blue"));
+    assert_eq!(env.replicas("green"), Some(0));
+}
+
+#[test]
 fn api_errors_on_reads_watches_and_renewals_are_ridden_out() {
     let env = Env::new();
     env.deploy("r/shop:1").status(0);
-    // Each watch msv opens fails once, lists of pods and endpoints fail, a renewal of the
+    // Each watch msv opens fails once, lists of pods and endpoint slices fail, a renewal of the
     // lock loses its connection: all of it is retried, nothing gives up.
-    for resource in ["deployments", "pods", "endpoints"] {
+    for resource in ["deployments", "pods", "endpointslices"] {
         env.fake
             .add_fault(Fault::on("watch", resource).status(500).times(1));
         env.fake

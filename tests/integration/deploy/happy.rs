@@ -193,6 +193,108 @@ fn dry_run_plans_and_changes_nothing() {
 }
 
 #[test]
+fn dry_run_client_is_the_plain_dry_run_and_server_asks_the_api_server() {
+    let env = Env::new();
+    env.deploy("r/shop:1").status(0);
+    // kubectl's spelling plans on the client, as the bare flag does, one line per item.
+    let bare = env
+        .msv(&["deploy", "--image", "r/shop:2", "--dry-run"])
+        .run()
+        .status(0);
+    let client = env
+        .msv(&["deploy", "--image", "r/shop:2", "--dry-run=client"])
+        .run()
+        .status(0);
+    assert_eq!(bare.stdout(), client.stdout());
+    assert!(
+        client.stdout().lines().count() > 5 && !client.stdout().contains("\\n"),
+        "{}",
+        client.stdout()
+    );
+    env.msv(&["deploy", "--image", "r/shop:2", "--dry-run=nope"])
+        .run()
+        .status(2)
+        .stderr_has("invalid value 'nope'");
+
+    env.fake.clear_requests();
+    let server = env
+        .msv(&["deploy", "--image", "r/shop:2", "--dry-run=server"])
+        .run()
+        .status(0)
+        .stdout_has("server dry run (dryRun=All, nothing stored):")
+        .stdout_has("accepted Deployment shop-green")
+        .stdout_has("accepted Service shop-preview")
+        .stdout_has("accepted Service shop\n");
+    let writes: Vec<String> = env
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| format!("{} {} dryRun={:?}", r.method, r.path, r.param("dryRun")))
+        .collect();
+    assert_eq!(writes.len(), 3, "{writes:?}\n{}", server.stdout());
+    assert!(
+        writes
+            .iter()
+            .all(|w| w.starts_with("PATCH ") && w.ends_with("dryRun=Some(\"All\")")),
+        "every write is a dry run: {writes:?}"
+    );
+    // Nothing was stored: green does not exist, shop still selects blue.
+    assert_eq!(env.image("green"), None);
+    assert_eq!(env.live().as_deref(), Some("blue"));
+
+    #[derive(Deserialize)]
+    struct Check {
+        kind: String,
+        name: String,
+        accepted: bool,
+        error: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct Plan {
+        candidate: String,
+        server: Vec<Check>,
+    }
+    // A write the server refuses is named with the server's reason, and the dry run fails.
+    env.fake.add_fault(
+        Fault::on("patch", "deployments")
+            .named("shop-green")
+            .status(422)
+            .times(1),
+    );
+    let refused = env
+        .msv(&[
+            "deploy",
+            "--image",
+            "r/shop:2",
+            "--dry-run=server",
+            "-o",
+            "json",
+        ])
+        .run()
+        .status(1);
+    let plan: Plan = refused.stdout_json();
+    assert_eq!(plan.candidate, "green");
+    let dep = plan.server.iter().find(|c| c.kind == "Deployment").unwrap();
+    assert_eq!((dep.name.as_str(), dep.accepted), ("shop-green", false));
+    assert!(
+        dep.error
+            .as_deref()
+            .unwrap()
+            .contains("server dry run of Deployment shop-green"),
+        "{:?}",
+        dep.error
+    );
+    assert!(
+        plan.server
+            .iter()
+            .filter(|c| c.kind == "Service")
+            .all(|c| c.accepted)
+    );
+    assert_eq!(env.image("green"), None);
+}
+
+#[test]
 fn manifests_print_the_objects_deploy_applies() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -213,9 +315,7 @@ fn manifests_print_the_objects_deploy_applies() {
         .current_dir(dir.path())
         .run()
         .status(0);
-    let docs: Vec<Value> = serde_yaml::Deserializer::from_str(&run.stdout())
-        .map(|d| Value::deserialize(d).unwrap())
-        .collect();
+    let docs: Vec<Value> = serde_saphyr::from_multiple(&run.stdout()).expect("valid YAML");
     let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
     assert_eq!(&kinds[..3], ["Deployment", "Service", "Service"]);
     let dep = &docs[0];

@@ -7,8 +7,9 @@ fn a_held_lock_fails_fast_naming_its_holder() {
     let env = Env::new();
     env.fake.create(lease("ann@ci pid 7", 0, 60));
     let t = std::time::Instant::now();
+    // Its own exit code, not a failed rollout's 1: a pipeline can wait and retry.
     env.deploy("r/shop:1")
-        .status(1)
+        .status(75)
         .stderr_has("shop is locked by ann@ci pid 7 since");
     assert!(t.elapsed() < Duration::from_secs(10));
     assert!(env.fake.get("services", NS, "shop").is_none());
@@ -55,12 +56,12 @@ fn concurrent_deploys_one_proceeds() {
     codes.sort();
     assert_eq!(
         codes,
-        [0, 1],
+        [0, 75],
         "a: {}\nb: {}",
         String::from_utf8_lossy(&a.stderr),
         String::from_utf8_lossy(&b.stderr)
     );
-    let loser = if a.status.code() == Some(1) {
+    let loser = if a.status.code() == Some(75) {
         a.stderr
     } else {
         b.stderr
@@ -73,14 +74,14 @@ fn concurrent_deploys_one_proceeds() {
 }
 
 #[test]
-fn losing_the_race_for_the_lock_exits_one() {
+fn losing_the_race_for_the_lock_exits_as_locked() {
     // Another process creates the Lease between msv's read and its create: 409 on create,
     // as the real API server answers the slower of two concurrent deploys.
     let env = Env::new();
     env.fake
         .add_fault(Fault::on("create", "leases").status(409).times(1));
     env.deploy("r/shop:1")
-        .status(1)
+        .status(75)
         .stderr_has("another msv process took the lock of shop at the same moment");
     assert!(env.fake.get("deployments", NS, "shop-blue").is_none());
 }

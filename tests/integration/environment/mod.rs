@@ -2,6 +2,7 @@
 //! with relative paths. The real binary against the fake API server, reached through a
 //! counting proxy on 127.0.0.1 (`proxy`) where the test says so.
 
+mod endpoint_slices;
 mod exec_plugins;
 mod kubeconfig_paths;
 mod proxies;

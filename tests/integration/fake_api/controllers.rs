@@ -1,7 +1,7 @@
 //! The control loop: every few milliseconds, under the state lock, the simulated
 //! controllers reconcile — deployment (`deployment.rs`), ReplicaSet (creates and deletes
 //! pods, here; a refused create sets ReplicaFailure/FailedCreate, records a Warning event
-//! and backs off), kubelet (`pods.rs`), endpoints (`endpoints.rs`), resource quota
+//! and backs off), kubelet (`pods.rs`), endpoints (`endpoints.rs`, `endpoint_slices.rs`), resource quota
 //! (`quota.rs`) and the garbage collector (owner references, here); also the Event recorder they share. They write only on change, so a
 //! settled cluster is quiet for watchers. A pass that would change nothing is skipped: the
 //! controllers react to writes (the store's resourceVersion moved) and to time (a pod not
@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::resources::by_plural;
 use super::store::{name_of, now};
-use super::{Shared, State, deployment, endpoints, ops, pods, quota};
+use super::{Shared, State, deployment, endpoint_slices, endpoints, ops, pods, quota};
 
 const TICK: Duration = Duration::from_millis(20);
 /// How often the controllers look even when nothing has changed.
@@ -36,6 +36,7 @@ pub(crate) async fn run(sh: Arc<Shared>) {
         if seen_rv == Some(rv)
             && !time_pending
             && st.pending_endpoints.is_empty()
+            && st.pending_slices.is_empty()
             && now_i.duration_since(last_pass) < SETTLED_PASS
         {
             continue;
@@ -47,6 +48,7 @@ pub(crate) async fn run(sh: Arc<Shared>) {
         replicasets(&mut st, now_i);
         time_pending = pods::tick(&mut st, now_i);
         endpoints::reconcile(&mut st, now_i);
+        endpoint_slices::reconcile(&mut st, now_i);
         quota::reconcile(&mut st);
         garbage_collect(&mut st);
         time_pending |= rollout_in_progress(&st) || !st.create_backoff.is_empty();

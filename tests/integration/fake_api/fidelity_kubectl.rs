@@ -330,7 +330,7 @@ fn kubectl_get_watch_streams_changes() {
     cluster.create(
         serde_json::from_str::<serde_json::Value>(
             &serde_json::to_string(
-                &serde_yaml::from_str::<serde_json::Value>(&DEPLOYMENT.replace("IMAGE", "1"))
+                &serde_saphyr::from_str::<serde_json::Value>(&DEPLOYMENT.replace("IMAGE", "1"))
                     .unwrap(),
             )
             .unwrap(),
@@ -420,7 +420,7 @@ fn kubectl_patch_is_recorded_under_its_field_manager() {
     let svc = write(&cluster, "svc.yaml", SERVICE);
     ok(&kubectl(&cluster, &["create", "-f", &svc], t));
     // What a test seeds "as kubectl" is recorded as what kubectl makes.
-    let mut seeded: serde_json::Value = serde_yaml::from_str(SERVICE).unwrap();
+    let mut seeded: serde_json::Value = serde_saphyr::from_str(SERVICE).unwrap();
     seeded["metadata"]["name"] = "seeded".into();
     let seeded = cluster.create_as("kubectl-create", seeded);
     let by_kubectl = cluster.get("services", "default", "web").unwrap();

@@ -58,7 +58,7 @@ impl Ctx {
         }
         match serde_json::from_slice::<Value>(&self.body) {
             Ok(v) => Ok(v),
-            Err(e) if yaml_ok => serde_yaml::from_slice::<Value>(&self.body)
+            Err(e) if yaml_ok => serde_saphyr::from_slice::<Value>(&self.body)
                 .map_err(|_| ApiError::bad_request(format!("error decoding YAML: {e}"))),
             Err(e) => Err(ApiError::bad_request(format!(
                 "couldn't get version/kind; json parse error: {e}"

@@ -40,7 +40,7 @@ mod tests {
     #[test]
     fn kube_rs_reads_it() {
         let text = super::render("https://127.0.0.1:1", "-----BEGIN CERTIFICATE-----", "t0k");
-        let cfg: kube::config::Kubeconfig = serde_yaml::from_str(&text).unwrap();
+        let cfg: kube::config::Kubeconfig = serde_saphyr::from_str(&text).unwrap();
         assert_eq!(cfg.current_context.as_deref(), Some("fake"));
         assert_eq!(
             cfg.contexts[0]

@@ -14,7 +14,8 @@
 //! What it serves (see `resources.rs`): discovery, core/v1 Namespaces, Services,
 //! Endpoints, Pods (+ `log`, `proxy`, `status`), ConfigMaps, Events, ResourceQuotas
 //! (+ `status`; `pods` enforced, see `quota.rs`); apps/v1 Deployments
-//! and ReplicaSets (+ `status`, `scale`); coordination.k8s.io/v1 Leases; autoscaling/v2
+//! and ReplicaSets (+ `status`, `scale`); discovery.k8s.io/v1 EndpointSlices (unless
+//! [`FakeCluster::without_endpoint_slices`]); coordination.k8s.io/v1 Leases; autoscaling/v2
 //! HorizontalPodAutoscalers and policy/v1 PodDisruptionBudgets (stored and validated).
 //! Verbs: get, list and watch with label/field selectors, create, update, delete,
 //! deletecollection, patch (JSON merge, JSON patch, strategic merge, server-side apply
@@ -22,15 +23,15 @@
 //!
 //! Simulated: the deployment controller (ReplicaSets per template, rollout status and
 //! conditions, progress deadline), the ReplicaSet controller, a kubelet (pod status per
-//! image behaviour, restarts, image pull errors, events, logs), the endpoints controller
-//! (with a lag), the garbage collector (owner references), and the service/pod proxy to
+//! image behaviour, restarts, image pull errors, events, logs), the endpoints and
+//! EndpointSlice controllers (with a lag; see `endpoint_slices.rs`), the garbage collector (owner references), and the service/pod proxy to
 //! per-pod HTTP backends. Faults: latency, error responses, connection resets, dropped
 //! watches, compaction (410 Gone).
 //!
 //! Not modelled: scheduling and nodes (every pod runs on `fake-node`), graceful pod
 //! termination (deleted pods vanish at once), namespace termination (immediate), rolling
 //! update surge/unavailable arithmetic (the new ReplicaSet is scaled to the full count at
-//! once and old ones go to zero when it is available), minReadySeconds, EndpointSlices,
+//! once and old ones go to zero when it is available), minReadySeconds,
 //! admission other than pod-count quotas, RBAC, HPA/PDB behaviour, protobuf and CBOR request bodies (typed client-go
 //! callers such as `kubectl create deployment` or `kubectl expose` get 415; `kubectl
 //! create|apply -f`, kube-rs and msv send JSON), the proxy's refusal of loopback pod
@@ -40,6 +41,7 @@
 mod apply;
 mod controllers;
 mod deployment;
+mod endpoint_slices;
 mod endpoints;
 mod faults;
 mod handlers;
@@ -180,6 +182,9 @@ pub(crate) struct Sim {
     pub backends_by_pod: HashMap<(String, String), Backend>,
     pub logs_by_image: HashMap<String, Vec<String>>,
     pub endpoints_lag: Duration,
+    /// Serve `discovery.k8s.io/v1` and write EndpointSlices (a 1.33 server); off, the
+    /// server is one from before 1.21 that has only v1 Endpoints for clients to read.
+    pub endpoint_slices: bool,
     pub progress_deadline: Option<Duration>,
     pub crash_interval: Duration,
 }
@@ -204,6 +209,8 @@ pub(crate) struct State {
     pub requests: Vec<RecordedRequest>,
     pub pods: HashMap<String, PodRun>,
     pub pending_endpoints: HashMap<(String, String), (Value, Instant)>,
+    /// When the EndpointSlices of a Service are due to follow a change.
+    pub pending_slices: HashMap<(String, String), Instant>,
     pub progress: HashMap<String, (String, Instant)>,
     /// ReplicaSets whose last pod create was refused, by uid: failures in a row, and when
     /// to try again.
@@ -278,6 +285,7 @@ impl FakeCluster {
                 backends_by_pod: HashMap::new(),
                 logs_by_image: HashMap::new(),
                 endpoints_lag: Duration::from_millis(100),
+                endpoint_slices: true,
                 progress_deadline: None,
                 crash_interval: Duration::from_millis(300),
             },
@@ -285,6 +293,7 @@ impl FakeCluster {
             requests: Vec::new(),
             pods: HashMap::new(),
             pending_endpoints: HashMap::new(),
+            pending_slices: HashMap::new(),
             progress: HashMap::new(),
             create_backoff: HashMap::new(),
             logs: HashMap::new(),
@@ -470,6 +479,12 @@ impl FakeCluster {
     /// How long after a selector or readiness change the Endpoints follow (default 100 ms).
     pub fn set_endpoints_lag(&self, lag: Duration) {
         self.shared.lock().sim.endpoints_lag = lag;
+    }
+    /// Makes this a server from before Kubernetes 1.21: `/version` says 1.20, discovery
+    /// lists no `discovery.k8s.io/v1` (its paths answer 404), no EndpointSlices are written,
+    /// and v1 Endpoints come without the deprecation warning. Call before any client.
+    pub fn without_endpoint_slices(&self) {
+        self.shared.lock().sim.endpoint_slices = false;
     }
     /// Replaces every Deployment's `progressDeadlineSeconds` (which counts whole seconds)
     /// so a test can see ProgressDeadlineExceeded quickly.

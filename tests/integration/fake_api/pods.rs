@@ -202,6 +202,23 @@ pub(crate) fn tick(st: &mut State, now_i: Instant) -> bool {
             statuses.push(s);
             warnings.extend(w);
         }
+        // Each crash of a crash-looping container is a new run with a log of its own: the
+        // image's lines again, the old run's log now `previous=true`.
+        let crashes = pod["spec"]["containers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .zip(&statuses)
+            .filter(|(c, _)| behavior(st, c["image"].as_str().unwrap_or("")) == Behavior::CrashLoop)
+            .filter_map(|(_, s)| s["restartCount"].as_i64())
+            .max()
+            .unwrap_or(0);
+        while st.pods[&uid].restarts < crashes {
+            let run = st.pods.get_mut(&uid).expect("known pod");
+            run.restarts += 1;
+            startup_logs(st, &pod, &ns, &name);
+        }
+        let run = &st.pods[&uid];
         let all_ready = statuses.iter().all(|s| s["ready"] == true);
         let pulling = statuses.iter().any(|s| {
             s["state"]["waiting"]["reason"]

@@ -1,6 +1,6 @@
 //! The resource types the fake serves and the discovery documents built from them
 //! (`/version`, `/api`, `/apis`, `/api/v1`, `/apis/G`, `/apis/G/V`), shaped as
-//! kube-apiserver 1.32 answers them. Aggregated discovery (apidiscovery.k8s.io/v2) is not
+//! kube-apiserver 1.33 answers them. Aggregated discovery (apidiscovery.k8s.io/v2) is not
 //! served: clients ask for it in `Accept` and fall back to these legacy documents when the
 //! reply is plain `application/json`, as they do with older servers.
 
@@ -189,6 +189,17 @@ pub(crate) static RESOURCES: &[ResourceType] = &[
         true,
     ),
     rt(
+        "discovery.k8s.io",
+        "v1",
+        "EndpointSlice",
+        "endpointslices",
+        "endpointslice",
+        true,
+        &[],
+        &[],
+        false,
+    ),
+    rt(
         "coordination.k8s.io",
         "v1",
         "Lease",
@@ -246,14 +257,31 @@ fn groups() -> Vec<(&'static str, &'static str)> {
     out
 }
 
-pub(crate) fn version() -> Value {
-    json!({
-        "major": "1", "minor": "32", "gitVersion": "v1.32.0",
-        "gitCommit": "70d3cc986aa8221cd1dfb1121852688902d3bf53", "gitTreeState": "clean",
-        "buildDate": "2024-12-11T17:59:15Z", "goVersion": "go1.23.3", "compiler": "gc",
-        "platform": "linux/amd64"
-    })
+/// `/version`: 1.33, the first release that deprecates v1 Endpoints; with `slices` off, a
+/// 1.20 server (the last without `discovery.k8s.io/v1`).
+pub(crate) fn version(slices: bool) -> Value {
+    match slices {
+        true => json!({
+            "major": "1", "minor": "33", "gitVersion": "v1.33.0",
+            "gitCommit": "60a317eadfcb839692a68eab88b2096f4d708f4f", "gitTreeState": "clean",
+            "buildDate": "2025-04-23T13:00:40Z", "goVersion": "go1.24.2", "compiler": "gc",
+            "platform": "linux/amd64"
+        }),
+        false => json!({
+            "major": "1", "minor": "20", "gitVersion": "v1.20.2",
+            "gitCommit": "faecb196815e248d3ecfb03c680a4507229c2a56", "gitTreeState": "clean",
+            "buildDate": "2021-01-13T13:20:00Z", "goVersion": "go1.15.5", "compiler": "gc",
+            "platform": "linux/amd64"
+        }),
+    }
 }
+
+/// The group the v1.20 server of [`version`] does not serve.
+pub(crate) const SLICES_GROUP: &str = "discovery.k8s.io";
+
+/// The `Warning` a 1.33+ server sends with every v1 Endpoints answer.
+pub(crate) const ENDPOINTS_DEPRECATED: &str =
+    "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice";
 
 pub(crate) fn core_versions(addr: &str) -> Value {
     json!({"kind": "APIVersions", "versions": ["v1"],

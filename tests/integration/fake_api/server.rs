@@ -93,16 +93,26 @@ pub(crate) enum Target {
     NotFound,
 }
 
-pub(crate) fn route(path: &str, addr: &str) -> Target {
+/// Where `path` leads; `slices` off, the server is one without `discovery.k8s.io/v1`.
+pub(crate) fn route(path: &str, addr: &str, slices: bool) -> Target {
     let trimmed = path.trim_start_matches('/');
     let segs: Vec<&str> = trimmed.trim_end_matches('/').split('/').collect();
     let doc = |v: Option<Value>| v.map(Target::Doc).unwrap_or(Target::NotFound);
+    if !slices && segs.get(1) == Some(&resources::SLICES_GROUP) && segs[0] == "apis" {
+        return Target::NotFound;
+    }
     match segs.as_slice() {
-        ["version"] => Target::Doc(resources::version()),
+        ["version"] => Target::Doc(resources::version(slices)),
         ["openapi", "v3"] => Target::Doc(super::openapi::index()),
         ["openapi", "v3", ..] => doc(super::openapi::document(&trimmed["openapi/v3/".len()..])),
         ["api"] => Target::Doc(resources::core_versions(addr)),
-        ["apis"] => Target::Doc(resources::group_list()),
+        ["apis"] => {
+            let mut list = resources::group_list();
+            if let Some(groups) = list["groups"].as_array_mut() {
+                groups.retain(|g| slices || g["name"] != resources::SLICES_GROUP);
+            }
+            Target::Doc(list)
+        }
         ["api", "v1"] => doc(resources::resource_list("", "v1")),
         ["apis", g] => doc(resources::group(g)),
         ["apis", g, v] => doc(resources::resource_list(g, v)),
@@ -242,7 +252,8 @@ async fn handle(sh: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body
     let query: HashMap<String, String> = form_urlencoded::parse(query_str.as_bytes())
         .into_owned()
         .collect();
-    match route(&path, &addr) {
+    let slices = sh.lock().sim.endpoint_slices;
+    match route(&path, &addr, slices) {
         Target::Doc(v) => Ok(json_response(200, &v)),
         Target::NotFound => Ok(error_response(ApiError::path_not_found())),
         Target::Resource(r) => {
@@ -269,7 +280,10 @@ async fn handle(sh: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body
                 user_agent: header("user-agent"),
                 body,
             };
-            let warning = sh.warnings.lock().unwrap().get(&resource).cloned();
+            let mut warning = sh.warnings.lock().unwrap().get(&resource).cloned();
+            if slices && r.rt.plural == "endpoints" && warning.is_none() {
+                warning = Some(resources::ENDPOINTS_DEPRECATED.to_string());
+            }
             let mut response = handlers::dispatch(sh, r, ctx).await;
             if let Some(message) = warning {
                 // RFC 7234's form, as kube-apiserver writes it: code 299, agent "-".
@@ -309,7 +323,7 @@ mod tests {
     use super::*;
 
     fn res(path: &str) -> Route {
-        match route(path, "") {
+        match route(path, "", true) {
             Target::Resource(r) => r,
             _ => panic!("{path} is not a resource path"),
         }
@@ -342,9 +356,9 @@ mod tests {
         let r = res("/api/v1/watch/namespaces/shop/pods");
         assert!(r.legacy_watch);
         assert!(matches!(
-            route("/apis/apps/v1/namespaces/x/deployments/d/bogus", ""),
+            route("/apis/apps/v1/namespaces/x/deployments/d/bogus", "", true),
             Target::NotFound
         ));
-        assert!(matches!(route("/openapi/v2", ""), Target::NotFound));
+        assert!(matches!(route("/openapi/v2", "", true), Target::NotFound));
     }
 }

@@ -116,6 +116,22 @@ fn kubectl_sees_the_real_server_and_the_simulated_node() {
         nodes.contains(super::node::NODE_NAME) && nodes.contains(" Ready "),
         "{nodes}"
     );
+    // 1.20 serves EndpointSlices only as v1beta1: msv reads v1 Endpoints there, which the
+    // fake's `without_endpoint_slices` mode stands in for.
+    let served = c.kubectl(&["api-versions"]);
+    assert!(
+        served.lines().any(|l| l == "discovery.k8s.io/v1beta1"),
+        "{served}"
+    );
+    assert!(
+        !served.lines().any(|l| l == "discovery.k8s.io/v1"),
+        "{served}"
+    );
+    let out = c.kubectl_raw(&["get", "--raw", "/apis/discovery.k8s.io/v1"]);
+    assert!(
+        !out.status.success(),
+        "discovery.k8s.io/v1 answered on 1.20"
+    );
 }
 
 #[test]
