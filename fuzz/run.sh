@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every fuzz target (or the ones named) for SECONDS each, one process on one core,
-# starting from seed corpora: the trace fixtures for the parsers, fuzz/seeds/dockerignore
-# for the .dockerignore matcher. Prints executions, time and result per target; exits 1
-# when a target found a crash (the input is kept in fuzz/artifacts/<target>/).
+# starting from seed corpora: the trace fixtures for the trace parsers, fuzz/seeds/prom for the
+# Prometheus text parser, fuzz/seeds/dockerignore for the .dockerignore matcher. Prints
+# executions, time and result per target; exits 1 when a target found
+# a crash (the input is kept in fuzz/artifacts/<target>/).
 #
 #   fuzz/run.sh                  # 300 s per target
 #   fuzz/run.sh 60 dockerignore  # one target, one minute
@@ -18,7 +19,7 @@ fuzz="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$fuzz")"
 sanitizer="${FUZZ_SANITIZER:-address}"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(jaeger zipkin tempo dockerignore)
+[ ${#targets[@]} -gt 0 ] || targets=(jaeger zipkin tempo prom dockerignore)
 export RUSTC_BOOTSTRAP=1
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
@@ -45,6 +46,7 @@ fixtures="$root/tests/fixtures/traces"
 seed jaeger "$fixtures"/jaeger/*.json
 seed zipkin "$fixtures"/zipkin/*.json
 seed tempo "$fixtures"/tempo/*.json "$fixtures"/otlp/*.json
+seed prom seeds/prom/*
 seed dockerignore seeds/dockerignore/*
 
 mkdir -p logs
@@ -52,7 +54,7 @@ status=0
 summary=()
 for target in "${targets[@]}"; do
     dict=()
-    [ "$target" = dockerignore ] || dict=(-dict="$fuzz/json.dict")
+    [ "$target" = dockerignore ] || [ "$target" = prom ] || dict=(-dict="$fuzz/json.dict")
     echo "== $target: ${seconds}s" >&2
     start=$(date +%s)
     if cargo fuzz run -s "$sanitizer" "$target" "corpus/$target" -- \

@@ -5,7 +5,9 @@
 //! Written here rather than taken from a crate: the parsers on crates.io are unmaintained
 //! single releases or pull in a regex engine and a date library for what is a line format
 //! of a page. This one is small and unit-tested on the shapes the four templates' client
-//! libraries write (labels, `le` buckets, `+Inf`, exponents, timestamps, exemplars).
+//! libraries write (labels, `le` buckets, `+Inf`, exponents, timestamps, exemplars); a
+//! seeded mutation test here and the `prom` fuzz target (fuzz/) check that whatever parses
+//! renders back to the same samples.
 
 use std::fmt;
 
@@ -248,5 +250,96 @@ go_gc_duration_seconds{quantile=\"NaN\"} NaN\n\n";
             let err = parse(text).unwrap_err();
             assert_eq!((err.line, err.problem.as_str()), (line, problem), "{text}");
         }
+    }
+
+    /// Seeded, so a failure reproduces: mutated expositions (the fuzz target's seeds) give
+    /// an error or samples that render back to the same samples, and analysis computes
+    /// counts and a p99 from any of them without a panic. fuzz/ runs the same longer.
+    #[test]
+    fn mutated_expositions_parse_or_fail_cleanly_and_round_trip() {
+        use crate::analysis::{Counts, Names};
+        let seeds = [
+            include_str!("../../fuzz/seeds/prom/templates.prom"),
+            include_str!("../../fuzz/seeds/prom/openmetrics.prom"),
+        ];
+        let tokens = [
+            "{",
+            "}",
+            "\"",
+            "\\",
+            "=",
+            ",",
+            " ",
+            "\n",
+            "+Inf",
+            "NaN",
+            "1e308",
+            "#",
+            "le=\"0.1\"",
+        ];
+        let names = Names {
+            duration_metric: "http_request_duration_seconds".into(),
+            requests_metric: "http_requests_total".into(),
+            status_label: "status".into(),
+            exclude_routes: vec!["/healthz".into()],
+        };
+        let render = |samples: &[Sample]| -> String {
+            samples
+                .iter()
+                .map(|s| {
+                    let labels: Vec<String> = s
+                        .labels
+                        .iter()
+                        .map(|(k, v)| {
+                            let v = v
+                                .replace('\\', "\\\\")
+                                .replace('"', "\\\"")
+                                .replace('\n', "\\n");
+                            format!("{k}=\"{v}\"")
+                        })
+                        .collect();
+                    let value = match s.value {
+                        v if v.is_nan() => "NaN".to_string(),
+                        f64::INFINITY => "+Inf".to_string(),
+                        f64::NEG_INFINITY => "-Inf".to_string(),
+                        v => format!("{v:?}"),
+                    };
+                    format!("{}{{{}}} {value}\n", s.name, labels.join(","))
+                })
+                .collect()
+        };
+        let mut rng = fastrand::Rng::with_seed(0x5eed);
+        let mut parsed = 0;
+        for _ in 0..10_000 {
+            let mut text: Vec<char> = seeds[rng.usize(..seeds.len())].chars().collect();
+            for _ in 0..rng.usize(1..5) {
+                let at = rng.usize(..=text.len());
+                match rng.u8(..3) {
+                    0 if at < text.len() => {
+                        text.remove(at);
+                    }
+                    1 => text
+                        .splice(at..at, tokens[rng.usize(..tokens.len())].chars())
+                        .for_each(drop),
+                    _ => text.insert(at, char::from(rng.u8(32..127))),
+                }
+            }
+            let text: String = text.into_iter().collect();
+            let Ok(samples) = parse(&text) else { continue };
+            parsed += 1;
+            let again = parse(&render(&samples)).expect("rendered samples parse");
+            assert_eq!(samples.len(), again.len(), "{text:?}");
+            for (a, b) in samples.iter().zip(&again) {
+                assert_eq!((&a.name, &a.labels), (&b.name, &b.labels), "{text:?}");
+                assert_eq!(a.value.to_bits(), b.value.to_bits(), "{text:?}");
+            }
+            let c = Counts::of(&samples, &names);
+            let _ = c.quantile(0.99);
+            let _ = c.since(&Counts::default()).error_ratio();
+        }
+        assert!(
+            parsed > 1_000,
+            "only {parsed} mutants parsed: the test would check little"
+        );
     }
 }
