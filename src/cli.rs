@@ -355,6 +355,11 @@ pub struct BuildArgs {
     #[arg(short, long, value_name = "TAG")]
     pub tag: Vec<String>,
 
+    /// The Dockerfile, in or outside the service directory (default: Dockerfile in it).
+    /// PATH.dockerignore next to it, when there is one, replaces the .dockerignore
+    #[arg(short, long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+
     /// Build-time variable (repeatable)
     #[arg(long, value_name = "KEY=VALUE", value_parser = parse_key_value)]
     pub build_arg: Vec<KeyValue>,

@@ -28,7 +28,7 @@ pub async fn run(args: &BuildArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     image::record::load(&dir)?;
     let request = BuildRequest {
         dir,
-        dockerfile: "Dockerfile".into(),
+        dockerfile: args.file.clone(),
         repository: config.image_repository()?,
         extra_tags: args.tag.clone(),
         build_args: args

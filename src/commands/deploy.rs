@@ -187,7 +187,7 @@ async fn build_and_push(config: &crate::config::Config, ctx: &Context) -> Result
     };
     let request = crate::image::BuildRequest {
         dir: dir.clone(),
-        dockerfile: "Dockerfile".into(),
+        dockerfile: None,
         repository: config.image_repository()?,
         extra_tags: Vec::new(),
         build_args: Vec::new(),

@@ -15,7 +15,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::log::{Log, sanitize};
 use super::reference::{Reference, split_tag};
-use super::{context, engine, record};
+use super::{context, dockerfile, engine, record};
 use crate::exit::Failure;
 use crate::output::Printer;
 
@@ -23,7 +23,9 @@ use crate::output::Printer;
 #[derive(Debug, Clone, Default)]
 pub struct BuildRequest {
     pub dir: PathBuf,
-    pub dockerfile: String,
+    /// `-f`: the Dockerfile, absolute or relative to the current directory; default
+    /// `Dockerfile` in `dir`.
+    pub dockerfile: Option<PathBuf>,
     /// `<registry>/<name>`, without a tag.
     pub repository: String,
     pub extra_tags: Vec<String>,
@@ -52,6 +54,8 @@ pub struct Revision {
     pub sha: Option<String>,
     pub dirty: bool,
     pub source: Option<String>,
+    /// The commit time of HEAD (seconds since the epoch), when the tree is clean.
+    pub commit_time: Option<i64>,
 }
 
 /// Reads the revision with the git CLI (the tool whose notion of "dirty" users share).
@@ -71,7 +75,28 @@ pub fn revision(dir: &Path) -> Revision {
     let source = git(&["remote", "get-url", "origin"])
         .filter(|s| !s.is_empty())
         .map(|u| strip_userinfo(&u));
-    Revision { sha, dirty, source }
+    let commit_time = match (&sha, dirty) {
+        (Some(_), false) => {
+            git(&["log", "-1", "--format=%ct", "HEAD"]).and_then(|t| t.parse().ok())
+        }
+        _ => None,
+    };
+    Revision {
+        sha,
+        dirty,
+        source,
+        commit_time,
+    }
+}
+
+/// The image's `created` label: the commit time for a clean tree, so that an unchanged
+/// tree gives the same labels and rebuilds from the engine's cache; else now.
+pub fn created_at(rev: &Revision, now: jiff::Timestamp) -> Result<String> {
+    let time = match rev.commit_time {
+        Some(secs) => jiff::Timestamp::from_second(secs)?,
+        None => now.round(jiff::Unit::Second)?,
+    };
+    Ok(time.to_string())
 }
 
 /// The tag of a revision: the short sha, `-dirty` when there are uncommitted changes,
@@ -160,7 +185,15 @@ pub fn parse_build_args(args: &[String]) -> Result<HashMap<String, String>> {
 
 /// Builds the image described by `req`, tags it, and records it in the service's `.msv/`.
 pub async fn build(req: &BuildRequest, printer: &Printer) -> Result<BuiltImage> {
-    let matcher = context::matcher_for(&req.dir, &req.dockerfile)?;
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    let dockerfile = dockerfile::locate(&req.dir, req.dockerfile.as_deref(), &cwd)?;
+    let matcher = context::matcher_from(
+        &dockerfile.ignore_file,
+        dockerfile
+            .outside
+            .is_none()
+            .then_some(dockerfile.name.as_str()),
+    )?;
     let rev = revision(&req.dir);
     if rev.sha.is_none() {
         printer.warn(&format!(
@@ -170,14 +203,12 @@ pub async fn build(req: &BuildRequest, printer: &Printer) -> Result<BuiltImage> 
     }
     let tags = tags_for(&req.repository, &rev, &req.extra_tags)?;
     let build_args = parse_build_args(&req.build_args)?;
-    let created = jiff::Timestamp::now()
-        .round(jiff::Unit::Second)?
-        .to_string();
+    let created = created_at(&rev, jiff::Timestamp::now())?;
     let labels = labels(&rev, &created, &revision_tag(&rev));
     let docker = engine::connect().await?;
 
     let mut options = BuildImageOptionsBuilder::default()
-        .dockerfile(&req.dockerfile)
+        .dockerfile(&dockerfile.name)
         .t(&tags[0])
         .rm(true)
         .forcerm(true)
@@ -194,6 +225,7 @@ pub async fn build(req: &BuildRequest, printer: &Printer) -> Result<BuiltImage> 
         options = options.platform(platform);
     }
     let (body, writer) = context::stream(req.dir.clone(), matcher);
+    let body = with_outside_dockerfile(&dockerfile, body)?;
     let mut stream =
         docker.build_image(options.build(), None, Some(bollard::body_try_stream(body)));
 
@@ -282,6 +314,18 @@ pub async fn build(req: &BuildRequest, printer: &Printer) -> Result<BuiltImage> 
         });
     })?;
     Ok(built)
+}
+
+/// The context stream, preceded by the Dockerfile's tar entry when it is outside the context.
+fn with_outside_dockerfile(
+    dockerfile: &dockerfile::Dockerfile,
+    body: impl futures::Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static,
+) -> Result<impl futures::Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static> {
+    let first = match &dockerfile.outside {
+        Some(bytes) => Some(dockerfile::tar_entry(&dockerfile.name, bytes)?),
+        None => None,
+    };
+    Ok(futures::stream::iter(first.map(Ok)).chain(body))
 }
 
 /// The base image of the `FROM` step the build failed at, if it failed at one:
@@ -394,7 +438,20 @@ mod tests {
             sha: sha.map(str::to_string),
             dirty,
             source: None,
+            commit_time: None,
         }
+    }
+
+    #[test]
+    fn created_is_the_commit_time_of_a_clean_tree() {
+        let now = jiff::Timestamp::from_second(1_800_000_000).unwrap();
+        let mut clean = rev(Some("abc1234"), false);
+        clean.commit_time = Some(1_700_000_000);
+        assert_eq!(created_at(&clean, now).unwrap(), "2023-11-14T22:13:20Z");
+        assert_eq!(
+            created_at(&rev(Some("abc1234"), true), now).unwrap(),
+            "2027-01-15T08:00:00Z"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod build;
 pub mod context;
+pub mod dockerfile;
 pub mod dockerignore;
 pub mod engine;
 mod glob;

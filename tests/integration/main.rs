@@ -6,6 +6,7 @@ mod build;
 mod cli;
 mod config;
 mod deploy;
+mod dockerfiles;
 mod environment;
 mod fake_api;
 mod generated;
