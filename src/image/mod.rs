@@ -16,6 +16,7 @@ mod log;
 pub mod push;
 pub mod record;
 pub mod reference;
+pub mod transport;
 
 pub use build::{BuildRequest, BuiltImage, build};
 pub use push::{PushRequest, PushedImage, push};

@@ -7,6 +7,7 @@ mod cli;
 mod config;
 mod deploy;
 mod dockerfiles;
+mod engines;
 mod environment;
 mod fake_api;
 mod generated;
