@@ -379,6 +379,20 @@ pub struct BuildArgs {
     /// Always try to pull newer versions of base images
     #[arg(long)]
     pub pull: bool,
+
+    /// The engine's builder: BuildKit where the engine has it, else the classic builder
+    #[arg(long, value_name = "BUILDER", value_enum, default_value_t)]
+    pub builder: crate::image::Builder,
+
+    /// A secret for `RUN --mount=type=secret,id=ID` (repeatable; BuildKit). Its value is
+    /// read by the build only: it is not in the image, its history or msv's output
+    #[arg(long, value_name = "id=ID,src=FILE|env=VAR")]
+    pub secret: Vec<String>,
+
+    /// An ssh agent for `RUN --mount=type=ssh`: `default` (SSH_AUTH_SOCK) or ID=SOCKET
+    /// (repeatable; BuildKit)
+    #[arg(long, value_name = "ID[=SOCKET]")]
+    pub ssh: Vec<String>,
 }
 
 #[derive(Debug, Args)]

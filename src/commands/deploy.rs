@@ -195,6 +195,7 @@ async fn build_and_push(config: &crate::config::Config, ctx: &Context) -> Result
         platform: None,
         no_cache: false,
         pull: false,
+        ..Default::default()
     };
     // The build and push records are written only when each step succeeds, so an interrupt
     // here leaves nothing half done and the cluster untouched.

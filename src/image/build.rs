@@ -15,7 +15,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::log::{Log, sanitize};
 use super::reference::{Reference, split_tag};
-use super::{context, dockerfile, engine, record};
+use super::{buildkit, context, dockerfile, engine, record};
 use crate::exit::Failure;
 use crate::output::Printer;
 
@@ -35,6 +35,47 @@ pub struct BuildRequest {
     pub platform: Option<String>,
     pub no_cache: bool,
     pub pull: bool,
+    pub builder: Builder,
+    /// `--secret id=X,src=FILE|env=VAR` (BuildKit).
+    pub secrets: Vec<String>,
+    /// `--ssh ID[=SOCKET]` (BuildKit).
+    pub ssh: Vec<String>,
+}
+
+/// Which of the engine's builders to use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Builder {
+    /// BuildKit where the engine has it (API 1.39+, Linux), else the classic builder
+    #[default]
+    Auto,
+    /// BuildKit, or an error when the engine has none
+    Buildkit,
+    /// The engine's classic builder (no RUN --mount, no --secret, no --ssh)
+    Classic,
+}
+
+/// The builder a build uses: BuildKit when asked or available; classic when asked or
+/// when the engine has no BuildKit. Asking for what the engine lacks, or for secrets and
+/// ssh agents on the classic builder, is a usage error.
+pub fn choose_builder(
+    asked: Builder,
+    engine_has_buildkit: bool,
+    needs_session: bool,
+) -> Result<Builder> {
+    match (asked, engine_has_buildkit) {
+        (Builder::Classic, _) if needs_session => Err(anyhow!(
+            "--secret and --ssh need BuildKit; drop --builder classic"
+        )),
+        (Builder::Classic, _) => Ok(Builder::Classic),
+        (_, true) => Ok(Builder::Buildkit),
+        (Builder::Buildkit, false) => Err(anyhow!(
+            "--builder buildkit: this engine has no BuildKit (it needs API 1.39 or later, on Linux); use --builder classic"
+        )),
+        (Builder::Auto, false) if needs_session => Err(anyhow!(
+            "--secret and --ssh need BuildKit, which this engine does not have (API 1.39 or later, on Linux)"
+        )),
+        (Builder::Auto, false) => Ok(Builder::Classic),
+    }
 }
 
 /// What the build produced.
@@ -205,7 +246,52 @@ pub async fn build(req: &BuildRequest, printer: &Printer) -> Result<BuiltImage> 
     let build_args = parse_build_args(&req.build_args)?;
     let created = created_at(&rev, jiff::Timestamp::now())?;
     let labels = labels(&rev, &created, &revision_tag(&rev));
-    let docker = engine::connect().await?;
+    let mut secrets = HashMap::new();
+    for spec in &req.secrets {
+        let (id, source) = buildkit::parse_secret(spec)?;
+        secrets.insert(id, source);
+    }
+    let mut agents = HashMap::new();
+    for spec in &req.ssh {
+        let (id, socket) = buildkit::parse_ssh(spec)?;
+        agents.insert(id, socket);
+    }
+    let engine = engine::connect_engine().await?;
+    let has_buildkit = match req.builder {
+        Builder::Classic => false,
+        _ => buildkit::supported(&engine).await,
+    };
+    let builder = choose_builder(
+        req.builder,
+        has_buildkit,
+        !secrets.is_empty() || !agents.is_empty(),
+    )?;
+    let docker = engine.docker.clone();
+    if builder == Builder::Buildkit {
+        let (body, writer) = context::stream(req.dir.clone(), matcher);
+        let body = with_outside_dockerfile(&dockerfile, body)?;
+        let kit = buildkit::KitRequest {
+            dockerfile: dockerfile.name.clone(),
+            tag: tags[0].clone(),
+            build_args,
+            labels,
+            target: req.target.clone(),
+            platform: req.platform.clone(),
+            no_cache: req.no_cache,
+            pull: req.pull,
+            secrets,
+            agents,
+        };
+        let result = buildkit::build(&engine, kit, body, printer).await;
+        // A failed context write explains a broken request better than the engine's error.
+        if writer.is_finished()
+            && let Ok(Err(e)) = writer.join()
+        {
+            return Err(e);
+        }
+        let id = result?;
+        return finish(&docker, req, &rev, tags, id, created).await;
+    }
 
     let mut options = BuildImageOptionsBuilder::default()
         .dockerfile(&dockerfile.name)
@@ -287,6 +373,18 @@ pub async fn build(req: &BuildRequest, printer: &Printer) -> Result<BuiltImage> 
         .image_id
         .clone()
         .ok_or_else(|| Failure::bad(log.failure("the engine did not say which image it built")))?;
+    finish(&docker, req, &rev, tags, id, created).await
+}
+
+/// Puts the extra tags on the built image and records it.
+async fn finish(
+    docker: &bollard::Docker,
+    req: &BuildRequest,
+    rev: &Revision,
+    tags: Vec<String>,
+    id: String,
+    created: String,
+) -> Result<BuiltImage> {
     for tag in &tags[1..] {
         let (repo, tag_name) = split_tag(tag);
         let options = TagImageOptionsBuilder::default()
@@ -302,7 +400,7 @@ pub async fn build(req: &BuildRequest, printer: &Printer) -> Result<BuiltImage> 
         reference: tags[0].clone(),
         tags: tags.clone(),
         id: id.clone(),
-        revision: revision_tag(&rev),
+        revision: revision_tag(rev),
         dirty: rev.dirty,
     };
     record::update(&req.dir, |r| {
@@ -440,6 +538,18 @@ mod tests {
             source: None,
             commit_time: None,
         }
+    }
+
+    #[test]
+    fn builders_are_chosen_by_request_and_engine() {
+        use Builder::*;
+        assert_eq!(choose_builder(Auto, true, false).unwrap(), Buildkit);
+        assert_eq!(choose_builder(Auto, false, false).unwrap(), Classic);
+        assert_eq!(choose_builder(Classic, true, false).unwrap(), Classic);
+        assert_eq!(choose_builder(Buildkit, true, true).unwrap(), Buildkit);
+        assert!(choose_builder(Buildkit, false, false).is_err());
+        assert!(choose_builder(Classic, true, true).is_err());
+        assert!(choose_builder(Auto, false, true).is_err());
     }
 
     #[test]

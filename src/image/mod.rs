@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod build;
+pub mod buildkit;
 pub mod context;
 pub mod dockerfile;
 pub mod dockerignore;
@@ -18,5 +19,5 @@ pub mod record;
 pub mod reference;
 pub mod transport;
 
-pub use build::{BuildRequest, BuiltImage, build};
+pub use build::{BuildRequest, Builder, BuiltImage, build};
 pub use push::{PushRequest, PushedImage, push};

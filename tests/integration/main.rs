@@ -3,6 +3,7 @@
 mod support;
 
 mod build;
+mod buildkit;
 mod cli;
 mod config;
 mod deploy;
