@@ -168,8 +168,8 @@ pub fn line(event: &Event, progress: &Progress) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bollard_buildkit_proto::moby::buildkit::v1::{Vertex as V, VertexLog};
     use bollard_buildkit_proto::google::protobuf::Timestamp;
+    use bollard_buildkit_proto::moby::buildkit::v1::{Vertex as V, VertexLog};
 
     fn vertex(digest: &str, name: &str) -> V {
         V {
