@@ -208,3 +208,44 @@ fn buildkit_failures_name_the_step_and_targets_pick_a_stage() {
         .run()
         .status(1);
 }
+
+#[test]
+fn buildkit_pulls_a_private_base_with_the_docker_login() {
+    if !crate::push::registry_ready("buildkit_pulls_a_private_base_with_the_docker_login") {
+        return;
+    }
+    let password = "kit-login-sentinel-41c7";
+    let registry = crate::push::Registry::start(Some(password));
+    let base = Service::new(
+        "it-kit-privbase",
+        &registry.host(),
+        &[(
+            "Dockerfile",
+            "FROM msv-test/busybox:1\nRUN echo private > /mark\n",
+        )],
+    );
+    let built: Built = base.build(&["-o", "json"]).run().status(0).stdout_json();
+    let push = base.push(&[]);
+    crate::push::login(&push, &registry.host(), password);
+    push.run().status(0);
+    // The engine no longer has it: the build must pull it, logged in.
+    docker(&["image", "rm", "-f", &built.reference]).unwrap();
+    let consumer = Service::new(
+        "it-kit-privuse",
+        "127.0.0.1:1",
+        &[(
+            "Dockerfile",
+            &format!("FROM {}\nRUN cat /mark > /seen\n", built.reference),
+        )],
+    );
+    consumer.build(&["--builder", "buildkit"]).run().status(1);
+    let test = consumer.build(&["--builder", "buildkit", "-o", "json"]);
+    crate::push::login(&test, &registry.host(), password);
+    let run = test.run().status(0);
+    assert!(!run.stderr().contains(password) && !run.stdout().contains(password));
+    let used: Built = run.stdout_json();
+    assert_eq!(
+        docker(&["run", "--rm", &used.reference, "cat", "/seen"]).unwrap(),
+        "private"
+    );
+}

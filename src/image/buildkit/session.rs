@@ -1,6 +1,7 @@
 //! The BuildKit session: a connection to the engine upgraded at `/session`, on which msv
 //! serves the gRPC services a build calls back: secrets (`RUN --mount=type=secret`), ssh
-//! agent forwarding (`RUN --mount=type=ssh`) and health. A secret's value is read when
+//! agent forwarding (`RUN --mount=type=ssh`), registry logins for pulling base images (the
+//! docker CLI's config, read as `msv push` reads it) and health. A secret's value is read when
 //! the build asks for it and goes only into that answer: never into a message or a log.
 
 use std::collections::HashMap;
@@ -23,7 +24,14 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tonic::{Request, Response, Status, Streaming};
 
+use super::super::auth;
 use super::super::transport::{Body, Dial};
+use bollard_buildkit_proto::moby::filesync::v1::auth_server::{Auth, AuthServer};
+use bollard_buildkit_proto::moby::filesync::v1::{
+    CredentialsRequest, CredentialsResponse, FetchTokenRequest, FetchTokenResponse,
+    GetTokenAuthorityRequest, GetTokenAuthorityResponse, VerifyTokenAuthorityRequest,
+    VerifyTokenAuthorityResponse,
+};
 
 /// Where a secret's value comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,6 +217,64 @@ fn forward(
     })
 }
 
+/// Registry logins for the base images the build pulls, from the docker CLI's config
+/// (as `msv push` reads them).
+struct Logins;
+
+#[tonic::async_trait]
+impl Auth for Logins {
+    async fn credentials(
+        &self,
+        request: Request<CredentialsRequest>,
+    ) -> Result<Response<CredentialsResponse>, Status> {
+        let host = request.get_ref().host.clone();
+        let registry = match host.as_str() {
+            "registry-1.docker.io" | "index.docker.io" => "docker.io".to_string(),
+            _ => host,
+        };
+        let found =
+            tokio::task::spawn_blocking(move || auth::credentials_for(&format!("{registry}/x")))
+                .await
+                .map_err(|_| Status::internal("reading the registry login stopped"))?
+                .map_err(|e| Status::internal(format!("{e:#}")))?;
+        let response = match found {
+            Some(creds) => CredentialsResponse {
+                username: creds.username.unwrap_or_default(),
+                secret: creds.password.or(creds.identitytoken).unwrap_or_default(),
+            },
+            None => CredentialsResponse::default(),
+        };
+        Ok(Response::new(response))
+    }
+
+    async fn fetch_token(
+        &self,
+        _: Request<FetchTokenRequest>,
+    ) -> Result<Response<FetchTokenResponse>, Status> {
+        Err(Status::unimplemented(
+            "credentials are given with Credentials",
+        ))
+    }
+
+    async fn get_token_authority(
+        &self,
+        _: Request<GetTokenAuthorityRequest>,
+    ) -> Result<Response<GetTokenAuthorityResponse>, Status> {
+        Err(Status::unimplemented(
+            "credentials are given with Credentials",
+        ))
+    }
+
+    async fn verify_token_authority(
+        &self,
+        _: Request<VerifyTokenAuthorityRequest>,
+    ) -> Result<Response<VerifyTokenAuthorityResponse>, Status> {
+        Err(Status::unimplemented(
+            "credentials are given with Credentials",
+        ))
+    }
+}
+
 struct Healthy;
 
 #[tonic::async_trait]
@@ -241,6 +307,7 @@ impl Health for Healthy {
 fn methods(ssh: bool) -> Vec<&'static str> {
     let mut methods = vec![
         "/grpc.health.v1.Health/Check",
+        "/moby.filesync.v1.Auth/Credentials",
         "/moby.buildkit.secrets.v1.Secrets/GetSecret",
     ];
     if ssh {
@@ -302,6 +369,7 @@ pub async fn open(
     let ssh = (!agents.is_empty()).then(|| SshServer::new(Agents(agents)));
     let router = tonic::transport::Server::builder()
         .add_service(HealthServer::new(Healthy))
+        .add_service(AuthServer::new(Logins))
         .add_service(SecretsServer::new(SecretStore(secrets)))
         .add_optional_service(ssh);
     let task = tokio::spawn(async move {
