@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod build;
 pub mod buildkit;
+mod classic;
 pub mod context;
 pub mod dockerfile;
 pub mod dockerignore;
