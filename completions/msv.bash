@@ -242,7 +242,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__build)
-            opts="-t -n -o -q -v -h -V --tag --build-arg --target --platform --no-cache --pull --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
+            opts="-t -f -n -o -q -v -h -V --tag --file --build-arg --target --platform --no-cache --pull --builder --secret --ssh --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -256,6 +256,14 @@ _msv() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --build-arg)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -265,6 +273,18 @@ _msv() {
                     return 0
                     ;;
                 --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --builder)
+                    COMPREPLY=($(compgen -W "auto buildkit classic" -- "${cur}"))
+                    return 0
+                    ;;
+                --secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ssh)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

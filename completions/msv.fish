@@ -178,9 +178,15 @@ complete -c msv -n "__fish_msv_using_subcommand update" -l no-input -d 'Never pr
 complete -c msv -n "__fish_msv_using_subcommand update" -s h -l help -d 'Print help'
 complete -c msv -n "__fish_msv_using_subcommand update" -s V -l version -d 'Print version'
 complete -c msv -n "__fish_msv_using_subcommand build" -s t -l tag -d 'Extra tag for the image (repeatable)' -r
+complete -c msv -n "__fish_msv_using_subcommand build" -s f -l file -d 'The Dockerfile, in or outside the service directory (default: Dockerfile in it). PATH.dockerignore next to it, when there is one, replaces the .dockerignore' -r -F
 complete -c msv -n "__fish_msv_using_subcommand build" -l build-arg -d 'Build-time variable (repeatable)' -r
 complete -c msv -n "__fish_msv_using_subcommand build" -l target -d 'Build this stage of a multi-stage Dockerfile' -r
 complete -c msv -n "__fish_msv_using_subcommand build" -l platform -d 'Target platform, e.g. linux/amd64' -r
+complete -c msv -n "__fish_msv_using_subcommand build" -l builder -d 'The engine\'s builder: BuildKit where the engine has it, else the classic builder' -r -f -a "auto\t'BuildKit where the engine has it (API 1.39+, Linux), else the classic builder'
+buildkit\t'BuildKit, or an error when the engine has none'
+classic\t'The engine\'s classic builder (no RUN --mount, no --secret, no --ssh)'"
+complete -c msv -n "__fish_msv_using_subcommand build" -l secret -d 'A secret for `RUN --mount=type=secret,id=ID` (repeatable; BuildKit). Its value is read by the build only: it is not in the image, its history or msv\'s output' -r
+complete -c msv -n "__fish_msv_using_subcommand build" -l ssh -d 'An ssh agent for `RUN --mount=type=ssh`: `default` (SSH_AUTH_SOCK) or ID=SOCKET (repeatable; BuildKit)' -r
 complete -c msv -n "__fish_msv_using_subcommand build" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
 complete -c msv -n "__fish_msv_using_subcommand build" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand build" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
@@ -198,7 +204,7 @@ complete -c msv -n "__fish_msv_using_subcommand build" -l pull -d 'Always try to
 complete -c msv -n "__fish_msv_using_subcommand build" -s q -l quiet -d 'Print only data and errors, no progress or hints'
 complete -c msv -n "__fish_msv_using_subcommand build" -s v -l verbose -d 'Print diagnostics to stderr (repeat for more)'
 complete -c msv -n "__fish_msv_using_subcommand build" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
-complete -c msv -n "__fish_msv_using_subcommand build" -s h -l help -d 'Print help'
+complete -c msv -n "__fish_msv_using_subcommand build" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msv -n "__fish_msv_using_subcommand build" -s V -l version -d 'Print version'
 complete -c msv -n "__fish_msv_using_subcommand push" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
 complete -c msv -n "__fish_msv_using_subcommand push" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r

@@ -365,6 +365,11 @@ pub struct BuildArgs {
     #[arg(short, long, value_name = "TAG")]
     pub tag: Vec<String>,
 
+    /// The Dockerfile, in or outside the service directory (default: Dockerfile in it).
+    /// PATH.dockerignore next to it, when there is one, replaces the .dockerignore
+    #[arg(short, long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+
     /// Build-time variable (repeatable)
     #[arg(long, value_name = "KEY=VALUE", value_parser = parse_key_value)]
     pub build_arg: Vec<KeyValue>,
@@ -384,6 +389,20 @@ pub struct BuildArgs {
     /// Always try to pull newer versions of base images
     #[arg(long)]
     pub pull: bool,
+
+    /// The engine's builder: BuildKit where the engine has it, else the classic builder
+    #[arg(long, value_name = "BUILDER", value_enum, default_value_t)]
+    pub builder: crate::image::Builder,
+
+    /// A secret for `RUN --mount=type=secret,id=ID` (repeatable; BuildKit). Its value is
+    /// read by the build only: it is not in the image, its history or msv's output
+    #[arg(long, value_name = "id=ID,src=FILE|env=VAR")]
+    pub secret: Vec<String>,
+
+    /// An ssh agent for `RUN --mount=type=ssh`: `default` (SSH_AUTH_SOCK) or ID=SOCKET
+    /// (repeatable; BuildKit)
+    #[arg(long, value_name = "ID[=SOCKET]")]
+    pub ssh: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -28,7 +28,7 @@ pub async fn run(args: &BuildArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     image::record::load(&dir)?;
     let request = BuildRequest {
         dir,
-        dockerfile: "Dockerfile".into(),
+        dockerfile: args.file.clone(),
         repository: config.image_repository()?,
         extra_tags: args.tag.clone(),
         build_args: args
@@ -40,6 +40,9 @@ pub async fn run(args: &BuildArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         platform: args.platform.clone(),
         no_cache: args.no_cache,
         pull: args.pull,
+        builder: args.builder,
+        secrets: args.secret.clone(),
+        ssh: args.ssh.clone(),
     };
     // Dropping the build hangs up on the engine, which stops the build; the record is
     // only written after a build succeeds, so an interrupt leaves the previous one.

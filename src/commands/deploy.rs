@@ -222,7 +222,7 @@ async fn build_and_push(config: &crate::config::Config, ctx: &Context) -> Result
     };
     let request = crate::image::BuildRequest {
         dir: dir.clone(),
-        dockerfile: "Dockerfile".into(),
+        dockerfile: None,
         repository: config.image_repository()?,
         extra_tags: Vec::new(),
         build_args: Vec::new(),
@@ -230,6 +230,7 @@ async fn build_and_push(config: &crate::config::Config, ctx: &Context) -> Result
         platform: None,
         no_cache: false,
         pull: false,
+        ..Default::default()
     };
     // The build and push records are written only when each step succeeds, so an interrupt
     // here leaves nothing half done and the cluster untouched.

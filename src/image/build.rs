@@ -1,29 +1,26 @@
-//! Building an image: tags from git, OCI labels, the context stream, and following the
-//! engine's build log (step N of M on a terminal, the whole log with -v or on failure).
-//!
-//! The engine's classic builder is used (one HTTP request, a JSON stream back), which
-//! every engine speaks; its `Step N/M : INSTRUCTION` lines drive the progress display.
+//! Building an image: tags from git, OCI labels, the Dockerfile and context stream, the
+//! choice of builder (BuildKit in `buildkit`, the classic builder in `classic`), and
+//! tagging and recording what was built.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, anyhow};
-use bollard::query_parameters::{BuildImageOptionsBuilder, TagImageOptionsBuilder};
+use bollard::query_parameters::TagImageOptionsBuilder;
 use futures::StreamExt;
-use indicatif::{ProgressBar, ProgressStyle};
 
-use super::log::{Log, sanitize};
 use super::reference::{Reference, split_tag};
-use super::{context, engine, record};
-use crate::exit::Failure;
+use super::{buildkit, classic, context, dockerfile, engine, record};
 use crate::output::Printer;
 
 /// What to build and how.
 #[derive(Debug, Clone, Default)]
 pub struct BuildRequest {
     pub dir: PathBuf,
-    pub dockerfile: String,
+    /// `-f`: the Dockerfile, absolute or relative to the current directory; default
+    /// `Dockerfile` in `dir`.
+    pub dockerfile: Option<PathBuf>,
     /// `<registry>/<name>`, without a tag.
     pub repository: String,
     pub extra_tags: Vec<String>,
@@ -33,6 +30,47 @@ pub struct BuildRequest {
     pub platform: Option<String>,
     pub no_cache: bool,
     pub pull: bool,
+    pub builder: Builder,
+    /// `--secret id=X,src=FILE|env=VAR` (BuildKit).
+    pub secrets: Vec<String>,
+    /// `--ssh ID[=SOCKET]` (BuildKit).
+    pub ssh: Vec<String>,
+}
+
+/// Which of the engine's builders to use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Builder {
+    /// BuildKit where the engine has it (API 1.39+, Linux), else the classic builder
+    #[default]
+    Auto,
+    /// BuildKit, or an error when the engine has none
+    Buildkit,
+    /// The engine's classic builder (no RUN --mount, no --secret, no --ssh)
+    Classic,
+}
+
+/// The builder a build uses: BuildKit when asked or available; classic when asked or
+/// when the engine has no BuildKit. Asking for what the engine lacks, or for secrets and
+/// ssh agents on the classic builder, is a usage error.
+pub fn choose_builder(
+    asked: Builder,
+    engine_has_buildkit: bool,
+    needs_session: bool,
+) -> Result<Builder> {
+    match (asked, engine_has_buildkit) {
+        (Builder::Classic, _) if needs_session => Err(anyhow!(
+            "--secret and --ssh need BuildKit; drop --builder classic"
+        )),
+        (Builder::Classic, _) => Ok(Builder::Classic),
+        (_, true) => Ok(Builder::Buildkit),
+        (Builder::Buildkit, false) => Err(anyhow!(
+            "--builder buildkit: this engine has no BuildKit (it needs API 1.39 or later, on Linux); use --builder classic"
+        )),
+        (Builder::Auto, false) if needs_session => Err(anyhow!(
+            "--secret and --ssh need BuildKit, which this engine does not have (API 1.39 or later, on Linux)"
+        )),
+        (Builder::Auto, false) => Ok(Builder::Classic),
+    }
 }
 
 /// What the build produced.
@@ -52,6 +90,8 @@ pub struct Revision {
     pub sha: Option<String>,
     pub dirty: bool,
     pub source: Option<String>,
+    /// The commit time of HEAD (seconds since the epoch), when the tree is clean.
+    pub commit_time: Option<i64>,
 }
 
 /// Reads the revision with the git CLI (the tool whose notion of "dirty" users share).
@@ -71,7 +111,28 @@ pub fn revision(dir: &Path) -> Revision {
     let source = git(&["remote", "get-url", "origin"])
         .filter(|s| !s.is_empty())
         .map(|u| strip_userinfo(&u));
-    Revision { sha, dirty, source }
+    let commit_time = match (&sha, dirty) {
+        (Some(_), false) => {
+            git(&["log", "-1", "--format=%ct", "HEAD"]).and_then(|t| t.parse().ok())
+        }
+        _ => None,
+    };
+    Revision {
+        sha,
+        dirty,
+        source,
+        commit_time,
+    }
+}
+
+/// The image's `created` label: the commit time for a clean tree, so that an unchanged
+/// tree gives the same labels and rebuilds from the engine's cache; else now.
+pub fn created_at(rev: &Revision, now: jiff::Timestamp) -> Result<String> {
+    let time = match rev.commit_time {
+        Some(secs) => jiff::Timestamp::from_second(secs)?,
+        None => now.round(jiff::Unit::Second)?,
+    };
+    Ok(time.to_string())
 }
 
 /// The tag of a revision: the short sha, `-dirty` when there are uncommitted changes,
@@ -160,7 +221,15 @@ pub fn parse_build_args(args: &[String]) -> Result<HashMap<String, String>> {
 
 /// Builds the image described by `req`, tags it, and records it in the service's `.msv/`.
 pub async fn build(req: &BuildRequest, printer: &Printer) -> Result<BuiltImage> {
-    let matcher = context::matcher_for(&req.dir, &req.dockerfile)?;
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    let dockerfile = dockerfile::locate(&req.dir, req.dockerfile.as_deref(), &cwd)?;
+    let matcher = context::matcher_from(
+        &dockerfile.ignore_file,
+        dockerfile
+            .outside
+            .is_none()
+            .then_some(dockerfile.name.as_str()),
+    )?;
     let rev = revision(&req.dir);
     if rev.sha.is_none() {
         printer.warn(&format!(
@@ -170,91 +239,81 @@ pub async fn build(req: &BuildRequest, printer: &Printer) -> Result<BuiltImage> 
     }
     let tags = tags_for(&req.repository, &rev, &req.extra_tags)?;
     let build_args = parse_build_args(&req.build_args)?;
-    let created = jiff::Timestamp::now()
-        .round(jiff::Unit::Second)?
-        .to_string();
+    let created = created_at(&rev, jiff::Timestamp::now())?;
     let labels = labels(&rev, &created, &revision_tag(&rev));
-    let docker = engine::connect().await?;
-
-    let mut options = BuildImageOptionsBuilder::default()
-        .dockerfile(&req.dockerfile)
-        .t(&tags[0])
-        .rm(true)
-        .forcerm(true)
-        .nocache(req.no_cache)
-        .buildargs(&build_args)
-        .labels(&labels);
-    if req.pull {
-        options = options.pull("true");
+    let mut secrets = HashMap::new();
+    for spec in &req.secrets {
+        let (id, source) = buildkit::parse_secret(spec)?;
+        secrets.insert(id, source);
     }
-    if let Some(target) = &req.target {
-        options = options.target(target);
+    let mut agents = HashMap::new();
+    for spec in &req.ssh {
+        let (id, socket) = buildkit::parse_ssh(spec)?;
+        agents.insert(id, socket);
     }
-    if let Some(platform) = &req.platform {
-        options = options.platform(platform);
-    }
-    let (body, writer) = context::stream(req.dir.clone(), matcher);
-    let mut stream =
-        docker.build_image(options.build(), None, Some(bollard::body_try_stream(body)));
-
-    let verbose = printer.verbose >= 1;
-    let bar = if verbose {
-        ProgressBar::hidden()
-    } else {
-        printer.progress(0, "sending the build context")
+    let engine = engine::connect_engine().await?;
+    let has_buildkit = match req.builder {
+        Builder::Classic => false,
+        _ => buildkit::supported(&engine).await,
     };
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} step {pos}/{len} {wide_msg} {elapsed}")
-            .expect("a valid template"),
-    );
-    if printer.stderr_tty && !printer.quiet {
-        bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    }
-    let mut log = Log::default();
-    let mut partial = String::new();
-    while let Some(item) = stream.next().await {
-        let info = match item {
-            Ok(info) => info,
-            Err(e) => {
-                bar.finish_and_clear();
-                let base = failed_base(&log, &e);
-                let present = match base {
-                    Some(image) => docker.inspect_image(image).await.is_ok(),
-                    None => false,
-                };
-                let hint = base.map(|image| base_hint(image, req.pull, present));
-                return Err(build_error(&log, e, writer, hint));
-            }
+    let builder = choose_builder(
+        req.builder,
+        has_buildkit,
+        !secrets.is_empty() || !agents.is_empty(),
+    )?;
+    let docker = engine.docker.clone();
+    if builder == Builder::Buildkit {
+        let (body, writer) = context::stream(req.dir.clone(), matcher);
+        let body = with_outside_dockerfile(&dockerfile, body)?;
+        let kit = buildkit::KitRequest {
+            dockerfile: dockerfile.name.clone(),
+            tag: tags[0].clone(),
+            build_args,
+            labels,
+            target: req.target.clone(),
+            platform: req.platform.clone(),
+            no_cache: req.no_cache,
+            pull: req.pull,
+            secrets,
+            agents,
         };
-        if let Some(id) = info.aux.as_ref().and_then(|image| image.id.as_ref()) {
-            log.image_id = Some(id.clone());
+        let result = buildkit::build(&engine, kit, body, printer).await;
+        // A failed context write explains a broken request better than the engine's error.
+        if writer.is_finished()
+            && let Ok(Err(e)) = writer.join()
+        {
+            return Err(e);
         }
-        let Some(text) = info.stream else { continue };
-        partial.push_str(&text);
-        while let Some(end) = partial.find('\n') {
-            let line = sanitize(partial[..end].trim_end_matches('\r'));
-            partial.drain(..=end);
-            if verbose {
-                eprintln!("{line}");
-            }
-            if log.line(&line)
-                && let Some((n, m, instruction)) = &log.step
-            {
-                bar.set_length(*m);
-                bar.set_position(*n);
-                bar.set_message(instruction.clone());
-            }
-        }
+        let id = result?;
+        return finish(&docker, req, &rev, tags, id, created).await;
     }
-    bar.finish_and_clear();
-    let summary = writer
-        .join()
-        .map_err(|_| anyhow!("the build context writer stopped"))??;
-    let _ = summary;
-    let id = log
-        .image_id
-        .clone()
-        .ok_or_else(|| Failure::bad(log.failure("the engine did not say which image it built")))?;
+
+    let (body, writer) = context::stream(req.dir.clone(), matcher);
+    let body = with_outside_dockerfile(&dockerfile, body)?;
+    let id = classic::build(
+        &docker,
+        req,
+        &dockerfile.name,
+        &tags[0],
+        &build_args,
+        &labels,
+        body,
+        writer,
+        printer,
+    )
+    .await?;
+    finish(&docker, req, &rev, tags, id, created).await
+}
+
+/// Puts the extra tags on the built image and records it.
+async fn finish(
+    docker: &bollard::Docker,
+    req: &BuildRequest,
+    rev: &Revision,
+    tags: Vec<String>,
+    id: String,
+    created: String,
+) -> Result<BuiltImage> {
     for tag in &tags[1..] {
         let (repo, tag_name) = split_tag(tag);
         let options = TagImageOptionsBuilder::default()
@@ -270,7 +329,7 @@ pub async fn build(req: &BuildRequest, printer: &Printer) -> Result<BuiltImage> 
         reference: tags[0].clone(),
         tags: tags.clone(),
         id: id.clone(),
-        revision: revision_tag(&rev),
+        revision: revision_tag(rev),
         dirty: rev.dirty,
     };
     record::update(&req.dir, |r| {
@@ -284,105 +343,16 @@ pub async fn build(req: &BuildRequest, printer: &Printer) -> Result<BuiltImage> 
     Ok(built)
 }
 
-/// The base image of the `FROM` step the build failed at, if it failed at one:
-/// `FROM --platform=linux/amd64 base:1 AS build` -> `base:1`.
-fn failed_base<'a>(log: &'a Log, err: &bollard::errors::Error) -> Option<&'a str> {
-    if !matches!(err, bollard::errors::Error::DockerStreamError { .. }) {
-        return None;
-    }
-    let (_, _, instruction) = log.step.as_ref()?;
-    let mut words = instruction.split_whitespace();
-    if !words.next()?.eq_ignore_ascii_case("FROM") {
-        return None;
-    }
-    words.find(|w| !w.starts_with("--"))
-}
-
-/// What to tell the user when the base image could not be had. With `--pull` the engine
-/// asks the base image's registry even when it holds a copy, so a registry that cannot
-/// be reached fails a build that would work without `--pull`.
-fn base_hint(base: &str, pull: bool, present: bool) -> String {
-    let base = sanitize(base);
-    match (pull, present) {
-        (true, true) => format!(
-            "--pull asks the registry of the base image {base} for its newest version, and it \
-             could not be pulled. The engine has a copy: build without --pull to use it."
-        ),
-        (true, false) => format!(
-            "The base image {base} is not in the engine and could not be pulled from its registry."
-        ),
-        (false, _) => format!(
-            "The base image {base} is not in the engine and could not be pulled. Make it \
-             available to the engine (docker pull, docker load or docker import) or fix the \
-             FROM line."
-        ),
-    }
-}
-
-/// Turns an engine error during the build into the failure report (exit 1), or into an
-/// environment error when the request itself could not be made. `base_hint` explains a
-/// failure to get the base image of a `FROM` step.
-fn build_error(
-    log: &Log,
-    err: bollard::errors::Error,
-    writer: std::thread::JoinHandle<Result<context::Summary>>,
-    base_hint: Option<String>,
-) -> anyhow::Error {
-    use bollard::errors::Error as E;
-    match err {
-        E::DockerStreamError { error } => {
-            let mut report = log.failure(&sanitize(&error));
-            if let Some(hint) = base_hint {
-                report.push('\n');
-                report.push_str(&hint);
-            }
-            Failure::bad(report)
-        }
-        E::DockerResponseServerError { message, .. }
-            if message.contains("dockerfile parse error") =>
-        {
-            Failure::bad(format!(
-                "the Dockerfile has a syntax error: {}",
-                sanitize(&message)
-            ))
-        }
-        // The engine refuses the request itself for a bad --target or --platform: the
-        // flags are wrong, nothing was built (exit 2).
-        E::DockerResponseServerError {
-            status_code: 400,
-            message,
-        } if message.contains("failed to reach build target") => anyhow!(
-            "--target names no stage of the Dockerfile ({}); use a name from a \
-             `FROM ... AS NAME` line",
-            sanitize(&message)
-        ),
-        E::DockerResponseServerError {
-            status_code: 400,
-            message,
-        } if message.contains("platform") => anyhow!(
-            "--platform is not valid ({}); use OS/ARCH[/VARIANT], e.g. linux/amd64",
-            sanitize(&message)
-        ),
-        E::DockerResponseServerError {
-            status_code,
-            message,
-        } => Failure::bad(log.failure(&format!(
-            "the engine refused the build ({status_code}): {}",
-            sanitize(&message)
-        ))),
-        other => {
-            // A failed context write explains a broken request better than the HTTP error.
-            if writer.is_finished()
-                && let Ok(Err(e)) = writer.join()
-            {
-                return e;
-            }
-            anyhow!(
-                "talking to the Docker engine during the build: {}",
-                engine::short(&other)
-            )
-        }
-    }
+/// The context stream, preceded by the Dockerfile's tar entry when it is outside the context.
+fn with_outside_dockerfile(
+    dockerfile: &dockerfile::Dockerfile,
+    body: impl futures::Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static,
+) -> Result<impl futures::Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static> {
+    let first = match &dockerfile.outside {
+        Some(bytes) => Some(dockerfile::tar_entry(&dockerfile.name, bytes)?),
+        None => None,
+    };
+    Ok(futures::stream::iter(first.map(Ok)).chain(body))
 }
 
 #[cfg(test)]
@@ -394,7 +364,32 @@ mod tests {
             sha: sha.map(str::to_string),
             dirty,
             source: None,
+            commit_time: None,
         }
+    }
+
+    #[test]
+    fn builders_are_chosen_by_request_and_engine() {
+        use Builder::*;
+        assert_eq!(choose_builder(Auto, true, false).unwrap(), Buildkit);
+        assert_eq!(choose_builder(Auto, false, false).unwrap(), Classic);
+        assert_eq!(choose_builder(Classic, true, false).unwrap(), Classic);
+        assert_eq!(choose_builder(Buildkit, true, true).unwrap(), Buildkit);
+        assert!(choose_builder(Buildkit, false, false).is_err());
+        assert!(choose_builder(Classic, true, true).is_err());
+        assert!(choose_builder(Auto, false, true).is_err());
+    }
+
+    #[test]
+    fn created_is_the_commit_time_of_a_clean_tree() {
+        let now = jiff::Timestamp::from_second(1_800_000_000).unwrap();
+        let mut clean = rev(Some("abc1234"), false);
+        clean.commit_time = Some(1_700_000_000);
+        assert_eq!(created_at(&clean, now).unwrap(), "2023-11-14T22:13:20Z");
+        assert_eq!(
+            created_at(&rev(Some("abc1234"), true), now).unwrap(),
+            "2027-01-15T08:00:00Z"
+        );
     }
 
     #[test]
@@ -455,43 +450,6 @@ mod tests {
             strip_userinfo("git@git.example:o.git"),
             "git@git.example:o.git"
         );
-    }
-
-    #[test]
-    fn the_base_image_is_read_from_a_failed_from_step() {
-        let err = bollard::errors::Error::DockerStreamError {
-            error: "pull failed".into(),
-        };
-        let mut log = Log::default();
-        for (line, base) in [
-            ("Step 1/2 : FROM busybox:1", Some("busybox:1")),
-            (
-                "Step 3/4 : from --platform=linux/amd64 reg:5000/base:2 AS build",
-                Some("reg:5000/base:2"),
-            ),
-            ("Step 2/2 : RUN false", None),
-        ] {
-            log.line(line);
-            assert_eq!(failed_base(&log, &err), base, "{line}");
-        }
-        let refused = bollard::errors::Error::DockerResponseServerError {
-            status_code: 500,
-            message: "x".into(),
-        };
-        log.line("Step 1/1 : FROM busybox:1");
-        assert_eq!(failed_base(&log, &refused), None);
-    }
-
-    #[test]
-    fn base_hints_say_what_pull_changes() {
-        let hint = base_hint("reg/base:1", true, true);
-        assert!(
-            hint.contains("reg/base:1") && hint.contains("without --pull"),
-            "{hint}"
-        );
-        assert!(!base_hint("reg/base:1", true, false).contains("without --pull"));
-        let hint = base_hint("reg/base:1", false, false);
-        assert!(hint.contains("reg/base:1 is not in the engine"), "{hint}");
     }
 
     #[test]

@@ -40,7 +40,13 @@ pub fn matcher_for(dir: &Path, dockerfile: &str) -> Result<Matcher> {
             dir.display()
         );
     }
-    let ignore_path = dir.join(".dockerignore");
+    matcher_from(&dir.join(".dockerignore"), Some(dockerfile))
+}
+
+/// The matcher of the ignore file at `ignore_path` (none there: nothing ignored), keeping
+/// `dockerfile` (when it is in the context) and `.dockerignore`.
+pub fn matcher_from(ignore_path: &Path, dockerfile: Option<&str>) -> Result<Matcher> {
+    let ignore_path = ignore_path.to_path_buf();
     let mut matcher = match std::fs::read(&ignore_path) {
         Ok(bytes) => Matcher::parse(&String::from_utf8_lossy(&bytes))
             .with_context(|| format!("reading {}", ignore_path.display()))?,
@@ -50,7 +56,9 @@ pub fn matcher_for(dir: &Path, dockerfile: &str) -> Result<Matcher> {
     // msv's own state changes on every build and push; sending it would defeat the
     // engine's cache for `COPY . .`.
     matcher.exclude_first(super::record::STATE_DIR);
-    matcher.keep(dockerfile);
+    if let Some(dockerfile) = dockerfile {
+        matcher.keep(dockerfile);
+    }
     matcher.keep(".dockerignore");
     Ok(matcher)
 }

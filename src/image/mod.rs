@@ -7,7 +7,10 @@
 
 pub mod auth;
 pub mod build;
+pub mod buildkit;
+mod classic;
 pub mod context;
+pub mod dockerfile;
 pub mod dockerignore;
 pub mod engine;
 mod glob;
@@ -15,6 +18,7 @@ mod log;
 pub mod push;
 pub mod record;
 pub mod reference;
+pub mod transport;
 
-pub use build::{BuildRequest, BuiltImage, build};
+pub use build::{BuildRequest, Builder, BuiltImage, build};
 pub use push::{PushRequest, PushedImage, push};

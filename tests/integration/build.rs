@@ -171,8 +171,19 @@ fn build_tags_labels_ignores_and_args() {
             ("src/main.txt", "code"),
         ],
     );
+    // The classic builder: it drops a Dockerfile that .dockerignore names after reading it
+    // (BuildKit, given the context as a tar, keeps it; see README, msv build).
     let run = service
-        .build(&["--build-arg", "GREETING=hello", "--tag", "v1", "-o", "json"])
+        .build(&[
+            "--builder",
+            "classic",
+            "--build-arg",
+            "GREETING=hello",
+            "--tag",
+            "v1",
+            "-o",
+            "json",
+        ])
         .run()
         .status(0);
     let built: Built = run.stdout_json();
@@ -327,8 +338,9 @@ fn build_failures_name_the_step_and_record_nothing() {
             "FROM msv-test/busybox:1\nRUN echo first-line; echo boom-output; exit 3\nRUN echo never\n",
         )],
     );
+    // The classic builder's report (BuildKit's: tests/integration/buildkit.rs).
     failing
-        .build(&[])
+        .build(&["--builder", "classic"])
         .run()
         .status(1)
         .stderr_has("build failed at step 2/")
@@ -344,7 +356,7 @@ fn build_failures_name_the_step_and_record_nothing() {
         &[("Dockerfile", "FROM msv-test/busybox:1\nFLY away\n")],
     );
     syntax
-        .build(&[])
+        .build(&["--builder", "classic"])
         .run()
         .status(1)
         .stderr_has("the Dockerfile has a syntax error")
@@ -358,7 +370,7 @@ fn build_failures_name_the_step_and_record_nothing() {
         &[("Dockerfile", "FROM 127.0.0.1:1/absent:1\n")],
     );
     missing
-        .build(&[])
+        .build(&["--builder", "classic"])
         .run()
         .status(1)
         .stderr_has("build failed at step 1/")
@@ -566,6 +578,18 @@ fn build_pull_takes_the_newest_base_from_its_registry() {
         .run()
         .status(0)
         .stdout_json();
+    assert_eq!(
+        run_in(&built.reference, "cat /seen"),
+        "two",
+        "BuildKit pulled"
+    );
+    // The classic builder also replaces the engine's copy of the base (BuildKit pulls
+    // into its own store and builds from it, leaving the engine's tag as it was).
+    let built: Built = service
+        .build(&["--builder", "classic", "--pull", "-o", "json"])
+        .run()
+        .status(0)
+        .stdout_json();
     assert_eq!(run_in(&built.reference, "cat /seen"), "two", "pulled");
     let now = docker(&["image", "inspect", "--format", "{{.Id}}", &base]).unwrap();
     assert_eq!(now, new, "the engine's base is the registry's version now");
@@ -587,8 +611,9 @@ fn build_pull_with_an_unreachable_registry_names_the_base() {
         &[("Dockerfile", &format!("FROM {base}\nRUN echo built\n"))],
     );
     service.build(&[]).run().status(0);
+    // The classic builder's report names the base image (BuildKit reports the failed step).
     service
-        .build(&["--pull"])
+        .build(&["--builder", "classic", "--pull"])
         .run()
         .status(1)
         .stderr_has("build failed at step 1/")

@@ -3,9 +3,12 @@
 mod support;
 
 mod build;
+mod buildkit;
 mod cli;
 mod config;
 mod deploy;
+mod dockerfiles;
+mod engines;
 mod environment;
 mod fake_api;
 mod generated;

@@ -102,7 +102,7 @@ struct Pushed {
 }
 
 /// Writes `<home>/.docker/config.json` with a login for `registry`.
-fn login(test: &Test, registry: &str, password: &str) {
+pub(crate) fn login(test: &Test, registry: &str, password: &str) {
     let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{password}"));
     let dir = test.home().join(".docker");
     std::fs::create_dir_all(&dir).unwrap();
