@@ -18,7 +18,7 @@ fuzz="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$fuzz")"
 sanitizer="${FUZZ_SANITIZER:-address}"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(jaeger zipkin tempo dockerignore)
+[ ${#targets[@]} -gt 0 ] || targets=(detect jaeger otlp zipkin zipkin_v1 tempo dockerignore)
 export RUSTC_BOOTSTRAP=1
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
@@ -45,6 +45,9 @@ fixtures="$root/tests/fixtures/traces"
 seed jaeger "$fixtures"/jaeger/*.json
 seed zipkin "$fixtures"/zipkin/*.json
 seed tempo "$fixtures"/tempo/*.json "$fixtures"/otlp/*.json
+seed otlp "$fixtures"/otlp/*.json "$fixtures"/handmade/otlp-*
+seed zipkin_v1 "$fixtures"/handmade/zipkin-v1*.json
+seed detect "$fixtures"/*/*.json "$fixtures"/handmade/*.jsonl
 seed dockerignore seeds/dockerignore/*
 
 mkdir -p logs

@@ -73,8 +73,7 @@ async fn run_show(args: &TracesShowArgs, ctx: &Context) -> anyhow::Result<ExitCo
             } else {
                 path.display().to_string()
             };
-            let bytes = crate::traces::input::read_source(path)?;
-            let parsed = crate::traces::detect::parse_any(&bytes)
+            let parsed = crate::traces::detect::parse_file(path)
                 .with_context(|| format!("reading {name}"))?;
             if parsed.traces.iter().all(|t| t.spans.is_empty()) {
                 if parsed.errors.is_empty() {
