@@ -19,7 +19,7 @@ fuzz="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$fuzz")"
 sanitizer="${FUZZ_SANITIZER:-address}"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(jaeger zipkin tempo prom dockerignore)
+[ ${#targets[@]} -gt 0 ] || targets=(detect jaeger otlp zipkin zipkin_v1 tempo prom dockerignore)
 export RUSTC_BOOTSTRAP=1
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
@@ -46,6 +46,9 @@ fixtures="$root/tests/fixtures/traces"
 seed jaeger "$fixtures"/jaeger/*.json
 seed zipkin "$fixtures"/zipkin/*.json
 seed tempo "$fixtures"/tempo/*.json "$fixtures"/otlp/*.json
+seed otlp "$fixtures"/otlp/*.json "$fixtures"/handmade/otlp-*
+seed zipkin_v1 "$fixtures"/handmade/zipkin-v1*.json
+seed detect "$fixtures"/*/*.json "$fixtures"/handmade/*.jsonl
 seed prom seeds/prom/*
 seed dockerignore seeds/dockerignore/*
 

@@ -14,6 +14,7 @@ use crate::output::OutputFormat;
 use crate::output::{Cell, Table, Tone, sanitize};
 use crate::traces::TraceSummary;
 use crate::traces::client::{self, Backend, Query};
+use crate::traces::collect::Nothing;
 use crate::traces::connect::Source;
 use crate::traces::summary::{format_duration, format_start};
 use crate::traces::waterfall::{self, Options};
@@ -74,22 +75,17 @@ async fn run_show(args: &TracesShowArgs, ctx: &Context) -> anyhow::Result<ExitCo
             } else {
                 path.display().to_string()
             };
-            let bytes = crate::traces::input::read_source(path)?;
-            let parsed = crate::traces::detect::parse_any(&bytes)
+            let parsed = crate::traces::detect::parse_file(path)
                 .with_context(|| format!("reading {name}"))?;
-            if parsed.traces.iter().all(|t| t.spans.is_empty()) {
-                if parsed.errors.is_empty() {
-                    anyhow::bail!("{name} holds no spans");
+            match parsed.nothing() {
+                None => {}
+                Some(Nothing::NoSpans) => anyhow::bail!("{name} holds no spans"),
+                Some(Nothing::OnlyErrors(said)) => {
+                    return Err(Failure::bad(format!(
+                        "{name} holds no spans; the backend reported: {}",
+                        sanitize(&said)
+                    )));
                 }
-                let said: Vec<String> = parsed
-                    .errors
-                    .iter()
-                    .map(|e| sanitize(&e.to_string()).into_owned())
-                    .collect();
-                return Err(Failure::bad(format!(
-                    "{name} holds no spans; the backend reported: {}",
-                    said.join("; ")
-                )));
             }
             parsed
         }

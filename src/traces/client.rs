@@ -11,6 +11,7 @@ use anyhow::{Context, Result};
 use reqwest::Url;
 
 use super::collect::{Collector, Parsed};
+use super::de;
 use super::detect::Format;
 use super::summary::{self, TraceSummary};
 use crate::name::{self, ServiceName};
@@ -293,9 +294,16 @@ pub async fn fetch(http: &Transport, backend: Backend, base: &Url, id: &str) -> 
 fn parse_traces(backend: Backend, body: &[u8]) -> Result<Parsed> {
     let mut c = Collector::default();
     match backend {
-        Backend::Jaeger => super::jaeger::read(Format::JaegerEnvelope, body, &mut c)?,
-        Backend::JaegerV3 | Backend::Tempo => super::otlp::read(Format::Otlp, body, &mut c)?,
-        Backend::Zipkin => super::zipkin::read(body, super::zipkin::nested(body), &mut c)?,
+        Backend::Jaeger => de::slice(body, |d| {
+            super::jaeger::read(Format::JaegerEnvelope, d, &mut c)
+        })?,
+        Backend::JaegerV3 | Backend::Tempo => {
+            de::slice(body, |d| super::otlp::read(Format::Otlp, d, &mut c))?
+        }
+        Backend::Zipkin => {
+            let nested = super::zipkin::nested(body);
+            de::slice(body, |d| super::zipkin::read(d, nested, &mut c))?
+        }
     }
     Ok(c.finish())
 }

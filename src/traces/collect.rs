@@ -41,6 +41,30 @@ impl std::fmt::Display for BackendError {
     }
 }
 
+/// Why a file gives nothing to draw.
+#[derive(Debug, PartialEq)]
+pub enum Nothing {
+    /// No span and no error: the file is not what the user meant (bad input).
+    NoSpans,
+    /// No span, but the backend said why (a trace it does not have: exit 1, as when
+    /// asking the backend itself); the errors in one line.
+    OnlyErrors(String),
+}
+
+impl Parsed {
+    /// `None` when some trace has spans to draw.
+    pub fn nothing(&self) -> Option<Nothing> {
+        if self.traces.iter().any(|t| !t.spans.is_empty()) {
+            return None;
+        }
+        if self.errors.is_empty() {
+            return Some(Nothing::NoSpans);
+        }
+        let said: Vec<String> = self.errors.iter().map(ToString::to_string).collect();
+        Some(Nothing::OnlyErrors(said.join("; ")))
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct Collector {
     index: HashMap<String, usize>,
@@ -104,6 +128,38 @@ mod tests {
             .map(|t| (t.trace_id.as_str(), t.spans.len()))
             .collect();
         assert_eq!(got, [("000000000000000b", 2), ("000000000000000a", 1)]);
+    }
+
+    #[test]
+    fn nothing_to_draw_is_told_apart_from_a_backend_error() {
+        let mut c = Collector::default();
+        c.trace("a");
+        assert_eq!(c.finish().nothing(), Some(Nothing::NoSpans));
+        let mut c = Collector::default();
+        c.errors.push(BackendError {
+            code: Some(404),
+            message: "trace not found".into(),
+            trace_id: None,
+        });
+        c.errors.push(BackendError {
+            code: None,
+            message: "timeout".into(),
+            trace_id: None,
+        });
+        assert_eq!(
+            c.finish().nothing(),
+            Some(Nothing::OnlyErrors(
+                "trace not found (code 404); timeout".into()
+            ))
+        );
+        let mut c = Collector::default();
+        c.span("a", Span::new("1", "s", "op"));
+        c.errors.push(BackendError {
+            code: None,
+            message: "partial".into(),
+            trace_id: None,
+        });
+        assert_eq!(c.finish().nothing(), None);
     }
 
     #[test]

@@ -122,6 +122,19 @@ pub(crate) fn otlp_id(raw: &str) -> String {
     }
 }
 
+/// Reads one document from a byte slice with a format's reader, as `serde_json::from_slice`
+/// would (trailing characters are an error). The readers take a deserializer so that a
+/// file is read from disk as it is parsed, never held whole.
+pub(crate) fn slice<T>(
+    text: &[u8],
+    read: impl FnOnce(&mut serde_json::Deserializer<serde_json::de::SliceRead<'_>>) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let mut d = serde_json::Deserializer::from_slice(text);
+    let value = read(&mut d)?;
+    d.end()?;
+    Ok(value)
+}
+
 /// Microseconds to nanoseconds without overflow.
 pub(crate) fn us_to_ns(us: u64) -> u64 {
     us.saturating_mul(1_000)

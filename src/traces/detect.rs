@@ -11,10 +11,13 @@
 //! Input forms handled before that (see [`super::input`]): gzip, a UTF-8 byte-order mark,
 //! and JSON Lines (several documents, each placed on its own, spans merged by trace id).
 
+use std::path::Path;
+
 use anyhow::{Context, Result, bail};
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::collect::{Collector, Parsed};
+use super::input::Source;
 use super::model::Trace;
 
 /// The formats [`parse_any`] reads, named as in the messages.
@@ -324,26 +327,43 @@ fn place_list(first: &Shape) -> Result<Format, String> {
 /// Reads any format msv knows from a file's bytes (gzip, BOM and JSON Lines included).
 /// A Tempo search result or a shape that fits no format is an error saying what was seen.
 pub fn parse_any(bytes: &[u8]) -> Result<Parsed> {
-    let bytes = super::input::decode(bytes)?;
-    let docs = super::input::documents(&bytes)?;
+    parse_source(&Source::Bytes(bytes))
+}
+
+/// [`parse_any`] for a file, `-` meaning stdin. A file is read twice from disk, never
+/// held whole: once for the shape of its documents, once by the parser of their format.
+pub fn parse_file(path: &Path) -> Result<Parsed> {
+    if path.as_os_str() == "-" {
+        return parse_any(&super::input::read_stdin()?);
+    }
+    parse_source(&Source::Path(path))
+}
+
+fn parse_source(src: &Source<'_>) -> Result<Parsed> {
+    let docs = super::input::documents(src)?;
     let many = docs.len() > 1;
+    let where_ = |line: usize| {
+        if many {
+            format!("line {line}: ")
+        } else {
+            String::new()
+        }
+    };
+    let formats = docs
+        .iter()
+        .map(|doc| {
+            place(&doc.shape).map_err(|seen| {
+                anyhow::anyhow!(
+                    "{}not a trace format msv knows: {seen}; msv reads {KNOWN}",
+                    where_(doc.line)
+                )
+            })
+        })
+        .collect::<Result<Vec<Format>>>()?;
     let mut c = Collector::default();
-    for doc in &docs {
-        let where_ = || {
-            if many {
-                format!("line {}: ", doc.line)
-            } else {
-                String::new()
-            }
-        };
-        let format = place(&doc.shape).map_err(|seen| {
-            anyhow::anyhow!(
-                "{}not a trace format msv knows: {seen}; msv reads {KNOWN}",
-                where_()
-            )
-        })?;
-        let text = &bytes[doc.range.clone()];
-        let read = read(format, text, &mut c);
+    let mut d = serde_json::Deserializer::from_reader(src.open()?);
+    for (doc, format) in docs.iter().zip(formats) {
+        let read = read(format, &mut d, &mut c);
         if many {
             read.with_context(|| format!("line {}", doc.line))?;
         } else {
@@ -353,22 +373,29 @@ pub fn parse_any(bytes: &[u8]) -> Result<Parsed> {
     Ok(c.finish())
 }
 
-fn read(format: Format, text: &[u8], c: &mut Collector) -> Result<()> {
+fn read<'de, R: serde_json::de::Read<'de>>(
+    format: Format,
+    d: &mut serde_json::Deserializer<R>,
+    c: &mut Collector,
+) -> Result<()> {
     match format {
         Format::JaegerEnvelope
         | Format::JaegerDataTrace
         | Format::JaegerTrace
         | Format::JaegerTraceList
-        | Format::JaegerSpanList => super::jaeger::read(format, text, c),
+        | Format::JaegerSpanList => super::jaeger::read(format, d, c),
         Format::Otlp | Format::OtlpDocList | Format::OtlpResourceList => {
-            super::otlp::read(format, text, c)
+            super::otlp::read(format, d, c)
         }
-        Format::ZipkinV2 { nested } => super::zipkin::read(text, nested, c),
-        Format::ZipkinV1 { nested } => super::zipkin_v1::read(text, nested, c),
+        Format::ZipkinV2 { nested } => super::zipkin::read(d, nested, c),
+        Format::ZipkinV1 { nested } => super::zipkin_v1::read(d, nested, c),
         Format::TempoSearch => bail!(
             "this is a Tempo search result (trace summaries, no spans); fetch one trace with `msv traces show TRACE_ID`"
         ),
-        Format::Empty => Ok(()),
+        Format::Empty => {
+            IgnoredAny::deserialize(&mut *d)?;
+            Ok(())
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::collect::{BackendError, Collector};
 use super::de;
 use super::detect::Format;
-use super::model::{Event, KeyValue, Span, Trace};
+use super::model::{Event, KeyValue, Span, Trace, Value};
 
 #[derive(Deserialize)]
 struct Envelope {
@@ -104,7 +104,7 @@ struct V1Tag {
     #[serde(default, deserialize_with = "de::string")]
     key: String,
     #[serde(default)]
-    value: serde_json::Value,
+    value: Value,
 }
 
 #[derive(Deserialize)]
@@ -119,34 +119,37 @@ struct V1Log {
 /// traces; see [`super::detect::parse_any`] for the rest.
 pub fn parse_v1(bytes: &[u8]) -> Result<Vec<Trace>> {
     let mut c = Collector::default();
-    read(Format::JaegerEnvelope, bytes, &mut c)?;
+    de::slice(bytes, |d| read(Format::JaegerEnvelope, d, &mut c))?;
     Ok(c.finish().traces)
 }
 
 /// Reads one Jaeger document of the given shape into `c`; `errors` go beside the data.
-pub(crate) fn read(format: Format, text: &[u8], c: &mut Collector) -> Result<()> {
+pub(crate) fn read<'de, R: serde_json::de::Read<'de>>(
+    format: Format,
+    d: &mut serde_json::Deserializer<R>,
+    c: &mut Collector,
+) -> Result<()> {
     let (traces, errors) = match format {
         Format::JaegerEnvelope => {
-            let env: Envelope =
-                serde_json::from_slice(text).context("not a Jaeger API v1 response")?;
+            let env = Envelope::deserialize(&mut *d).context("not a Jaeger API v1 response")?;
             (env.data.unwrap_or_default(), env.errors)
         }
         Format::JaegerDataTrace => {
-            let env: DataTrace =
-                serde_json::from_slice(text).context("not a Jaeger {\"data\": trace} document")?;
+            let env = DataTrace::deserialize(&mut *d)
+                .context("not a Jaeger {\"data\": trace} document")?;
             (vec![env.data], env.errors)
         }
         Format::JaegerTrace => (
-            vec![serde_json::from_slice(text).context("not a Jaeger trace object")?],
+            vec![V1Trace::deserialize(&mut *d).context("not a Jaeger trace object")?],
             None,
         ),
         Format::JaegerTraceList => (
-            serde_json::from_slice(text).context("not a list of Jaeger traces")?,
+            Vec::<V1Trace>::deserialize(&mut *d).context("not a list of Jaeger traces")?,
             None,
         ),
         Format::JaegerSpanList => {
-            let spans: Vec<V1Span> =
-                serde_json::from_slice(text).context("not a list of Jaeger spans")?;
+            let spans =
+                Vec::<V1Span>::deserialize(&mut *d).context("not a list of Jaeger spans")?;
             let processes = HashMap::new();
             let mut without_process = std::collections::HashSet::new();
             for (i, s) in spans.into_iter().enumerate() {
@@ -233,15 +236,15 @@ fn convert_span(
     span.error = span
         .attributes
         .iter()
-        .any(|kv| kv.key == "error" && truthy(&kv.value))
+        .any(|kv| &*kv.key == "error" && truthy(&kv.value))
         || span
             .attributes
             .iter()
-            .any(|kv| kv.key == "otel.status_code" && kv.value == "ERROR");
+            .any(|kv| &*kv.key == "otel.status_code" && kv.value == "ERROR");
     span.kind = span
         .attributes
         .iter()
-        .find(|kv| kv.key == "span.kind")
+        .find(|kv| &*kv.key == "span.kind")
         .and_then(|kv| kv.value.as_str())
         .map(str::to_ascii_lowercase);
     span.events = s
@@ -252,7 +255,7 @@ fn convert_span(
             let attributes = tags(l.fields.unwrap_or_default());
             let name = attributes
                 .iter()
-                .find(|kv| kv.key == "event" || kv.key == "message")
+                .find(|kv| &*kv.key == "event" || &*kv.key == "message")
                 .and_then(|kv| kv.value.as_str())
                 .unwrap_or("log")
                 .to_string();
@@ -298,16 +301,16 @@ where
 fn tags(tags: Vec<V1Tag>) -> Vec<KeyValue> {
     tags.into_iter()
         .map(|t| KeyValue {
-            key: t.key,
+            key: super::model::intern(&t.key),
             value: t.value,
         })
         .collect()
 }
 
-fn truthy(v: &serde_json::Value) -> bool {
+fn truthy(v: &Value) -> bool {
     match v {
-        serde_json::Value::Bool(b) => *b,
-        serde_json::Value::String(s) => s.eq_ignore_ascii_case("true"),
+        Value::Bool(b) => *b,
+        Value::Str(s) => s.eq_ignore_ascii_case("true"),
         _ => false,
     }
 }
@@ -318,7 +321,7 @@ mod tests {
 
     fn parse(format: Format, body: &[u8]) -> Result<super::super::collect::Parsed> {
         let mut c = Collector::default();
-        read(format, body, &mut c)?;
+        de::slice(body, |d| read(format, d, &mut c))?;
         Ok(c.finish())
     }
 

@@ -29,3 +29,5 @@ pub use summary::TraceSummary;
 mod fixture_tests;
 #[cfg(test)]
 mod mutation_tests;
+#[cfg(test)]
+mod roundtrip_tests;

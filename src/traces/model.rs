@@ -6,6 +6,7 @@
 //! the same whatever the wire format was. Nothing here does I/O.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -45,10 +46,184 @@ pub struct Span {
     pub parent_index: Option<usize>,
 }
 
+/// An attribute. Keys repeat across every span of a trace (26 of them on each span of
+/// an instrumented HTTP service), so each distinct key is stored once and shared.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KeyValue {
-    pub key: String,
-    pub value: serde_json::Value,
+    #[serde(serialize_with = "shared_str")]
+    pub key: Arc<str>,
+    pub value: Value,
+}
+
+fn shared_str<S: serde::Serializer>(s: &Arc<str>, out: S) -> Result<S::Ok, S::Error> {
+    out.serialize_str(s)
+}
+
+impl KeyValue {
+    pub(crate) fn new(key: &str, value: impl Into<Value>) -> KeyValue {
+        KeyValue {
+            key: intern(key),
+            value: value.into(),
+        }
+    }
+}
+
+/// An attribute value: the scalars every format has, kept small (24 bytes; a
+/// `serde_json::Value` and its `String` take 32 plus a 24-byte string header), and
+/// lists or maps as JSON. Written in `-o json` as the plain JSON value.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Value {
+    Str(Box<str>),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    #[default]
+    Null,
+    /// Lists, maps, and numbers that fit neither `i64` nor `f64` exactly.
+    Json(Box<serde_json::Value>),
+}
+
+impl Value {
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::Str(s.into())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::Str(s.into_boxed_str())
+    }
+}
+
+impl From<i64> for Value {
+    fn from(n: i64) -> Value {
+        Value::Int(n)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Bool(b)
+    }
+}
+
+impl From<serde_json::Value> for Value {
+    fn from(v: serde_json::Value) -> Value {
+        match v {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(b),
+            serde_json::Value::String(s) => s.into(),
+            serde_json::Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+                (Some(i), _) => Value::Int(i),
+                (None, Some(f)) if n.is_f64() => Value::Float(f),
+                _ => Value::Json(Box::new(serde_json::Value::Number(n))),
+            },
+            other => Value::Json(Box::new(other)),
+        }
+    }
+}
+
+impl PartialEq<&str> for Value {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == Some(*other)
+    }
+}
+
+impl Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Str(v) => s.serialize_str(v),
+            Value::Int(v) => s.serialize_i64(*v),
+            Value::Float(v) => s.serialize_f64(*v),
+            Value::Bool(v) => s.serialize_bool(*v),
+            Value::Null => s.serialize_unit(),
+            Value::Json(v) => v.serialize(s),
+        }
+    }
+}
+
+/// Any JSON value read straight into a [`Value`] (a tag's value in Jaeger or Zipkin);
+/// only lists and maps go through `serde_json::Value`.
+impl<'de> serde::Deserialize<'de> for Value {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Value;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+                Ok(Value::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+                Ok(Value::Int(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+                Ok(i64::try_from(v).map_or_else(|_| Value::Json(Box::new(v.into())), Value::Int))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+                Ok(Value::Float(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+                Ok(v.into())
+            }
+            fn visit_string<E>(self, v: String) -> Result<Value, E> {
+                Ok(v.into())
+            }
+            fn visit_unit<E>(self) -> Result<Value, E> {
+                Ok(Value::Null)
+            }
+            fn visit_none<E>(self) -> Result<Value, E> {
+                Ok(Value::Null)
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+                <Value as serde::Deserialize>::deserialize(d)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, a: A) -> Result<Value, A::Error> {
+                use serde::Deserialize as _;
+                let v = serde_json::Value::deserialize(
+                    serde::de::value::SeqAccessDeserializer::new(a),
+                )?;
+                Ok(Value::Json(Box::new(v)))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, a: A) -> Result<Value, A::Error> {
+                use serde::Deserialize as _;
+                let v = serde_json::Value::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(a),
+                )?;
+                Ok(Value::Json(Box::new(v)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+thread_local! {
+    /// Attribute keys seen so far. Parsing runs on one thread, and the set is as large
+    /// as the number of distinct keys, which the model holds anyway.
+    static KEYS: std::cell::RefCell<std::collections::HashSet<Arc<str>>> = Default::default();
+}
+
+/// The shared copy of an attribute key.
+pub(crate) fn intern(key: &str) -> Arc<str> {
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        if let Some(k) = keys.get(key) {
+            return k.clone();
+        }
+        let k: Arc<str> = key.into();
+        keys.insert(k.clone());
+        k
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -21,7 +21,7 @@ const TOKENS: &[&[u8]] = &[
     b"\"ffffffffffffffffffffffffffffffffff\"",
 ];
 
-fn mutate(rng: &mut fastrand::Rng, input: &[u8]) -> Vec<u8> {
+pub(crate) fn mutate(rng: &mut fastrand::Rng, input: &[u8]) -> Vec<u8> {
     let mut out = input.to_vec();
     for _ in 0..rng.usize(1..4) {
         let len = out.len().max(1);

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::collect::Collector;
 use super::de::{self, NumOrStr};
 use super::detect::Format;
-use super::model::{Event, KeyValue, Span, Trace};
+use super::model::{Event, KeyValue, Span, Trace, Value};
 
 /// A whole document: `TracesData` itself, or wrapped in Jaeger v3's `result` or Tempo
 /// v2's `trace`. Field names are read in both JSON spellings protobuf allows: the
@@ -171,7 +171,7 @@ struct AnyValue {
     int_value: NumOrStr,
     /// A number, or "NaN" / "Infinity" as protobuf JSON writes those.
     #[serde(default, alias = "double_value")]
-    double_value: Option<serde_json::Value>,
+    double_value: Option<Value>,
     #[serde(default, alias = "bytes_value")]
     bytes_value: Option<String>,
     #[serde(default, alias = "array_value")]
@@ -196,26 +196,28 @@ struct KvList {
 /// only want the traces.
 pub fn parse(bytes: &[u8]) -> Result<Vec<Trace>> {
     let mut c = Collector::default();
-    read(Format::Otlp, bytes, &mut c)?;
+    de::slice(bytes, |d| read(Format::Otlp, d, &mut c))?;
     Ok(c.finish().traces)
 }
 
 /// Reads one OTLP document of the given shape into `c`, grouped by trace id.
-pub(crate) fn read(format: Format, text: &[u8], c: &mut Collector) -> Result<()> {
+pub(crate) fn read<'de, R: serde_json::de::Read<'de>>(
+    format: Format,
+    d: &mut serde_json::Deserializer<R>,
+    c: &mut Collector,
+) -> Result<()> {
     let resources: Vec<ResourceSpans> = match format {
         Format::OtlpDocList => {
-            let docs: Vec<TracesData> =
-                serde_json::from_slice(text).context("reading a list of OTLP/JSON documents")?;
+            let docs = Vec::<TracesData>::deserialize(&mut *d)
+                .context("reading a list of OTLP/JSON documents")?;
             docs.into_iter()
                 .flat_map(|d| d.resource_spans.unwrap_or_default())
                 .collect()
         }
-        Format::OtlpResourceList => {
-            serde_json::from_slice(text).context("reading a list of OTLP/JSON resource spans")?
-        }
+        Format::OtlpResourceList => Vec::<ResourceSpans>::deserialize(&mut *d)
+            .context("reading a list of OTLP/JSON resource spans")?,
         _ => {
-            let doc: Document =
-                serde_json::from_slice(text).context("reading OTLP/JSON trace data")?;
+            let doc = Document::deserialize(&mut *d).context("reading OTLP/JSON trace data")?;
             doc.resource_spans
                 .or_else(|| doc.result.and_then(|r| r.resource_spans))
                 .unwrap_or_default()
@@ -225,7 +227,7 @@ pub(crate) fn read(format: Format, text: &[u8], c: &mut Collector) -> Result<()>
         let resource = kvs(rs.resource.and_then(|r| r.attributes).unwrap_or_default());
         let service = resource
             .iter()
-            .find(|kv| kv.key == "service.name")
+            .find(|kv| &*kv.key == "service.name")
             .and_then(|kv| kv.value.as_str())
             .filter(|s| !s.is_empty())
             .unwrap_or("unknown")
@@ -253,10 +255,8 @@ fn convert(s: OtlpSpan, service: &str) -> Span {
         span.error = status.code.as_i64() == Some(2)
             || matches!(&status.code, NumOrStr::Str(c) if c.eq_ignore_ascii_case("STATUS_CODE_ERROR"));
         if !status.message.is_empty() {
-            span.attributes.push(KeyValue {
-                key: "otel.status_description".into(),
-                value: status.message.into(),
-            });
+            span.attributes
+                .push(KeyValue::new("otel.status_description", status.message));
         }
     }
     let events = s.events.unwrap_or_default();
@@ -295,22 +295,21 @@ pub(crate) fn kvs(list: Vec<OtlpKv>) -> Vec<KeyValue> {
     let mut out = Vec::with_capacity(list.len());
     for kv in list {
         out.push(KeyValue {
-            key: kv.key,
-            value: kv.value.map_or(serde_json::Value::Null, any_value),
+            key: super::model::intern(&kv.key),
+            value: kv.value.map_or(Value::Null, any_value),
         });
     }
     out
 }
 
-/// OTLP's `AnyValue` (`{"stringValue":..}`, `{"intValue":"7"}`, ...) as plain JSON.
-fn any_value(v: AnyValue) -> serde_json::Value {
-    use serde_json::Value;
+/// OTLP's `AnyValue` (`{"stringValue":..}`, `{"intValue":"7"}`, ...) as a plain value.
+fn any_value(v: AnyValue) -> Value {
     if let Some(s) = v.string_value {
         return s.into();
     }
     match v.int_value {
-        NumOrStr::Num(n) => return n.into(),
-        NumOrStr::Str(s) => return s.parse::<i64>().map_or(Value::String(s), Value::from),
+        NumOrStr::Num(n) => return Value::Int(n),
+        NumOrStr::Str(s) => return s.parse::<i64>().map_or_else(|_| s.into(), Value::Int),
         NumOrStr::Absent => {}
     }
     if let Some(b) = v.bool_value {
@@ -323,23 +322,34 @@ fn any_value(v: AnyValue) -> serde_json::Value {
         return b.into();
     }
     if let Some(a) = v.array_value {
-        return Value::Array(
+        return Value::Json(Box::new(serde_json::Value::Array(
             a.values
                 .unwrap_or_default()
                 .into_iter()
-                .map(any_value)
+                .map(|v| json(any_value(v)))
                 .collect(),
-        );
+        )));
     }
     if let Some(kl) = v.kvlist_value {
-        return Value::Object(
+        return Value::Json(Box::new(serde_json::Value::Object(
             kvs(kl.values.unwrap_or_default())
                 .into_iter()
-                .map(|kv| (kv.key, kv.value))
+                .map(|kv| (kv.key.to_string(), json(kv.value)))
                 .collect(),
-        );
+        )));
     }
     Value::Null
+}
+
+fn json(v: Value) -> serde_json::Value {
+    match v {
+        Value::Str(s) => s.into_string().into(),
+        Value::Int(n) => n.into(),
+        Value::Float(f) => f.into(),
+        Value::Bool(b) => b.into(),
+        Value::Null => serde_json::Value::Null,
+        Value::Json(v) => *v,
+    }
 }
 
 #[cfg(test)]
@@ -352,7 +362,7 @@ mod tests {
             r#"{"arrayValue":{"values":[{"intValue":"3"},{"bool_value":true},{"kvlistValue":{"values":[{"key":"k","value":{"doubleValue":1.5}}]}}]}}"#,
         )
         .unwrap();
-        assert_eq!(any_value(v), serde_json::json!([3, true, {"k": 1.5}]));
+        assert_eq!(json(any_value(v)), serde_json::json!([3, true, {"k": 1.5}]));
     }
 
     #[test]

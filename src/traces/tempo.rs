@@ -86,7 +86,7 @@ fn summarize(f: Found) -> TraceSummary {
     for set in matched {
         for span in set.spans.unwrap_or_default() {
             for kv in super::otlp::kvs(span.attributes.unwrap_or_default()) {
-                match (kv.key.as_str(), kv.value.as_str()) {
+                match (&*kv.key, kv.value.as_str()) {
                     ("service.name", Some(s)) => {
                         services.insert(s.to_string());
                     }

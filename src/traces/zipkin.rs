@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::collect::Collector;
 use super::de;
-use super::model::{Event, KeyValue, Span, Trace};
+use super::model::{Event, KeyValue, Span, Trace, Value};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -34,7 +34,7 @@ struct ZSpan {
     #[serde(default)]
     annotations: Option<Vec<Annotation>>,
     #[serde(default)]
-    tags: Option<serde_json::Map<String, serde_json::Value>>,
+    tags: Option<Tags>,
     #[serde(default)]
     shared: Option<bool>,
 }
@@ -58,7 +58,7 @@ struct Annotation {
 /// callers that only want the traces.
 pub fn parse(bytes: &[u8]) -> Result<Vec<Trace>> {
     let mut c = Collector::default();
-    read(bytes, nested(bytes), &mut c)?;
+    de::slice(bytes, |d| read(d, nested(bytes), &mut c))?;
     Ok(c.finish().traces)
 }
 
@@ -69,11 +69,15 @@ pub(crate) fn nested(bytes: &[u8]) -> bool {
 }
 
 /// Reads Zipkin v2 spans into `c`, grouped by their `traceId`.
-pub(crate) fn read(text: &[u8], nested: bool, c: &mut Collector) -> Result<()> {
+pub(crate) fn read<'de, R: serde_json::de::Read<'de>>(
+    d: &mut serde_json::Deserializer<R>,
+    nested: bool,
+    c: &mut Collector,
+) -> Result<()> {
     let lists: Vec<ZSpans> = if nested {
-        serde_json::from_slice(text).context("reading lists of Zipkin v2 spans")?
+        Vec::<ZSpans>::deserialize(&mut *d).context("reading lists of Zipkin v2 spans")?
     } else {
-        vec![serde_json::from_slice(text).context("reading Zipkin v2 spans")?]
+        vec![ZSpans::deserialize(&mut *d).context("reading Zipkin v2 spans")?]
     };
     for list in lists {
         for (trace_id, span) in list.0 {
@@ -116,6 +120,37 @@ impl<'de> Deserialize<'de> for ZSpans {
     }
 }
 
+/// Zipkin's `tags` object read straight into attributes, in the order written (a later
+/// duplicate key replaces the earlier one, as a JSON object would).
+struct Tags(Vec<KeyValue>);
+
+impl<'de> Deserialize<'de> for Tags {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Tags, D::Error> {
+        struct Each;
+        impl<'de> serde::de::Visitor<'de> for Each {
+            type Value = Tags;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of tags")
+            }
+            fn visit_unit<E>(self) -> Result<Tags, E> {
+                Ok(Tags(Vec::new()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Tags, A::Error> {
+                let mut out: Vec<KeyValue> = Vec::with_capacity(a.size_hint().unwrap_or(0));
+                while let Some(key) = a.next_key::<std::borrow::Cow<'de, str>>()? {
+                    let value: Value = a.next_value()?;
+                    match out.iter_mut().find(|kv| *kv.key == *key) {
+                        Some(kv) => kv.value = value,
+                        None => out.push(KeyValue::new(&key, value)),
+                    }
+                }
+                Ok(Tags(out))
+            }
+        }
+        d.deserialize_any(Each)
+    }
+}
+
 fn convert(z: ZSpan) -> Span {
     let service = z
         .local_endpoint
@@ -129,20 +164,18 @@ fn convert(z: ZSpan) -> Span {
     span.duration_ns = de::us_to_ns(z.duration.unwrap_or(0));
     span.kind = (!z.kind.is_empty()).then(|| z.kind.to_ascii_lowercase());
     span.shared = z.shared.unwrap_or(false);
-    let tags = z.tags.unwrap_or_default();
-    span.error = tags.contains_key("error")
-        || tags
-            .get("otel.status_code")
-            .is_some_and(|v| v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("ERROR")));
-    span.attributes = tags
-        .into_iter()
-        .map(|(key, value)| KeyValue { key, value })
-        .collect();
+    span.attributes = z.tags.map(|t| t.0).unwrap_or_default();
+    span.error = span.attributes.iter().any(|kv| {
+        &*kv.key == "error"
+            || &*kv.key == "otel.status_code"
+                && kv
+                    .value
+                    .as_str()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("ERROR"))
+    });
     if let Some(remote) = z.remote_endpoint.filter(|e| !e.service_name.is_empty()) {
-        span.attributes.push(KeyValue {
-            key: "peer.service".into(),
-            value: remote.service_name.into(),
-        });
+        span.attributes
+            .push(KeyValue::new("peer.service", remote.service_name));
     }
     span.events = z
         .annotations
