@@ -5,6 +5,10 @@ import logging
 
 import pytest
 from fastapi.testclient import TestClient
+from opentelemetry import trace
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
 
 from app.lifecycle import Lifecycle
 from app.main import create_app
@@ -103,3 +107,19 @@ def test_log_lines_carry_the_incoming_trace_id(client: TestClient) -> None:
     assert access, f"no access log line in {handler.lines}"
     assert access[-1]["trace_id"] == TRACE_ID
     assert len(access[-1]["span_id"]) == 16
+
+
+def test_one_request_makes_one_trace_with_one_server_span(client: TestClient) -> None:
+    """FastAPI's built-in tracing is off: the middleware's span is the only one per request,
+    a root without a traceparent and the caller's child with one."""
+    exported = InMemorySpanExporter()
+    trace.get_tracer_provider().add_span_processor(SimpleSpanProcessor(exported))
+    client.get("/api/v1/items/777")
+    client.get("/api/v1/items/777", headers={"traceparent": TRACEPARENT})
+    spans = exported.get_finished_spans()
+    assert [s.kind for s in spans] == [SpanKind.SERVER, SpanKind.SERVER], spans
+    alone, continued = spans
+    assert alone.parent is None
+    assert alone.name == "GET /api/v1/items/{item_id}"
+    assert format(continued.context.trace_id, "032x") == TRACE_ID
+    assert format(continued.parent.span_id, "016x") == "00f067aa0ba902b7"
