@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import api, errors
 from .lifecycle import Lifecycle
 from .settings import SERVICE_NAME
+from .telemetry import access_log
 
 log = logging.getLogger("app")
 tracer = trace.get_tracer("app")
@@ -83,13 +84,12 @@ class Observe:
             elapsed = time.perf_counter() - start
             route = _route_of(scope)
             self.series.observe(method, route, status, elapsed)
-            if route not in _QUIET_ROUTES and log.isEnabledFor(logging.INFO):
-                log.info("request", extra={"method": method, "path": scope["path"], "route": route,
-                                           "status": status, "duration_ms": round(elapsed * 1000, 3)})
+            if route not in _QUIET_ROUTES:
+                access_log.write({"method": method, "path": scope["path"], "route": route,
+                                  "status": status, "duration_ms": round(elapsed * 1000, 3)})
             if span.is_recording():
                 span.update_name(f"{method} {route}")
-                span.set_attribute("http.route", route)
-                span.set_attribute("http.response.status_code", status)
+                span.set_attributes({"http.route": route, "http.response.status_code": status})
                 if status >= 500:
                     span.set_status(Status(StatusCode.ERROR))
             span.end()
