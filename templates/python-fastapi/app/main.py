@@ -67,8 +67,8 @@ class Observe:
         carrier = {k.decode("latin-1"): v.decode("latin-1")
                    for k, v in scope["headers"] if k in _PROPAGATION_HEADERS}
         parent = propagate.extract(carrier) if carrier else None
-        span = tracer.start_span(method, context=parent, kind=SpanKind.SERVER,
-                                 attributes={"http.request.method": method})
+        # Attributes are set once, at the end: each call cleans and copies them under a lock.
+        span = tracer.start_span(method, context=parent, kind=SpanKind.SERVER)
         token = context.attach(trace.set_span_in_context(span, parent))
         status = 500
 
@@ -89,7 +89,8 @@ class Observe:
                                   "status": status, "duration_ms": round(elapsed * 1000, 3)})
             if span.is_recording():
                 span.update_name(f"{method} {route}")
-                span.set_attributes({"http.route": route, "http.response.status_code": status})
+                span.set_attributes({"http.request.method": method, "http.route": route,
+                                     "http.response.status_code": status})
                 if status >= 500:
                     span.set_status(Status(StatusCode.ERROR))
             span.end()
