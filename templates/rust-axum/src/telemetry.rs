@@ -17,6 +17,8 @@ use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::Layer as _;
+use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
@@ -63,7 +65,16 @@ pub fn init() -> anyhow::Result<Telemetry> {
     tracing_subscriber::registry()
         .with(EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
         .with(json)
-        .with(tracing_opentelemetry::layer().with_tracer(tracer))
+        .with(
+            // Spans only: log events stay in the logs instead of becoming span events, and
+            // no source location, thread or busy/idle time attributes on every span.
+            tracing_opentelemetry::layer()
+                .with_tracer(tracer)
+                .with_location(false)
+                .with_threads(false)
+                .with_tracked_inactivity(false)
+                .with_filter(filter_fn(|meta| meta.is_span())),
+        )
         .try_init()?;
     tracing::info!(otlp_export = exporting, "telemetry initialized");
     Ok(Telemetry { provider })
