@@ -5,6 +5,8 @@
 //! Docker engine. Toolchains come from tests/ci/setup-toolchains.sh, base images from
 //! tests/ci/setup-base-images.sh.
 
+#[path = "generated/collector.rs"]
+pub(crate) mod collector;
 #[path = "generated/probe.rs"]
 pub(crate) mod probe;
 #[path = "generated/toolchains.rs"]

@@ -1,14 +1,19 @@
 """Endpoint tests: probes, metrics, the example API and the error shape."""
 
+import io
 import json
 import logging
 
 import pytest
 from fastapi.testclient import TestClient
+from opentelemetry import trace
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
 
 from app.lifecycle import Lifecycle
 from app.main import create_app
-from app.telemetry import JsonFormatter, setup_tracing
+from app.telemetry import JsonFormatter, access_log, setup_tracing
 
 setup_tracing("test")
 
@@ -90,16 +95,47 @@ class _Lines(logging.Handler):
 
 
 def test_log_lines_carry_the_incoming_trace_id(client: TestClient) -> None:
-    handler = _Lines()
-    logger = logging.getLogger("app")
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
+    handler = logging.StreamHandler(io.StringIO())
+    previous, access_log.handler = access_log.handler, handler
     try:
         client.get("/api/v1/items", headers={"traceparent": TRACEPARENT})
     finally:
-        logger.removeHandler(handler)
-    entries = [json.loads(line) for line in handler.lines]
+        access_log.handler = previous
+    entries = [json.loads(line) for line in handler.stream.getvalue().splitlines()]
     access = [e for e in entries if e["message"] == "request"]
-    assert access, f"no access log line in {handler.lines}"
+    assert access, f"no access log line in {entries}"
     assert access[-1]["trace_id"] == TRACE_ID
     assert len(access[-1]["span_id"]) == 16
+    assert access[-1]["route"] == "/api/v1/items" and access[-1]["status"] == 200
+
+
+def test_json_formatter_carries_the_trace_id_and_extra_fields() -> None:
+    handler = _Lines()
+    logger = logging.getLogger("app.test")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    tracer = trace.get_tracer("test")
+    try:
+        with tracer.start_as_current_span("work") as span:
+            logger.info("working", extra={"items": 3})
+    finally:
+        logger.removeHandler(handler)
+    entry = json.loads(handler.lines[-1])
+    assert entry["message"] == "working" and entry["items"] == 3
+    assert entry["trace_id"] == format(span.get_span_context().trace_id, "032x")
+
+
+def test_one_request_makes_one_trace_with_one_server_span(client: TestClient) -> None:
+    """FastAPI's built-in tracing is off: the middleware's span is the only one per request,
+    a root without a traceparent and the caller's child with one."""
+    exported = InMemorySpanExporter()
+    trace.get_tracer_provider().add_span_processor(SimpleSpanProcessor(exported))
+    client.get("/api/v1/items/777")
+    client.get("/api/v1/items/777", headers={"traceparent": TRACEPARENT})
+    spans = exported.get_finished_spans()
+    assert [s.kind for s in spans] == [SpanKind.SERVER, SpanKind.SERVER], spans
+    alone, continued = spans
+    assert alone.parent is None
+    assert alone.name == "GET /api/v1/items/{item_id}"
+    assert format(continued.context.trace_id, "032x") == TRACE_ID
+    assert format(continued.parent.span_id, "016x") == "00f067aa0ba902b7"

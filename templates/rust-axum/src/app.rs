@@ -12,7 +12,6 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use opentelemetry::trace::TraceContextExt;
 use opentelemetry_http::HeaderExtractor;
 use serde_json::json;
 use tracing::Instrument;
@@ -20,6 +19,7 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::error::ApiError;
 use crate::metrics::Metrics;
+use crate::telemetry;
 
 /// Shared by handlers and the shutdown sequence.
 #[derive(Clone, Default)]
@@ -84,40 +84,52 @@ async fn not_found() -> ApiError {
     ApiError::not_found("no such endpoint")
 }
 
-/// One span per request (child of the caller's `traceparent` when present), one access
-/// log line, and the request metrics.
+/// One server span per request (child of the caller's `traceparent` when present), one
+/// access log line, and the request metrics.
 async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let start = Instant::now();
-    let method = request.method().as_str().to_owned();
+    let method = request.method().clone();
     // Unmatched paths share one label so scanners cannot blow up the series count.
     let route = request
         .extensions()
         .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+        .map_or("unmatched", |p| p.as_str())
+        .to_owned();
     let span = tracing::info_span!(
         "request",
-        http.method = %method,
-        http.route = %route,
-        trace_id = tracing::field::Empty,
-        span_id = tracing::field::Empty,
+        otel.name = %format_args!("{method} {route}"),
+        otel.kind = "server",
+        otel.status_code = tracing::field::Empty,
+        http.request.method = method.as_str(),
+        http.route = route.as_str(),
+        http.response.status_code = tracing::field::Empty,
     );
     let parent = opentelemetry::global::get_text_map_propagator(|p| {
         p.extract(&HeaderExtractor(request.headers()))
     });
     let _ = span.set_parent(parent);
-    let otel = span.context();
-    let ids = otel.span().span_context().clone();
-    if ids.is_valid() {
-        span.record("trace_id", ids.trace_id().to_string());
-        span.record("span_id", ids.span_id().to_string());
-    }
-    let path = request.uri().path().to_owned();
+    telemetry::log_trace_ids(&span);
     async move {
+        let path = request.uri().path().to_owned();
         let response = next.run(request).await;
         let status = response.status().as_u16();
         let elapsed = start.elapsed();
-        state.metrics.observe(&method, &route, status, elapsed.as_secs_f64());
-        tracing::info!(status, path = %path, duration_ms = elapsed.as_secs_f64() * 1000.0, "request handled");
+        state
+            .metrics
+            .observe(method.as_str(), &route, status, elapsed.as_secs_f64());
+        let span = tracing::Span::current();
+        span.record("http.response.status_code", status);
+        if status >= 500 {
+            span.record("otel.status_code", "ERROR");
+        }
+        tracing::info!(
+            method = method.as_str(),
+            route = route.as_str(),
+            path = path.as_str(),
+            status,
+            duration_ms = elapsed.as_secs_f64() * 1000.0,
+            "request handled"
+        );
         response
     }
     .instrument(span)

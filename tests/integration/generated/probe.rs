@@ -1,6 +1,7 @@
 //! Running a generated service as a child process and probing it over HTTP on 127.0.0.1:
 //! the checks every built-in template must pass (health, readiness, metrics, the error
-//! shape, a traceparent round trip into the JSON log, readiness 503 after SIGTERM).
+//! shape, a traceparent round trip into the JSON log, readiness 503 after SIGTERM) and,
+//! where the service exports traces, one trace with one server span per request.
 
 use std::fs;
 use std::net::TcpListener;
@@ -8,8 +9,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use super::collector::{self, Collector};
+
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+const PARENT_SPAN_ID: &str = "00f067aa0ba902b7";
 const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+/// What the tests put in OTEL_RESOURCE_ATTRIBUTES, as `msv deploy` does.
+const SERVICE_VERSION: &str = "1.4.2";
+/// Requests to the example API made without a traceparent; each must be a trace of its own.
+const UNTRACED_REQUESTS: usize = 3;
 
 /// A free port on 127.0.0.1 (bound, then released for the service to take).
 pub(crate) fn free_port() -> u16 {
@@ -64,12 +72,28 @@ pub(crate) struct Service {
     pub(crate) port: u16,
     log: PathBuf,
     name: &'static str,
+    collector: Option<Collector>,
 }
 
 impl Service {
     /// Starts `cmd` in `dir` with PORT, HOST=127.0.0.1 and a short drain; stdout and stderr
-    /// go to files in `dir`.
-    pub(crate) fn start(name: &'static str, mut cmd: Command, dir: &Path) -> Service {
+    /// go to files in `dir`. Traces are not exported.
+    pub(crate) fn start(name: &'static str, cmd: Command, dir: &Path) -> Service {
+        Self::start_with(name, cmd, dir, None)
+    }
+
+    /// [`Service::start`], exporting traces to a stand-in collector that [`Service::check_all`]
+    /// then checks.
+    pub(crate) fn start_exporting(name: &'static str, cmd: Command, dir: &Path) -> Service {
+        Self::start_with(name, cmd, dir, Some(Collector::start()))
+    }
+
+    fn start_with(
+        name: &'static str,
+        mut cmd: Command,
+        dir: &Path,
+        collector: Option<Collector>,
+    ) -> Service {
         let port = free_port();
         let log = dir.join("stdout.log");
         cmd.current_dir(dir)
@@ -81,6 +105,14 @@ impl Service {
             .stdin(Stdio::null())
             .stdout(fs::File::create(&log).unwrap())
             .stderr(fs::File::create(dir.join("stderr.log")).unwrap());
+        if let Some(c) = &collector {
+            cmd.env("OTEL_EXPORTER_OTLP_ENDPOINT", c.endpoint())
+                .env(
+                    "OTEL_RESOURCE_ATTRIBUTES",
+                    format!("service.version={SERVICE_VERSION}"),
+                )
+                .env("OTEL_BSP_SCHEDULE_DELAY", "200");
+        }
         let child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("{name}: cannot start {cmd:?}: {e}"));
@@ -89,6 +121,7 @@ impl Service {
             port,
             log,
             name,
+            collector,
         }
     }
 
@@ -158,8 +191,41 @@ impl Service {
             ));
         }
 
+        for _ in 0..UNTRACED_REQUESTS {
+            if get(&self.url("/api/v1/items/424243"), &[]).map(|r| r.0) != Some(404) {
+                self.fail("GET /api/v1/items/424243 without a traceparent: want 404");
+            }
+        }
+
         self.check_trace_in_log();
         self.check_sigterm();
+        self.check_exported_traces();
+    }
+
+    /// Once the service has exited (and flushed): one trace per request, one server span each.
+    fn check_exported_traces(&self) {
+        let Some(collector) = &self.collector else {
+            return;
+        };
+        let requests = UNTRACED_REQUESTS + 1;
+        let check = |spans: &[collector::Span]| {
+            collector::one_trace_per_request(
+                spans,
+                "/api/v1/items/",
+                requests,
+                (TRACE_ID, PARENT_SPAN_ID),
+                SERVICE_VERSION,
+            )
+        };
+        let spans = collector.wait_until(Duration::from_secs(10), |s| check(s).is_none());
+        if let Some(problems) = check(&spans) {
+            self.fail(&format!("exported traces:\n{problems}"));
+        }
+        eprintln!(
+            "{}: {} spans exported, one trace and one server span per request",
+            self.name,
+            spans.len()
+        );
     }
 
     fn check_trace_in_log(&self) {

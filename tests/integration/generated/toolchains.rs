@@ -71,7 +71,7 @@ fn python_fastapi_service_runs() {
     );
     let mut cmd = Command::new(&python);
     cmd.args(["-m", "app"]);
-    Service::start("python-fastapi", cmd, &dir).check_all("/api/v1/items/{item_id}");
+    Service::start_exporting("python-fastapi", cmd, &dir).check_all("/api/v1/items/{item_id}");
 }
 
 const GO_SHIM: &str = include_str!("go_shim_otlptracehttp.go");

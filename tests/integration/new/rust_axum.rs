@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::generated::collector::{self, Collector};
 use crate::support::{Test, docker_available, repo_root};
 
 /// Generates rust-axum as `name` under `parent`, with a fixed author.
@@ -247,7 +248,16 @@ fn rust_axum_service_builds_runs_and_shuts_down_gracefully() {
     cargo(&dir, &["build", "--locked", "--quiet"]);
     let bin = shared_target().join("debug").join("orders");
 
-    let mut svc = Service::start(&bin, &[("SHUTDOWN_DELAY_SECONDS", "3")]);
+    let collector = Collector::start();
+    let mut svc = Service::start(
+        &bin,
+        &[
+            ("SHUTDOWN_DELAY_SECONDS", "3"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &collector.endpoint()),
+            ("OTEL_RESOURCE_ATTRIBUTES", "service.version=1.4.2"),
+            ("OTEL_BSP_SCHEDULE_DELAY", "200"),
+        ],
+    );
     let port = port_of(&svc.wait_for("\"listening\""));
     assert_eq!(get(port, "/healthz", &[]).0, 200);
     assert_eq!(
@@ -265,19 +275,19 @@ fn rust_axum_service_builds_runs_and_shuts_down_gracefully() {
     );
     let line = svc.wait_for(trace_id);
     let log: serde_json::Value = serde_json::from_str(&line).expect("JSON log line");
-    assert_eq!(log["span"]["trace_id"], trace_id, "{line}");
-    assert_eq!(
-        log["span"]["span_id"].as_str().map(str::len),
-        Some(16),
-        "{line}"
-    );
-    assert_eq!(log["span"]["http.route"], "/api/v1/items/{id}", "{line}");
+    assert_eq!(log["trace_id"], trace_id, "{line}");
+    assert_eq!(log["span_id"].as_str().map(str::len), Some(16), "{line}");
+    assert_eq!(log["route"], "/api/v1/items/{id}", "{line}");
+    assert_eq!(log["status"], 404, "{line}");
+    for _ in 0..3 {
+        assert_eq!(get(port, "/api/v1/items/43", &[]).0, 404);
+    }
 
     let (status, metrics) = get(port, "/metrics", &[]);
     assert_eq!(status, 200);
     assert!(
         metrics.contains(
-            r#"http_requests_total{method="GET",route="/api/v1/items/{id}",status="404"} 1"#
+            r#"http_requests_total{method="GET",route="/api/v1/items/{id}",status="404"} 4"#
         ),
         "{metrics}"
     );
@@ -316,6 +326,21 @@ fn rust_axum_service_builds_runs_and_shuts_down_gracefully() {
         "exited after {took:?}, before the drain delay"
     );
     svc.wait_for("\"stopped\"");
+
+    // Flushed at exit: one trace per request, each with one server span.
+    let check = |spans: &[collector::Span]| {
+        collector::one_trace_per_request(
+            spans,
+            "/api/v1/items/",
+            4,
+            (trace_id, "00f067aa0ba902b7"),
+            "1.4.2",
+        )
+    };
+    let spans = collector.wait_until(Duration::from_secs(10), |s| check(s).is_none());
+    if let Some(problems) = check(&spans) {
+        panic!("exported traces:\n{problems}");
+    }
 }
 
 fn image_present(tag: &str) -> bool {
@@ -333,12 +358,12 @@ fn rust_axum_image_builds_and_serves() {
     if !toolchain_tests(name) || !docker_available(name) {
         return;
     }
-    for base in ["rust:1-slim-bookworm", "debian:bookworm-slim"] {
-        assert!(
-            image_present(base),
-            "base image {base} is missing: run tests/ci/setup-rust-image.sh"
-        );
-    }
+    // The runtime stage is `scratch`: only the build stage's image must be here.
+    let base = "rust:1-slim-bookworm";
+    assert!(
+        image_present(base),
+        "base image {base} is missing: run tests/ci/setup-rust-image.sh"
+    );
     let tmp = tempfile::tempdir().unwrap();
     let dir = generate(tmp.path(), "orders-image");
     let tag = format!("msv-test/orders-image:{}", std::process::id());
@@ -420,5 +445,18 @@ fn rust_axum_image_builds_and_serves() {
         String::from_utf8_lossy(&user.stdout).trim(),
         "10001:10001",
         "runs as a non-root user"
+    );
+    let size = Command::new("docker")
+        .args(["image", "inspect", "--format", "{{.Size}}", &tag])
+        .output()
+        .unwrap();
+    let bytes: u64 = String::from_utf8_lossy(&size.stdout)
+        .trim()
+        .parse()
+        .unwrap();
+    eprintln!("rust-axum image: {:.1} MB", bytes as f64 / 1e6);
+    assert!(
+        bytes < 30_000_000,
+        "the image is {bytes} bytes; the template promises under 30 MB"
     );
 }
