@@ -196,10 +196,45 @@ impl Service {
                 self.fail("GET /api/v1/items/424243 without a traceparent: want 404");
             }
         }
+        self.check_metrics_as_msv_reads_them(item_route, UNTRACED_REQUESTS + 1);
 
         self.check_trace_in_log();
         self.check_sigterm();
         self.check_exported_traces();
+    }
+
+    /// What `msv deploy`'s analysis reads of this service: its real `/metrics` through msv's
+    /// own parser and counts, for the item route, must count exactly the `not_found`
+    /// requests sent, none of them an error (5xx), with a latency histogram for the p99.
+    fn check_metrics_as_msv_reads_them(&self, item_route: &str, sent: usize) {
+        use msv::analysis::{Counts, Names, prom};
+        let (_, text) = get(&self.url("/metrics"), &[]).unwrap_or_else(|| self.fail("no /metrics"));
+        let samples = prom::parse(&text)
+            .unwrap_or_else(|e| self.fail(&format!("msv cannot parse /metrics: {e}\n{text}")));
+        let route: Vec<prom::Sample> = samples
+            .into_iter()
+            .filter(|s| {
+                ["route", "http_route"]
+                    .iter()
+                    .any(|l| s.label(l) == Some(item_route))
+            })
+            .collect();
+        let names = Names {
+            duration_metric: "http_request_duration_seconds".into(),
+            requests_metric: "http_requests_total".into(),
+            status_label: "status".into(),
+            exclude_routes: vec![],
+        };
+        let counts = Counts::of(&route, &names);
+        if counts.requests != sent as f64 || counts.errors != 0.0 || counts.quantile(0.99).is_none()
+        {
+            self.fail(&format!(
+                "msv reads {} requests, {} errors, p99 {:?} for {item_route}; want {sent}, 0 and a p99:\n{text}",
+                counts.requests,
+                counts.errors,
+                counts.quantile(0.99)
+            ));
+        }
     }
 
     /// Once the service has exited (and flushed): one trace per request, one server span each.
