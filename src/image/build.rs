@@ -160,7 +160,7 @@ pub fn parse_build_args(args: &[String]) -> Result<HashMap<String, String>> {
 
 /// Builds the image described by `req`, tags it, and records it in the service's `.msv/`.
 pub async fn build(req: &BuildRequest, printer: &Printer) -> Result<BuiltImage> {
-    let matcher = context::matcher_for(&req.dir, &req.dockerfile)?;
+    let (matcher, dockerfile) = context::for_build(&req.dir, &req.dockerfile)?;
     let rev = revision(&req.dir);
     if rev.sha.is_none() {
         printer.warn(&format!(
@@ -177,7 +177,7 @@ pub async fn build(req: &BuildRequest, printer: &Printer) -> Result<BuiltImage> 
     let docker = engine::connect().await?;
 
     let mut options = BuildImageOptionsBuilder::default()
-        .dockerfile(&req.dockerfile)
+        .dockerfile(&dockerfile)
         .t(&tags[0])
         .rm(true)
         .forcerm(true)
