@@ -322,20 +322,19 @@ pub(crate) fn trim(mut bytes: &[u8]) -> &[u8] {
 }
 
 fn leading_space(bytes: &[u8]) -> Option<usize> {
-    (1..=bytes.len().min(4)).find_map(|n| {
-        let c = std::str::from_utf8(&bytes[..n]).ok()?.chars().next()?;
-        c.is_whitespace().then_some(n)
-    })
+    let n = (1..=bytes.len().min(4)).find(|&n| std::str::from_utf8(&bytes[..n]).is_ok())?;
+    let c = std::str::from_utf8(&bytes[..n]).ok()?.chars().next()?;
+    c.is_whitespace().then_some(n)
 }
 
 fn trailing_space(bytes: &[u8]) -> Option<usize> {
-    (1..=bytes.len().min(4)).find_map(|n| {
-        let c = std::str::from_utf8(&bytes[bytes.len() - n..])
-            .ok()?
-            .chars()
-            .next()?;
-        c.is_whitespace().then_some(n)
-    })
+    let len = bytes.len();
+    let n = (1..=len.min(4)).find(|&n| std::str::from_utf8(&bytes[len - n..]).is_ok())?;
+    let c = std::str::from_utf8(&bytes[len - n..])
+        .ok()?
+        .chars()
+        .next()?;
+    c.is_whitespace().then_some(n)
 }
 
 #[cfg(test)]
@@ -511,6 +510,9 @@ mod tests {
         assert!(!rules.excludes(b"caf\xe9/keep"));
         assert!(!rules.excludes("café/x".as_bytes()));
         assert_eq!(trim(b" \xff "), b"\xff");
+        assert_eq!(trim(b"  # x"), b"# x");
+        assert_eq!(trim("a b\u{2003}".as_bytes()), b"a b");
+        assert_eq!(trim(b"\xe2\x80 "), b"\xe2\x80");
         assert_eq!(trim("\u{a0}x\u{3000}".as_bytes()), b"x");
     }
 

@@ -3,6 +3,7 @@
 mod support;
 
 mod build;
+mod build_context;
 mod cli;
 mod config;
 mod deploy;
