@@ -239,7 +239,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__build)
-            opts="-t -n -o -q -v -h -V --tag --build-arg --target --platform --no-cache --pull --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
+            opts="-t -n -o -q -v -h -V --tag --build-arg --target --platform --no-cache --pull --explain --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -262,6 +262,10 @@ _msv() {
                     return 0
                     ;;
                 --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --explain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -194,6 +194,7 @@ set edit:completion:arg-completer[msv] = {|@words|
             cand --build-arg 'Build-time variable (repeatable)'
             cand --target 'Build this stage of a multi-stage Dockerfile'
             cand --platform 'Target platform, e.g. linux/amd64'
+            cand --explain 'Show what the build context holds and why, without building: each top-level entry''s size and file count and the largest files; with PATH, the .dockerignore line that excludes or re-includes it (put DIR before --explain)'
             cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context) [env: MSV_CONTEXT]'
             cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]'
             cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]'

@@ -180,6 +180,7 @@ complete -c msv -n "__fish_msv_using_subcommand build" -s t -l tag -d 'Extra tag
 complete -c msv -n "__fish_msv_using_subcommand build" -l build-arg -d 'Build-time variable (repeatable)' -r
 complete -c msv -n "__fish_msv_using_subcommand build" -l target -d 'Build this stage of a multi-stage Dockerfile' -r
 complete -c msv -n "__fish_msv_using_subcommand build" -l platform -d 'Target platform, e.g. linux/amd64' -r
+complete -c msv -n "__fish_msv_using_subcommand build" -l explain -d 'Show what the build context holds and why, without building: each top-level entry\'s size and file count and the largest files; with PATH, the .dockerignore line that excludes or re-includes it (put DIR before --explain)' -r
 complete -c msv -n "__fish_msv_using_subcommand build" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
 complete -c msv -n "__fish_msv_using_subcommand build" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand build" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
