@@ -166,7 +166,7 @@ fn rule(matcher: &Matcher, chain: &[(&[u8], Verdict)], verdict: Verdict) -> Opti
 pub fn survey(dir: &std::path::Path, matcher: &Matcher, top: usize) -> anyhow::Result<Holdings> {
     let mut sent: Vec<(String, Option<u64>)> = Vec::new();
     super::context::walk(dir, matcher, |entry| {
-        let size = entry.meta.is_file().then(|| entry.meta.len());
+        let size = entry.meta.is_file().then_some(entry.meta.len());
         sent.push((entry.rel.to_string_lossy().into_owned(), size));
         Ok(())
     })?;
