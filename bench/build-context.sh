@@ -61,7 +61,7 @@ if [ "${1:-}" = patterns ]; then
         awk -v n="$1" 'BEGIN { for (i = 1; i <= n / 5; i++)
             printf "dir%d\n**/*.x%d\ngen%d/**\n**/tmp%d\n!keep%d\n", i, i, i, i, i }' >"$ctx/.dockerignore"
         printf 'node_modules\ntarget\n' >>"$ctx/.dockerignore"
-        /usr/bin/time -f '%U %S %M' -o "$work/t" "$msv" build --explain "$ctx" >/dev/null
+        /usr/bin/time -f '%U %S %M' -o "$work/t" "$msv" build "$ctx" --explain >/dev/null
         awk '{ printf "%.2f %d\n", $1 + $2, $3 }' "$work/t"
     }
     echo "patterns   CPU (median of $RUNS)   peak RSS"
