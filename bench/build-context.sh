@@ -12,8 +12,16 @@
 #   bench/build-context.sh            # builds msv in release mode first
 #   RUNS=5 bench/build-context.sh
 #   MSV_BIN=target/debug/msv bench/build-context.sh   # another binary
+#   bench/build-context.sh patterns   # only the matcher with 500 / 5,000 / 50,000 patterns
 #
-# Needs: a Docker engine, the base image from tests/ci/setup-docker.sh, GNU time.
+# The `patterns` part times `msv build --explain` on the same tree: it walks and decides the
+# whole context as a build does but sends nothing, so its CPU time and peak memory are the
+# walk's and the .dockerignore matcher's. The generated files have five kinds of pattern in
+# equal numbers — a name, a `**/*.ext` regex, a `dir/**` prefix, a `**/name` suffix and a
+# `!name` exception — then `node_modules` and `target`.
+#
+# Needs: a Docker engine, the base image from tests/ci/setup-docker.sh, GNU time (the
+# `patterns` part needs no engine).
 set -euo pipefail
 
 RUNS="${RUNS:-3}"
@@ -46,6 +54,26 @@ printf '[service]\nname = "ctx"\n\n[image]\nregistry = "bench-msv"\n' >"$ctx/msv
 du -sh "$ctx" >&2
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+if [ "${1:-}" = patterns ]; then
+    # Prints "<CPU seconds> <peak KiB>" of `msv build --explain` with n generated patterns.
+    explain_with() {
+        awk -v n="$1" 'BEGIN { for (i = 1; i <= n / 5; i++)
+            printf "dir%d\n**/*.x%d\ngen%d/**\n**/tmp%d\n!keep%d\n", i, i, i, i, i }' >"$ctx/.dockerignore"
+        printf 'node_modules\ntarget\n' >>"$ctx/.dockerignore"
+        /usr/bin/time -f '%U %S %M' -o "$work/t" "$msv" build "$ctx" --explain >/dev/null
+        awk '{ printf "%.2f %d\n", $1 + $2, $3 }' "$work/t"
+    }
+    echo "patterns   CPU (median of $RUNS)   peak RSS"
+    for n in 0 500 5000 50000; do
+        : >"$work/p"
+        for _ in $(seq 1 "$RUNS"); do explain_with "$n" >>"$work/p"; done
+        cpu=$(cut -d' ' -f1 "$work/p" | median)
+        kb=$(cut -d' ' -f2 "$work/p" | sort -n | tail -1)
+        printf '%-10s %6ss               %d MiB\n' "$n" "$cpu" $((kb / 1024))
+    done
+    exit 0
+fi
 # Prints "<seconds until step 1> <seconds in all> <peak KiB>" for one build command
 # whose log shows the engine's steps.
 measure() {

@@ -242,7 +242,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__build)
-            opts="-t -f -n -o -q -v -h -V --tag --file --build-arg --target --platform --no-cache --pull --builder --secret --ssh --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
+            opts="-t -f -n -o -q -v -h -V --tag --file --build-arg --target --platform --no-cache --pull --builder --secret --ssh --explain --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -285,6 +285,10 @@ _msv() {
                     return 0
                     ;;
                 --ssh)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --explain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -200,6 +200,7 @@ set edit:completion:arg-completer[msv] = {|@words|
             cand --builder 'The engine''s builder: BuildKit where the engine has it, else the classic builder'
             cand --secret 'A secret for `RUN --mount=type=secret,id=ID` (repeatable; BuildKit). Its value is read by the build only: it is not in the image, its history or msv''s output'
             cand --ssh 'An ssh agent for `RUN --mount=type=ssh`: `default` (SSH_AUTH_SOCK) or ID=SOCKET (repeatable; BuildKit)'
+            cand --explain 'Show what the build context holds and why, without building: each top-level entry''s size and file count and the largest files; with PATH, the .dockerignore line that excludes or re-includes it (put DIR before --explain)'
             cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context) [env: MSV_CONTEXT]'
             cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]'
             cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]'

@@ -187,6 +187,7 @@ buildkit\t'BuildKit, or an error when the engine has none'
 classic\t'The engine\'s classic builder (no RUN --mount, no --secret, no --ssh)'"
 complete -c msv -n "__fish_msv_using_subcommand build" -l secret -d 'A secret for `RUN --mount=type=secret,id=ID` (repeatable; BuildKit). Its value is read by the build only: it is not in the image, its history or msv\'s output' -r
 complete -c msv -n "__fish_msv_using_subcommand build" -l ssh -d 'An ssh agent for `RUN --mount=type=ssh`: `default` (SSH_AUTH_SOCK) or ID=SOCKET (repeatable; BuildKit)' -r
+complete -c msv -n "__fish_msv_using_subcommand build" -l explain -d 'Show what the build context holds and why, without building: each top-level entry\'s size and file count and the largest files; with PATH, the .dockerignore line that excludes or re-includes it (put DIR before --explain)' -r
 complete -c msv -n "__fish_msv_using_subcommand build" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
 complete -c msv -n "__fish_msv_using_subcommand build" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand build" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F

@@ -403,6 +403,12 @@ pub struct BuildArgs {
     /// (repeatable; BuildKit)
     #[arg(long, value_name = "ID[=SOCKET]")]
     pub ssh: Vec<String>,
+
+    /// Show what the build context holds and why, without building: each top-level
+    /// entry's size and file count and the largest files; with PATH, the .dockerignore
+    /// line that excludes or re-includes it (put DIR before --explain)
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "")]
+    pub explain: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -23,6 +23,9 @@ pub async fn run(args: &BuildArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let format = ctx.printer.format("build")?;
     let config = ctx.config(args.dir.as_deref())?;
     let dir = config.work_dir(args.dir.as_deref())?;
+    if let Some(path) = &args.explain {
+        return explain(&dir, path, format, ctx);
+    }
     // The record is rewritten after the build: a damaged one is reported now, not after
     // minutes of building.
     image::record::load(&dir)?;
@@ -83,5 +86,103 @@ pub async fn run(args: &BuildArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             },
         )?,
     }
+    Ok(ExitCode::Success)
+}
+
+/// How many of the largest files `--explain` lists.
+const LARGEST: usize = 10;
+
+/// `msv build --explain [PATH]`: the context's holdings, or why PATH is in it or not.
+/// Reads the tree and `.dockerignore` only; the engine is not contacted.
+fn explain(
+    dir: &std::path::Path,
+    path: &str,
+    format: OutputFormat,
+    ctx: &Context,
+) -> anyhow::Result<ExitCode> {
+    use crate::output::sanitize;
+    use image::explain::{explain_path, human_bytes, survey};
+
+    let (matcher, dockerfile) = image::context::for_build(dir, "Dockerfile")?;
+    if !path.is_empty() {
+        let report = explain_path(&matcher, path);
+        if format != OutputFormat::Text {
+            ctx.printer.data(format, &report)?;
+            return Ok(ExitCode::Success);
+        }
+        let verdict = if report.sent { "sent" } else { "not sent" };
+        let mut out = format!("{}: {verdict}\n", sanitize(&report.path));
+        if !dir.join(&report.path).exists() && report.path != "." {
+            out.push_str(
+                "  (there is no such path in the context now; this is what would happen)\n",
+            );
+        }
+        match &report.rule {
+            None => out.push_str("  no .dockerignore pattern matches it\n"),
+            Some(rule) => {
+                let what = match (rule.exception, report.sent) {
+                    (true, _) => "re-included by",
+                    (false, _) => "excluded by",
+                };
+                out.push_str(&format!(
+                    "  {what} {}: {}\n",
+                    rule.source,
+                    sanitize(&rule.pattern)
+                ));
+                if rule.matched != report.path {
+                    out.push_str(&format!(
+                        "  (the pattern matched the directory {}; its result holds for everything below it)\n",
+                        sanitize(&rule.matched)
+                    ));
+                }
+            }
+        }
+        if let Some(dir) = &report.pruned_at {
+            out.push_str(&format!(
+                "  {} is excluded and no exception names anything below it, so nothing inside it is sent\n",
+                sanitize(dir)
+            ));
+        }
+        ctx.printer.stdout(&out)?;
+        return Ok(ExitCode::Success);
+    }
+    let holdings = survey(dir, &matcher, LARGEST)?;
+    if format != OutputFormat::Text {
+        ctx.printer.data(format, &holdings)?;
+        return Ok(ExitCode::Success);
+    }
+    let mut out = format!(
+        "build context {}: {} files, {} (Dockerfile: {})\n\n",
+        dir.display(),
+        holdings.files,
+        human_bytes(holdings.bytes),
+        sanitize(&dockerfile)
+    );
+    let width = holdings
+        .entries
+        .iter()
+        .map(|e| e.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    for entry in &holdings.entries {
+        out.push_str(&format!(
+            "  {:<width$}  {:>10}  {:>6} files\n",
+            sanitize(&entry.name),
+            human_bytes(entry.bytes),
+            entry.files
+        ));
+    }
+    if !holdings.largest.is_empty() {
+        out.push_str("\nlargest files:\n");
+        for file in &holdings.largest {
+            out.push_str(&format!(
+                "  {:>10}  {}\n",
+                human_bytes(file.bytes),
+                sanitize(&file.path)
+            ));
+        }
+    }
+    out.push_str("\nwhy a path is in or out: msv build --explain PATH\n");
+    ctx.printer.stdout(&out)?;
     Ok(ExitCode::Success)
 }

@@ -3,15 +3,19 @@
 //! The tar is written on a blocking thread into a bounded channel of 64 KiB chunks that
 //! the HTTP body reads, so memory stays flat however large the context is, and a dropped
 //! request (engine gone, Ctrl-C) stops the walk at the next chunk. Entries are written
-//! the way the docker CLI writes them: in lexical order, owned by 0:0, symlinks as links,
-//! and the Dockerfile and `.dockerignore` always included.
+//! the way the docker CLI writes them (see [`write_tar`]), in the order and with the
+//! choices of its walk (see [`walk`]); the Dockerfile and `.dockerignore` are always
+//! included.
 
-use std::fs::File;
+use std::collections::HashMap;
+use std::fs::{File, Metadata};
 use std::io::{self, Read, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result};
 use bytes::Bytes;
 use futures::Stream;
 use tar::{EntryType, Header, HeaderMode};
@@ -30,44 +34,123 @@ pub struct Summary {
     pub excluded: u64,
 }
 
-/// Reads `dir/.dockerignore` (if any) and makes sure `dockerfile` and `.dockerignore`
-/// are always sent and msv's `.msv/` never is. Fails when the Dockerfile is missing.
-pub fn matcher_for(dir: &Path, dockerfile: &str) -> Result<Matcher> {
-    let dockerfile_path = dir.join(dockerfile);
-    if !dockerfile_path.is_file() {
-        bail!(
+/// The Dockerfile the engine is told to read: `dockerfile` in `dir` — or `dockerfile` in
+/// lower case when that is the only one, for the default name — with symbolic links
+/// resolved, as a path relative to the context, `/`-separated. Like the docker CLI, a
+/// Dockerfile that is a link names its target to the engine, so the target is sent.
+pub fn resolve_dockerfile(dir: &Path, dockerfile: &str) -> Result<String> {
+    let mut given = dir.join(dockerfile);
+    if dockerfile == "Dockerfile" && given.symlink_metadata().is_err() {
+        let lower = dir.join("dockerfile");
+        if lower.symlink_metadata().is_ok() {
+            given = lower;
+        }
+    }
+    let missing = || {
+        anyhow::anyhow!(
             "no {dockerfile} in {}: write one, or run msv build in the service directory",
             dir.display()
-        );
+        )
+    };
+    if given.symlink_metadata().is_err() {
+        return Err(missing());
     }
-    matcher_from(&dir.join(".dockerignore"), Some(dockerfile))
+    let real_dir = dir
+        .canonicalize()
+        .with_context(|| format!("reading the build context {}", dir.display()))?;
+    let target = given.canonicalize().map_err(|e| {
+        anyhow::anyhow!(
+            "{} is a link to nothing ({e}): point it at the Dockerfile",
+            given.display()
+        )
+    })?;
+    if !target.is_file() {
+        return Err(missing());
+    }
+    let rel = target.strip_prefix(&real_dir).map_err(|_| {
+        anyhow::anyhow!(
+            "{} is a link to {}, outside the build context {}: the engine only reads the \
+             context, so copy the Dockerfile into it or link to a file inside it",
+            given.display(),
+            target.display(),
+            dir.display()
+        )
+    })?;
+    let rel = rel
+        .to_str()
+        .with_context(|| format!("the Dockerfile path {} is not UTF-8", rel.display()))?;
+    Ok(rel.to_string())
 }
 
-/// The matcher of the ignore file at `ignore_path` (none there: nothing ignored), keeping
-/// `dockerfile` (when it is in the context) and `.dockerignore`.
+/// Reads `dir/.dockerignore`, if any, with msv's own `.msv/` excluded first; nothing is
+/// kept for the build yet.
+pub fn read_ignore(dir: &Path) -> Result<Matcher> {
+    read_ignore_file(&dir.join(".dockerignore"))
+}
+
+/// The matcher of the ignore file at `ignore_path` (the context's `.dockerignore`, or a
+/// Dockerfile's own `PATH.dockerignore`), keeping `dockerfile` (when it is in the context)
+/// and `.dockerignore`.
 pub fn matcher_from(ignore_path: &Path, dockerfile: Option<&str>) -> Result<Matcher> {
-    let ignore_path = ignore_path.to_path_buf();
+    let mut matcher = read_ignore_file(ignore_path)?;
+    if let Some(dockerfile) = dockerfile {
+        matcher.keep(dockerfile.as_bytes());
+    }
+    matcher.keep(b".dockerignore");
+    Ok(matcher)
+}
+
+/// The ignore file at `ignore_path` (none there: nothing ignored), with msv's own `.msv/`
+/// excluded first.
+fn read_ignore_file(ignore_path: &Path) -> Result<Matcher> {
     let mut matcher = match std::fs::read(&ignore_path) {
-        Ok(bytes) => Matcher::parse(&String::from_utf8_lossy(&bytes))
-            .with_context(|| format!("reading {}", ignore_path.display()))?,
+        Ok(bytes) => {
+            Matcher::parse(&bytes).with_context(|| format!("reading {}", ignore_path.display()))?
+        }
         Err(e) if e.kind() == io::ErrorKind::NotFound => Matcher::default(),
         Err(e) => return Err(e).with_context(|| format!("reading {}", ignore_path.display())),
     };
     // msv's own state changes on every build and push; sending it would defeat the
     // engine's cache for `COPY . .`.
     matcher.exclude_first(super::record::STATE_DIR);
-    if let Some(dockerfile) = dockerfile {
-        matcher.keep(dockerfile);
-    }
-    matcher.keep(".dockerignore");
     Ok(matcher)
 }
 
-/// Writes the context of `dir` as a tar into `out`.
-pub fn write_tar<W: Write>(dir: &Path, matcher: &Matcher, out: W) -> Result<Summary> {
-    let mut builder = tar::Builder::new(out);
-    builder.follow_symlinks(false);
-    let mut summary = Summary::default();
+/// The context of a build: the patterns, with the Dockerfile the engine reads (see
+/// [`resolve_dockerfile`]) and `.dockerignore` always sent, and that Dockerfile's path.
+pub fn for_build(dir: &Path, dockerfile: &str) -> Result<(Matcher, String)> {
+    let dockerfile = resolve_dockerfile(dir, dockerfile)?;
+    let mut matcher = read_ignore(dir)?;
+    matcher.keep(b".dockerignore");
+    matcher.keep(dockerfile.as_bytes());
+    Ok((matcher, dockerfile))
+}
+
+/// [`for_build`] without the Dockerfile's path.
+pub fn matcher_for(dir: &Path, dockerfile: &str) -> Result<Matcher> {
+    for_build(dir, dockerfile).map(|(matcher, _)| matcher)
+}
+
+/// One entry of the context, in the order the tar gets it.
+pub struct Entry<'a> {
+    pub path: &'a Path,
+    /// Relative to the context root.
+    pub rel: &'a Path,
+    pub meta: &'a Metadata,
+}
+
+/// Walks `dir` as the docker CLI's tar walk does: in byte order of names, each entry
+/// decided with what the patterns matched on its parent directory, an excluded directory
+/// entered only when an exception names something below it. `visit` gets each entry
+/// sent; the count of excluded entries is returned.
+pub fn walk(
+    dir: &Path,
+    matcher: &Matcher,
+    mut visit: impl FnMut(&Entry) -> Result<()>,
+) -> Result<u64> {
+    let mut excluded = 0;
+    // What the patterns matched on each directory above the current entry.
+    let mut parents: Vec<Vec<bool>> = Vec::new();
     let mut walk = walkdir::WalkDir::new(dir)
         .min_depth(1)
         .sort_by_file_name()
@@ -80,15 +163,25 @@ pub fn write_tar<W: Write>(dir: &Path, matcher: &Matcher, out: W) -> Result<Summ
                 .unwrap_or_else(|| dir.to_path_buf());
             anyhow::anyhow!("reading the build context at {}: {e}", path.display())
         })?;
+        parents.truncate(entry.depth() - 1);
         let rel = entry
             .path()
             .strip_prefix(dir)
             .expect("walk stays under its root");
-        let name = rel.to_string_lossy();
+        let name = rel.as_os_str().as_bytes();
         let is_dir = entry.file_type().is_dir();
-        if matcher.excludes(&name) {
-            summary.excluded += 1;
-            if is_dir && !(matcher.has_exceptions() && matcher.must_descend(&name)) {
+        let mut carry = Vec::new();
+        let verdict = matcher.decide(
+            name,
+            parents.last().map(Vec::as_slice),
+            is_dir.then_some(&mut carry),
+        );
+        if is_dir {
+            parents.push(carry);
+        }
+        if verdict.excluded {
+            excluded += 1;
+            if is_dir && !(matcher.has_exceptions() && matcher.must_descend(name)) {
                 walk.skip_current_dir();
             }
             continue;
@@ -97,38 +190,78 @@ pub fn write_tar<W: Write>(dir: &Path, matcher: &Matcher, out: W) -> Result<Summ
             .path()
             .symlink_metadata()
             .with_context(|| format!("reading {}", entry.path().display()))?;
+        visit(&Entry {
+            path: entry.path(),
+            rel,
+            meta: &meta,
+        })?;
+    }
+    Ok(excluded)
+}
+
+/// Writes the context of `dir` as a tar into `out`, entries as the docker CLI writes them:
+/// owned by 0:0, symbolic links as links, a file with several hard links as one file and
+/// tar hard links to it, FIFOs and devices as such; sockets are left out.
+pub fn write_tar<W: Write>(dir: &Path, matcher: &Matcher, out: W) -> Result<Summary> {
+    let mut builder = tar::Builder::new(out);
+    builder.follow_symlinks(false);
+    let mut summary = Summary::default();
+    // (device, inode) of files with several links, and the name they were first sent as.
+    let mut linked: HashMap<(u64, u64), PathBuf> = HashMap::new();
+    summary.excluded = walk(dir, matcher, |entry| {
+        let Entry { path, rel, meta } = *entry;
         let mut header = Header::new_gnu();
-        header.set_metadata_in_mode(&meta, HeaderMode::Complete);
+        header.set_metadata_in_mode(meta, HeaderMode::Complete);
         header.set_uid(0);
         header.set_gid(0);
         let _ = header.set_username("");
         let _ = header.set_groupname("");
         let file_type = meta.file_type();
+        if file_type.is_socket() {
+            return Ok(());
+        }
+        let adding = || format!("adding {} to the build context", rel.display());
+        if !file_type.is_dir() && meta.nlink() > 1 {
+            let key = (meta.dev(), meta.ino());
+            if let Some(first) = linked.get(&key) {
+                header.set_entry_type(EntryType::Link);
+                header.set_size(0);
+                return builder
+                    .append_link(&mut header, rel, first)
+                    .with_context(adding);
+            }
+            linked.insert(key, rel.to_path_buf());
+        }
         if file_type.is_dir() {
             builder.append_data(&mut header, rel, io::empty())
         } else if file_type.is_symlink() {
-            let target = std::fs::read_link(entry.path())
-                .with_context(|| format!("reading the link {}", entry.path().display()))?;
+            let target = std::fs::read_link(path)
+                .with_context(|| format!("reading the link {}", path.display()))?;
             header.set_entry_type(EntryType::Symlink);
             header.set_size(0);
             builder.append_link(&mut header, rel, target)
         } else if file_type.is_file() {
-            let file = File::open(entry.path())
-                .with_context(|| format!("reading {}", entry.path().display()))?;
+            let file = File::open(path).with_context(|| format!("reading {}", path.display()))?;
             summary.files += 1;
             summary.bytes += meta.len();
             let exact = Exact {
                 inner: file,
                 left: meta.len(),
-                path: entry.path().to_path_buf(),
+                path: path.to_path_buf(),
             };
             builder.append_data(&mut header, rel, exact)
         } else {
-            // Sockets and devices have no place in an image build; docker skips sockets too.
-            continue;
+            // FIFOs and devices: a header and no data (the tar crate set their type).
+            if file_type.is_char_device() || file_type.is_block_device() {
+                let rdev = meta.rdev();
+                header.set_device_major(libc::major(rdev))?;
+                header.set_device_minor(libc::minor(rdev))?;
+            }
+            header.set_size(0);
+            builder.append_data(&mut header, rel, io::empty())
         }
-        .with_context(|| format!("adding {} to the build context", rel.display()))?;
-    }
+        .with_context(adding)
+    })?;
     builder
         .into_inner()
         .context("finishing the build context")?
@@ -329,6 +462,116 @@ mod tests {
         assert_eq!(
             link.link_name().unwrap().unwrap().to_str(),
             Some("/etc/passwd")
+        );
+    }
+
+    fn entries(dir: &Path) -> Vec<(String, EntryType, String)> {
+        let (matcher, _) = for_build(dir, "Dockerfile").unwrap();
+        let mut out = Vec::new();
+        write_tar(dir, &matcher, &mut out).unwrap();
+        let mut archive = tar::Archive::new(&out[..]);
+        archive
+            .entries()
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let link = e
+                    .link_name()
+                    .unwrap()
+                    .map(|l| l.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                (
+                    e.path().unwrap().to_string_lossy().into_owned(),
+                    e.header().entry_type(),
+                    link,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn hard_links_are_tar_links_and_fifos_are_sent() {
+        let dir = tree(&[("Dockerfile", "FROM scratch\n"), ("a", "same")]);
+        std::fs::hard_link(dir.path().join("a"), dir.path().join("b")).unwrap();
+        let fifo = std::ffi::CString::new(dir.path().join("pipe").as_os_str().as_bytes()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+        let got = entries(dir.path());
+        assert_eq!(got[1], ("a".into(), EntryType::Regular, String::new()));
+        assert_eq!(got[2], ("b".into(), EntryType::Link, "a".into()));
+        assert_eq!(got[3], ("pipe".into(), EntryType::Fifo, String::new()));
+    }
+
+    #[test]
+    fn a_dockerfile_link_names_its_target_which_is_kept_even_when_ignored() {
+        let dir = tree(&[
+            ("docker/Dockerfile.real", "FROM scratch\n"),
+            ("docker/other", "x"),
+            (".dockerignore", "docker\n"),
+        ]);
+        std::os::unix::fs::symlink("docker/Dockerfile.real", dir.path().join("Dockerfile"))
+            .unwrap();
+        let (_, dockerfile) = for_build(dir.path(), "Dockerfile").unwrap();
+        assert_eq!(dockerfile, "docker/Dockerfile.real");
+        let names: Vec<String> = entries(dir.path()).into_iter().map(|e| e.0).collect();
+        assert_eq!(
+            names,
+            [".dockerignore", "Dockerfile", "docker/Dockerfile.real"]
+        );
+    }
+
+    #[test]
+    fn a_dockerfile_link_out_of_the_context_is_refused() {
+        let outside = tree(&[("Dockerfile", "FROM scratch\n")]);
+        let dir = tree(&[("main.rs", "")]);
+        std::os::unix::fs::symlink(
+            outside.path().join("Dockerfile"),
+            dir.path().join("Dockerfile"),
+        )
+        .unwrap();
+        let err = resolve_dockerfile(dir.path(), "Dockerfile")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("outside the build context"), "{err}");
+    }
+
+    #[test]
+    fn a_lower_case_dockerfile_is_used_when_there_is_no_other() {
+        let dir = tree(&[("dockerfile", "FROM scratch\n"), (".dockerignore", "*\n")]);
+        let (_, dockerfile) = for_build(dir.path(), "Dockerfile").unwrap();
+        assert_eq!(dockerfile, "dockerfile");
+        let names: Vec<String> = entries(dir.path()).into_iter().map(|e| e.0).collect();
+        assert_eq!(names, [".dockerignore", "dockerfile"]);
+        let both = tree(&[("dockerfile", "x"), ("Dockerfile", "FROM scratch\n")]);
+        assert_eq!(
+            resolve_dockerfile(both.path(), "Dockerfile").unwrap(),
+            "Dockerfile"
+        );
+    }
+
+    #[test]
+    fn the_walk_carries_parent_results_as_docker_does() {
+        let dir = tree(&[
+            ("Dockerfile", "FROM scratch\n"),
+            (
+                ".dockerignore",
+                "**/*.md\n!docs\nnode_modules\n!node_modules/keep\n**/node_modules\n",
+            ),
+            ("docs/a.md", "x"),
+            ("docs/b.txt", "x"),
+            ("node_modules/keep/index.js", "x"),
+            ("node_modules/drop.js", "x"),
+        ]);
+        let names: Vec<String> = entries(dir.path()).into_iter().map(|e| e.0).collect();
+        assert_eq!(
+            names,
+            [
+                ".dockerignore",
+                "Dockerfile",
+                "docs",
+                "docs/b.txt",
+                "node_modules/keep",
+                "node_modules/keep/index.js"
+            ]
         );
     }
 

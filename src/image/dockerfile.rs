@@ -31,7 +31,13 @@ pub fn locate(dir: &Path, file: Option<&Path>, cwd: &Path) -> Result<Dockerfile>
     let path = match file {
         Some(file) if file.is_absolute() => file.to_path_buf(),
         Some(file) => cwd.join(file),
-        None => dir.join("Dockerfile"),
+        // As the docker CLI: `dockerfile` in lower case when there is no `Dockerfile`.
+        None => match dir.join("Dockerfile") {
+            upper if upper.symlink_metadata().is_err() && dir.join("dockerfile").is_file() => {
+                dir.join("dockerfile")
+            }
+            upper => upper,
+        },
     };
     if !path.is_file() {
         match file {

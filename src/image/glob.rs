@@ -1,66 +1,85 @@
-//! Docker's glob: Go's `filepath.Match` syntax plus `**`, translated to an anchored regex
-//! the way moby's pattern matcher translates it, and Go's `filepath.Clean` for patterns.
+//! Docker's glob on bytes: Go's `filepath.Match` syntax plus `**`, turned into a matcher the
+//! way moby's pattern matcher does it — a plain string, a prefix, a suffix, or a Go regular
+//! expression — and Go's `filepath.Clean` for patterns.
 //!
-//! The translation is written out here because Docker's semantics (regex-based, `**/`
-//! matching zero or more directories, `*` never crossing `/`) are what users' existing
-//! `.dockerignore` files rely on, and no crate reproduces them.
+//! Written out here because no crate reproduces Docker's semantics, which users' existing
+//! `.dockerignore` files rely on: moby translates a pattern into the text of a Go regexp
+//! without looking at character classes, so `[a*]` is a class followed by a repetition and
+//! `^` in a wildcard pattern is an anchor. The Go text is parsed with Go's rules in
+//! `goregex.rs` and rewritten for the `regex` crate, so both engines agree on every pattern
+//! Go accepts, and what Go refuses is refused.
 
 use regex::Regex;
 
-/// Go's `filepath.Clean` for `/`-separated paths: collapse separators, drop `.`, resolve
-/// `..` against the element before it, and never leave `..` above a rooted path.
-pub(crate) fn clean(path: &str) -> String {
+use super::goregex;
+
+/// Go's `filepath.Clean` for `/`-separated byte paths: collapse separators, drop `.`,
+/// resolve `..` against the element before it, and never leave `..` above a rooted path.
+pub(crate) fn clean(path: &[u8]) -> Vec<u8> {
     if path.is_empty() {
-        return ".".to_string();
+        return b".".to_vec();
     }
-    let rooted = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
+    let rooted = path.starts_with(b"/");
+    let mut parts: Vec<&[u8]> = Vec::new();
+    for part in path.split(|&b| b == b'/') {
         match part {
-            "" | "." => {}
-            ".." => match parts.last() {
-                Some(&last) if last != ".." => {
+            b"" | b"." => {}
+            b".." => match parts.last() {
+                Some(&last) if last != b".." => {
                     parts.pop();
                 }
                 _ if rooted => {}
-                _ => parts.push(".."),
+                _ => parts.push(b".."),
             },
             other => parts.push(other),
         }
     }
-    let joined = parts.join("/");
+    let joined = parts.join(&b'/');
     match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".to_string(),
+        (true, _) => [b"/".as_slice(), &joined].concat(),
+        (false, true) => b".".to_vec(),
         (false, false) => joined,
     }
 }
 
 /// A compiled pattern. Like moby's pattern matcher, a pattern without wildcards is compared
-/// as a string, `x**` as a prefix and `**x` as a suffix; only the rest is a regex. Besides
-/// being cheaper per path, this is what Docker does: `**.log` excludes `a/b.log` (a plain
-/// suffix), and `a^b` is the file `a^b`.
+/// as bytes, `x**` as a prefix and `**x` as a suffix; only the rest is a regex.
 #[derive(Debug, Clone)]
 pub(crate) enum Glob {
-    Exact(String),
-    Prefix(String),
-    Suffix(String),
+    Exact(Vec<u8>),
+    Prefix(Vec<u8>),
+    Suffix(Vec<u8>),
     Regex(Regex),
 }
 
 impl Glob {
-    pub(crate) fn is_match(&self, path: &str) -> bool {
+    pub(crate) fn is_match(&self, path: &[u8]) -> bool {
         match self {
-            Glob::Exact(text) => path == text,
-            Glob::Prefix(prefix) => path.starts_with(prefix.as_str()),
+            Glob::Exact(text) => path == text.as_slice(),
+            Glob::Prefix(prefix) => path.starts_with(prefix),
             // `**/foo` also matches `foo` at the root.
             Glob::Suffix(suffix) => {
-                path.ends_with(suffix.as_str())
-                    || suffix.strip_prefix('/').is_some_and(|rest| path == rest)
+                path.ends_with(suffix) || suffix.strip_prefix(b"/").is_some_and(|rest| path == rest)
             }
-            Glob::Regex(regex) => regex.is_match(path),
+            Glob::Regex(regex) => match std::str::from_utf8(path) {
+                Ok(text) => regex.is_match(text),
+                Err(_) => regex.is_match(&go_runes(path)),
+            },
         }
     }
+}
+
+/// A byte string as Go's regexp reads it: each byte that is not part of valid UTF-8 is
+/// one U+FFFD.
+pub(crate) fn go_runes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + 8);
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for _ in chunk.invalid() {
+            out.push(char::REPLACEMENT_CHARACTER);
+        }
+    }
+    out
 }
 
 /// How moby's matcher classifies a pattern while translating it.
@@ -72,22 +91,57 @@ enum Kind {
     Regex,
 }
 
-/// Translates a cleaned pattern the way moby's pattern matcher does.
-pub(crate) fn compile(pattern: &str) -> Result<Glob, String> {
+/// Go's `regexp.QuoteMeta` characters that are not glob syntax: moby escapes these.
+fn moby_escapes(ch: char) -> bool {
+    matches!(ch, '.' | '+' | '(' | ')' | '|' | '{' | '}' | '$')
+}
+
+/// Translates a cleaned pattern the way moby's pattern matcher does, after the syntax check
+/// `filepath.Match` makes.
+pub(crate) fn compile(pattern: &[u8]) -> Result<Glob, String> {
     validate(pattern)?;
+    let (kind, go) = translate(pattern);
+    match kind {
+        Kind::Exact => Ok(Glob::Exact(pattern.to_vec())),
+        // Strip the trailing `**`, or the leading one (bytes, as Go slices the string).
+        Kind::Prefix => Ok(Glob::Prefix(pattern[..pattern.len() - 2].to_vec())),
+        Kind::Suffix => Ok(Glob::Suffix(pattern[2..].to_vec())),
+        Kind::Regex => goregex::to_rust(&go).and_then(|rust| {
+            regex::RegexBuilder::new(&rust)
+                // Thousands of patterns each keep a lazy DFA cache; a small one keeps the
+                // matcher's memory proportionate (paths are short).
+                .dfa_size_limit(64 * 1024)
+                .build()
+                .map(Glob::Regex)
+                .map_err(|e| format!("cannot be compiled ({})", e.to_string().trim()))
+        }),
+    }
+}
+
+/// moby's translation: the Go regexp text and the kind. The pattern is read rune by rune
+/// like Go's `text/scanner` reads it: a byte outside valid UTF-8 is U+FFFD and a leading
+/// byte-order mark is skipped.
+fn translate(pattern: &[u8]) -> (Kind, String) {
+    let mut runes: Vec<char> = go_runes(pattern).chars().collect();
+    if runes.first() == Some(&'\u{feff}') {
+        runes.remove(0);
+    }
     let mut kind = Kind::Exact;
     let mut re = String::from("^");
-    let mut chars = pattern.chars().peekable();
-    let mut first = true;
-    while let Some(ch) = chars.next() {
-        let at_start = std::mem::replace(&mut first, false);
+    let mut i = 0;
+    let mut iteration = 0;
+    while i < runes.len() {
+        let ch = runes[i];
+        i += 1;
+        let first = iteration == 0;
+        iteration += 1;
         match ch {
-            '*' if chars.peek() == Some(&'*') => {
-                chars.next();
-                if chars.peek() == Some(&'/') {
-                    chars.next();
+            '*' if runes.get(i) == Some(&'*') => {
+                i += 1;
+                if runes.get(i) == Some(&'/') {
+                    i += 1;
                 }
-                if chars.peek().is_none() {
+                if i == runes.len() {
                     if kind == Kind::Exact {
                         kind = Kind::Prefix;
                     } else {
@@ -98,7 +152,7 @@ pub(crate) fn compile(pattern: &str) -> Result<Glob, String> {
                     re.push_str("(.*/)?");
                     kind = Kind::Regex;
                 }
-                if at_start {
+                if first {
                     kind = Kind::Suffix;
                 }
             }
@@ -110,105 +164,58 @@ pub(crate) fn compile(pattern: &str) -> Result<Glob, String> {
                 re.push_str("[^/]");
                 kind = Kind::Regex;
             }
-            '.' | '+' | '(' | ')' | '|' | '{' | '}' | '$' => {
+            c if moby_escapes(c) => {
                 re.push('\\');
-                re.push(ch);
+                re.push(c);
             }
-            '\\' => match chars.next() {
-                Some(next) => {
-                    re.push_str(&regex::escape(&next.to_string()));
+            '\\' => match runes.get(i) {
+                Some(&next) => {
+                    i += 1;
+                    re.push('\\');
+                    re.push(next);
                     kind = Kind::Regex;
                 }
-                None => re.push_str("\\\\"),
+                None => re.push('\\'),
             },
-            // Rust's regex reads `&&`, `--`, `~~` and nested `[` inside a class as set
-            // operations; Go's does not, so those characters are escaped to stay literal.
-            '&' | '-' | '~' if in_class(&re) => {
-                if ch == '-' && !re.ends_with('[') && !re.ends_with("[^") {
-                    re.push('-');
-                } else {
-                    re.push('\\');
-                    re.push(ch);
-                }
-            }
-            '[' if in_class(&re) => re.push_str("\\["),
-            ']' if !in_class(&re) => {
-                re.push_str("\\]");
-                kind = Kind::Regex;
-            }
             '[' | ']' => {
                 re.push(ch);
                 kind = Kind::Regex;
             }
-            // Outside a class `^` is a character of the name; in the regex it would anchor.
-            '^' if !in_class(&re) => re.push_str("\\^"),
-            _ => re.push(ch),
+            c => re.push(c),
         }
     }
-    match kind {
-        Kind::Exact => Ok(Glob::Exact(pattern.to_string())),
-        // Strip the trailing `**`, or the leading one.
-        Kind::Prefix => Ok(Glob::Prefix(pattern[..pattern.len() - 2].to_string())),
-        Kind::Suffix => Ok(Glob::Suffix(pattern[2..].to_string())),
-        Kind::Regex => {
-            re.push('$');
-            Regex::new(&re)
-                .map(Glob::Regex)
-                .map_err(|e| format!("cannot be compiled ({})", first_line(&e.to_string())))
-        }
-    }
+    re.push('$');
+    (kind, re)
 }
 
-/// Whether the regex built so far ends inside an open character class.
-fn in_class(re: &str) -> bool {
-    let mut open = false;
-    let mut escaped = false;
-    for ch in re.chars() {
-        match ch {
-            _ if escaped => escaped = false,
-            '\\' => escaped = true,
-            '[' if !open => open = true,
-            ']' if open => open = false,
-            _ => {}
-        }
-    }
-    open
-}
-
-/// The syntax checks of Go's `filepath.Match`: classes are closed, not empty, and their
-/// ranges run forwards; a trailing `\` is refused.
-fn validate(pattern: &str) -> Result<(), String> {
-    let chars: Vec<char> = pattern.chars().collect();
+/// The syntax checks of Go's `filepath.Match` (what moby checks when it reads a pattern):
+/// a class is closed and not empty, a class member is valid UTF-8, a range has both ends,
+/// and the pattern does not end with an escaping `\`. Go does not check range order here.
+fn validate(pattern: &[u8]) -> Result<(), String> {
     let mut i = 0;
-    while i < chars.len() {
-        match chars[i] {
-            '\\' => {
-                if i + 1 >= chars.len() {
+    while i < pattern.len() {
+        match pattern[i] {
+            b'\\' => {
+                if i + 1 >= pattern.len() {
                     return Err("ends with an escaping backslash".into());
                 }
                 i += 2;
             }
-            '[' => {
+            b'[' => {
                 i += 1;
-                if chars.get(i) == Some(&'^') {
+                if pattern.get(i) == Some(&b'^') {
                     i += 1;
                 }
                 let mut members = 0;
                 loop {
-                    let Some(&c) = chars.get(i) else {
-                        return Err("has an unterminated character class".into());
-                    };
-                    if c == ']' && members > 0 {
+                    if pattern.get(i) == Some(&b']') && members > 0 {
                         i += 1;
                         break;
                     }
-                    let low = class_char(&chars, &mut i)?;
-                    if chars.get(i) == Some(&'-') {
+                    class_char(pattern, &mut i)?;
+                    if pattern[i] == b'-' {
                         i += 1;
-                        let high = class_char(&chars, &mut i)?;
-                        if high < low {
-                            return Err(format!("has a backwards range {low}-{high}"));
-                        }
+                        class_char(pattern, &mut i)?;
                     }
                     members += 1;
                 }
@@ -219,30 +226,153 @@ fn validate(pattern: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn class_char(chars: &[char], i: &mut usize) -> Result<char, String> {
-    match chars.get(*i) {
-        None => Err("has an unterminated character class".into()),
-        Some(']') | Some('-') => Err("has an empty or malformed character class".into()),
-        Some('\\') => {
-            let c = chars
-                .get(*i + 1)
-                .copied()
-                .ok_or("has an unterminated character class")?;
-            *i += 2;
-            Ok(c)
-        }
-        Some(&c) => {
+/// Go's `getEsc`: one class member, which must be followed by more of the pattern.
+fn class_char(pattern: &[u8], i: &mut usize) -> Result<(), String> {
+    let malformed = || "has an unterminated or malformed character class".to_string();
+    match pattern.get(*i) {
+        None | Some(b']') | Some(b'-') => return Err(malformed()),
+        Some(b'\\') => {
             *i += 1;
-            Ok(c)
+            if *i >= pattern.len() {
+                return Err(malformed());
+            }
+        }
+        Some(_) => {}
+    }
+    let rest = &pattern[*i..];
+    let len = utf8_len(rest).ok_or_else(malformed)?;
+    *i += len;
+    if *i >= pattern.len() {
+        return Err(malformed());
+    }
+    Ok(())
+}
+
+/// The length of the valid UTF-8 character at the start of `bytes`, if there is one.
+fn utf8_len(bytes: &[u8]) -> Option<usize> {
+    let take = bytes.len().min(4);
+    (1..=take).find(|&n| std::str::from_utf8(&bytes[..n]).is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matches(pattern: &str, path: &str) -> bool {
+        compile(pattern.as_bytes())
+            .unwrap()
+            .is_match(path.as_bytes())
+    }
+
+    #[test]
+    fn go_clean() {
+        for (input, want) in [
+            ("", "."),
+            (".", "."),
+            ("./a//b/", "a/b"),
+            ("a/../b", "b"),
+            ("../a", "../a"),
+            ("a/../..", ".."),
+            ("/../a", "/a"),
+            ("//a", "/a"),
+            ("/", "/"),
+            ("a/./b/.", "a/b"),
+        ] {
+            assert_eq!(clean(input.as_bytes()), want.as_bytes(), "clean({input:?})");
         }
     }
-}
 
-/// A pattern that names exactly one path.
-pub(crate) fn literal(text: &str) -> Glob {
-    Glob::Exact(text.to_string())
-}
+    #[test]
+    fn kinds_follow_moby() {
+        assert!(matches!(compile(b"a.b").unwrap(), Glob::Exact(_)));
+        assert!(matches!(compile(b"a.b**").unwrap(), Glob::Prefix(_)));
+        assert!(matches!(compile(b"**/x").unwrap(), Glob::Suffix(_)));
+        assert!(matches!(compile(b"**/*.md").unwrap(), Glob::Regex(_)));
+        assert!(matches!(compile(b"a\\b").unwrap(), Glob::Regex(_)));
+    }
 
-fn first_line(s: &str) -> &str {
-    s.lines().last().unwrap_or(s).trim()
+    #[test]
+    fn caret_in_a_wildcard_pattern_is_an_anchor() {
+        // moby does not escape `^`: in a regex pattern it anchors, so nothing matches.
+        assert!(!matches("a^b*", "a^bc"));
+        assert!(!matches("*^", "x^"));
+        // Without wildcards the pattern is a plain string.
+        assert!(matches("a^b", "a^b"));
+        // Negation right after `[`.
+        assert!(matches("[^a]b", "cb") && !matches("[^a]b", "ab"));
+    }
+
+    #[test]
+    fn stars_and_question_marks_inside_a_class_become_moby_text() {
+        // `[a*]` is `[a[^/]*]` for Go: the class {a [ ^ /} repeated, then `]`.
+        assert!(matches("[a*]", "]") && matches("[a*]", "aa]") && matches("[a*]", "a/^]"));
+        assert!(!matches("[a*]", "a") && !matches("[a*]", "*"));
+        // `[a?]` is `[a[^/]]`: one of {a [ ^ /}, then `]`.
+        assert!(matches("[a?]", "a]") && matches("[a?]", "[]"));
+        assert!(!matches("[a?]", "a") && !matches("[a?]", "?"));
+        // `[a-*]` is a backwards range `a-[`: refused, as Go's regexp refuses it.
+        assert!(compile(b"[a-*]").is_err());
+    }
+
+    #[test]
+    fn posix_and_perl_classes_are_ascii() {
+        assert!(matches("f[[:digit:]]", "f7") && !matches("f[[:digit:]]", "fx"));
+        assert!(matches("[[:^alpha:]]x", "1x") && !matches("[[:^alpha:]]x", "ax"));
+        assert!(compile(b"[[:nope:]]").is_err());
+        assert!(matches("v\\d", "v1") && !matches("v\\d", "v\u{0663}"));
+        assert!(matches("a\\wb", "a_b") && !matches("a\\wb", "aéb"));
+        assert!(matches("a\\sb", "a b"));
+        assert!(matches("x\\pL*", "xé") && !matches("x\\pL", "x1"));
+    }
+
+    #[test]
+    fn escapes_as_go_reads_them() {
+        assert!(matches("x\\*y", "x*y") && !matches("x\\*y", "xzy"));
+        assert!(matches("x\\ty", "x\ty"));
+        assert!(matches("\\x41", "A"));
+        // `\0` then `12` reads as the octal escape \012, a newline.
+        assert!(matches("a\\012", "a\n"));
+        for bad in ["\\q", "a\\1", "\\C", "x\\é", "\\pX", "\\b[", "[\\b]"] {
+            assert!(
+                compile(bad.as_bytes()).is_err(),
+                "{bad:?} should be refused"
+            );
+        }
+        // `\Q` quotes the rest of moby's regex text, up to `\E` or the end.
+        assert!(matches("\\Qa*", "a[^/]*$"));
+    }
+
+    #[test]
+    fn syntax_errors_of_filepath_match() {
+        for bad in ["[abc", "[]", "[^]", "a[-z]", "[a-]", "trailing\\"] {
+            assert!(
+                compile(bad.as_bytes()).is_err(),
+                "{bad:?} should be refused"
+            );
+        }
+        assert!(compile(b"[\xff]").is_err(), "a class member must be UTF-8");
+    }
+
+    #[test]
+    fn bytes_outside_utf8_are_one_rune_each() {
+        let glob = compile(b"a?c").unwrap();
+        assert!(glob.is_match(b"a\xffc"));
+        assert!(!glob.is_match(b"a\xff\xfec"));
+        assert!(glob.is_match("aéc".as_bytes()));
+        // Exact patterns compare bytes.
+        let glob = compile(b"caf\xe9").unwrap();
+        assert!(glob.is_match(b"caf\xe9") && !glob.is_match("café".as_bytes()));
+        // In a regex pattern an invalid byte reads as U+FFFD and matches one such byte.
+        let glob = compile(b"x\xff*").unwrap();
+        assert!(glob.is_match(b"x\xfeyz"));
+    }
+
+    #[test]
+    fn double_stars_as_moby_classifies_them() {
+        assert!(matches("**.log", "a/b.log") && matches("**foo", "xfoo"));
+        assert!(matches("**/foo", "foo") && !matches("**/foo", "afoo"));
+        assert!(matches("build**", "builder/x") && !matches("build**", "a/build"));
+        assert!(matches("a/**/z", "a/z") && matches("a/**/z", "a/b/c/z"));
+        assert!(matches("**a**", "x/ab/c"));
+    }
 }

@@ -3,6 +3,7 @@
 mod support;
 
 mod build;
+mod build_context;
 mod buildkit;
 mod cli;
 mod config;
