@@ -71,16 +71,46 @@ impl Context {
     }
 }
 
+/// Whether a command does I/O that needs the async runtime, TLS or interrupt handling.
+/// The others only print what the binary knows (or read msv.toml) and run without them,
+/// so that `msv completions` or `msv version` start as fast as the process can.
+pub fn needs_runtime(command: &Command) -> bool {
+    !matches!(
+        command,
+        Command::Completions(_) | Command::Man | Command::Config(_) | Command::Version
+    )
+}
+
+/// Runs a command for which [`needs_runtime`] is false, on the calling thread; `None` for
+/// the others.
+pub fn run_without_runtime(cli: &Cli) -> Option<anyhow::Result<ExitCode>> {
+    let ctx = context(cli);
+    Some(match &cli.command {
+        Command::Completions(args) => completions::run(args, &ctx),
+        Command::Man => man::run(&ctx),
+        Command::Config(args) => config::run(args, &ctx),
+        Command::Version => version::run(&ctx),
+        _ => return None,
+    })
+}
+
+fn context(cli: &Cli) -> Context {
+    Context {
+        printer: Printer::new(&cli.global.style()),
+        flags: flags::of(cli),
+    }
+}
+
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Some(outcome) = run_without_runtime(&cli) {
+        return outcome;
+    }
     // reqwest is built without a default TLS provider so that one provider (ring, as kube
     // uses) serves every client; a second call finds it installed already.
     let _ = rustls::crypto::ring::default_provider().install_default();
 
-    let ctx = Context {
-        printer: Printer::new(&cli.global.style()),
-        flags: flags::of(&cli),
-    };
+    let ctx = context(&cli);
     match &cli.command {
         Command::New(args) => new::run(args, &ctx).await,
         Command::Templates(args) => templates::run(args, &ctx).await,
@@ -94,9 +124,40 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Status(args) => status::run(args, &ctx).await,
         Command::Logs(args) => logs::run(args, &ctx).await,
         Command::Traces(args) => traces::run(args, &ctx).await,
-        Command::Completions(args) => completions::run(args, &ctx),
-        Command::Man => man::run(&ctx),
-        Command::Config(args) => config::run(args, &ctx),
-        Command::Version => version::run(&ctx),
+        Command::Completions(_) | Command::Man | Command::Config(_) | Command::Version => {
+            unreachable!("run_without_runtime runs these")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn command(args: &[&str]) -> Command {
+        use clap::FromArgMatches as _;
+        let matches = crate::cli::command()
+            .try_get_matches_from(std::iter::once("msv").chain(args.iter().copied()))
+            .expect("valid arguments");
+        Cli::from_arg_matches(&matches).expect("a command").command
+    }
+
+    #[test]
+    fn printing_commands_run_without_the_runtime() {
+        for args in [
+            &["completions", "bash"][..],
+            &["man"],
+            &["version"],
+            &["config", "show"],
+        ] {
+            assert!(!needs_runtime(&command(args)), "{args:?}");
+        }
+    }
+
+    #[test]
+    fn commands_doing_io_get_the_runtime() {
+        for args in [&["status"][..], &["new", "svc"], &["templates", "list"]] {
+            assert!(needs_runtime(&command(args)), "{args:?}");
+        }
     }
 }
