@@ -103,7 +103,7 @@ pub fn matcher_from(ignore_path: &Path, dockerfile: Option<&str>) -> Result<Matc
 /// The ignore file at `ignore_path` (none there: nothing ignored), with msv's own `.msv/`
 /// excluded first.
 fn read_ignore_file(ignore_path: &Path) -> Result<Matcher> {
-    let mut matcher = match std::fs::read(&ignore_path) {
+    let mut matcher = match std::fs::read(ignore_path) {
         Ok(bytes) => {
             Matcher::parse(&bytes).with_context(|| format!("reading {}", ignore_path.display()))?
         }
