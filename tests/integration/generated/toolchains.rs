@@ -29,6 +29,10 @@ fn cache_dir() -> PathBuf {
 /// A venv with the generated project's requirements-dev.txt, cached under target/ by the
 /// content of its requirement files so a changed pin makes a new one.
 pub(crate) fn python_venv(project: &Path) -> PathBuf {
+    // Tests of one process that need the same requirements would otherwise make (and
+    // remove) the same folder at once.
+    static MAKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = MAKING.lock().unwrap_or_else(|e| e.into_inner());
     let mut key = fs::read(project.join("requirements.txt")).unwrap();
     key.extend(fs::read(project.join("requirements-dev.txt")).unwrap());
     // FNV-1a: a stable name for the cache folder, not a security boundary.
