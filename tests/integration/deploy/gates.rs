@@ -21,16 +21,22 @@ struct Serves {
     latency: f64,
     /// `/metrics` never answers in time.
     hang_metrics: bool,
+    /// The process restarts (its counters start again from zero) after every this many
+    /// requests to a pod (0: never).
+    restart_every: u64,
 }
 
 const HEALTHY: Serves = Serves {
     error_every: 0,
     latency: 0.008,
     hang_metrics: false,
+    restart_every: 0,
 };
 
 #[derive(Default)]
 struct PodCounts {
+    /// Requests since the pod started, across restarts of its process.
+    lifetime: u64,
     by_status: HashMap<u16, u64>,
     /// Cumulative per bound, +Inf last.
     buckets: Vec<u64>,
@@ -70,6 +76,15 @@ fn serve(env: &Env, image: &str, serves: Serves) {
                     if serves.latency <= *b {
                         pod.buckets[i] += 1;
                     }
+                }
+                pod.lifetime += 1;
+                if serves.restart_every > 0 && pod.lifetime.is_multiple_of(serves.restart_every) {
+                    // The answer went out; then the process restarted.
+                    let lifetime = pod.lifetime;
+                    *pod = PodCounts {
+                        lifetime,
+                        ..PodCounts::default()
+                    };
                 }
                 ProxyResponse::new(status, "items")
             }
@@ -254,6 +269,69 @@ fn tripled_latency_fails_the_ratio_to_the_live_color() {
         .stderr_has("FAILED");
     traffic.assert_no_failures();
     assert_eq!(env.live().as_deref(), Some("blue"));
+}
+
+#[test]
+fn restarts_mid_window_neither_hide_errors_nor_invent_requests() {
+    // Each candidate pod's process restarts every 12 requests: its counters fall back to
+    // zero, several times in the window.
+    let env = env_with_gates(
+        "40s",
+        "max_error_ratio = 0.05
+",
+    );
+    env.deploy("r/shop:1").status(0);
+    serve(
+        &env,
+        "r/shop:2",
+        Serves {
+            error_every: 5,
+            restart_every: 12,
+            ..HEALTHY
+        },
+    );
+    let traffic = users(&env);
+    env.deploy("r/shop:2")
+        .status(1)
+        .stderr_has("the candidate failed the analysis in the verify window")
+        .stderr_has("switched back");
+    let report = traffic.stop();
+    assert_eq!(env.live().as_deref(), Some("blue"));
+    let entry = last_entry(&env);
+    let ratio = entry["analysis"]["measures"][0]["candidate"]
+        .as_f64()
+        .unwrap();
+    assert!((0.1..=0.3).contains(&ratio), "{ratio}");
+    // Counted requests are no more than the candidate served: users' failures are its
+    // 500s, two in every twelve requests a pod serves between restarts (and each of the
+    // two pods may be part-way through a cycle).
+    let counted = entry["analysis"]["requests"].as_u64().unwrap();
+    let served_at_most = 6 * report.failures.len() as u64 + 12 * 2;
+    assert!(
+        counted >= 10 && counted <= served_at_most + 10,
+        "counted {counted}, served at most about {served_at_most}"
+    );
+
+    // A healthy candidate that restarts passes: no reset reads as a failure.
+    let env = env_with_gates(
+        "2s",
+        "max_error_ratio = 0.05
+",
+    );
+    env.deploy("r/shop:1").status(0);
+    serve(
+        &env,
+        "r/shop:2",
+        Serves {
+            restart_every: 12,
+            ..HEALTHY
+        },
+    );
+    let traffic = users(&env);
+    env.deploy("r/shop:2")
+        .status(0)
+        .stderr_has("analysis passed: error ratio 0.00%");
+    traffic.assert_no_failures();
 }
 
 #[test]
