@@ -373,7 +373,7 @@ pub fn render_yaml(
     let mut out = String::new();
     for d in docs {
         out.push_str("---\n");
-        out.push_str(&serde_saphyr::to_string(&d)?);
+        out.push_str(&crate::output::yaml(&d)?);
     }
     Ok(out)
 }

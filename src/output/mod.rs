@@ -131,7 +131,7 @@ impl Printer {
         value: &T,
     ) -> anyhow::Result<()> {
         let text = match format {
-            OutputFormat::Yaml => serde_saphyr::to_string(&value)?,
+            OutputFormat::Yaml => yaml(&value)?,
             _ => {
                 let mut text = serde_json::to_string_pretty(value)?;
                 text.push('\n');
@@ -234,9 +234,26 @@ impl Printer {
     }
 }
 
+/// YAML as kubectl writes it: long strings stay plain scalars on one line (an image
+/// reference folded into a `>-` block is valid YAML, but not what `grep image:` or a
+/// reader expects).
+pub fn yaml<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<String> {
+    let options = serde_saphyr::ser_options! {
+        prefer_block_scalars: false,
+    };
+    Ok(serde_saphyr::to_string_with_options(&value, options)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn yaml_keeps_a_long_string_a_plain_scalar_on_one_line() {
+        let image = format!("127.0.0.1:5000/shop@sha256:{}", "ab".repeat(32));
+        let text = yaml(&serde_json::json!({"image": image})).unwrap();
+        assert_eq!(text, format!("image: {image}\n"));
+    }
 
     fn printer(global: Style) -> Printer {
         Printer::new(&global)
