@@ -35,7 +35,11 @@ impl Source {
     ) -> Result<Source> {
         let (reach, at) = match (url, service) {
             (Some(url), _) => (Reach::Url(url.to_string()), url.to_string()),
-            (None, Some(spec)) => (Reach::Service(spec.to_string()), format!("service {spec}")),
+            (None, Some(spec)) => {
+                // A malformed NAMESPACE/NAME:PORT is named before any cluster is asked.
+                client::service_proxy_path(spec)?;
+                (Reach::Service(spec.to_string()), format!("service {spec}"))
+            }
             (None, None) => anyhow::bail!(
                 "no trace backend configured: set MSV_TRACES_BACKEND and MSV_TRACES_URL, pass --backend and --url \
                  (or --backend-service NAMESPACE/NAME:PORT), or add [traces] backend and url to msv.toml"
