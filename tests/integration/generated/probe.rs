@@ -207,32 +207,11 @@ impl Service {
     /// own parser and counts, for the item route, must count exactly the `not_found`
     /// requests sent, none of them an error (5xx), with a latency histogram for the p99.
     fn check_metrics_as_msv_reads_them(&self, item_route: &str, sent: usize) {
-        use msv::analysis::{Counts, Names, prom};
         let (_, text) = get(&self.url("/metrics"), &[]).unwrap_or_else(|| self.fail("no /metrics"));
-        let samples = prom::parse(&text)
-            .unwrap_or_else(|e| self.fail(&format!("msv cannot parse /metrics: {e}\n{text}")));
-        let route: Vec<prom::Sample> = samples
-            .into_iter()
-            .filter(|s| {
-                ["route", "http_route"]
-                    .iter()
-                    .any(|l| s.label(l) == Some(item_route))
-            })
-            .collect();
-        let names = Names {
-            duration_metric: "http_request_duration_seconds".into(),
-            requests_metric: "http_requests_total".into(),
-            status_label: "status".into(),
-            exclude_routes: vec![],
-        };
-        let counts = Counts::of(&route, &names);
-        if counts.requests != sent as f64 || counts.errors != 0.0 || counts.quantile(0.99).is_none()
-        {
+        let counted = counted_by_msv(&text, item_route);
+        if counted != (sent as f64, 0.0, true) {
             self.fail(&format!(
-                "msv reads {} requests, {} errors, p99 {:?} for {item_route}; want {sent}, 0 and a p99:\n{text}",
-                counts.requests,
-                counts.errors,
-                counts.quantile(0.99)
+                "msv reads (requests, errors, has p99) = {counted:?} for {item_route}; want ({sent}, 0, true):\n{text}"
             ));
         }
     }
@@ -342,4 +321,28 @@ pub(crate) fn run_step(what: &str, cmd: &mut Command) -> String {
     );
     eprintln!("{what}: ok in {:.1} s", started.elapsed().as_secs_f64());
     text
+}
+
+/// What msv's analysis counts on `route` in a service's `/metrics` text: requests, 5xx
+/// answers, and whether a p99 can be computed. Fails the test when msv cannot parse it.
+pub(crate) fn counted_by_msv(text: &str, route: &str) -> (f64, f64, bool) {
+    use msv::analysis::{Counts, Names, prom};
+    let samples =
+        prom::parse(text).unwrap_or_else(|e| panic!("msv cannot parse /metrics: {e}\n{text}"));
+    let on_route: Vec<prom::Sample> = samples
+        .into_iter()
+        .filter(|s| {
+            ["route", "http_route"]
+                .iter()
+                .any(|l| s.label(l) == Some(route))
+        })
+        .collect();
+    let names = Names {
+        duration_metric: "http_request_duration_seconds".into(),
+        requests_metric: "http_requests_total".into(),
+        status_label: "status".into(),
+        exclude_routes: vec![],
+    };
+    let c = Counts::of(&on_route, &names);
+    (c.requests, c.errors, c.quantile(0.99).is_some())
 }

@@ -276,6 +276,19 @@ fn python_fastapi_image_builds_and_serves() {
         "{}",
         logs()
     );
+    // The container serves what msv deploy's analysis reads.
+    for _ in 0..3 {
+        assert_eq!(
+            get(&format!("{base_url}/api/v1/items/424242"), &[]).map(|r| r.0),
+            Some(404)
+        );
+    }
+    let (_, metrics) = get(&format!("{base_url}/metrics"), &[]).expect("no /metrics");
+    assert_eq!(
+        super::probe::counted_by_msv(&metrics, "/api/v1/items/{item_id}"),
+        (3.0, 0.0, true),
+        "{metrics}"
+    );
     run_step(
         "docker stop",
         Command::new("docker").args(["stop", "-t", "20", &container.0]),

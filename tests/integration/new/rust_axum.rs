@@ -285,6 +285,12 @@ fn rust_axum_service_builds_runs_and_shuts_down_gracefully() {
 
     let (status, metrics) = get(port, "/metrics", &[]);
     assert_eq!(status, 200);
+    // What msv deploy's analysis reads of it, through msv's own parser.
+    assert_eq!(
+        crate::generated::probe::counted_by_msv(&metrics, "/api/v1/items/{id}"),
+        (4.0, 0.0, true),
+        "{metrics}"
+    );
     assert!(
         metrics.contains(
             r#"http_requests_total{method="GET",route="/api/v1/items/{id}",status="404"} 4"#
@@ -437,6 +443,16 @@ fn rust_axum_image_builds_and_serves() {
             other => panic!("the container never answered /healthz: {other:?}"),
         }
     }
+    // The container serves what msv deploy's analysis reads.
+    for _ in 0..3 {
+        assert_eq!(get(port, "/api/v1/items/424242", &[]).0, 404);
+    }
+    let (_, metrics) = get(port, "/metrics", &[]);
+    assert_eq!(
+        crate::generated::probe::counted_by_msv(&metrics, "/api/v1/items/{id}"),
+        (3.0, 0.0, true),
+        "{metrics}"
+    );
     let user = Command::new("docker")
         .args(["inspect", "--format", "{{.Config.User}}", &tag])
         .output()
