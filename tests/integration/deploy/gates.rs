@@ -275,11 +275,7 @@ fn tripled_latency_fails_the_ratio_to_the_live_color() {
 fn restarts_mid_window_neither_hide_errors_nor_invent_requests() {
     // Each candidate pod's process restarts every 12 requests: its counters fall back to
     // zero, several times in the window.
-    let env = env_with_gates(
-        "40s",
-        "max_error_ratio = 0.05
-",
-    );
+    let env = env_with_gates("40s", "max_error_ratio = 0.05\n");
     env.deploy("r/shop:1").status(0);
     serve(
         &env,
@@ -312,12 +308,10 @@ fn restarts_mid_window_neither_hide_errors_nor_invent_requests() {
         "counted {counted}, served at most about {served_at_most}"
     );
 
-    // A healthy candidate that restarts passes: no reset reads as a failure.
-    let env = env_with_gates(
-        "2s",
-        "max_error_ratio = 0.05
-",
-    );
+    // A healthy candidate that restarts is not failed: no reset reads as errors. (A
+    // restart between two readings loses what the process served before it, so on a
+    // loaded machine the window may end below min_requests: inconclusive, which passes.)
+    let env = env_with_gates("4s", "max_error_ratio = 0.05\n");
     env.deploy("r/shop:1").status(0);
     serve(
         &env,
@@ -330,7 +324,8 @@ fn restarts_mid_window_neither_hide_errors_nor_invent_requests() {
     let traffic = users(&env);
     env.deploy("r/shop:2")
         .status(0)
-        .stderr_has("analysis passed: error ratio 0.00%");
+        .stderr_has(": error ratio 0.00% over ")
+        .stderr_lacks("FAILED");
     traffic.assert_no_failures();
 }
 
