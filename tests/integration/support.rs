@@ -324,3 +324,68 @@ pub fn docker_available(test: &str) -> bool {
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// A JSON HTTP/1.1 stand-in on 127.0.0.1:0 for the services msv queries (a trace backend,
+/// Prometheus): each request's target (path and query) goes to `answer`, whose status and
+/// JSON body are sent back, one request per connection. It stops when dropped.
+pub struct JsonStub {
+    pub url: String,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl JsonStub {
+    pub fn start(answer: impl Fn(&str) -> (u16, String) + Send + 'static) -> JsonStub {
+        use std::io::{BufRead, BufReader, Write};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let one = move |conn: std::net::TcpStream| -> std::io::Result<()> {
+            conn.set_read_timeout(Some(Duration::from_secs(10)))?;
+            let mut reader = BufReader::new(conn.try_clone()?);
+            let mut line = String::new();
+            reader.read_line(&mut line)?;
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header)? == 0 || header == "\r\n" {
+                    break;
+                }
+            }
+            let (status, body) = answer(line.split_whitespace().nth(1).unwrap_or("/"));
+            let mut out = conn;
+            write!(
+                out,
+                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            )?;
+            out.flush()
+        };
+        let thread = std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stopped.load(Ordering::SeqCst) {
+                    break;
+                }
+                if let Ok(conn) = conn {
+                    let _ = one(conn);
+                }
+            }
+        });
+        JsonStub {
+            url,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for JsonStub {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = std::net::TcpStream::connect(self.url.trim_start_matches("http://"));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

@@ -5,11 +5,9 @@
 //! pods' own `/metrics` answer 404, so a pass can only come from Prometheus.
 
 use super::*;
+use crate::support::JsonStub;
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
 use std::sync::Mutex;
-use std::thread::JoinHandle;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 const BOUNDS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
@@ -25,47 +23,24 @@ struct Served {
 type Events = Arc<Mutex<Vec<Served>>>;
 
 struct Prometheus {
+    /// Serves until this is dropped.
+    _stub: JsonStub,
     url: String,
     events: Events,
     queries: Arc<Mutex<Vec<String>>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl Prometheus {
     fn start() -> Prometheus {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
         let events: Events = Arc::default();
         let queries: Arc<Mutex<Vec<String>>> = Arc::default();
-        let stop = Arc::new(AtomicBool::new(false));
-        let (e2, q2, s2) = (events.clone(), queries.clone(), stop.clone());
-        let thread = std::thread::spawn(move || {
-            for conn in listener.incoming() {
-                if s2.load(Ordering::SeqCst) {
-                    break;
-                }
-                if let Ok(conn) = conn {
-                    let _ = answer(conn, &e2, &q2);
-                }
-            }
-        });
+        let (e2, q2) = (events.clone(), queries.clone());
+        let stub = JsonStub::start(move |target| (200, answer(target, &e2, &q2)));
         Prometheus {
-            url,
+            url: stub.url.clone(),
+            _stub: stub,
             events,
             queries,
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(self.url.trim_start_matches("http://"));
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
         }
     }
 }
@@ -78,22 +53,7 @@ fn now() -> f64 {
 }
 
 /// `GET /api/v1/query?query=&time=`, for the one query shape msv sends.
-fn answer(
-    conn: TcpStream,
-    events: &Mutex<Vec<Served>>,
-    queries: &Mutex<Vec<String>>,
-) -> std::io::Result<()> {
-    conn.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let mut reader = BufReader::new(conn.try_clone()?);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header)? == 0 || header == "\r\n" {
-            break;
-        }
-    }
-    let target = line.split_whitespace().nth(1).unwrap_or("/");
+fn answer(target: &str, events: &Mutex<Vec<Served>>, queries: &Mutex<Vec<String>>) -> String {
     let url = reqwest::Url::parse(&format!("http://x{target}")).unwrap();
     let q: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
     let query = q.get("query").cloned().unwrap_or_default();
@@ -102,7 +62,7 @@ fn answer(
         r#"^increase\(([a-z_]+)\{namespace="([^"]+)",pod=~"([^"]+)"\}\[(\d+)s\]\)$"#,
     )
     .unwrap();
-    let body = match (url.path(), shape.captures(&query)) {
+    match (url.path(), shape.captures(&query)) {
         ("/api/v1/query", Some(c)) => {
             let (metric, ns, pods) = (&c[1], &c[2], &c[3]);
             let range: f64 = c[4].parse().unwrap();
@@ -153,14 +113,7 @@ fn answer(
         }
         _ => json!({"status": "error", "errorType": "bad_data", "error": format!("unexpected query {query}")}),
     }
-    .to_string();
-    let mut out = conn;
-    write!(
-        out,
-        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    )?;
-    out.flush()
+    .to_string()
 }
 
 /// `image`'s pods answer `/api/items` (one in `error_every` with 500) and Prometheus sees it;

@@ -6,11 +6,10 @@
 //! the service whose spans or process carry every asked tag, inside `start`..`end`.
 
 use super::*;
+use crate::support::JsonStub;
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::sync::Mutex;
-use std::thread::JoinHandle;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// One trace in the store.
@@ -23,38 +22,25 @@ struct Recorded {
 
 /// The stand-in Jaeger query service. It stops when dropped.
 struct Jaeger {
+    /// Serves until this is dropped.
+    _stub: JsonStub,
     url: String,
     store: Arc<Mutex<Vec<Recorded>>>,
     /// The `tags` of every search, as sent.
     searches: Arc<Mutex<Vec<String>>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl Jaeger {
     fn start() -> Jaeger {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
         let store: Arc<Mutex<Vec<Recorded>>> = Arc::default();
         let searches: Arc<Mutex<Vec<String>>> = Arc::default();
-        let stop = Arc::new(AtomicBool::new(false));
-        let (store2, searches2, stop2) = (store.clone(), searches.clone(), stop.clone());
-        let thread = std::thread::spawn(move || {
-            for conn in listener.incoming() {
-                if stop2.load(Ordering::SeqCst) {
-                    break;
-                }
-                if let Ok(conn) = conn {
-                    let _ = answer(conn, &store2, &searches2);
-                }
-            }
-        });
+        let (store2, searches2) = (store.clone(), searches.clone());
+        let stub = JsonStub::start(move |target| answer(target, &store2, &searches2));
         Jaeger {
-            url,
+            url: stub.url.clone(),
+            _stub: stub,
             store,
             searches,
-            stop,
-            thread: Some(thread),
         }
     }
 
@@ -72,38 +58,15 @@ impl Jaeger {
     }
 }
 
-impl Drop for Jaeger {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(self.url.trim_start_matches("http://"));
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
 /// Answers `GET /api/traces?service=&start=&end=&limit=&tags=` as Jaeger's query API does.
 fn answer(
-    conn: TcpStream,
+    target: &str,
     store: &Mutex<Vec<Recorded>>,
     searches: &Mutex<Vec<String>>,
-) -> std::io::Result<()> {
-    conn.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let mut reader = BufReader::new(conn.try_clone()?);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header)? == 0 || header == "\r\n" {
-            break;
-        }
-    }
-    let target = line.split_whitespace().nth(1).unwrap_or("/");
+) -> (u16, String) {
     let url = reqwest::Url::parse(&format!("http://x{target}")).unwrap();
     let q: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
-    let (status, body) = if url.path() != "/api/traces"
-        || q.get("service").map(String::as_str) != Some("shop")
-    {
+    if url.path() != "/api/traces" || q.get("service").map(String::as_str) != Some("shop") {
         (
             404,
             "{\"data\":null,\"errors\":[{\"code\":404,\"msg\":\"not found\"}]}".to_string(),
@@ -141,14 +104,7 @@ fn answer(
             200,
             json!({"data": data, "total": 0, "limit": 0, "offset": 0, "errors": null}).to_string(),
         )
-    };
-    let mut out = conn;
-    write!(
-        out,
-        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    )?;
-    out.flush()
+    }
 }
 
 /// One trace as Jaeger's API shows it: one server span, the pod's resource attributes as
