@@ -241,3 +241,50 @@ fn a_healthy_candidate_passes_on_prometheus_numbers_and_the_dry_run_says_where_f
     assert!(summary["analysis"]["requests"].as_u64().unwrap() >= 10);
     assert_eq!(env.live().as_deref(), Some("green"));
 }
+
+/// `prometheus_service`: a Prometheus that runs in the cluster is asked through the API
+/// server's service proxy (here a Deployment whose pods the fake forwards to the stand-in),
+/// so nothing on the machine needs to reach the cluster network.
+#[test]
+fn a_prometheus_in_the_cluster_is_asked_through_the_service_proxy() {
+    let prometheus = Prometheus::start();
+    let env = Env::with_deploy(
+        "timeout = \"20s\"\nverify_for = \"2s\"\nscale_down_delay = \"0s\"\n\n[deploy.analysis]\ninterval = \"500ms\"\nmin_requests = 10\nmax_error_ratio = 0.05\nprometheus_service = \"default/prometheus:9090\"\n",
+    );
+    env.fake
+        .set_backend_url_for_image("prom/prometheus:v2", &prometheus.url);
+    env.fake.create(json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "prometheus", "namespace": NS},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "prometheus"}},
+            "template": {"metadata": {"labels": {"app": "prometheus"}},
+                "spec": {"containers": [{"name": "prometheus", "image": "prom/prometheus:v2"}]}}}}));
+    env.fake.create(json!({"apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "prometheus", "namespace": NS},
+        "spec": {"selector": {"app": "prometheus"}, "ports": [{"port": 9090, "targetPort": 9090}]}}));
+    serve(&env, &prometheus, "r/shop:1", 0);
+    serve(&env, &prometheus, "r/shop:2", 0);
+    env.deploy("r/shop:1").status(0);
+    env.msv(&["deploy", "--image", "r/shop:2", "--dry-run"])
+        .run()
+        .status(0)
+        .stdout_has("from Prometheus at service default/prometheus:9090");
+    let traffic = users(&env);
+    let run = env
+        .msv(&["deploy", "--image", "r/shop:2", "-o", "json"])
+        .run()
+        .status(0)
+        .stderr_lacks("not read");
+    traffic.assert_no_failures();
+    let summary: Value = run.stdout_json();
+    assert_eq!(summary["analysis"]["verdict"], "pass", "{summary:#}");
+    assert!(summary["analysis"]["requests"].as_u64().unwrap() >= 10);
+    let asked = env.fake.count_requests(|r| {
+        r.path
+            .starts_with("/api/v1/namespaces/default/services/prometheus:9090/proxy/api/v1/query")
+    });
+    assert!(
+        asked >= 2,
+        "Prometheus was asked {asked} times through the proxy"
+    );
+    assert!(!prometheus.queries.lock().unwrap().is_empty());
+}

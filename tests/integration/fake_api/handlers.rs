@@ -20,6 +20,8 @@ pub(crate) struct Ctx {
     pub method: Method,
     pub verb: &'static str,
     pub query: HashMap<String, String>,
+    /// The query string as sent, still encoded: what a proxy passes on.
+    pub raw_query: String,
     pub accept: String,
     pub content_type: String,
     pub user_agent: String,

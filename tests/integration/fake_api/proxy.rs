@@ -108,12 +108,9 @@ pub(crate) async fn serve(sh: Arc<Shared>, r: Route, ctx: Ctx) -> Response<Body>
     let req = ProxyRequest {
         method: ctx.method.to_string(),
         path: r.rest.clone(),
-        query: ctx
-            .query
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("&"),
+        // The query as the client sent it, still encoded, as the real proxy passes it on
+        // (decoded pairs joined again would turn an encoded `+` or `&` into another query).
+        query: ctx.raw_query.clone(),
         body: ctx.body.to_vec(),
         namespace: ns,
         pod: pod_name,

@@ -275,6 +275,7 @@ async fn handle(sh: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body
                 method: parts.method.clone(),
                 verb,
                 query,
+                raw_query: query_str.clone(),
                 accept: header("accept"),
                 content_type: header("content-type"),
                 user_agent: header("user-agent"),
