@@ -496,7 +496,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__deploy)
-            opts="-n -o -q -v -h -V --image --replicas --timeout --verify-for --scale-down-delay --keep-old --keep-failed --create-namespace --dry-run --force --adopt --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
+            opts="-n -o -q -v -h -V --image --replicas --timeout --verify-for --scale-down-delay --keep-old --keep-failed --create-namespace --dry-run --force --adopt --canary --canary-pause --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -524,6 +524,14 @@ _msv() {
                     ;;
                 --dry-run)
                     COMPREPLY=($(compgen -W "client server" -- "${cur}"))
+                    return 0
+                    ;;
+                --canary)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --canary-pause)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --context)

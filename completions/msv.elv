@@ -245,6 +245,8 @@ set edit:completion:arg-completer[msv] = {|@words|
             cand --verify-for 'Keep probing after the switch for this long; switch back on failure [deploy.verify_for]'
             cand --scale-down-delay 'Scale the old color down after this delay [deploy.scale_down_delay]'
             cand --dry-run 'Show what would be done without changing the cluster. `--dry-run` and `--dry-run=client` plan on the client; `--dry-run=server` also sends the objects the deploy would write to the API server with dryRun=All, so its validation and admission (quotas, webhooks, immutable fields) answer, and nothing is stored'
+            cand --canary 'Before the switch, soak the candidate on these shares of live traffic, one step after another, judged beside the live color, e.g. 10%,50% ("" for none) [deploy.canary.steps]'
+            cand --canary-pause 'How long each canary step lasts [deploy.canary.pause]'
             cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context) [env: MSV_CONTEXT]'
             cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]'
             cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]'

@@ -231,6 +231,8 @@ complete -c msv -n "__fish_msv_using_subcommand deploy" -l verify-for -d 'Keep p
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l scale-down-delay -d 'Scale the old color down after this delay [deploy.scale_down_delay]' -r
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l dry-run -d 'Show what would be done without changing the cluster. `--dry-run` and `--dry-run=client` plan on the client; `--dry-run=server` also sends the objects the deploy would write to the API server with dryRun=All, so its validation and admission (quotas, webhooks, immutable fields) answer, and nothing is stored' -r -f -a "client\t'Plan on the client only (the default)'
 server\t'Also send the writes to the API server as dryRun=All'"
+complete -c msv -n "__fish_msv_using_subcommand deploy" -l canary -d 'Before the switch, soak the candidate on these shares of live traffic, one step after another, judged beside the live color, e.g. 10%,50% ("" for none) [deploy.canary.steps]' -r
+complete -c msv -n "__fish_msv_using_subcommand deploy" -l canary-pause -d 'How long each canary step lasts [deploy.canary.pause]' -r
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
 complete -c msv -n "__fish_msv_using_subcommand deploy" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F

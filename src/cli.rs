@@ -265,6 +265,12 @@ pub fn parse_positive_duration(s: &str) -> Result<Duration, String> {
     }
 }
 
+/// A `--canary`: checked here as msv.toml's `deploy.canary.steps` is, kept as written.
+pub fn parse_canary_steps(s: &str) -> Result<String, String> {
+    s.parse::<crate::config::values::CanarySteps>()?;
+    Ok(s.to_string())
+}
+
 /// A `--replicas`: a Deployment's count is a 32-bit signed number, so a larger one would
 /// wrap around to a negative count.
 pub fn parse_replicas(s: &str) -> Result<u32, String> {
@@ -471,6 +477,16 @@ pub struct DeployArgs {
     /// (never deleted)
     #[arg(long)]
     pub adopt: bool,
+
+    /// Before the switch, soak the candidate on these shares of live traffic, one step
+    /// after another, judged beside the live color, e.g. 10%,50% ("" for none)
+    /// [deploy.canary.steps]
+    #[arg(long, value_name = "STEPS", value_parser = parse_canary_steps)]
+    pub canary: Option<String>,
+
+    /// How long each canary step lasts [deploy.canary.pause]
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
+    pub canary_pause: Option<Duration>,
 }
 
 #[derive(Debug, Args)]

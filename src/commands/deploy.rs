@@ -178,6 +178,14 @@ fn dry_run_text(
             (None, None) => "create Service and preview Service\n".into(),
         });
     }
+    if let Some(canary) = plan.unfinished_soak {
+        text.push_str(&format!(
+            "  first:     end the unfinished canary soak of {canary}: Service {} back to {} alone, {canary} to 0\n",
+            s.name,
+            canary.other()
+        ));
+    }
+    text.push_str(&canary_text(opts, plan));
     match &opts.deploy.analysis {
         Some(_) if plan.live.is_none() && plan.adopt.is_none() => text.push_str(
             "  gates:     none on a first deploy (no users yet, nothing to switch back to)\n",
@@ -194,6 +202,48 @@ fn dry_run_text(
     }
     text.push_str("(dry run: nothing was changed)\n");
     text
+}
+
+/// The canary soak's steps with the pod counts they would use, or why there is none.
+fn canary_text(opts: &Options, plan: &crate::deploy::plan::Plan) -> String {
+    let Some(c) = &opts.deploy.canary else {
+        return String::new();
+    };
+    if plan.noop {
+        return String::new();
+    }
+    let (Some(live), false) = (plan.live, plan.canary.is_empty()) else {
+        let why = match (&plan.adopt, plan.live, plan.resume) {
+            (Some(_), _, _) => {
+                "an adoption switches at once (the Deployment taken over is not msv's color)"
+            }
+            (_, _, true) => "the image is already live",
+            (_, None, _) => "a first deploy has no live traffic to share",
+            _ => "the live color has no pods",
+        };
+        return format!("  canary:    none: {why}\n");
+    };
+    let steps: Vec<String> = plan
+        .canary
+        .iter()
+        .map(|st| {
+            format!(
+                "{}% ({} x{} beside {live} x{}: {:.0}% of the pods)",
+                st.percent,
+                plan.candidate,
+                st.candidate_replicas,
+                st.live_replicas,
+                st.share()
+            )
+        })
+        .collect();
+    format!(
+        "  canary:    {}, {:?} each, then {} x{} and the switch\n",
+        steps.join(", "),
+        c.pause,
+        plan.candidate,
+        plan.replicas
+    )
 }
 
 /// What the API server said about each write of a `--dry-run=server`.

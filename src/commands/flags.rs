@@ -39,6 +39,12 @@ pub fn of(cli: &Cli) -> Flags {
             if args.keep_failed {
                 flags.set("deploy.keep_failed", true, "--keep-failed");
             }
+            if let Some(steps) = &args.canary {
+                flags.set("deploy.canary.steps", steps.clone(), "--canary");
+            }
+            if let Some(d) = args.canary_pause {
+                flags.set_duration("deploy.canary.pause", d, "--canary-pause");
+            }
         }
         Command::Rollback(args) => {
             if let Some(d) = args.timeout {
@@ -106,13 +112,19 @@ mod tests {
                 "3",
                 "--keep-failed",
                 "--timeout",
-                "90s"
+                "90s",
+                "--canary",
+                "10%,50%",
+                "--canary-pause",
+                "1m"
             ]),
             vec![
                 ("kubernetes.namespace", "\"team\"".into(), "--namespace"),
                 ("deploy.replicas", "3".into(), "--replicas"),
                 ("deploy.timeout", "\"1m 30s\"".into(), "--timeout"),
                 ("deploy.keep_failed", "true".into(), "--keep-failed"),
+                ("deploy.canary.steps", "\"10%,50%\"".into(), "--canary"),
+                ("deploy.canary.pause", "\"1m\"".into(), "--canary-pause"),
             ]
         );
         assert_eq!(

@@ -24,7 +24,10 @@ use serde_json::Value;
 pub use layers::flatten;
 use layers::{layer_of, read_layer, scalar, unflatten, whereabouts};
 pub use schema::{KEYS, Kind, Layer, parse_duration};
-pub use settings::{Autoscaling, Deploy, Image, Kubernetes, Resources, Service, Settings, Traces};
+pub use settings::{
+    Autoscaling, CANARY_PAUSE, Canary, Deploy, Image, Kubernetes, Resources, Service, Settings,
+    Traces,
+};
 
 /// The name of a service's configuration file.
 pub const MANIFEST: &str = "msv.toml";
@@ -186,7 +189,9 @@ impl Config {
         let merged: Layer = serde_json::from_value(unflatten(&values))
             .context("merging configuration layers (this is a bug in msv)")?;
         let settings = Settings::from_layer(merged);
-        if let Some((message, keys)) = settings.conflicts().into_iter().next() {
+        let mut conflicts = settings::exclusive(|k| values.contains_key(k));
+        conflicts.extend(settings.conflicts());
+        if let Some((message, keys)) = conflicts.into_iter().next() {
             let at: Vec<String> = keys
                 .iter()
                 .filter_map(|k| values.get(*k).map(|(_, source)| (k, source)))
@@ -373,6 +378,74 @@ mod tests {
         )
         .unwrap();
         assert!(ok.settings.deploy.keep_old);
+    }
+
+    #[test]
+    fn canary_steps_from_the_file_the_environment_and_flags() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(
+            tmp.path().join(MANIFEST),
+            "[service]\nname = \"a\"\n[deploy.canary]\nsteps = [\"10%\", \"50%\"]\n",
+        )
+        .unwrap();
+        let config = load(tmp.path(), &[], &Flags::default(), None).unwrap();
+        let c = config.settings.deploy.canary.unwrap();
+        assert_eq!((c.steps, c.pause), (vec![10, 50], CANARY_PAUSE));
+        let env = [
+            ("MSV_DEPLOY_CANARY_STEPS", "25%"),
+            ("MSV_DEPLOY_CANARY_PAUSE", "30s"),
+        ];
+        let config = load(tmp.path(), &env, &Flags::default(), None).unwrap();
+        let c = config.settings.deploy.canary.unwrap();
+        assert_eq!((c.steps, c.pause), (vec![25], Duration::from_secs(30)));
+        // An empty list, from any layer, turns a configured soak off.
+        let mut flags = Flags::default();
+        flags.set("deploy.canary.steps", "", "--canary");
+        let config = load(tmp.path(), &[], &flags, None).unwrap();
+        assert_eq!(config.settings.deploy.canary, None);
+        let err = load(
+            tmp.path(),
+            &[("MSV_DEPLOY_CANARY_STEPS", "50%,10%")],
+            &Flags::default(),
+            None,
+        )
+        .unwrap_err();
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("MSV_DEPLOY_CANARY_STEPS") && text.contains("increasing order"),
+            "{text}"
+        );
+        let err = load(
+            tmp.path(),
+            &[("MSV_DEPLOY_CANARY_PAUSE", "0s")],
+            &Flags::default(),
+            None,
+        )
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("measures nothing"), "{err:#}");
+    }
+
+    #[test]
+    fn prometheus_at_a_url_and_as_a_service_at_once_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(
+            tmp.path().join(MANIFEST),
+            "[service]\nname = \"a\"\n[deploy.analysis]\nmax_error_ratio = 0.1\nprometheus_url = \"http://p:9090\"\n",
+        )
+        .unwrap();
+        assert!(load(tmp.path(), &[], &Flags::default(), None).is_ok());
+        let env = [(
+            "MSV_DEPLOY_ANALYSIS_PROMETHEUS_SERVICE",
+            "monitoring/prometheus:9090",
+        )];
+        let err = load(tmp.path(), &env, &Flags::default(), None).unwrap_err();
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("not both")
+                && text.contains("deploy.analysis.prometheus_url from")
+                && text.contains("MSV_DEPLOY_ANALYSIS_PROMETHEUS_SERVICE"),
+            "{text}"
+        );
     }
 
     #[test]

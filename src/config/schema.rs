@@ -96,6 +96,8 @@ pub struct DeploySection {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub analysis: Option<AnalysisSection>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub canary: Option<CanarySection>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub smoke: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smoke_timeout: Option<Timeout>,
@@ -135,6 +137,15 @@ pub struct AnalysisSection {
     pub prometheus_url: Option<HttpUrl>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prometheus_service: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CanarySection {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub steps: Option<CanarySteps>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pause: Option<Span>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -418,6 +429,18 @@ pub const KEYS: &[Key] = &[
         "How long the smoke command may run"
     ),
     key!(
+        "deploy.canary.steps",
+        String,
+        None,
+        "Canary soak before the switch: the candidate's share of live traffic at each step (e.g. [\"10%\", \"50%\"])"
+    ),
+    key!(
+        "deploy.canary.pause",
+        String,
+        Some("2m"),
+        "How long each canary step soaks, measured side by side with the live color"
+    ),
+    key!(
         "deploy.autoscaling.enabled",
         Bool,
         Some("false"),
@@ -671,6 +694,8 @@ mod tests {
                 (_, p) if p.starts_with("service.resources") => "\"1\"".into(),
                 (_, "traces.backend") => "\"jaeger\"".into(),
                 (_, "deploy.analysis.prometheus_url") => "\"http://localhost:1\"".into(),
+                (_, "deploy.canary.steps") => "[\"10%\", \"50%\"]".into(),
+                (_, "deploy.canary.pause") => "\"5s\"".into(),
                 (_, "traces.url") => "\"http://localhost:1\"".into(),
                 _ => "\"abc\"".into(),
             };

@@ -74,7 +74,21 @@ pub struct Deploy {
     /// The user's smoke command against the preview, and how long it may run.
     pub smoke: Option<String>,
     pub smoke_timeout: Duration,
+    /// The canary soak before the switch; None when no step is set.
+    pub canary: Option<Canary>,
 }
+
+/// `[deploy.canary]`: the candidate's share of live traffic at each step, and how long
+/// each step lasts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Canary {
+    /// Whole percent, increasing, each from 1 to 99.
+    pub steps: Vec<u8>,
+    pub pause: Duration,
+}
+
+/// A step's pause when `deploy.canary.pause` is not set.
+pub const CANARY_PAUSE: Duration = Duration::from_secs(120);
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Autoscaling {
@@ -140,6 +154,7 @@ impl Default for Settings {
                 checks: vec![],
                 smoke: None,
                 smoke_timeout: Duration::from_secs(300),
+                canary: None,
             },
             kubernetes: Kubernetes {
                 context: None,
@@ -171,6 +186,7 @@ impl Settings {
         let resources = service.resources.unwrap_or_default();
         let deploy = layer.deploy.unwrap_or_default();
         let autoscaling = deploy.autoscaling.unwrap_or_default();
+        let canary = deploy.canary.unwrap_or_default();
         let kubernetes = layer.kubernetes.unwrap_or_default();
         let traces = layer.traces.unwrap_or_default();
         let image = layer.image.unwrap_or_default();
@@ -230,6 +246,10 @@ impl Settings {
                 checks: deploy.checks.unwrap_or_default(),
                 smoke: deploy.smoke.filter(|c| !c.trim().is_empty()),
                 smoke_timeout: deploy.smoke_timeout.map_or(d.deploy.smoke_timeout, |t| t.0),
+                canary: canary.steps.filter(|s| !s.0.is_empty()).map(|s| Canary {
+                    steps: s.0,
+                    pause: canary.pause.map_or(CANARY_PAUSE, |p| p.0),
+                }),
             },
             kubernetes: Kubernetes {
                 context: kubernetes.context,
@@ -246,6 +266,14 @@ impl Settings {
     /// What is wrong between keys — each value is valid alone — as `(message, keys involved)`.
     pub fn conflicts(&self) -> Vec<(String, Vec<&'static str>)> {
         let mut out = Vec::new();
+        if let Some(c) = &self.deploy.canary
+            && c.pause.is_zero()
+        {
+            out.push((
+                "a canary step of no time measures nothing: give deploy.canary.pause a duration such as \"2m\"".to_string(),
+                vec!["deploy.canary.pause", "deploy.canary.steps"],
+            ));
+        }
         if let Some(g) = &self.deploy.analysis
             && g.limits.max_error_traces_ratio.is_some()
             && g.traces.is_none()
@@ -284,6 +312,21 @@ impl Settings {
         }
         out
     }
+}
+
+/// Keys that say the same thing two ways, so that setting both is ambiguous: `set` tells
+/// whether a key is set in any layer.
+pub fn exclusive(set: impl Fn(&str) -> bool) -> Vec<(String, Vec<&'static str>)> {
+    const PAIRS: &[(&str, &str, &str)] = &[(
+        "deploy.analysis.prometheus_url",
+        "deploy.analysis.prometheus_service",
+        "Prometheus is reached either at a URL or as a Service through the API server, not both: set one of deploy.analysis.prometheus_url and prometheus_service",
+    )];
+    PAIRS
+        .iter()
+        .filter(|(a, b, _)| set(a) && set(b))
+        .map(|(a, b, why)| (why.to_string(), vec![*a, *b]))
+        .collect()
 }
 
 /// The analysis in force: on when any limit is set, with the templates' metric names and

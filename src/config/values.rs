@@ -342,3 +342,123 @@ impl<'de> Deserialize<'de> for Port {
         }
     }
 }
+
+/// `deploy.canary.steps`: the candidate's share of the traffic at each step of a canary
+/// soak, in whole percent, each step larger than the last. Written `["10%", "50%"]` in
+/// msv.toml and `10%,50%` in `MSV_DEPLOY_CANARY_STEPS` or `--canary`; empty means no soak.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CanarySteps(pub Vec<u8>);
+
+impl CanarySteps {
+    fn from_items<'a>(items: impl IntoIterator<Item = &'a str>) -> Result<Self, String> {
+        let mut steps: Vec<u8> = vec![];
+        for item in items {
+            let item = item.trim();
+            let digits = item.strip_suffix('%').unwrap_or(item).trim();
+            let share = match digits.parse::<u8>() {
+                Ok(n) if (1..=99).contains(&n) => n,
+                _ => {
+                    return Err(format!(
+                        "canary step {item:?} is not a share of traffic: give whole percent from 1% to 99%, e.g. \"10%\" (the last step, 100%, is the switch itself)"
+                    ));
+                }
+            };
+            if let Some(last) = steps.last()
+                && share <= *last
+            {
+                return Err(format!(
+                    "canary step {share}% does not grow from the step before it ({last}%): list the shares in increasing order, e.g. [\"10%\", \"50%\"]"
+                ));
+            }
+            steps.push(share);
+        }
+        Ok(CanarySteps(steps))
+    }
+}
+
+impl FromStr for CanarySteps {
+    type Err = String;
+    /// `10%,50%`; an empty string is no soak.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "" => Ok(CanarySteps::default()),
+            s => CanarySteps::from_items(s.split(',')),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for CanarySteps {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Item {
+            Text(String),
+            Number(i64),
+        }
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            List(Vec<Item>),
+            Text(String),
+        }
+        let written = Written::deserialize(d).map_err(|_| {
+            serde::de::Error::custom(
+                "canary steps are a list of shares such as [\"10%\", \"50%\"] (or \"10%,50%\")",
+            )
+        })?;
+        let parsed = match written {
+            Written::Text(s) => s.parse(),
+            Written::List(items) => {
+                let items: Vec<String> = items
+                    .into_iter()
+                    .map(|i| match i {
+                        Item::Text(s) => s,
+                        Item::Number(n) => n.to_string(),
+                    })
+                    .collect();
+                CanarySteps::from_items(items.iter().map(String::as_str))
+            }
+        };
+        parsed.map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for CanarySteps {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|p| format!("{p}%")))
+    }
+}
+
+#[cfg(test)]
+mod canary_tests {
+    use super::*;
+
+    #[test]
+    fn canary_steps_from_toml_the_environment_and_flags() {
+        let from_toml: CanarySteps = toml::from_str::<toml::Table>("s = [\"10%\", \"50\", 75]")
+            .unwrap()["s"]
+            .clone()
+            .try_into()
+            .unwrap();
+        assert_eq!(from_toml, CanarySteps(vec![10, 50, 75]));
+        assert_eq!("10%, 50%".parse(), Ok(CanarySteps(vec![10, 50])));
+        assert_eq!("".parse(), Ok(CanarySteps::default()));
+        let json = serde_json::to_value(CanarySteps(vec![10, 50])).unwrap();
+        assert_eq!(json, serde_json::json!(["10%", "50%"]));
+    }
+
+    #[test]
+    fn canary_steps_that_cannot_be_soaked_are_refused_with_the_rule() {
+        for (bad, says) in [
+            ("0%", "from 1% to 99%"),
+            ("100%", "from 1% to 99%"),
+            ("12.5%", "whole percent"),
+            ("ten", "not a share"),
+            ("50%,10%", "increasing order"),
+            ("10%,10%", "does not grow"),
+        ] {
+            let err = bad.parse::<CanarySteps>().unwrap_err();
+            assert!(err.contains(says), "{bad}: {err}");
+        }
+    }
+}

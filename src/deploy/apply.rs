@@ -294,3 +294,95 @@ pub async fn unadopt(
         "Service {name} kept changing during the switch back; giving up without changing it"
     ))
 }
+
+/// What Service `S` selects around a canary soak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Serving {
+    /// The live color alone, with msv's selector.
+    Live(Color),
+    /// Every pod of the service: `canary` beside the live color.
+    Both { canary: Color },
+}
+
+impl Serving {
+    /// What `svc` serves, if it is one of the two; `None` for any other selector.
+    pub fn of(svc: &Service) -> Option<Serving> {
+        if let Some(canary) = super::canary::soaking(svc) {
+            return Some(Serving::Both { canary });
+        }
+        let name = svc.metadata.name.as_deref()?;
+        let color = live_color(Some(svc))?;
+        (selector(svc) == super::manifests::selector(name, color)).then_some(Serving::Live(color))
+    }
+
+    fn describe(self, service: &str) -> String {
+        let sel = match self {
+            Serving::Live(c) => super::manifests::selector(service, c),
+            Serving::Both { .. } => super::canary::both_selector(service),
+        };
+        show_selector(&sel)
+    }
+}
+
+/// Move Service `S` between serving the live color alone and serving both colors for a
+/// soak, only while it serves what `from` says: like [`switch`], each patch carries the
+/// resourceVersion it was computed from, and a selector someone else changed is reported
+/// as [`Changed`], never overwritten. Already serving `to` is success (a retry after a
+/// lost answer). Returns the resourceVersion `S` had just before msv's patch (`None`: no
+/// patch was needed), so a watch still showing that version is known to be lagging.
+pub async fn reselect(
+    cluster: &Cluster,
+    name: &str,
+    from: Serving,
+    to: Serving,
+) -> Result<Option<String>> {
+    use super::canary::CANARY_ANNOTATION;
+    let api = cluster.api::<Service>();
+    let params = PatchParams {
+        field_manager: Some(MANAGER.into()),
+        ..Default::default()
+    };
+    for _ in 0..5 {
+        let current = api
+            .get_opt(name)
+            .await
+            .map_err(|e| cluster.explain(e, &format!("reading Service {name}")))?
+            .ok_or_else(|| anyhow!("Service {name} disappeared; not recreating it blindly"))?;
+        let now = Serving::of(&current);
+        if now == Some(to) {
+            return Ok(None);
+        }
+        if now != Some(from) {
+            return Err(Changed {
+                name: name.to_string(),
+                by: selector_changed_by(&current).unwrap_or_else(|| "someone else".into()),
+                now: show_selector(&selector(&current)),
+                expected: from.describe(name),
+            }
+            .into());
+        }
+        let rv = current.resource_version().unwrap_or_default();
+        let patch = match to {
+            Serving::Both { canary } => json!({
+                "metadata": {"resourceVersion": rv, "annotations": {CANARY_ANNOTATION: canary.as_str()}},
+                "spec": {"selector": {COLOR_LABEL: null}}}),
+            Serving::Live(c) => json!({
+                "metadata": {"resourceVersion": rv, "annotations": {CANARY_ANNOTATION: null}},
+                "spec": {"selector": {COLOR_LABEL: c.as_str()}}}),
+        };
+        match api.patch(name, &params, &Patch::Merge(patch)).await {
+            Ok(_) => return Ok(Some(rv)),
+            Err(e) if status_code(&e) == Some(409) => continue,
+            Err(e) => {
+                let what = match to {
+                    Serving::Both { canary } => format!("to serve {canary} beside the live color"),
+                    Serving::Live(c) => format!("back to {c} alone"),
+                };
+                return Err(cluster.explain(e, &format!("switching Service {name} {what}")));
+            }
+        }
+    }
+    Err(anyhow!(
+        "Service {name} kept changing during the canary soak; giving up without changing it"
+    ))
+}

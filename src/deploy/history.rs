@@ -67,6 +67,9 @@ pub struct Entry {
     /// The metric gates' judgement, when `[deploy.analysis]` was on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analysis: Option<crate::analysis::Judgement>,
+    /// The canary soak's steps, when the deploy soaked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub canary: Vec<super::canary::Soaked>,
 }
 
 /// The revision number the next entry gets.
@@ -243,6 +246,7 @@ mod tests {
             outcome,
             message: String::new(),
             analysis: None,
+            canary: vec![],
         }
     }
 

@@ -5,6 +5,7 @@
 
 pub mod actions;
 pub mod apply;
+pub mod canary;
 pub mod executor;
 pub mod history;
 pub mod lock;

@@ -63,10 +63,15 @@ pub fn history_name(service: &str) -> String {
     format!("{service}-msv-history")
 }
 
-/// The color Service `S` sends traffic to, read from its selector. `None` when the Service
+/// The color Service `S` sends traffic to, read from its selector — during a canary soak,
+/// the color beside the canary (see [`super::canary::soaking`]). `None` when the Service
 /// does not exist yet (first deploy) or selects no color msv knows.
 pub fn live_color(service: Option<&Service>) -> Option<Color> {
-    service?
+    let service = service?;
+    if let Some(canary) = super::canary::soaking(service) {
+        return Some(canary.other());
+    }
+    service
         .spec
         .as_ref()?
         .selector
@@ -103,6 +108,13 @@ pub struct Plan {
     /// Take over a service that runs as a plain Deployment and Service (`--adopt`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub adopt: Option<super::ownership::Adoption>,
+    /// The canary soak's steps before the switch (none: switch at once).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub canary: Vec<super::canary::Step>,
+    /// A deploy killed during a soak left `S` serving both colors with this canary: `S`
+    /// goes back to the live color alone before anything else.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unfinished_soak: Option<Color>,
 }
 
 /// Decide the next rollout. The candidate is the color that is not live (blue on a first
@@ -126,6 +138,8 @@ pub fn plan(live: &LiveState, configured_replicas: i32, image: &str, force: bool
             noop: false,
             resume: true,
             adopt: None,
+            canary: vec![],
+            unfinished_soak: None,
         };
     }
     Plan {
@@ -137,6 +151,8 @@ pub fn plan(live: &LiveState, configured_replicas: i32, image: &str, force: bool
         noop: same,
         resume: false,
         adopt: None,
+        canary: vec![],
+        unfinished_soak: None,
     }
 }
 

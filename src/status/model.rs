@@ -54,8 +54,13 @@ pub(crate) struct Other {
     pub ready: i32,
     pub desired: i32,
     /// `deploying` (pods coming up, e.g. a deploy in progress), `scaling-down` (asked for no
-    /// pods, some still running) or `standby` (ready, kept for an instant rollback).
+    /// pods, some still running), `standby` (ready, kept for an instant rollback) or
+    /// `canary` (Service S serves it beside the live color: a canary soak).
     pub state: String,
+    /// During a canary soak: its share of S's ready pods, in percent — the share of new
+    /// connections kube-proxy gives it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub traffic_percent: Option<f64>,
 }
 
 /// One row of `msv status`; its JSON field names are an interface.
@@ -313,6 +318,7 @@ pub(crate) fn row(snap: &Snapshot, ns: &str, name: &str, now: Timestamp) -> Row 
     let live_dep = live.and_then(|c| deployment(snap, ns, name, c));
     let image = live_dep.and_then(crate::deploy::manifests::image_of);
     let (ready, desired) = live_dep.map_or((0, 0), |d| (ready_of(d), desired_of(d)));
+    let live_ready = ready;
     let restarts = pods_of(snap, ns, name)
         .filter(|p| live.is_some_and(|c| label(&p.metadata, COLOR_LABEL) == Some(c.as_str())))
         .map(restarts_of)
@@ -320,6 +326,7 @@ pub(crate) fn row(snap: &Snapshot, ns: &str, name: &str, now: Timestamp) -> Row 
     let history = snap.history.get(&key).map(Vec::as_slice).unwrap_or(&[]);
     let since = live.and_then(|c| live_since(history, c, live_dep));
     let other = live.map_or(Color::Blue, Color::other);
+    let soaking = svc.and_then(crate::deploy::canary::soaking) == Some(other);
     let other = deployment(snap, ns, name, other).and_then(|d| {
         let (ready, desired) = (ready_of(d), desired_of(d));
         let has_pods = pods_of(snap, ns, name)
@@ -330,7 +337,11 @@ pub(crate) fn row(snap: &Snapshot, ns: &str, name: &str, now: Timestamp) -> Row 
             image: crate::deploy::manifests::image_of(d),
             ready,
             desired,
-            state: other_state(ready, desired, has_pods).to_string(),
+            state: match soaking {
+                true => "canary".to_string(),
+                false => other_state(ready, desired, has_pods).to_string(),
+            },
+            traffic_percent: soaking.then(|| crate::deploy::canary::share(ready, live_ready)),
         })
     });
     let probe = snap.service_probes.get(&key).cloned();

@@ -235,6 +235,7 @@ fn history_sets_the_live_revision_and_its_age() {
         outcome,
         message: String::new(),
         analysis: None,
+        canary: vec![],
     };
     snap.history.insert(
         ("shop".into(), "orders".into()),
@@ -379,4 +380,39 @@ fn endpoints_are_counted_over_all_slices_of_the_primary_family_or_from_endpoints
         .unwrap(),
     ];
     assert_eq!(rows(&snap, now())[0].endpoints, 2);
+}
+
+/// During a canary soak Service S selects both colors: the live color is still the one
+/// beside the canary, and the canary shows its share of the ready pods.
+#[test]
+fn a_canary_soak_shows_both_colors_and_the_canary_share() {
+    let mut snap = healthy_orders();
+    snap.services[0] = serde_json::from_value(json!({
+        "metadata": {"name": "orders", "namespace": "shop",
+            "labels": {"app.kubernetes.io/name": "orders", "app.kubernetes.io/managed-by": "msv"},
+            "annotations": {"msv/canary": "green"}},
+        "spec": {"selector": {"app.kubernetes.io/name": "orders"},
+            "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}
+    }))
+    .unwrap();
+    snap.deployments
+        .push(dep("orders", "green", "reg/orders:1.3", 1, 1));
+    snap.pods.push(pod("orders", "green", 0, true, 0));
+    let r = &rows(&snap, now())[0];
+    assert_eq!(r.live_color.as_deref(), Some("blue"));
+    assert_eq!(r.tag.as_deref(), Some("1.2"));
+    let other = r.other.as_ref().expect("the canary is shown");
+    assert_eq!(
+        (
+            other.color.as_str(),
+            other.state.as_str(),
+            other.traffic_percent
+        ),
+        ("green", "canary", Some(25.0))
+    );
+    let line = crate::status::render::table(&rows(&snap, now()), false).render(false);
+    assert!(
+        line.contains("green 1.3 1/1 canary (25% of traffic)"),
+        "{line}"
+    );
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::model::{Detail, Row, State, short_age};
+use super::model::{Detail, Other, Row, State, short_age};
 use crate::health::Probe;
 use crate::output::{Cell, Table, Tone, sanitize};
 
@@ -37,8 +37,16 @@ fn other_text(r: &Row) -> String {
             o.tag.as_deref().unwrap_or("?"),
             o.ready,
             o.desired,
-            o.state
+            other_state_text(o)
         ),
+    }
+}
+
+/// The other color's state, with its share of the traffic during a canary soak.
+fn other_state_text(o: &Other) -> String {
+    match o.traffic_percent {
+        Some(p) => format!("{} ({p:.0}% of traffic)", o.state),
+        None => o.state.clone(),
     }
 }
 
@@ -149,7 +157,7 @@ pub(crate) fn detail(d: &Detail, color: bool) -> String {
             sanitize(o.image.as_deref().unwrap_or("-")),
             o.ready,
             o.desired,
-            o.state
+            other_state_text(o)
         );
     }
     for reason in &r.reasons {
@@ -283,6 +291,7 @@ mod tests {
                 ready: 1,
                 desired: 3,
                 state: "deploying".into(),
+                traffic_percent: None,
             }),
             state,
             reasons: vec!["2/3 blue pods ready\x1b[2J".into()],

@@ -134,7 +134,7 @@ impl Run<'_> {
     }
 
     /// The pods that served before the switch: the live color, or the Deployment being adopted.
-    fn baseline_selector(&self) -> Option<String> {
+    pub(super) fn baseline_selector(&self) -> Option<String> {
         let name = &self.opts.settings.name;
         match (&self.plan.adopt, self.plan.live) {
             (Some(a), _) => Some(selector(&a.selector)),
@@ -145,7 +145,7 @@ impl Run<'_> {
         }
     }
 
-    async fn scrape(&mut self, selector: &str, what: &str) -> Scrape {
+    pub(super) async fn scrape(&mut self, selector: &str, what: &str) -> Scrape {
         let Some(g) = self.gates().filter(|g| g.limits.metrics()) else {
             return Scrape::default();
         };
@@ -172,7 +172,7 @@ impl Run<'_> {
     }
 
     /// Says what could not be read, once: the same trouble at every interval is one note.
-    fn note_once(&mut self, note: String) {
+    pub(super) fn note_once(&mut self, note: String) {
         if !self.notes.contains(&note) {
             self.rep.phase("analysis", &note);
             self.notes.push(note);
@@ -196,7 +196,7 @@ impl Run<'_> {
     }
 
     /// The Prometheus the gates ask instead of scraping the pods, if one is configured.
-    fn prometheus(&self) -> Option<Reach> {
+    pub(super) fn prometheus(&self) -> Option<Reach> {
         self.gates()?.prometheus.clone()
     }
 
@@ -212,7 +212,7 @@ impl Run<'_> {
 
     /// What `deployment`'s pods served between `from` and `to`, from Prometheus; a query
     /// that fails is noted once and reads as nothing served.
-    async fn read_prometheus(
+    pub(super) async fn read_prometheus(
         &mut self,
         reach: &Reach,
         deployment: &str,
@@ -266,7 +266,7 @@ impl Run<'_> {
         }
     }
 
-    fn candidate_selector(&self) -> String {
+    pub(super) fn candidate_selector(&self) -> String {
         let name = &self.opts.settings.name;
         let cand = self.plan.candidate;
         format!("{NAME_LABEL}={name},{COLOR_LABEL}={cand}")
@@ -290,7 +290,7 @@ impl Run<'_> {
 
     /// The traces of `whose` between `from` and now or `to`; a search that fails is
     /// noted once and decides nothing.
-    async fn traces_of(
+    pub(super) async fn traces_of(
         &mut self,
         whose: Whose,
         from: SystemTime,

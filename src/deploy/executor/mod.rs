@@ -20,6 +20,7 @@ mod dry_run;
 mod gates;
 mod phases;
 mod reads;
+mod soak;
 mod undo;
 mod waits;
 
@@ -86,6 +87,9 @@ pub enum DeployError {
 pub enum Phase {
     /// Step 2: Read Service `S`, both colors and the history; decide the candidate.
     Plan,
+    /// Step 2, after a deploy killed during a canary soak: `S` back to the live color
+    /// alone, the canary scaled down.
+    Unsoak,
     /// Step 3, with `[deploy.analysis]`: read the live color's metrics (the baseline's start).
     Baseline,
     /// Step 3: Apply the candidate Deployment and the preview Service.
@@ -98,6 +102,10 @@ pub enum Phase {
     Checks,
     /// Step 5, with `deploy.smoke`: the user's command against `S-preview`.
     Smoke,
+    /// Step 5, with `[deploy.canary]`: each step's share of live traffic on the candidate,
+    /// measured side by side with the live color; then `S` on the live color alone again
+    /// and the candidate at its full count.
+    Soak,
     /// Step 6: Patch `S`'s selector to the candidate, guarded by resourceVersion.
     Switch,
     /// Step 6: and wait until `S`'s endpoints are exactly the candidate's ready pods.
@@ -120,12 +128,14 @@ impl Phase {
     pub fn name(self) -> &'static str {
         match self {
             Phase::Plan => "plan",
+            Phase::Unsoak => "recover",
             Phase::Baseline => "baseline",
             Phase::Apply => "apply",
             Phase::Rollout => "rollout",
             Phase::Preview => "health",
             Phase::Checks => "checks",
             Phase::Smoke => "smoke",
+            Phase::Soak => "canary",
             Phase::Switch | Phase::Settle => "switch",
             Phase::Verify => "verify",
             Phase::Hold => "scale-down",
@@ -149,16 +159,21 @@ pub struct Extras {
     pub smoke: bool,
 }
 
-/// The phases a plan runs after [`Phase::Plan`]. A no-op runs none; a deploy that was
+/// The phases a plan runs after [`Phase::Plan`]. A soak a killed deploy left unfinished
+/// is ended first, whatever else runs; a no-op runs nothing more; a deploy that was
 /// stopped after its switch resumes at [`Phase::Settle`]; the baseline is read only with
-/// analysis, the checks run only when there are some; the hold runs only when there is an
-/// old color to scale down.
+/// analysis, the checks run only when there are some, the soak only with canary steps;
+/// the hold runs only when there is an old color to scale down.
 pub fn sequence(plan: &Plan, extras: Extras) -> Vec<Phase> {
     use Phase::*;
-    if plan.noop {
-        return vec![];
+    let mut phases = vec![];
+    if plan.unfinished_soak.is_some() {
+        phases.push(Unsoak);
     }
-    let mut phases = match plan.resume {
+    if plan.noop {
+        return phases;
+    }
+    phases.extend(match plan.resume {
         true => vec![Settle],
         false => {
             let mut before = vec![];
@@ -172,10 +187,13 @@ pub fn sequence(plan: &Plan, extras: Extras) -> Vec<Phase> {
             if extras.smoke {
                 before.push(Smoke);
             }
+            if !plan.canary.is_empty() {
+                before.push(Soak);
+            }
             before.extend([Switch, Settle]);
             before
         }
-    };
+    });
     phases.push(Verify);
     let old_color = plan.live.is_some() || plan.adopt.is_some();
     if old_color && !extras.keep_old {
@@ -270,6 +288,9 @@ pub struct Summary {
     /// The metric gates' last judgement, when `[deploy.analysis]` is on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub analysis: Option<crate::analysis::Judgement>,
+    /// The canary soak's steps, each with its numbers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub canary: Vec<super::canary::Soaked>,
 }
 
 /// Read what is live and plan the rollout, changing nothing (`--dry-run` uses this too).
@@ -309,6 +330,11 @@ pub(super) struct Run<'a> {
     switch_seen: bool,
     entry: Option<Entry>,
     analysis: gates::Analysis,
+    /// The candidate's replica count as last applied or scaled: the full count, or a
+    /// canary step's.
+    candidate_replicas: i32,
+    /// The canary steps soaked so far.
+    soaked: Vec<super::canary::Soaked>,
 }
 
 /// Run a deploy under the service's lock. `cancel` turning true means Ctrl-C.
@@ -381,6 +407,7 @@ async fn locked(
     // Read again under the lock: what was read before it may have changed.
     let objects = read_objects(cluster, &opts.settings.name).await?;
     let plan = reads::decide(&objects, opts).map_err(refused)?;
+    let candidate_replicas = plan.replicas;
     let mut run = Run {
         cluster,
         opts,
@@ -400,6 +427,8 @@ async fn locked(
         switch_seen: false,
         entry: None,
         analysis: Default::default(),
+        candidate_replicas,
+        soaked: vec![],
     };
     run.done(Phase::Plan);
     let extras = Extras {
@@ -412,12 +441,14 @@ async fn locked(
         run.mark = Instant::now();
         let step = match phase {
             Phase::Plan => Ok(()),
+            Phase::Unsoak => run.unsoak().await,
             Phase::Baseline => run.baseline().await,
             Phase::Apply => run.apply().await,
             Phase::Rollout => run.rollout().await,
             Phase::Preview => run.preview().await,
             Phase::Checks => run.checks().await,
             Phase::Smoke => run.smoke().await,
+            Phase::Soak => run.soak().await,
             Phase::Switch => run.switch().await,
             Phase::Settle => run.settle().await,
             Phase::Verify => run.verify().await,
@@ -475,6 +506,7 @@ impl Run<'_> {
             duration_ms: start.elapsed().as_millis() as u64,
             notes: std::mem::take(&mut self.notes),
             analysis: self.analysis.judgement.clone(),
+            canary: std::mem::take(&mut self.soaked),
         }
     }
 
@@ -492,6 +524,7 @@ impl Run<'_> {
             .unwrap_or_default();
         let who = self.who.clone();
         let judgement = self.analysis.judgement.clone();
+        let canary = self.soaked.clone();
         let known = self.history.take();
         history::record(self.cluster, &self.opts.settings.name, known, |revision| {
             Entry {
@@ -503,6 +536,7 @@ impl Run<'_> {
                 outcome,
                 message: message.clone(),
                 analysis: judgement.clone(),
+                canary: canary.clone(),
             }
         })
         .await

@@ -40,20 +40,21 @@ impl Run<'_> {
     /// Step 3: The candidate Deployment (from msv's manifest, or from the adopted Deployment's
     /// pod template) and the preview Service selecting it.
     pub(super) async fn apply(&mut self) -> Step {
-        let (s, p) = (&self.opts.settings, &self.plan);
+        // A soak starts the candidate at its first step's count.
+        self.candidate_replicas = self
+            .plan
+            .canary
+            .first()
+            .map_or(self.plan.replicas, |c| c.candidate_replicas);
+        let (s, p, replicas) = (&self.opts.settings, &self.plan, self.candidate_replicas);
         let cand = p.candidate;
         self.show(
             Phase::Apply,
-            &format!(
-                "{} with {} x{}",
-                self.candidate_name(),
-                p.to_image,
-                p.replicas
-            ),
+            &format!("{} with {} x{replicas}", self.candidate_name(), p.to_image),
         );
         let (mut dep, preview) = match &p.adopt {
             None => (
-                manifests::deployment(s, cand, &p.to_image, p.replicas)?,
+                manifests::deployment(s, cand, &p.to_image, replicas)?,
                 manifests::service(s, cand, true)?,
             ),
             Some(a) => {
@@ -68,7 +69,7 @@ impl Run<'_> {
                     })?;
                 let svc = self.service.as_ref().expect("adopting needs Service S");
                 (
-                    manifests::adopted_deployment(s, cand, &plain, a, &p.to_image, p.replicas)?,
+                    manifests::adopted_deployment(s, cand, &plain, a, &p.to_image, replicas)?,
                     manifests::adopted_preview(s, cand, svc)?,
                 )
             }
@@ -107,7 +108,7 @@ impl Run<'_> {
         self.wait_preview_endpoints().await?;
         // Several requests at once: the proxy picks an endpoint per request, so they reach
         // several pods, and the check costs one round trip rather than one per request.
-        let count = (2 * self.plan.replicas.max(1) as usize).max(3);
+        let count = (2 * self.candidate_replicas.max(1) as usize).max(3);
         let port = match self.plan.adopt {
             Some(_) => self.service_port(),
             None => s.port,

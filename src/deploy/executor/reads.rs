@@ -4,6 +4,7 @@
 
 use super::Options;
 use crate::cluster::Cluster;
+use crate::deploy::canary;
 use crate::deploy::history;
 use crate::deploy::manifests::{self, ServiceSettings};
 use crate::deploy::ownership::{self, made_by, made_by_msv};
@@ -198,6 +199,8 @@ pub fn decide(objects: &Objects, opts: &Options) -> Result<Plan, String> {
             noop: false,
             resume: false,
             adopt: Some(adoption),
+            canary: vec![],
+            unfinished_soak: None,
         });
     }
     let color = live_color(objects.service.as_ref());
@@ -235,6 +238,17 @@ pub fn decide(objects: &Objects, opts: &Options) -> Result<Plan, String> {
         });
         p.live = old_up.then_some(old);
         p.from_image = None;
+    }
+    p.unfinished_soak = objects.service.as_ref().and_then(canary::soaking);
+    // A soak needs a live color to compare with and to share the traffic with; a rollback
+    // goes back at once.
+    if let (Some(c), Some(live_replicas)) = (&opts.deploy.canary, live.replicas)
+        && live_replicas > 0
+        && !p.noop
+        && !p.resume
+        && !opts.request.rollback
+    {
+        p.canary = canary::plan_steps(&c.steps, live_replicas);
     }
     Ok(p)
 }

@@ -12,6 +12,8 @@ fn plan(live: Option<Color>, noop: bool, resume: bool) -> Plan {
         noop,
         resume,
         adopt: None,
+        canary: vec![],
+        unfinished_soak: None,
     }
 }
 
@@ -46,6 +48,35 @@ fn the_sequence_follows_the_protocol() {
         [Settle, Verify, Hold, Guard, Finish, Record]
     );
     assert!(sequence(&plan(Some(Color::Blue), true, false), ex(false, false)).is_empty());
+}
+
+#[test]
+fn a_soak_comes_after_every_preview_gate_and_an_unfinished_one_ends_first() {
+    use Phase::*;
+    let mut p = plan(Some(Color::Blue), false, false);
+    p.canary = crate::deploy::canary::plan_steps(&[10, 50], 4);
+    let extras = Extras {
+        checks: true,
+        smoke: true,
+        ..ex(false, true)
+    };
+    assert_eq!(
+        sequence(&p, extras),
+        [
+            Baseline, Apply, Rollout, Preview, Checks, Smoke, Soak, Switch, Settle, Verify, Hold,
+            Guard, Finish, Record
+        ]
+    );
+    // A deploy killed mid-soak left S on both colors: that ends first, even for a no-op.
+    p.unfinished_soak = Some(Color::Green);
+    assert_eq!(sequence(&p, ex(false, false))[..2], [Unsoak, Apply]);
+    p.noop = true;
+    assert_eq!(sequence(&p, ex(false, false)), [Unsoak]);
+    // Both are before the switch: a failure withdraws (S back on the live color alone).
+    for phase in [Unsoak, Soak] {
+        assert_eq!(undo_for(phase, &Halt::Failed("x".into())), Undo::Withdraw);
+    }
+    assert_eq!(undo_for(Soak, &Halt::Overridden("x".into())), Undo::Nothing);
 }
 
 #[test]

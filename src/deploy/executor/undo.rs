@@ -3,7 +3,7 @@
 //! is true of the cluster afterwards, read from it rather than assumed.
 
 use super::{DeployError, Halt, Phase, Run, Undo, undo_for};
-use crate::deploy::apply::{Expect, scale, switch, unadopt};
+use crate::deploy::apply::{Expect, Serving, reselect, scale, switch, unadopt};
 use crate::deploy::history::Outcome;
 use crate::deploy::manifests;
 use crate::deploy::ownership::{self, selector_changed_by};
@@ -32,6 +32,28 @@ impl Run<'_> {
             Halt::Error(e) => (format!("{e:#}"), false),
             Halt::Refused(m) | Halt::Overridden(m) => (m, false),
         };
+        // A soak may have left `S` serving both colors: the live color alone first, so the
+        // candidate is never scaled down while `S` selects it.
+        let soaked = !self.plan.canary.is_empty() || self.plan.unfinished_soak.is_some();
+        if let (true, Some(live)) = (soaked, self.plan.live) {
+            let both = Serving::Both {
+                canary: live.other(),
+            };
+            let name = &self.opts.settings.name;
+            if let Err(e) = reselect(self.cluster, name, both, Serving::Live(live)).await {
+                return self.stuck(msg, format!("{e:#}"), interrupted).await;
+            }
+            let deadline = Instant::now() + Duration::from_secs(60);
+            if !self.endpoints_return(live, deadline).await {
+                return self
+                    .stuck(
+                        msg,
+                        format!("Service {name} selects {live} alone again, but its endpoints did not list {live}'s ready pods within 60s"),
+                        interrupted,
+                    )
+                    .await;
+            }
+        }
         let s = &self.opts.settings;
         let name = deployment_name(&s.name, self.plan.candidate);
         let mut notes = vec![];
@@ -96,6 +118,10 @@ impl Run<'_> {
             };
         }
         match (live_color(Some(&svc)), self.plan.live) {
+            (Some(now), Some(planned)) if now == planned && !self.soaked.is_empty() => format!(
+                "{name} serves {now} alone again; {} served part of its traffic during the canary soak",
+                self.plan.candidate
+            ),
             (Some(now), Some(planned)) if now == planned => {
                 format!("live traffic untouched: {name} still serves {now}")
             }
@@ -256,8 +282,13 @@ impl Run<'_> {
         }
     }
 
-    /// Wait until `S`'s endpoints are the old color's ready pods again.
-    async fn endpoints_return(&self, old: crate::deploy::plan::Color, deadline: Instant) -> bool {
+    /// Wait until `S`'s endpoints are exactly the old color's ready pods again (however many
+    /// it has now: the plan's count is the candidate's, which may be more).
+    pub(super) async fn endpoints_return(
+        &self,
+        old: crate::deploy::plan::Color,
+        deadline: Instant,
+    ) -> bool {
         use crate::deploy::plan::{COLOR_LABEL, NAME_LABEL};
         use crate::deploy::rollout::switch_complete;
         use crate::deploy::watch::{endpoints_view, objects, until, view};
@@ -271,10 +302,9 @@ impl Run<'_> {
         );
         let ticks = futures::stream::select(eps_ticks, pods.ticks);
         let mut never = tokio::sync::watch::channel(false).1;
-        let replicas = self.plan.replicas;
         until(ticks, deadline, &mut never, || {
             let listed = eps.ready()?;
-            switch_complete(&listed, &objects(&pods.store), replicas).then_some(())
+            switch_complete(&listed, &objects(&pods.store), 1).then_some(())
         })
         .await
         .is_ok()

@@ -83,6 +83,7 @@ impl Run<'_> {
     /// admission webhook, LimitRange), an image that cannot be pulled, a crash loop.
     pub(super) async fn wait_rollout(&mut self) -> Step {
         let (rep, image, deadline) = (self.rep, self.plan.to_image.clone(), self.deadline);
+        let want = self.candidate_replicas;
         let mut cancel = self.cancel.clone();
         let mut last = (-1, -1);
         let w = self.watches.as_mut().expect("opened by apply");
@@ -93,6 +94,10 @@ impl Run<'_> {
                 return Some(Err((f.pod, false)));
             }
             let dep = objects(deps).into_iter().next()?;
+            // The view may not have the latest scale yet: its completeness is of another count.
+            if dep.spec.replicas != Some(want) {
+                return None;
+            }
             if let Some(why) = replica_failure(&dep) {
                 return Some(Err((why, true)));
             }
@@ -202,7 +207,7 @@ impl Run<'_> {
 
     /// `S-preview`'s endpoints are exactly the candidate's ready pods.
     pub(super) async fn wait_preview_endpoints(&mut self) -> Step {
-        let (replicas, deadline) = (self.plan.replicas, self.deadline);
+        let (replicas, deadline) = (self.candidate_replicas, self.deadline);
         let mut cancel = self.cancel.clone();
         let w = self.watches();
         let (eps, pods) = (&w.preview, &w.pods);

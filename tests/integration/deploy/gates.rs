@@ -14,19 +14,19 @@ const BOUNDS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
 
 /// What one image's pods do.
 #[derive(Clone, Copy)]
-struct Serves {
+pub(super) struct Serves {
     /// One request in `error_every` fails with 500 (0: none).
-    error_every: u64,
+    pub(super) error_every: u64,
     /// Latency each request is observed at, in seconds.
-    latency: f64,
+    pub(super) latency: f64,
     /// `/metrics` never answers in time.
-    hang_metrics: bool,
+    pub(super) hang_metrics: bool,
     /// The process restarts (its counters start again from zero) after every this many
     /// requests to a pod (0: never).
-    restart_every: u64,
+    pub(super) restart_every: u64,
 }
 
-const HEALTHY: Serves = Serves {
+pub(super) const HEALTHY: Serves = Serves {
     error_every: 0,
     latency: 0.008,
     hang_metrics: false,
@@ -44,9 +44,16 @@ struct PodCounts {
 }
 
 /// Sets `image`'s backend: a service that counts what it serves per pod.
-fn serve(env: &Env, image: &str, serves: Serves) {
+pub(super) fn serve(env: &Env, image: &str, serves: Serves) {
+    env.fake.set_backend_for_image(image, backend(serves));
+}
+
+/// A service that counts what it serves per pod and serves the counts on `/metrics`.
+pub(super) fn backend(
+    serves: Serves,
+) -> impl Fn(&ProxyRequest) -> ProxyResponse + Send + Sync + 'static {
     let counts: Arc<Mutex<HashMap<String, PodCounts>>> = Arc::default();
-    env.fake.set_backend_for_image(image, move |req| {
+    move |req| {
         let mut all = counts.lock().unwrap();
         let pod = all.entry(req.pod.clone()).or_default();
         match req.path.as_str() {
@@ -89,7 +96,7 @@ fn serve(env: &Env, image: &str, serves: Serves) {
                 ProxyResponse::new(status, "items")
             }
         }
-    });
+    }
 }
 
 /// The text a Prometheus client library serves for these counts (health probes counted
@@ -122,7 +129,7 @@ fn exposition(pod: &PodCounts) -> String {
 }
 
 /// Requests to `/api/items` through Service shop, as users would send them.
-fn users(env: &Env) -> Traffic {
+pub(super) fn users(env: &Env) -> Traffic {
     Traffic::start(
         env.fake.kubeconfig_path(),
         format!("/api/v1/namespaces/{NS}/services/shop:8080/proxy/api/items"),
@@ -138,7 +145,7 @@ fn env_with_gates(verify_for: &str, gates: &str) -> Env {
     env
 }
 
-fn last_entry(env: &Env) -> Value {
+pub(super) fn last_entry(env: &Env) -> Value {
     let entries: Vec<Value> = env
         .msv(&["history", "-o", "json"])
         .run()

@@ -27,7 +27,7 @@ enum Phase {
 /// `msv deploy --image image` with `envs`, SIGKILLed as soon as `due` says so; `due` sees
 /// each stderr line (or `None` every 10 ms to look at the cluster). Returns the stderr
 /// read up to the kill.
-fn deploy_and_kill(
+pub(super) fn deploy_and_kill(
     env: &Env,
     image: &str,
     envs: &[(&str, &str)],
@@ -80,7 +80,7 @@ fn deploy_and_kill(
 }
 
 /// The Lease of a process that died has expired (by its renewTime and duration).
-fn lease_expired(fake: &FakeCluster) -> bool {
+pub(super) fn lease_expired(fake: &FakeCluster) -> bool {
     let Some(l) = fake.get("leases", NS, "shop-msv-lock") else {
         return true;
     };
@@ -100,7 +100,7 @@ fn lease_expired(fake: &FakeCluster) -> bool {
 }
 
 /// Phase line of msv's plain log: `[   0.3s] verify: ...`.
-fn in_phase(line: Option<&str>, phase: &str) -> bool {
+pub(super) fn in_phase(line: Option<&str>, phase: &str) -> bool {
     line.is_some_and(|l| l.contains(&format!("] {phase}: ")))
 }
 

@@ -9,11 +9,12 @@
 //! `lock` (the Lease), `faults` (API errors, dropped watches, conflicts, Ctrl-C), `kill`
 //! (SIGKILL in every phase, then a rerun), `monitor` (the monitor catches what it should),
 //! `names` (names that cannot be deployed never reach the cluster), `gates` (checks and metric
-//! gates around the switch), `safety` (a cluster
+//! gates around the switch), `canary` (a soak on real traffic before the switch), `safety` (a cluster
 //! shared with people and other tools; adoption)
 //! and `bench` (the overhead benchmark, ignored by `cargo test`).
 
 mod bench;
+mod canary;
 mod failures;
 mod faults;
 mod gates;
@@ -27,7 +28,7 @@ mod names;
 mod rollback;
 mod safety;
 
-use crate::fake_api::{Behavior, FakeCluster, Fault, ProxyResponse};
+use crate::fake_api::{Behavior, FakeCluster, Fault, ProxyRequest, ProxyResponse};
 use crate::support::Test;
 use crate::traffic::Traffic;
 use serde::Deserialize;

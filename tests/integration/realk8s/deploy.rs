@@ -134,7 +134,8 @@ fn pod_ready(p: &Pod) -> bool {
         .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
 }
 
-/// Whenever Service `shop` selects a color, every pod of that color is ready — checked by
+/// Whenever Service `shop` selects a color (or both, during a canary soak), every pod it
+/// selects is ready — checked by
 /// reading the real server's state (a checker, not msv), the selector read before and after
 /// the pods so a switch in between is not counted. And, from every write the server's
 /// watches deliver (see `writes`): `shop`'s Endpoints never lose their last ready address
@@ -154,18 +155,22 @@ impl Monitor {
                 let client = c.client().await;
                 let services: Api<Service> = Api::namespaced(client.clone(), &ns);
                 let pods: Api<Pod> = Api::namespaced(client, &ns);
+                // The whole selector: one color, or both during a canary soak.
                 let selector = async || {
-                    services
+                    let sel = services
                         .get_opt("shop")
                         .await
                         .ok()
-                        .flatten()
-                        .and_then(|s| s.spec?.selector?.get("msv/color").cloned())
+                        .flatten()?
+                        .spec?
+                        .selector?;
+                    let text: Vec<String> = sel.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    (!text.is_empty()).then(|| text.join(","))
                 };
                 let (mut checks, mut violations) = (0, vec![]);
                 while !stop.load(Ordering::SeqCst) {
                     if let Some(color) = selector().await {
-                        let lp = ListParams::default().labels(&format!("msv/color={color}"));
+                        let lp = ListParams::default().labels(&color);
                         if let Ok(list) = pods.list(&lp).await {
                             checks += 1;
                             let live: Vec<&Pod> = list
@@ -656,7 +661,8 @@ fn real_monitor_and_traffic_catch_the_live_color_scaled_down() {
         "{v:#?}"
     );
     assert!(
-        v.iter().any(|v| v.contains("shop selects blue but")),
+        v.iter()
+            .any(|v| v.contains("shop selects app.kubernetes.io/name=shop,msv/color=blue but")),
         "{v:#?}"
     );
 }

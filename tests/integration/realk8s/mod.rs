@@ -5,6 +5,7 @@
 //! test prints why it skipped. One control plane serves the whole test process (each test
 //! works in a namespace of its own) and stops by itself when the process ends.
 
+mod canary;
 mod cluster;
 mod deploy;
 mod facts;
