@@ -1,9 +1,12 @@
 //! The trace-error gate: the share of the candidate's traces with an error span, found in
 //! the trace backend by the `service.version` and `deployment.color` every pod msv deploys
-//! exports. The backend here is a stand-in for Jaeger's query API on 127.0.0.1: each
-//! request a pod serves through `S` leaves one trace in it, tagged the way the pod's
-//! resource attributes would tag it, and its search answers what Jaeger's would — traces of
-//! the service whose spans or process carry every asked tag, inside `start`..`end`.
+//! exports. The backend here is a stand-in on 127.0.0.1 for Jaeger's query API and Tempo's
+//! search: each request a pod serves through `S` leaves one trace in it, tagged the way the
+//! pod's resource attributes would tag it, and its search answers what Jaeger's would —
+//! traces of the service whose spans or process carry every asked tag, inside
+//! `start`..`end` — or what Tempo's would for a TraceQL query of those attributes:
+//! summaries that do not say whether a trace failed, so only a search with
+//! `status = error` finds the failed ones.
 
 use super::*;
 use crate::support::JsonStub;
@@ -58,7 +61,63 @@ impl Jaeger {
     }
 }
 
-/// Answers `GET /api/traces?service=&start=&end=&limit=&tags=` as Jaeger's query API does.
+/// Answers `GET /api/search?q=&start=&end=&limit=` as Tempo does for the TraceQL msv
+/// sends: `{ resource.service.name = "S" [&& status = error] && .K = "V" ... }`.
+fn tempo_search(
+    q: &BTreeMap<String, String>,
+    store: &Mutex<Vec<Recorded>>,
+    searches: &Mutex<Vec<String>>,
+) -> (u16, String) {
+    let traceql = q.get("q").cloned().unwrap_or_default();
+    searches.lock().unwrap().push(traceql.clone());
+    let cond = regex::Regex::new(r#"^\.?([a-z.]+) = (?:"([^"]*)"|(error))$"#).unwrap();
+    let inner = traceql.trim().trim_start_matches('{').trim_end_matches('}');
+    let (mut tags, mut errors) = (BTreeMap::new(), false);
+    for c in inner.split("&&").map(str::trim) {
+        let Some(m) = cond.captures(c) else {
+            return (400, format!("{{\"error\": \"unexpected condition {c}\"}}"));
+        };
+        match (&m[1], m.get(2).map(|v| v.as_str())) {
+            ("status", None) => errors = true,
+            ("resource.service.name", Some("shop")) => {}
+            (k, Some(v)) => {
+                tags.insert(k.to_string(), v.to_string());
+            }
+            _ => return (400, format!("{{\"error\": \"unexpected condition {c}\"}}")),
+        }
+    }
+    let secs = |k: &str| q.get(k).and_then(|v| v.parse::<u128>().ok());
+    let (start, end) = (
+        secs("start").unwrap_or(0),
+        secs("end").unwrap_or(u128::MAX / 2),
+    );
+    let limit = secs("limit").unwrap_or(20) as usize;
+    let store = store.lock().unwrap();
+    let traces: Vec<Value> = store
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| (start * 1_000_000..=(end + 1) * 1_000_000).contains(&r.start_us))
+        .filter(|(_, r)| !errors || r.error)
+        .filter(|(_, r)| {
+            tags.iter().all(|(k, v)| match k.as_str() {
+                "service.version" => *v == r.version,
+                "deployment.color" => *v == r.color,
+                _ => false,
+            })
+        })
+        .rev()
+        .take(limit)
+        .map(|(i, r)| {
+            json!({"traceID": format!("{:032x}", i + 1), "rootServiceName": "shop",
+                   "rootTraceName": "GET /api/items",
+                   "startTimeUnixNano": (r.start_us * 1000).to_string(), "durationMs": 8})
+        })
+        .collect();
+    (200, json!({"traces": traces}).to_string())
+}
+
+/// Answers `GET /api/traces?service=&start=&end=&limit=&tags=` as Jaeger's query API does,
+/// and Tempo's `/api/search`.
 fn answer(
     target: &str,
     store: &Mutex<Vec<Recorded>>,
@@ -66,6 +125,9 @@ fn answer(
 ) -> (u16, String) {
     let url = reqwest::Url::parse(&format!("http://x{target}")).unwrap();
     let q: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
+    if url.path() == "/api/search" {
+        return tempo_search(&q, store, searches);
+    }
     if url.path() != "/api/traces" || q.get("service").map(String::as_str) != Some("shop") {
         (
             404,
@@ -161,8 +223,12 @@ fn serve_traced(env: &Env, jaeger: &Jaeger, image: &str, error_every: u64) {
 }
 
 fn env_with_trace_gate(jaeger_url: &str, extra: &str) -> Env {
+    env_with_backend("jaeger", jaeger_url, extra)
+}
+
+fn env_with_backend(backend: &str, url: &str, extra: &str) -> Env {
     Env::with_deploy(&format!(
-        "timeout = \"20s\"\nverify_for = \"3s\"\nscale_down_delay = \"0s\"\n\n[deploy.analysis]\ninterval = \"300ms\"\nmax_error_traces_ratio = 0.1\nmin_traces = 5\n{extra}\n[traces]\nbackend = \"jaeger\"\nurl = \"{jaeger_url}\"\n"
+        "timeout = \"20s\"\nverify_for = \"3s\"\nscale_down_delay = \"0s\"\n\n[deploy.analysis]\ninterval = \"300ms\"\nmax_error_traces_ratio = 0.1\nmin_traces = 5\n{extra}\n[traces]\nbackend = \"{backend}\"\nurl = \"{url}\"\n"
     ))
 }
 
@@ -309,4 +375,40 @@ fn the_trace_gate_without_a_backend_is_refused_before_anything_changes() {
             "error traces <= 10% (from jaeger at {}",
             jaeger.url
         ));
+}
+
+/// Tempo's search answers summaries that do not say whether a trace failed: the gate asks a
+/// second time with `status = error`, and switches a failing candidate back on that count.
+#[test]
+fn with_tempo_the_failed_traces_come_from_a_second_search_for_errors() {
+    let tempo = Jaeger::start();
+    let env = env_with_backend("tempo", &tempo.url, "");
+    serve_traced(&env, &tempo, "r/shop:1", 0);
+    env.deploy("r/shop:1").status(0);
+    serve_traced(&env, &tempo, "r/shop:2", 4);
+    let monitor = Monitor::start(&env);
+    let traffic = users(&env);
+    env.deploy("r/shop:2")
+        .status(1)
+        .stderr_has("the candidate failed the analysis in the verify window")
+        .stderr_has("error traces")
+        .stderr_has("switched back")
+        .stderr_lacks("not read");
+    traffic.assert_no_failures();
+    monitor.assert_clean();
+    assert_eq!(env.live().as_deref(), Some("blue"));
+    let searches = tempo.searches.lock().unwrap().clone();
+    let candidate = r#".service.version = "2" && .deployment.color = "green" }"#;
+    assert!(
+        searches
+            .iter()
+            .any(|q| q.ends_with(candidate) && !q.contains("status = error")),
+        "{searches:#?}"
+    );
+    assert!(
+        searches
+            .iter()
+            .any(|q| q.ends_with(candidate) && q.contains("&& status = error &&")),
+        "{searches:#?}"
+    );
 }
