@@ -45,31 +45,41 @@ pub(crate) fn sort_newest_first(list: &mut [TraceSummary]) {
     });
 }
 
-/// A duration with three significant digits in the largest unit that keeps it >= 1.
+/// A duration in one style, as Go's `time.Duration` prints it but to three significant
+/// digits: `850ns`, `4.2ms`, `10ms`, `93.6ms`, `15s`, `2m5s`, `1h0m`. Rounding carries into
+/// the next unit (`999.9µs` is `1ms`, `59.99s` is `1m0s`), so no value prints as `1000µs`.
 pub fn format_duration(ns: u64) -> String {
-    const UNITS: [(u64, &str); 3] = [(1_000_000_000, "s"), (1_000_000, "ms"), (1_000, "µs")];
-    if ns >= 60_000_000_000 {
-        let secs = ns / 1_000_000_000;
-        return if secs >= 3600 {
-            format!("{}h{:02}m", secs / 3600, secs % 3600 / 60)
-        } else {
-            format!("{}m{:02}s", secs / 60, secs % 60)
+    const UNITS: [(u128, &str); 3] = [(1_000_000_000, "s"), (1_000_000, "ms"), (1_000, "µs")];
+    let ns = u128::from(ns);
+    if ns < 1_000 {
+        return format!("{ns}ns");
+    }
+    let digits = ns.ilog10() + 1;
+    let step = 10u128.pow(digits.saturating_sub(3));
+    let rounded = (ns + step / 2) / step * step;
+    if rounded >= 60_000_000_000 {
+        let secs = (ns + 500_000_000) / 1_000_000_000;
+        return match secs >= 3600 {
+            true => {
+                let mins = (secs + 30) / 60;
+                format!("{}h{}m", mins / 60, mins % 60)
+            }
+            false => format!("{}m{}s", secs / 60, secs % 60),
         };
     }
-    for (scale, unit) in UNITS {
-        if ns >= scale {
-            let v = ns as f64 / scale as f64;
-            let decimals = if v >= 100.0 {
-                0
-            } else if v >= 10.0 {
-                1
-            } else {
-                2
-            };
-            return format!("{v:.decimals$}{unit}");
-        }
-    }
-    format!("{ns}ns")
+    let (scale, unit) = UNITS
+        .into_iter()
+        .find(|(scale, _)| rounded >= *scale)
+        .unwrap_or((1, "ns"));
+    // Three significant digits of the rounded value, trailing zeros dropped.
+    let whole = rounded / scale;
+    let decimals = 3usize.saturating_sub(whole.to_string().len());
+    let text = format!("{:.decimals$}", rounded as f64 / scale as f64);
+    let text = match text.contains('.') {
+        true => text.trim_end_matches('0').trim_end_matches('.').to_string(),
+        false => text,
+    };
+    format!("{text}{unit}")
 }
 
 /// Start time as RFC 3339 in UTC with milliseconds.
@@ -83,15 +93,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations_read_naturally() {
-        assert_eq!(format_duration(0), "0ns");
-        assert_eq!(format_duration(999), "999ns");
-        assert_eq!(format_duration(4_199_000), "4.20ms");
-        assert_eq!(format_duration(93_577_000), "93.6ms");
-        assert_eq!(format_duration(123_456_789), "123ms");
-        assert_eq!(format_duration(15_000_000_000), "15.0s");
-        assert_eq!(format_duration(125_000_000_000), "2m05s");
-        assert_eq!(format_duration(u64::MAX), "5124095h34m");
+    fn durations_read_naturally_in_one_style() {
+        for (ns, text) in [
+            (0, "0ns"),
+            (999, "999ns"),
+            (1_000, "1µs"),
+            (1_234, "1.23µs"),
+            (4_199_000, "4.2ms"),
+            (10_000_000, "10ms"),
+            (93_577_000, "93.6ms"),
+            (123_456_789, "123ms"),
+            (15_000_000_000, "15s"),
+            (125_000_000_000, "2m5s"),
+            (3_600_000_000_000, "1h0m"),
+            (u64::MAX, "5124095h35m"),
+        ] {
+            assert_eq!(format_duration(ns), text, "{ns}");
+        }
+    }
+
+    #[test]
+    fn rounding_carries_into_the_next_unit() {
+        assert_eq!(format_duration(999_999), "1ms");
+        assert_eq!(format_duration(999_499), "999µs");
+        assert_eq!(format_duration(59_999_000_000), "1m0s");
+        assert_eq!(format_duration(3_599_600_000_000), "1h0m");
+        assert_eq!(format_duration(9_995_000), "10ms");
+        assert_eq!(format_duration(99_950_000), "100ms");
     }
 
     #[test]

@@ -50,8 +50,23 @@ pub fn render(t: &Trace, opts: &Options) -> String {
         })
         .max()
         .unwrap_or(0);
+    // The offset and duration columns widen for the longest value (a trace of 10,000 hours
+    // and more), so that no line runs past `width`.
+    let num_w = rows
+        .iter()
+        .flat_map(|r| {
+            let s = &t.spans[r.index];
+            [
+                format_duration(s.start_ns - t0),
+                format_duration(s.duration_ns),
+            ]
+        })
+        .map(|v| v.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(NUM_W);
     // marks(2) + ' ' + label + ' ' + offset + ' ' + duration + ' ' + bar
-    let room = width - 3 - 3 - 2 * NUM_W;
+    let room = width - 3 - 3 - 2 * num_w;
     let label_w = natural.min(room * 3 / 5).min(room - MIN_BAR).max(10);
     let bar_w = room - label_w;
 
@@ -81,7 +96,7 @@ pub fn render(t: &Trace, opts: &Options) -> String {
         " ".repeat(bar_w.saturating_sub(1 + scale_end.len()))
     );
     let head = format!(
-        "   {:<label_w$} {:>NUM_W$} {:>NUM_W$} {scale}",
+        "   {:<label_w$} {:>num_w$} {:>num_w$} {scale}",
         "SPAN", "OFFSET", "DURATION"
     );
     out.push_str(&paint(dim, head.trim_end()));
@@ -114,7 +129,7 @@ pub fn render(t: &Trace, opts: &Options) -> String {
         let bar = bar(s.start_ns - t0, s.duration_ns, total, bar_w);
         let name_style = if s.error { red } else { Style::new() };
         let line = format!(
-            "{} {}{} {}{pad} {:>NUM_W$} {:>NUM_W$} {}",
+            "{} {}{} {}{pad} {:>num_w$} {:>num_w$} {}",
             if s.error { paint(red, &marks) } else { marks },
             paint(dim, &prefix),
             paint(svc_style, &service),
@@ -290,6 +305,34 @@ mod tests {
             for line in out.lines() {
                 assert!(text_width(line) <= width, "{width}: {line:?}");
             }
+        }
+    }
+
+    #[test]
+    fn offsets_of_ten_thousand_hours_and_more_widen_their_column_within_the_width() {
+        let mut t = chain(3);
+        let hour = 3_600_000_000_000u64;
+        t.spans[1].start_ns = 20_000 * hour;
+        t.spans[2].start_ns = 123_456 * hour;
+        t.spans[0].duration_ns = 123_457 * hour;
+        let t = Trace::new("1", t.spans, vec![]);
+        for width in [60, 80] {
+            let out = render(
+                &t,
+                &Options {
+                    width,
+                    color: false,
+                },
+            );
+            assert!(out.contains("123456h0m"), "{out}");
+            for line in out.lines() {
+                assert!(text_width(line) <= width, "{width}: {line:?}");
+            }
+            // The header's columns line up with the rows'.
+            let head = out.lines().nth(2).unwrap();
+            let row = out.lines().find(|l| l.contains("123456h0m")).unwrap();
+            let end = |l: &str, what: &str| l.find(what).map(|i| text_width(&l[..i]) + what.len());
+            assert_eq!(end(head, "OFFSET"), end(row, "123456h0m"), "{out}");
         }
     }
 
