@@ -2,7 +2,8 @@
 //! path, or stdin for `-`), gzip undone (recognized by its magic bytes, not the name), a
 //! UTF-8 byte-order mark dropped, and the document split into its JSON values — one for
 //! a plain file, one per line for JSON Lines (the OpenTelemetry Collector's file exporter
-//! writes one OTLP document per line).
+//! writes one OTLP document per line). Lone UTF-16 surrogate escapes, which JavaScript
+//! reads and serde_json refuses, become `\ufffd` on the way (see `surrogates`).
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -58,7 +59,8 @@ impl<'a> Source<'a> {
         if head.starts_with(b"\xef\xbb\xbf") {
             r.consume(3);
         }
-        Ok(r)
+        let repaired: Box<dyn Read + 'a> = Box::new(super::surrogates::Surrogates::new(r));
+        Ok(BufReader::with_capacity(BUFFER, repaired))
     }
 }
 

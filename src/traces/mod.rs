@@ -16,6 +16,7 @@ pub mod jaeger;
 pub mod model;
 pub mod otlp;
 pub mod summary;
+mod surrogates;
 pub mod tempo;
 pub mod waterfall;
 pub mod zipkin;

@@ -332,3 +332,32 @@ fn jaeger_backend_errors_with_and_without_the_trace() {
     assert_eq!((p.traces.len(), p.errors.len()), (1, 1));
     assert_eq!(p.errors[0].code, Some(500));
 }
+
+/// A lone UTF-16 surrogate escape (a string cut in the middle of a character), which
+/// JavaScript and Jaeger UI read, is read as the replacement character — in a plain file
+/// and through gzip — while a valid pair stays the character it encodes.
+#[test]
+fn lone_surrogate_escapes_read_as_the_replacement_character() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"cart\ud800"}}]},"scopeSpans":[{"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"0102030405060708","name":"GET \ud83d\ude00","startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000001000000"}]}]}]}"#;
+    let plain = dir.path().join("cut.json");
+    std::fs::write(&plain, text).unwrap();
+    let gz = dir.path().join("cut.json.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::fast(),
+    );
+    enc.write_all(text.as_bytes()).unwrap();
+    enc.finish().unwrap();
+    for file in [&plain, &gz] {
+        let run = Test::new()
+            .args(&["traces", "show", "-o", "json", "--file"])
+            .arg(file)
+            .run()
+            .status(0);
+        let shown: ShowJson = run.stdout_json();
+        let t = &shown.traces[0];
+        assert_eq!(t.spans[0].service, "cart\u{fffd}", "{file:?}");
+        assert_eq!(t.spans[0].operation, "GET \u{1f600}", "{file:?}");
+    }
+}
