@@ -292,6 +292,20 @@ impl Trace {
                 spans[i].span_id
             ));
         }
+        let skewed: Vec<&str> = spans
+            .iter()
+            .filter(|s| s.skew)
+            .map(|s| s.span_id.as_str())
+            .collect();
+        if let Some(first) = skewed.first() {
+            warnings.push(format!(
+                "{} span{} start{} before {} parent (first: {first}): the hosts' clocks disagree; drawn where they were reported, marked ~",
+                skewed.len(),
+                if skewed.len() == 1 { "" } else { "s" },
+                if skewed.len() == 1 { "s" } else { "" },
+                if skewed.len() == 1 { "its" } else { "their" },
+            ));
+        }
         Trace {
             trace_id: normalize_id(trace_id),
             spans,
@@ -545,6 +559,13 @@ mod tests {
         // Sorted: a(0), shared b(1), client b(2); the shared one is under the client one.
         assert_eq!(t.spans[1].parent_index, Some(2));
         assert!(t.spans[1].skew, "server starts before its client: skew");
+        assert!(
+            t.warnings
+                .iter()
+                .any(|w| w.starts_with("1 span starts before its parent (first: ")),
+            "{:?}",
+            t.warnings
+        );
         assert_eq!(t.spans[2].parent_index, Some(0));
     }
 

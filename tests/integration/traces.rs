@@ -405,6 +405,20 @@ fn zipkin_show_draws_shared_spans_and_skew() {
         .run()
         .status(0);
     insta::assert_snapshot!("zipkin_show_skew", run.stdout());
+    // The skew is said on stderr and kept in `-o json` (one shape: traces and errors).
+    assert!(
+        run.stderr().contains("start before their parent")
+            || run.stderr().contains("starts before its parent"),
+        "{}",
+        run.stderr()
+    );
+    let json: serde_json::Value = msv(&fake, "zipkin")
+        .args(&["traces", "show", "1e223ff1f80f1c69", "-o", "json"])
+        .run()
+        .status(0)
+        .stdout_json();
+    let warnings = json["traces"][0]["warnings"].to_string();
+    assert!(warnings.contains("before"), "{json:#}");
 }
 
 #[test]
