@@ -55,19 +55,33 @@ pub async fn tally(
     to: SystemTime,
 ) -> Result<Tally> {
     let (backend, base, transport) = source.connect(Some(cluster.clone()))?;
-    let all = client::search(&transport, backend, &base, &query(whose, from, to, false)?).await?;
+    let all = complete(
+        client::search(&transport, backend, &base, &query(whose, from, to, false)?).await?,
+    )?;
     let errors = match backend {
-        Backend::Tempo => {
-            client::search(&transport, backend, &base, &query(whose, from, to, true)?)
-                .await?
-                .len()
-        }
+        Backend::Tempo => complete(
+            client::search(&transport, backend, &base, &query(whose, from, to, true)?).await?,
+        )?
+        .len(),
         _ => all.iter().filter(|s| s.error).count(),
     };
     Ok(Tally {
         traces: all.len() as u64,
         errors: errors.min(all.len()) as u64,
     })
+}
+
+/// The traces of a search the backend answered in full. A search that came back with
+/// errors (Jaeger's partial results) may have missed traces, so it decides nothing.
+fn complete(found: client::Found) -> Result<Vec<crate::traces::TraceSummary>> {
+    if let Some(e) = found.errors.first() {
+        anyhow::bail!(
+            "the backend answered with {} error{} beside its results, so traces may be missing: {e}",
+            found.errors.len(),
+            if found.errors.len() == 1 { "" } else { "s" }
+        );
+    }
+    Ok(found.traces)
 }
 
 #[cfg(test)]

@@ -50,7 +50,25 @@ async fn run_list(args: &TracesListArgs, ctx: &Context) -> anyhow::Result<ExitCo
             .collect(),
         now: SystemTime::now(),
     };
-    let list = client::search(&transport, backend, &base, &query).await?;
+    let found = client::search(&transport, backend, &base, &query).await?;
+    // Errors beside results: the list may be missing traces. Errors and no results: the
+    // search failed.
+    if found.traces.is_empty()
+        && let Some(first) = found.errors.first()
+    {
+        anyhow::bail!(
+            "the {} search at {base} failed: {}",
+            backend.name(),
+            sanitize(&first.to_string())
+        );
+    }
+    for e in &found.errors {
+        ctx.printer.warn(&format!(
+            "the backend reported an error, so the list may be missing traces: {}",
+            sanitize(&e.to_string())
+        ));
+    }
+    let list = found.traces;
     if format == OutputFormat::Json {
         ctx.printer.data(format, &list)?;
     } else if list.is_empty() {

@@ -227,13 +227,16 @@ pub fn check_trace_id(id: &str) -> Result<&str> {
     Ok(id)
 }
 
+/// What a search found, with the errors the backend reported beside it (Jaeger answers
+/// partial results with `errors`; those searches may have missed traces).
+#[derive(Debug, Default)]
+pub struct Found {
+    pub traces: Vec<TraceSummary>,
+    pub errors: Vec<super::collect::BackendError>,
+}
+
 /// Searches `backend` for the traces `q` describes.
-pub async fn search(
-    http: &Transport,
-    backend: Backend,
-    base: &Url,
-    q: &Query,
-) -> Result<Vec<TraceSummary>> {
+pub async fn search(http: &Transport, backend: Backend, base: &Url, q: &Query) -> Result<Found> {
     let url = search_url(backend, base, q);
     let body = get(http, backend, &url, None).await?;
     let ctx = || {
@@ -243,14 +246,13 @@ pub async fn search(
             without_query(&url)
         )
     };
-    let mut list = match backend {
-        Backend::Tempo => super::tempo::parse_search(&body).with_context(ctx)?,
-        _ => parse_traces(backend, &body)
-            .with_context(ctx)?
-            .traces
-            .iter()
-            .map(TraceSummary::of)
-            .collect(),
+    let (mut list, errors) = match backend {
+        Backend::Tempo => (super::tempo::parse_search(&body).with_context(ctx)?, vec![]),
+        _ => {
+            let parsed = parse_traces(backend, &body).with_context(ctx)?;
+            let list = parsed.traces.iter().map(TraceSummary::of).collect();
+            (list, parsed.errors)
+        }
     };
     if q.errors && backend != Backend::Tempo {
         // The backends match the `error` tag on any span of a trace; keep only what
@@ -259,7 +261,10 @@ pub async fn search(
     }
     summary::sort_newest_first(&mut list);
     list.truncate(q.limit);
-    Ok(list)
+    Ok(Found {
+        traces: list,
+        errors,
+    })
 }
 
 /// Fetches one trace by id, with the errors the backend reported beside it (Jaeger can

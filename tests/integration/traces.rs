@@ -289,6 +289,33 @@ fn jaeger_list_table_marks_errors() {
     assert_eq!(fake.seen()[0].query["tags"], r#"{"error":"true"}"#);
 }
 
+/// Jaeger answers a search that partly failed with results and `errors` together: the list
+/// is shown with each error said on stderr; errors without results fail the command.
+#[test]
+fn jaeger_list_reports_the_errors_beside_its_results() {
+    let trace = single_jaeger_trace("jaeger/ui_01.json");
+    let partial = format!(
+        r#"{{"data":[{trace}],"total":0,"limit":0,"offset":0,"errors":[{{"code":500,"msg":"storage shard 2 timed out"}}]}}"#
+    );
+    let fake = Fake::new(&[("/api/traces", 200, partial)]);
+    let run = msv(&fake, "jaeger")
+        .args(&["traces", "list", "service-x", "-o", "json"])
+        .run()
+        .status(0)
+        .stderr_has("the list may be missing traces: storage shard 2 timed out (code 500)");
+    let list: Vec<Summary> = run.stdout_json();
+    assert_eq!(list.len(), 1);
+    let failed =
+        r#"{"data":[],"total":0,"limit":0,"offset":0,"errors":[{"code":503,"msg":"no storage"}]}"#;
+    let fake = Fake::new(&[("/api/traces", 200, failed.to_string())]);
+    msv(&fake, "jaeger")
+        .args(&["traces", "list", "service-x"])
+        .run()
+        .status(2)
+        .stderr_has("the jaeger search at")
+        .stderr_has("failed: no storage (code 503)");
+}
+
 #[test]
 fn jaeger_show_draws_the_waterfall() {
     let fake = Fake::new(&[(
