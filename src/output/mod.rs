@@ -130,15 +130,18 @@ impl Printer {
         format: OutputFormat,
         value: &T,
     ) -> anyhow::Result<()> {
-        let text = match format {
-            OutputFormat::Yaml => yaml(&value)?,
-            _ => {
-                let mut text = serde_json::to_string_pretty(value)?;
-                text.push('\n');
-                text
-            }
-        };
-        self.stdout(&text)
+        if format == OutputFormat::Yaml {
+            return self.stdout(&yaml(&value)?);
+        }
+        // JSON is written as it is serialized: a large answer (a trace of 100,000 spans)
+        // is never held whole as text.
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+        let written = serde_json::to_writer_pretty(&mut out, value)
+            .map_err(std::io::Error::from)
+            .and_then(|()| out.write_all(b"\n"))
+            .and_then(|()| out.flush());
+        // An io::Error, so that a closed pipe (`| head`) is told apart from a failure.
+        written.map_err(anyhow::Error::from)
     }
 
     /// Prints a table on stdout.
