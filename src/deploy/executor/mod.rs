@@ -14,12 +14,14 @@
 //!
 //! This module owns the order and the undo rule; `reads` holds what is read before the
 //! lock, `phases` the steps, `gates` the user's checks, smoke command and metric analysis,
-//! `waits` the watch-driven conditions, `undo` the two ways back.
+//! `soak` the canary soak (and `side_by_side` its judgement), `waits` the watch-driven
+//! conditions, `undo` the two ways back.
 
 mod dry_run;
 mod gates;
 mod phases;
 mod reads;
+mod side_by_side;
 mod soak;
 mod undo;
 mod waits;
