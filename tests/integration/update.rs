@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 #[path = "update/built_ins.rs"]
 mod built_ins;
+#[path = "update/pending.rs"]
+mod pending;
 #[path = "update/toolchains.rs"]
 mod toolchains;
 
