@@ -9,7 +9,9 @@
 //! the changes; it is removed when the last swap is done, which is the commit point. The
 //! next update finds the folder ([`recover`]) and, if the journal is still there, undoes
 //! the swaps already made, so the service is again exactly as it was; without a journal
-//! nothing had been swapped (or everything had) and the folder is only removed.
+//! nothing had been swapped (or everything had) and the folder is only removed. A running
+//! update holds a lock on its folder (released by the kernel however the process ends), so
+//! a second msv never takes a live update for a dead one.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -19,6 +21,7 @@ use anyhow::Context;
 
 use super::lineage;
 use super::render::Kind;
+use crate::exit::Failure;
 
 /// One file to change: its path under the service and its new content (`None`: delete).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +78,7 @@ struct Done {
 /// Staging folders are `.msv/staging-*`.
 const STAGING_PREFIX: &str = "staging-";
 const JOURNAL: &str = "journal.json";
+const LOCK: &str = "lock";
 
 /// One line of the journal: a path and whether it gets new content (else it is deleted).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -91,6 +95,10 @@ pub fn apply(root: &Path, changes: &[Change]) -> anyhow::Result<()> {
         .prefix(STAGING_PREFIX)
         .tempdir_in(&msv_dir)
         .with_context(|| format!("creating a staging folder in {}", msv_dir.display()))?;
+    // Held until this function returns: the folder is live.
+    let lock = fs::File::create(staging.path().join(LOCK))?;
+    lock.try_lock()
+        .with_context(|| format!("locking {}", staging.path().display()))?;
     let (new_dir, old_dir) = (staging.path().join("new"), staging.path().join("old"));
     fs::create_dir(&new_dir)?;
     fs::create_dir(&old_dir)?;
@@ -200,6 +208,22 @@ pub fn recover(root: &Path) -> anyhow::Result<Vec<Recovered>> {
             continue;
         }
         let staging = e.path();
+        let _held = match fs::File::open(staging.join(LOCK)) {
+            Ok(lock) => match lock.try_lock() {
+                Ok(()) => Some(lock),
+                Err(fs::TryLockError::WouldBlock) => {
+                    return Err(Failure::refused(format!(
+                        "another msv is updating {} right now ({}); wait for it to finish",
+                        root.display(),
+                        staging.display()
+                    )));
+                }
+                Err(fs::TryLockError::Error(e)) => {
+                    return Err(e).with_context(|| format!("locking {}", staging.display()));
+                }
+            },
+            Err(_) => None, // killed before it could lock: nothing was swapped
+        };
         let restored = roll_back(root, &staging).with_context(|| {
             format!(
                 "putting back the files of an interrupted update from {}; \
@@ -354,5 +378,22 @@ mod tests {
         assert_eq!(found[0].restored, Vec::<String>::new());
         assert_eq!(fs::read_to_string(d.path().join("a")).unwrap(), "new");
         assert!(!staging.exists());
+    }
+
+    #[test]
+    fn a_staging_folder_in_use_is_left_alone() {
+        let d = tempfile::tempdir().unwrap();
+        let staging = killed_after_two_swaps(d.path());
+        let lock = fs::File::create(staging.join(LOCK)).unwrap();
+        lock.try_lock().unwrap();
+        let err = recover(d.path()).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("another msv is updating"),
+            "{err:#}"
+        );
+        assert_eq!(fs::read_to_string(d.path().join("a")).unwrap(), "new");
+        drop(lock);
+        recover(d.path()).unwrap();
+        assert_eq!(fs::read_to_string(d.path().join("a")).unwrap(), "old");
     }
 }
