@@ -164,7 +164,7 @@ fn abort_puts_every_file_back_byte_for_byte() {
 }
 
 #[test]
-fn another_update_is_refused_while_one_is_pending() {
+fn another_update_is_refused_while_one_is_pending_and_abort_reports_json() {
     let tmp = tempfile::tempdir().unwrap();
     let (_tpl, svc) = conflicting(tmp.path());
     update_with_conflicts(&svc);
@@ -180,6 +180,31 @@ fn another_update_is_refused_while_one_is_pending() {
             .stderr_has("run msv update --continue, or run msv update --abort");
     }
     assert_eq!(snapshot(&svc), pending);
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    struct Ended {
+        path: String,
+        template: String,
+        from: String,
+        to: String,
+        files: Vec<String>,
+        removed: Vec<String>,
+    }
+    let ended: Ended = Test::new()
+        .args(&["update", "--abort", "-o", "json"])
+        .current_dir(&svc)
+        .run()
+        .status(0)
+        .stdout_json();
+    assert_eq!(ended.path, ".");
+    assert_eq!(ended.template, "tpl");
+    assert_ne!(ended.from, ended.to);
+    assert_eq!(
+        ended.files,
+        ["app.txt", "gone.txt", "guide.md", "plain.txt"]
+    );
+    assert_eq!(ended.removed, ["docs/new.txt"]);
 }
 
 #[test]
