@@ -103,6 +103,8 @@ fn print_text(report: &Report, ctx: &Context) -> anyhow::Result<()> {
          {} in conflict, {} left alone, {} written beside",
         if report.dry_run {
             "would update"
+        } else if report.conflicts > 0 {
+            "pending: updating"
         } else {
             "updated"
         },

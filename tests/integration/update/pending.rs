@@ -73,6 +73,7 @@ fn update_with_conflicts(svc: &Path) {
         .status(1)
         .stdout_has("conflict  app.txt (1 conflict(s))\n")
         .stdout_has("conflict  guide.md (1 conflict(s))\n")
+        .stderr_has("pending: updating . from ")
         .stderr_has("2 conflict(s) in 2 file(s)")
         .stderr_has("then msv update --continue (or --abort to put everything back)");
 }
