@@ -46,6 +46,9 @@ pub struct Report {
     pub files: Vec<FileReport>,
     /// Conflicting hunks left in files.
     pub conflicts: usize,
+    /// Conflicts were left, so the update waits in `.msv/update/` for `--continue` or
+    /// `--abort`, the old lineage still in force.
+    pub pending: bool,
     /// The unified diff (dry run only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
@@ -166,6 +169,7 @@ pub fn update(req: &Request, interrupted: &dyn Fn() -> bool) -> anyhow::Result<R
         dry_run: req.dry_run,
         files,
         conflicts,
+        pending: conflicts > 0 && !req.dry_run,
         diff,
         not_git: dirty.is_none(),
     })

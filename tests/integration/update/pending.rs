@@ -168,7 +168,19 @@ fn abort_puts_every_file_back_byte_for_byte() {
 fn another_update_is_refused_while_one_is_pending_and_abort_reports_json() {
     let tmp = tempfile::tempdir().unwrap();
     let (_tpl, svc) = conflicting(tmp.path());
-    update_with_conflicts(&svc);
+    #[derive(serde::Deserialize)]
+    struct Report {
+        conflicts: usize,
+        pending: bool,
+    }
+    let report: Report = Test::new()
+        .args(&["update", "-o", "json"])
+        .current_dir(&svc)
+        .run()
+        .status(1)
+        .stdout_json();
+    assert_eq!(report.conflicts, 2);
+    assert!(report.pending);
     let pending = snapshot(&svc);
     for args in [&["update"][..], &["update", "--dry-run"]] {
         Test::new()
