@@ -193,6 +193,8 @@ Register-ArgumentCompleter -Native -CommandName 'msv' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors: auto uses them on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces them, CLICOLOR=0 turns them off')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the unified diff the update would apply and change nothing')
             [CompletionResult]::new('--allow-dirty', '--allow-dirty', [CompletionResultType]::ParameterName, 'Update even when the git work tree has uncommitted changes')
+            [CompletionResult]::new('--continue', '--continue', [CompletionResultType]::ParameterName, 'Finish an update that left conflicts, once no conflict marker is left in its files')
+            [CompletionResult]::new('--abort', '--abort', [CompletionResultType]::ParameterName, 'Undo an update that left conflicts: every file it touched back as it was')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or hints')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or hints')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print diagnostics to stderr (repeat for more)')

@@ -1810,7 +1810,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__update)
-            opts="-n -o -q -v -h -V --set --to --dry-run --allow-dirty --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
+            opts="-n -o -q -v -h -V --set --to --dry-run --allow-dirty --continue --abort --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

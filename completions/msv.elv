@@ -179,6 +179,8 @@ set edit:completion:arg-completer[msv] = {|@words|
             cand --color 'When to use colors: auto uses them on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE=1 forces them, CLICOLOR=0 turns them off'
             cand --dry-run 'Print the unified diff the update would apply and change nothing'
             cand --allow-dirty 'Update even when the git work tree has uncommitted changes'
+            cand --continue 'Finish an update that left conflicts, once no conflict marker is left in its files'
+            cand --abort 'Undo an update that left conflicts: every file it touched back as it was'
             cand -q 'Print only data and errors, no progress or hints'
             cand --quiet 'Print only data and errors, no progress or hints'
             cand -v 'Print diagnostics to stderr (repeat for more)'

@@ -172,6 +172,8 @@ always\t''
 never\t''"
 complete -c msv -n "__fish_msv_using_subcommand update" -l dry-run -d 'Print the unified diff the update would apply and change nothing'
 complete -c msv -n "__fish_msv_using_subcommand update" -l allow-dirty -d 'Update even when the git work tree has uncommitted changes'
+complete -c msv -n "__fish_msv_using_subcommand update" -l continue -d 'Finish an update that left conflicts, once no conflict marker is left in its files'
+complete -c msv -n "__fish_msv_using_subcommand update" -l abort -d 'Undo an update that left conflicts: every file it touched back as it was'
 complete -c msv -n "__fish_msv_using_subcommand update" -s q -l quiet -d 'Print only data and errors, no progress or hints'
 complete -c msv -n "__fish_msv_using_subcommand update" -s v -l verbose -d 'Print diagnostics to stderr (repeat for more)'
 complete -c msv -n "__fish_msv_using_subcommand update" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'

@@ -320,8 +320,11 @@ pub struct NewArgs {
 #[derive(Debug, Args)]
 #[command(
     after_help = "Exit status 1 when conflicts are left in files (marked <<<<<<< yours / \
-    ======= / >>>>>>> template).\n\nExamples:\n  msv update --dry-run\n  \
-    msv update services/orders --set with_metrics=true"
+    ======= / >>>>>>> template): the update is then pending, the old lineage still in force; \
+    resolve the conflicts and run msv update --continue (exit 1 while markers are left), or \
+    msv update --abort to put every file back. Exit status 2 for another update while one is \
+    pending, or --continue/--abort with none.\n\nExamples:\n  msv update --dry-run\n  \
+    msv update services/orders --set with_metrics=true\n  msv update --continue"
 )]
 pub struct UpdateArgs {
     /// Service directory (default: the current directory)
@@ -343,6 +346,14 @@ pub struct UpdateArgs {
     /// Update even when the git work tree has uncommitted changes
     #[arg(long)]
     pub allow_dirty: bool,
+
+    /// Finish an update that left conflicts, once no conflict marker is left in its files
+    #[arg(long = "continue", conflicts_with_all = ["to", "set", "dry_run", "allow_dirty", "abort"])]
+    pub continue_: bool,
+
+    /// Undo an update that left conflicts: every file it touched back as it was
+    #[arg(long, conflicts_with_all = ["to", "set", "dry_run", "allow_dirty"])]
+    pub abort: bool,
 }
 
 #[derive(Debug, Subcommand)]

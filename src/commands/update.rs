@@ -1,10 +1,12 @@
 //! `msv update`: turns the flags into an update request, runs it, and reports each file
-//! and the conflicts left. The work is in `crate::scaffold::update`.
+//! and the conflicts left; `--continue` and `--abort` end a pending update. The work is in
+//! `crate::scaffold::update` and `crate::scaffold::pending`.
 
 use crate::cli::UpdateArgs;
 use crate::exit::ExitCode;
 use crate::interrupt;
 use crate::output::{OutputFormat, sanitize};
+use crate::scaffold::pending::{self, Ended};
 use crate::scaffold::plan::{FileReport, Status};
 use crate::scaffold::update::{self, Report, Request};
 use crate::scaffold::{self};
@@ -20,7 +22,26 @@ pub async fn run(args: &UpdateArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         to,
         dry_run,
         allow_dirty,
+        continue_,
+        abort,
     } = args;
+    // Whatever is asked, an update killed part way is first put back.
+    for message in update::recover_interrupted(dir)? {
+        printer.warn(&message);
+    }
+    if *continue_ || *abort {
+        let ended = if *continue_ {
+            pending::finish(dir)?
+        } else {
+            pending::abort(dir)?
+        };
+        if format != OutputFormat::Text {
+            printer.data(format, &ended)?;
+        } else {
+            print_ended(&ended, *continue_, ctx)?;
+        }
+        return Ok(ExitCode::Success);
+    }
     let request = Request {
         dir: dir.clone(),
         sets: set
@@ -57,7 +78,8 @@ pub async fn run(args: &UpdateArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             .count();
         printer.error(&anyhow::anyhow!(
             "{} conflict(s) in {files} file(s), marked <<<<<<< yours / ======= / >>>>>>> template; \
-             edit them, then commit",
+             the update is pending and the service keeps its old lineage until it ends: \
+             resolve the conflicts, then msv update --continue (or --abort to put everything back)",
             report.conflicts
         ));
         return Ok(ExitCode::Failure);
@@ -81,6 +103,8 @@ fn print_text(report: &Report, ctx: &Context) -> anyhow::Result<()> {
          {} in conflict, {} left alone, {} written beside",
         if report.dry_run {
             "would update"
+        } else if report.conflicts > 0 {
+            "pending: updating"
         } else {
             "updated"
         },
@@ -111,6 +135,40 @@ fn print_text(report: &Report, ctx: &Context) -> anyhow::Result<()> {
     if report.not_git && !report.dry_run {
         printer
             .warn("the service is not in a git work tree, so the update cannot be undone with git");
+    }
+    Ok(())
+}
+
+fn print_ended(ended: &Ended, finished: bool, ctx: &Context) -> anyhow::Result<()> {
+    let printer = &ctx.printer;
+    let list = |files: &[String], label: &str| -> String {
+        files
+            .iter()
+            .map(|f| format!("{label}{}\n", sanitize(f)))
+            .collect()
+    };
+    if finished {
+        printer.stdout(&list(&ended.files, "resolved  "))?;
+        printer.success(&format!(
+            "finished the update of {} from {} to {} (template {}): the new lineage is in \
+             .msv/; commit the service",
+            ended.path.display(),
+            ended.from,
+            ended.to,
+            sanitize(&ended.template)
+        ));
+    } else {
+        printer
+            .stdout(&(list(&ended.files, "restored  ") + &list(&ended.removed, "removed   ")))?;
+        printer.success(&format!(
+            "aborted the update of {} from {} to {}: {} file(s) put back, {} added file(s) \
+             removed; the service is as it was",
+            ended.path.display(),
+            ended.from,
+            ended.to,
+            ended.files.len(),
+            ended.removed.len()
+        ));
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ pub mod lineage;
 pub mod lint;
 pub mod manifest;
 pub mod merge;
+pub mod pending;
 pub mod plan;
 pub mod prompt;
 pub mod render;

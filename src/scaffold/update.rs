@@ -2,7 +2,9 @@
 //! protocol: read the lineage (`.msv/`), refuse a dirty git tree, load the template as it is
 //! now and resolve its variables from the recorded answers (asking only for new ones),
 //! render it, plan every file three ways (`plan.rs`, `merge.rs`), then either describe the plan
-//! (`--dry-run`) or apply it all or nothing (`apply.rs`) together with the new lineage.
+//! (`--dry-run`) or apply it all or nothing (`apply.rs`) together with the new lineage —
+//! or, when conflicts are left, together with a pending update (`pending.rs`) that
+//! `--continue` or `--abort` ends, the old lineage staying in force until then.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -12,9 +14,9 @@ use serde_json::Value;
 
 use super::apply::{self, Change};
 use super::lineage::{self, Identity, Record};
-use super::plan::{FileReport, plan, unified_diff};
+use super::plan::{FileReport, Status, plan, unified_diff};
 use super::render::{self, Kind};
-use super::{prompt, source, vars};
+use super::{pending, prompt, source, vars};
 use crate::exit::Failure;
 
 /// What `msv update` was asked to do.
@@ -44,6 +46,9 @@ pub struct Report {
     pub files: Vec<FileReport>,
     /// Conflicting hunks left in files.
     pub conflicts: usize,
+    /// Conflicts were left, so the update waits in `.msv/update/` for `--continue` or
+    /// `--abort`, the old lineage still in force.
+    pub pending: bool,
     /// The unified diff (dry run only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
@@ -55,6 +60,7 @@ pub struct Report {
 /// Runs an update; `interrupted` is asked once more just before anything is written.
 pub fn update(req: &Request, interrupted: &dyn Fn() -> bool) -> anyhow::Result<Report> {
     let root = &req.dir;
+    pending::refuse_while_pending(root)?;
     let (record, base) = lineage::read(root)?;
     let old = record.template.clone();
     let dirty = dirty_paths(root)?;
@@ -115,20 +121,37 @@ pub fn update(req: &Request, interrupted: &dyn Fn() -> bool) -> anyhow::Result<R
         values,
     };
     let diff = req.dry_run.then(|| unified_diff(root, &changes));
-    for (path, text) in [
-        (lineage::RECORD, lineage::record_toml(&record)?),
-        (lineage::BASE, lineage::base_json(&theirs)),
-    ] {
-        let kind = Kind::File {
-            bytes: text.into_bytes(),
-            executable: false,
+    let (record_toml, base_json) = (lineage::record_toml(&record)?, lineage::base_json(&theirs));
+    if conflicts > 0 && !req.dry_run {
+        // The new lineage waits in `.msv/update/` until the conflicts are resolved.
+        let state = pending::State {
+            template: t.name.clone(),
+            from: old.short(),
+            to: new_identity.short(),
+            touched: Vec::new(),
+            added: Vec::new(),
+            conflicted: files
+                .iter()
+                .filter(|f| f.status == Status::Conflict)
+                .map(|f| f.path.clone())
+                .collect(),
+            modes: Default::default(),
         };
-        // An update that changes nothing leaves the tree clean.
-        if apply::read_current(root, path)?.as_ref() != Some(&kind) {
-            changes.push(Change {
-                path: path.into(),
-                after: Some(kind),
-            });
+        let extra = pending::record(root, state, &changes, record_toml, base_json)?;
+        changes.extend(extra);
+    } else {
+        for (path, text) in [(lineage::RECORD, record_toml), (lineage::BASE, base_json)] {
+            let kind = Kind::File {
+                bytes: text.into_bytes(),
+                executable: false,
+            };
+            // An update that changes nothing leaves the tree clean.
+            if apply::read_current(root, path)?.as_ref() != Some(&kind) {
+                changes.push(Change {
+                    path: path.into(),
+                    after: Some(kind),
+                });
+            }
         }
     }
     if !req.dry_run {
@@ -146,9 +169,34 @@ pub fn update(req: &Request, interrupted: &dyn Fn() -> bool) -> anyhow::Result<R
         dry_run: req.dry_run,
         files,
         conflicts,
+        pending: conflicts > 0 && !req.dry_run,
         diff,
         not_git: dirty.is_none(),
     })
+}
+
+/// Puts back what an update killed part way (SIGKILL, a power cut) had swapped, so the
+/// service is as it was before it; one message per staging folder found.
+pub fn recover_interrupted(root: &Path) -> anyhow::Result<Vec<String>> {
+    Ok(apply::recover(root)?
+        .into_iter()
+        .map(|r| {
+            if r.restored.is_empty() {
+                format!(
+                    "removed {}, left by an update that was stopped before or after it changed files",
+                    r.staging.display()
+                )
+            } else {
+                format!(
+                    "an update was stopped while writing; put back {} file(s) as they were before it \
+                     ({}): {}",
+                    r.restored.len(),
+                    r.staging.display(),
+                    r.restored.join(", ")
+                )
+            }
+        })
+        .collect())
 }
 
 /// The values to render with: the recorded answers that the template still declares,

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 #[path = "update/built_ins.rs"]
 mod built_ins;
+#[path = "update/pending.rs"]
+mod pending;
 #[path = "update/toolchains.rs"]
 mod toolchains;
 
@@ -184,6 +186,7 @@ fn dry_run_prints_the_diff_and_changes_nothing_and_a_dirty_tree_is_refused() {
         dry_run: bool,
         files: Vec<File>,
         conflicts: usize,
+        pending: bool,
     }
     #[derive(serde::Deserialize)]
     struct File {
@@ -200,6 +203,7 @@ fn dry_run_prints_the_diff_and_changes_nothing_and_a_dirty_tree_is_refused() {
     assert_ne!(report.from, report.to);
     assert!(!report.dry_run);
     assert_eq!(report.conflicts, 0);
+    assert!(!report.pending);
     let files: Vec<(&str, &str)> = report
         .files
         .iter()

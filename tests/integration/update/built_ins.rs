@@ -3,6 +3,7 @@
 //! deliberate conflict is marked, and `msv templates list` tells before and after.
 
 use std::fs;
+use std::path::Path;
 
 use super::{as_if_built_in, commit_all, edit, files, git, read};
 use crate::support::{Test, repo_root};
@@ -105,6 +106,10 @@ fn built_in_templates_keep_the_users_edits_bring_the_templates_changes_and_mark_
                 case.template
             ));
 
+        let lineage_before = (
+            read(svc.join(".msv/template.toml")),
+            read(svc.join(".msv/base.json")),
+        );
         let run = Test::new()
             .args(&["update", "svc"])
             .current_dir(tmp.path())
@@ -161,6 +166,36 @@ fn built_in_templates_keep_the_users_edits_bring_the_templates_changes_and_mark_
                 case.template
             );
         }
+        // With a conflict left the update is pending: the old lineage stays in force, the
+        // new one waits in .msv/update/, which git does not see.
+        assert_eq!(read(svc.join(".msv/template.toml")), lineage_before.0);
+        assert_eq!(read(svc.join(".msv/base.json")), lineage_before.1);
+        assert_eq!(
+            msv_dir(&svc),
+            [".gitignore", "base.json", "template.toml", "update"],
+            "no staging left"
+        );
+        fs::write(svc.join(".msv/image.json"), "{}").unwrap();
+        assert_eq!(
+            git_msv_status(&svc),
+            "!! .msv/image.json\n!! .msv/update/\n"
+        );
+
+        // Once the conflict is resolved, --continue installs the new lineage.
+        edit(svc.join("README.md"), |t| {
+            t.replacen(
+                "<<<<<<< yours\n# Orders, the order book\n=======\n# orders\n>>>>>>> template\n",
+                "# Orders, the order book\n",
+                1,
+            )
+        });
+        Test::new()
+            .args(&["update", "--continue"])
+            .current_dir(&svc)
+            .run()
+            .status(0)
+            .stdout_is("resolved  README.md\n")
+            .stderr_has("finished the update of .");
         // The lineage now names the current built-in, and the base is what it renders.
         assert_eq!(
             read(svc.join(".msv/template.toml")),
@@ -170,38 +205,18 @@ fn built_in_templates_keep_the_users_edits_bring_the_templates_changes_and_mark_
             read(svc.join(".msv/base.json")),
             read(fresh.join(".msv/base.json"))
         );
-        let mut left: Vec<String> = fs::read_dir(svc.join(".msv"))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        left.sort();
         assert_eq!(
-            left,
-            [".gitignore", "base.json", "template.toml"],
-            "no staging left"
+            msv_dir(&svc),
+            [".gitignore", "base.json", "image.json", "template.toml"]
         );
         // After a build wrote its local state, git still sees only the lineage.
-        fs::write(svc.join(".msv/image.json"), "{}").unwrap();
-        let tracked = std::process::Command::new("git")
-            .arg("-C")
-            .arg(&svc)
-            .args(["status", "--porcelain", "--ignored", "--", ".msv"])
-            .output()
-            .unwrap();
         assert_eq!(
-            String::from_utf8_lossy(&tracked.stdout),
+            git_msv_status(&svc),
             " M .msv/base.json\n M .msv/template.toml\n!! .msv/image.json\n"
         );
         fs::remove_file(svc.join(".msv/image.json")).unwrap();
 
-        // Once the conflict is resolved and committed, there is nothing more to do.
-        edit(svc.join("README.md"), |t| {
-            t.replacen(
-                "<<<<<<< yours\n# Orders, the order book\n=======\n# orders\n>>>>>>> template\n",
-                "# Orders, the order book\n",
-                1,
-            )
-        });
+        // Committed, there is nothing more to do.
         commit_all(&svc, "update to the current template");
         Test::new()
             .args(&["update"])
@@ -218,4 +233,25 @@ fn built_in_templates_keep_the_users_edits_bring_the_templates_changes_and_mark_
             .status(0)
             .stderr_has(", its current version");
     }
+}
+
+/// The names in a service's `.msv/`, sorted.
+fn msv_dir(svc: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(svc.join(".msv"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// What `git status` says of `.msv/`, ignored paths included.
+fn git_msv_status(svc: &Path) -> String {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(svc)
+        .args(["status", "--porcelain", "--ignored", "--", ".msv"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
