@@ -12,10 +12,10 @@
 //! is written last, so a deploy killed after its switch is recognised by the next one
 //! (the image is live but not recorded) and finished rather than rolled out again.
 //!
-//! `protocol` holds the order and the undo rule; this module runs them. `reads` holds what is read before the
-//! lock, `phases` the steps, `gates` the user's checks, smoke command and metric analysis,
-//! `soak` the canary soak (and `side_by_side` its judgement), `waits` the watch-driven
-//! conditions, `undo` the two ways back.
+//! `protocol` holds the order and the undo rule; this module runs them. `reads` holds what
+//! is read before the lock, `phases` the steps, `gates` the user's checks, smoke command and
+//! metric analysis, `soak` the canary soak (and `side_by_side` its judgement), `waits` the
+//! watch-driven conditions, `undo` the two ways back.
 
 mod dry_run;
 mod gates;
