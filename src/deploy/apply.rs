@@ -231,6 +231,66 @@ pub async fn switch(
     ))
 }
 
+/// What a guarded change of Service `S` does, decided from `S` as it is now.
+enum Guard {
+    /// `S` is already as wanted.
+    Done,
+    /// `S` is neither as wanted nor as expected: someone else changed it. Holds what it
+    /// was expected to select.
+    Changed(String),
+    /// The merge patch that makes the change (the resourceVersion it was decided from is
+    /// added to it).
+    Patch(serde_json::Value),
+}
+
+/// Read Service `name`, let `decide` say what to do with it, and send the patch guarded by
+/// the resourceVersion just read; a 409 (someone wrote in between) reads and decides again.
+/// Returns the resourceVersion the patch was made from (`None`: nothing needed doing).
+/// `doing` names the change in errors, `during` what was going on.
+async fn guarded(
+    cluster: &Cluster,
+    name: &str,
+    doing: &str,
+    during: &str,
+    decide: impl Fn(&Service) -> Guard,
+) -> Result<Option<String>> {
+    let api = cluster.api::<Service>();
+    let params = PatchParams {
+        field_manager: Some(MANAGER.into()),
+        ..Default::default()
+    };
+    for _ in 0..5 {
+        let current = api
+            .get_opt(name)
+            .await
+            .map_err(|e| cluster.explain(e, &format!("reading Service {name}")))?
+            .ok_or_else(|| anyhow!("Service {name} disappeared; not recreating it blindly"))?;
+        let mut patch = match decide(&current) {
+            Guard::Done => return Ok(None),
+            Guard::Changed(expected) => {
+                return Err(Changed {
+                    name: name.to_string(),
+                    by: selector_changed_by(&current).unwrap_or_else(|| "someone else".into()),
+                    now: show_selector(&selector(&current)),
+                    expected,
+                }
+                .into());
+            }
+            Guard::Patch(patch) => patch,
+        };
+        let rv = current.resource_version().unwrap_or_default();
+        patch["metadata"]["resourceVersion"] = json!(rv);
+        match api.patch(name, &params, &Patch::Merge(patch)).await {
+            Ok(_) => return Ok(Some(rv)),
+            Err(e) if status_code(&e) == Some(409) => continue,
+            Err(e) => return Err(cluster.explain(e, doing)),
+        }
+    }
+    Err(anyhow!(
+        "Service {name} kept changing during {during}; giving up without changing it"
+    ))
+}
+
 /// Switch an adopted Service back to the Deployment it served before: its original
 /// selector and labels, only while it still selects the candidate msv switched it to.
 pub async fn unadopt(
@@ -239,26 +299,15 @@ pub async fn unadopt(
     candidate: Color,
     adoption: &Adoption,
 ) -> Result<()> {
-    let api = cluster.api::<Service>();
     let want = crate::deploy::manifests::selector(name, candidate);
-    for _ in 0..5 {
-        let current = api
-            .get_opt(name)
-            .await
-            .map_err(|e| cluster.explain(e, &format!("reading Service {name}")))?
-            .ok_or_else(|| anyhow!("Service {name} disappeared; not recreating it blindly"))?;
-        let now = selector(&current);
+    let doing = format!("switching Service {name} back");
+    guarded(cluster, name, &doing, "the switch back", |current| {
+        let now = selector(current);
         if now == adoption.selector {
-            return Ok(());
+            return Guard::Done;
         }
         if now != want {
-            return Err(Changed {
-                name: name.to_string(),
-                by: selector_changed_by(&current).unwrap_or_else(|| "someone else".into()),
-                now: show_selector(&now),
-                expected: show_selector(&want),
-            }
-            .into());
+            return Guard::Changed(show_selector(&want));
         }
         let mut sel: serde_json::Map<String, serde_json::Value> = now
             .keys()
@@ -275,24 +324,10 @@ pub async fn unadopt(
         for (k, v) in &adoption.labels {
             labels.insert(k.clone(), json!(v));
         }
-        let rv = current.resource_version().unwrap_or_default();
-        let patch = json!({"metadata": {"resourceVersion": rv, "labels": labels},
-                           "spec": {"selector": sel}});
-        let params = PatchParams {
-            field_manager: Some(MANAGER.into()),
-            ..Default::default()
-        };
-        match api.patch(name, &params, &Patch::Merge(patch)).await {
-            Ok(_) => return Ok(()),
-            Err(e) if status_code(&e) == Some(409) => continue,
-            Err(e) => {
-                return Err(cluster.explain(e, &format!("switching Service {name} back")));
-            }
-        }
-    }
-    Err(anyhow!(
-        "Service {name} kept changing during the switch back; giving up without changing it"
-    ))
+        Guard::Patch(json!({"metadata": {"labels": labels}, "spec": {"selector": sel}}))
+    })
+    .await
+    .map(|_| ())
 }
 
 /// What Service `S` selects around a canary soak.
@@ -337,52 +372,28 @@ pub async fn reselect(
     to: Serving,
 ) -> Result<Option<String>> {
     use super::canary::CANARY_ANNOTATION;
-    let api = cluster.api::<Service>();
-    let params = PatchParams {
-        field_manager: Some(MANAGER.into()),
-        ..Default::default()
+    let doing = match to {
+        Serving::Both { canary } => {
+            format!("switching Service {name} to serve {canary} beside the live color")
+        }
+        Serving::Live(c) => format!("switching Service {name} back to {c} alone"),
     };
-    for _ in 0..5 {
-        let current = api
-            .get_opt(name)
-            .await
-            .map_err(|e| cluster.explain(e, &format!("reading Service {name}")))?
-            .ok_or_else(|| anyhow!("Service {name} disappeared; not recreating it blindly"))?;
-        let now = Serving::of(&current);
+    guarded(cluster, name, &doing, "the canary soak", |current| {
+        let now = Serving::of(current);
         if now == Some(to) {
-            return Ok(None);
+            return Guard::Done;
         }
         if now != Some(from) {
-            return Err(Changed {
-                name: name.to_string(),
-                by: selector_changed_by(&current).unwrap_or_else(|| "someone else".into()),
-                now: show_selector(&selector(&current)),
-                expected: from.describe(name),
-            }
-            .into());
+            return Guard::Changed(from.describe(name));
         }
-        let rv = current.resource_version().unwrap_or_default();
-        let patch = match to {
+        Guard::Patch(match to {
             Serving::Both { canary } => json!({
-                "metadata": {"resourceVersion": rv, "annotations": {CANARY_ANNOTATION: canary.as_str()}},
+                "metadata": {"annotations": {CANARY_ANNOTATION: canary.as_str()}},
                 "spec": {"selector": {COLOR_LABEL: null}}}),
             Serving::Live(c) => json!({
-                "metadata": {"resourceVersion": rv, "annotations": {CANARY_ANNOTATION: null}},
+                "metadata": {"annotations": {CANARY_ANNOTATION: null}},
                 "spec": {"selector": {COLOR_LABEL: c.as_str()}}}),
-        };
-        match api.patch(name, &params, &Patch::Merge(patch)).await {
-            Ok(_) => return Ok(Some(rv)),
-            Err(e) if status_code(&e) == Some(409) => continue,
-            Err(e) => {
-                let what = match to {
-                    Serving::Both { canary } => format!("to serve {canary} beside the live color"),
-                    Serving::Live(c) => format!("back to {c} alone"),
-                };
-                return Err(cluster.explain(e, &format!("switching Service {name} {what}")));
-            }
-        }
-    }
-    Err(anyhow!(
-        "Service {name} kept changing during the canary soak; giving up without changing it"
-    ))
+        })
+    })
+    .await
 }
