@@ -258,7 +258,9 @@ Register-ArgumentCompleter -Native -CommandName 'msv' -ScriptBlock {
             break
         }
         'msv;deploy' {
-            [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'Deploy this image instead of building and pushing first')
+            [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'Deploy this image instead of building and pushing first; at a workspace''s root, MEMBER=REF for one member (repeatable)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'At a workspace''s root: deploy only this member (repeatable; default: every member)')
+            [CompletionResult]::new('--member', '--member', [CompletionResultType]::ParameterName, 'At a workspace''s root: deploy only this member (repeatable; default: every member)')
             [CompletionResult]::new('--replicas', '--replicas', [CompletionResultType]::ParameterName, 'Replicas of the new color (default: the live color''s count, else msv.toml) [deploy.replicas]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long the new color may take to become available [msv.toml: deploy.timeout]')
             [CompletionResult]::new('--verify-for', '--verify-for', [CompletionResultType]::ParameterName, 'Keep probing after the switch for this long; switch back on failure [deploy.verify_for]')
@@ -292,6 +294,7 @@ Register-ArgumentCompleter -Native -CommandName 'msv' -ScriptBlock {
         'msv;rollback' {
             [CompletionResult]::new('--to-revision', '--to-revision', [CompletionResultType]::ParameterName, 'Roll back to this history revision instead of the previous color')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long the old color may take to become available again [deploy.timeout]')
+            [CompletionResult]::new('--release', '--release', [CompletionResultType]::ParameterName, 'Roll a whole workspace release back: each member that went live in it returns to its revision before, switched all-or-nothing (`msv history --release` lists them)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubernetes context to use (default: the kubeconfig''s current-context) [env: MSV_CONTEXT]')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]')
@@ -313,6 +316,7 @@ Register-ArgumentCompleter -Native -CommandName 'msv' -ScriptBlock {
         }
         'msv;history' {
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most this many entries, newest first')
+            [CompletionResult]::new('--release', '--release', [CompletionResultType]::ParameterName, 'The workspace''s releases (the default at its root), or with ID what each member recorded in that release')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubernetes context to use (default: the kubeconfig''s current-context) [env: MSV_CONTEXT]')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]')

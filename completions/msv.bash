@@ -496,13 +496,21 @@ _msv() {
             return 0
             ;;
         msv__subcmd__deploy)
-            opts="-n -o -q -v -h -V --image --replicas --timeout --verify-for --scale-down-delay --keep-old --keep-failed --create-namespace --dry-run --force --adopt --canary --canary-pause --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
+            opts="-p -n -o -q -v -h -V --image --member --replicas --timeout --verify-for --scale-down-delay --keep-old --keep-failed --create-namespace --dry-run --force --adopt --canary --canary-pause --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --member)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -906,13 +914,17 @@ _msv() {
             return 0
             ;;
         msv__subcmd__history)
-            opts="-n -o -q -v -h -V --limit --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
+            opts="-n -o -q -v -h -V --limit --release --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --release)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1214,7 +1226,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__rollback)
-            opts="-n -o -q -v -h -V --to-revision --timeout --force --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
+            opts="-n -o -q -v -h -V --to-revision --timeout --force --release --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1225,6 +1237,10 @@ _msv() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --release)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -241,7 +241,9 @@ set edit:completion:arg-completer[msv] = {|@words|
             cand --version 'Print version'
         }
         &'msv;deploy'= {
-            cand --image 'Deploy this image instead of building and pushing first'
+            cand --image 'Deploy this image instead of building and pushing first; at a workspace''s root, MEMBER=REF for one member (repeatable)'
+            cand -p 'At a workspace''s root: deploy only this member (repeatable; default: every member)'
+            cand --member 'At a workspace''s root: deploy only this member (repeatable; default: every member)'
             cand --replicas 'Replicas of the new color (default: the live color''s count, else msv.toml) [deploy.replicas]'
             cand --timeout 'How long the new color may take to become available [msv.toml: deploy.timeout]'
             cand --verify-for 'Keep probing after the switch for this long; switch back on failure [deploy.verify_for]'
@@ -274,6 +276,7 @@ set edit:completion:arg-completer[msv] = {|@words|
         &'msv;rollback'= {
             cand --to-revision 'Roll back to this history revision instead of the previous color'
             cand --timeout 'How long the old color may take to become available again [deploy.timeout]'
+            cand --release 'Roll a whole workspace release back: each member that went live in it returns to its revision before, switched all-or-nothing (`msv history --release` lists them)'
             cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context) [env: MSV_CONTEXT]'
             cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]'
             cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]'
@@ -294,6 +297,7 @@ set edit:completion:arg-completer[msv] = {|@words|
         }
         &'msv;history'= {
             cand --limit 'Show at most this many entries, newest first'
+            cand --release 'The workspace''s releases (the default at its root), or with ID what each member recorded in that release'
             cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context) [env: MSV_CONTEXT]'
             cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]'
             cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]'

@@ -226,7 +226,8 @@ complete -c msv -n "__fish_msv_using_subcommand push" -s v -l verbose -d 'Print 
 complete -c msv -n "__fish_msv_using_subcommand push" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
 complete -c msv -n "__fish_msv_using_subcommand push" -s h -l help -d 'Print help'
 complete -c msv -n "__fish_msv_using_subcommand push" -s V -l version -d 'Print version'
-complete -c msv -n "__fish_msv_using_subcommand deploy" -l image -d 'Deploy this image instead of building and pushing first' -r
+complete -c msv -n "__fish_msv_using_subcommand deploy" -l image -d 'Deploy this image instead of building and pushing first; at a workspace\'s root, MEMBER=REF for one member (repeatable)' -r
+complete -c msv -n "__fish_msv_using_subcommand deploy" -s p -l member -d 'At a workspace\'s root: deploy only this member (repeatable; default: every member)' -r
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l replicas -d 'Replicas of the new color (default: the live color\'s count, else msv.toml) [deploy.replicas]' -r
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l timeout -d 'How long the new color may take to become available [msv.toml: deploy.timeout]' -r
 complete -c msv -n "__fish_msv_using_subcommand deploy" -l verify-for -d 'Keep probing after the switch for this long; switch back on failure [deploy.verify_for]' -r
@@ -259,6 +260,7 @@ complete -c msv -n "__fish_msv_using_subcommand deploy" -s h -l help -d 'Print h
 complete -c msv -n "__fish_msv_using_subcommand deploy" -s V -l version -d 'Print version'
 complete -c msv -n "__fish_msv_using_subcommand rollback" -l to-revision -d 'Roll back to this history revision instead of the previous color' -r
 complete -c msv -n "__fish_msv_using_subcommand rollback" -l timeout -d 'How long the old color may take to become available again [deploy.timeout]' -r
+complete -c msv -n "__fish_msv_using_subcommand rollback" -l release -d 'Roll a whole workspace release back: each member that went live in it returns to its revision before, switched all-or-nothing (`msv history --release` lists them)' -r
 complete -c msv -n "__fish_msv_using_subcommand rollback" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
 complete -c msv -n "__fish_msv_using_subcommand rollback" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand rollback" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
@@ -278,6 +280,7 @@ complete -c msv -n "__fish_msv_using_subcommand rollback" -l no-input -d 'Never 
 complete -c msv -n "__fish_msv_using_subcommand rollback" -s h -l help -d 'Print help'
 complete -c msv -n "__fish_msv_using_subcommand rollback" -s V -l version -d 'Print version'
 complete -c msv -n "__fish_msv_using_subcommand history" -l limit -d 'Show at most this many entries, newest first' -r
+complete -c msv -n "__fish_msv_using_subcommand history" -l release -d 'The workspace\'s releases (the default at its root), or with ID what each member recorded in that release' -r
 complete -c msv -n "__fish_msv_using_subcommand history" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
 complete -c msv -n "__fish_msv_using_subcommand history" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand history" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F

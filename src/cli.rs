@@ -439,9 +439,14 @@ pub struct DeployArgs {
     /// Service directory (default: the one whose msv.toml is found from the current directory)
     pub dir: Option<PathBuf>,
 
-    /// Deploy this image instead of building and pushing first
+    /// Deploy this image instead of building and pushing first; at a workspace's root,
+    /// MEMBER=REF for one member (repeatable)
     #[arg(long, value_name = "REF")]
-    pub image: Option<String>,
+    pub image: Vec<String>,
+
+    /// At a workspace's root: deploy only this member (repeatable; default: every member)
+    #[arg(short = 'p', long = "member", value_name = "NAME")]
+    pub member: Vec<String>,
 
     /// Replicas of the new color (default: the live color's count, else msv.toml) [deploy.replicas]
     #[arg(long, value_name = "N", value_parser = parse_replicas)]
@@ -516,6 +521,11 @@ pub struct RollbackArgs {
     /// Roll out the revision's image even when it is already live (to the other color)
     #[arg(long)]
     pub force: bool,
+
+    /// Roll a whole workspace release back: each member that went live in it returns to
+    /// its revision before, switched all-or-nothing (`msv history --release` lists them)
+    #[arg(long, value_name = "ID", conflicts_with_all = ["service", "to_revision"])]
+    pub release: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -526,6 +536,11 @@ pub struct HistoryArgs {
     /// Show at most this many entries, newest first
     #[arg(long, value_name = "N", default_value_t = 20, value_parser = parse_count)]
     pub limit: usize,
+
+    /// The workspace's releases (the default at its root), or with ID what each member
+    /// recorded in that release
+    #[arg(long, value_name = "ID", num_args = 0..=1, default_missing_value = "", conflicts_with = "service")]
+    pub release: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -25,9 +25,26 @@ struct DryRun<'a> {
 }
 
 pub async fn run(args: &DeployArgs, ctx: &Context) -> Result<ExitCode> {
-    let format = ctx.printer.format("deploy")?;
     let config = ctx.config(args.dir.as_deref())?;
-    let image = match &args.image {
+    if let Some(ws) = config.workspace_root() {
+        return super::workspace::deploy(args, ctx, ws).await;
+    }
+    let format = ctx.printer.format("deploy")?;
+    if !args.member.is_empty() {
+        return Err(anyhow!(
+            "-p/--member names a member of a workspace: run it at the workspace's root"
+        ));
+    }
+    let image = match args.image.as_slice() {
+        [] => None,
+        [one] => Some(one),
+        _ => {
+            return Err(anyhow!(
+                "--image is given more than once; a service deploys one image"
+            ));
+        }
+    };
+    let image = match image {
         // Refused here, before the cluster is asked: the API server would take any string
         // and the rollout would only fail at its timeout, on pods that cannot pull.
         Some(i) => {
@@ -58,6 +75,7 @@ pub async fn run(args: &DeployArgs, ctx: &Context) -> Result<ExitCode> {
         force: args.force,
         adopt: args.adopt,
         rollback: false,
+        together: None,
     };
     let opts = Options {
         settings,
@@ -263,7 +281,10 @@ fn server_text(checks: &[executor::ServerCheck]) -> String {
 
 /// `msv build && msv push` for the service, returning the pinned `repo@sha256:...` so that
 /// what runs is exactly what was built.
-async fn build_and_push(config: &crate::config::Config, ctx: &Context) -> Result<String> {
+pub(super) async fn build_and_push(
+    config: &crate::config::Config,
+    ctx: &Context,
+) -> Result<String> {
     let Some(dir) = config.service_dir().map(std::path::Path::to_path_buf) else {
         return Err(anyhow!(
             "no image to deploy: run inside a service directory (with msv.toml) so msv can build \

@@ -18,6 +18,7 @@ mod templates;
 mod traces;
 mod update;
 mod version;
+mod workspace;
 
 use std::path::Path;
 

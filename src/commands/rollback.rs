@@ -15,8 +15,16 @@ use anyhow::Result;
 use super::Context;
 
 pub async fn run(args: &RollbackArgs, ctx: &Context) -> Result<ExitCode> {
-    let format = ctx.printer.format("rollback")?;
     let config = ctx.config(None)?;
+    if let Some(id) = &args.release {
+        let Some(ws) = &config.workspace else {
+            anyhow::bail!(
+                "--release rolls back a workspace release: run it in a workspace (a directory whose msv.toml, or a parent's, has [workspace])"
+            );
+        };
+        return super::workspace::rollback(ctx, ws, id, args.force).await;
+    }
+    let format = ctx.printer.format("rollback")?;
     let service = config.service_or(args.service.as_ref())?;
     let cluster = crate::cluster::connect(&config.kube_target()?).await?;
     let release::RollbackTarget {

@@ -10,8 +10,16 @@ pub async fn run(args: &StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let format = ctx.printer.format("status")?;
     let config = ctx.config(None)?;
     let cluster = connect_for(&config).await?;
+    let mut services: Vec<String> = args.services.iter().map(ToString::to_string).collect();
+    // At a workspace's root: its members, as one table with the release each is on.
+    if let (Some(ws), true) = (config.workspace_root(), services.is_empty()) {
+        services = super::workspace::members(ctx, ws, &[])?
+            .into_iter()
+            .map(|m| m.name)
+            .collect();
+    }
     let query = Query {
-        services: args.services.iter().map(ToString::to_string).collect(),
+        services,
         request: Request {
             all_namespaces: args.all_namespaces,
             // The detail view of one service always shows each pod's health.

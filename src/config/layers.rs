@@ -170,6 +170,15 @@ pub(super) fn whereabouts(source: &Source, key: &str) -> String {
                 None => path.display().to_string(),
             }
         }
+        Source::Workspace(path) => {
+            let at = std::fs::read_to_string(path)
+                .ok()
+                .and_then(|text| locate(&text, &format!("workspace.defaults.{key}")));
+            match at {
+                Some((line, col)) => format!("{}:{line}:{col}", path.display()),
+                None => path.display().to_string(),
+            }
+        }
         other => other.to_string(),
     }
 }

@@ -1,16 +1,19 @@
 //! One validated [`Config`] from every place settings come from.
 //!
 //! Precedence, highest first: flags > `MSV_*` environment variables > the service's
-//! msv.toml (found by searching upward, like Cargo.toml) > the global config file
+//! msv.toml (found by searching upward, like Cargo.toml) > the `[workspace.defaults]` of the
+//! workspace the service is a member of > the global config file
 //! (`$XDG_CONFIG_HOME/msv/config.toml`, or `$MSV_CONFIG`) > defaults. Every value remembers
 //! where it came from, for `msv config show`. Kubeconfig resolution (context, namespace)
 //! lives in [`kube`]; talking to a cluster does not belong here.
 
 pub mod kube;
 mod layers;
+pub mod members;
 pub mod schema;
 mod settings;
 pub mod values;
+mod workspace;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -28,6 +31,7 @@ pub use settings::{
     Autoscaling, CANARY_PAUSE, Canary, Deploy, Image, Kubernetes, Resources, Service, Settings,
     Traces,
 };
+pub use workspace::Workspace;
 
 /// The name of a service's configuration file.
 pub const MANIFEST: &str = "msv.toml";
@@ -38,6 +42,8 @@ pub enum Source {
     Default,
     Global(PathBuf),
     Manifest(PathBuf),
+    /// `[workspace.defaults]` of the workspace's msv.toml.
+    Workspace(PathBuf),
     Env(String),
     Flag(String),
     /// Resolved from the kubeconfig (context and namespace).
@@ -50,6 +56,7 @@ impl fmt::Display for Source {
             Source::Default => f.write_str("default"),
             Source::Global(path) => write!(f, "global config {}", path.display()),
             Source::Manifest(path) => write!(f, "{}", path.display()),
+            Source::Workspace(path) => write!(f, "workspace defaults {}", path.display()),
             Source::Env(var) => write!(f, "env {var}"),
             Source::Flag(flag) => write!(f, "flag {flag}"),
             Source::Kubeconfig(what) => write!(f, "kubeconfig {what}"),
@@ -99,8 +106,10 @@ impl Flags {
 /// Everything a command needs to know before it starts work.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The service's msv.toml, if one was found.
+    /// The service's msv.toml, if one was found (`None` at a workspace's root).
     pub manifest: Option<PathBuf>,
+    /// The workspace the service belongs to, or whose root the command runs in.
+    pub workspace: Option<Workspace>,
     /// The global config file's path (whether or not it exists).
     pub global_file: Option<PathBuf>,
     pub settings: Settings,
@@ -154,6 +163,12 @@ impl Config {
             && path.is_file()
         {
             let layer = read_layer(path)?;
+            if layer.workspace.is_some() {
+                bail!(
+                    "{}: [workspace] belongs in the msv.toml at a workspace's root, not in the global config; move it there",
+                    path.display()
+                );
+            }
             if layer.service.is_some() {
                 bail!(
                     "{}: the [service] section belongs in a service's {MANIFEST}, not in the global config; move it there",
@@ -163,10 +178,39 @@ impl Config {
             merge(&layer, Source::Global(path.clone()));
         }
 
-        let manifest = find_manifest(start);
-        if let Some(path) = &manifest {
-            merge(&read_layer(path)?, Source::Manifest(path.clone()));
-        }
+        // The msv.toml found is a service's, or a workspace's root (then no service is
+        // configured, and commands act on the members). A member inherits the workspace's
+        // defaults beneath its own file.
+        let found = find_manifest(start);
+        let (manifest, workspace) = match &found {
+            None => (None, None),
+            Some(path) => match workspace::read(path)? {
+                (_, Some(ws)) => (None, Some((ws, None))),
+                (layer, None) => {
+                    let ws = path
+                        .parent()
+                        .map(workspace::enclosing)
+                        .transpose()?
+                        .flatten();
+                    (Some(path.clone()), ws.map(|ws| (ws, Some(layer))))
+                }
+            },
+        };
+        let workspace = match workspace {
+            Some((ws, own)) => {
+                merge(&ws.defaults, Source::Workspace(ws.file.clone()));
+                if let (Some(layer), Some(path)) = (own, &manifest) {
+                    merge(&layer, Source::Manifest(path.clone()));
+                }
+                Some(ws)
+            }
+            None => {
+                if let Some(path) = &manifest {
+                    merge(&read_layer(path)?, Source::Manifest(path.clone()));
+                }
+                None
+            }
+        };
 
         for key in KEYS {
             let found = std::iter::once(key.env_var())
@@ -204,11 +248,18 @@ impl Config {
         }
         Ok(Config {
             manifest,
+            workspace,
             global_file,
             settings,
             values,
             kubeconfig_flag: flags.kubeconfig.clone(),
         })
+    }
+
+    /// The workspace whose root the command runs in, with no service of its own: commands
+    /// that take one service act on the members instead.
+    pub fn workspace_root(&self) -> Option<&Workspace> {
+        self.workspace.as_ref().filter(|_| self.manifest.is_none())
     }
 
     /// The directory that holds the service's msv.toml.
@@ -291,3 +342,6 @@ pub fn find_manifest(start: &Path) -> Option<PathBuf> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod workspace_tests;

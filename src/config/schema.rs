@@ -27,6 +27,9 @@ pub struct Layer {
     pub kubernetes: Option<KubernetesSection>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub traces: Option<TracesSection>,
+    /// `[workspace]`, only in a workspace root's msv.toml; taken out before the layers merge.
+    #[serde(skip_serializing)]
+    pub workspace: Option<super::members::WorkspaceSection>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -46,6 +49,8 @@ pub struct ServiceSection {
     pub resources: Option<ResourcesSection>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub env: Option<BTreeMap<String, String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub depends_on: Option<super::members::DependsOn>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -325,6 +330,12 @@ pub const KEYS: &[Key] = &[
         Integer,
         Some("2"),
         "Replicas on the first deploy (later deploys keep the live count)"
+    ),
+    key!(
+        "service.depends_on",
+        String,
+        None,
+        "In a workspace: the members that must be live before this one switches in a release (e.g. [\"users\"])"
     ),
     key!(
         "service.resources.cpu_request",
@@ -695,6 +706,7 @@ mod tests {
                 (_, "traces.backend") => "\"jaeger\"".into(),
                 (_, "deploy.analysis.prometheus_url") => "\"http://localhost:1\"".into(),
                 (_, "deploy.canary.steps") => "[\"10%\", \"50%\"]".into(),
+                (_, "service.depends_on") => "[\"users\"]".into(),
                 (_, "deploy.canary.pause") => "\"5s\"".into(),
                 (_, "traces.url") => "\"http://localhost:1\"".into(),
                 _ => "\"abc\"".into(),

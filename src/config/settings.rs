@@ -35,6 +35,8 @@ pub struct Service {
     pub replicas: i32,
     pub resources: Resources,
     pub env: BTreeMap<String, String>,
+    /// In a workspace: the members that must be live before this one switches.
+    pub depends_on: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -134,6 +136,7 @@ impl Default for Settings {
                     memory_limit: Some("256Mi".into()),
                 },
                 env: BTreeMap::new(),
+                depends_on: vec![],
             },
             image: Image {
                 registry: None,
@@ -212,6 +215,7 @@ impl Settings {
                     memory_limit: or(resources.memory_limit, dr.memory_limit),
                 },
                 env: service.env.unwrap_or_default(),
+                depends_on: service.depends_on.map(|d| d.0).unwrap_or_default(),
             },
             image: Image {
                 registry: image.registry.map(|r| r.to_string()),

@@ -70,6 +70,9 @@ pub struct Entry {
     /// The canary soak's steps, when the deploy soaked.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub canary: Vec<super::canary::Soaked>,
+    /// The workspace release this revision went live (or failed) in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
 }
 
 /// The revision number the next entry gets.
@@ -247,6 +250,7 @@ mod tests {
             message: String::new(),
             analysis: None,
             canary: vec![],
+            release: None,
         }
     }
 

@@ -7,6 +7,7 @@ pub mod actions;
 pub mod apply;
 pub mod canary;
 pub mod executor;
+pub mod group;
 pub mod history;
 pub mod lock;
 pub mod manifests;
@@ -15,6 +16,7 @@ pub mod plan;
 pub mod release;
 pub mod rollout;
 pub mod watch;
+pub mod workspace;
 
 use crate::config::Config;
 use manifests::{Autoscaling, ServiceSettings};

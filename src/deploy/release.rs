@@ -16,7 +16,13 @@ use k8s_openapi::api::core::v1::Service;
 pub async fn run(cluster: &Cluster, opts: &Options, rep: &dyn Reporter) -> Result<Summary> {
     crate::interrupt::take_over();
     let res = executor::deploy(cluster, opts, rep, crate::interrupt::receiver()).await;
-    res.map_err(|e| match e.downcast_ref::<DeployError>() {
+    res.map_err(with_exit_code)
+}
+
+/// A rollout's error with the exit code it deserves: failed 1, interrupted 130, refused 2,
+/// the lock held by someone else its own code.
+pub fn with_exit_code(e: anyhow::Error) -> anyhow::Error {
+    match e.downcast_ref::<DeployError>() {
         Some(DeployError::Failed(m)) => Failure::bad(sanitize_multiline(m)),
         Some(DeployError::Interrupted(m)) => Failure::interrupted(sanitize_multiline(m)),
         Some(DeployError::Refused(m)) => Failure::refused(sanitize_multiline(m)),
@@ -26,7 +32,7 @@ pub async fn run(cluster: &Cluster, opts: &Options, rep: &dyn Reporter) -> Resul
             Failure::locked(format!("{e:#}"))
         }
         None => e,
-    })
+    }
 }
 
 /// What a rollback returns to, and Service `S` as it is.
@@ -54,14 +60,32 @@ pub async fn rollback_target(
             cluster.context
         );
     };
-    let live = live_color(Some(&svc));
     let entries = history::read(cluster, service).await?;
-    let live_rev = live
-        .and_then(|c| history::live_entry(&entries, c, None))
-        .map(|e| e.revision);
+    let live_rev = live_entry_of(&svc, &entries);
     let entry = history::rollback_target(&entries, live_rev, to)?.clone();
     Ok(RollbackTarget {
         entry,
         service: svc,
     })
+}
+
+/// The revision `S` serves, as the history records it.
+fn live_entry_of(svc: &Service, entries: &[Entry]) -> Option<u64> {
+    live_color(Some(svc))
+        .and_then(|c| history::live_entry(entries, c, None))
+        .map(|e| e.revision)
+}
+
+/// The revision `service` serves now (`None`: no Service, or none recorded).
+pub async fn live_revision(
+    cluster: &Cluster,
+    service: &str,
+    entries: &[Entry],
+) -> Result<Option<u64>> {
+    let svc = cluster
+        .api::<Service>()
+        .get_opt(service)
+        .await
+        .map_err(|e| cluster.explain(e, &format!("reading Service {service}")))?;
+    Ok(svc.and_then(|svc| live_entry_of(&svc, entries)))
 }

@@ -13,6 +13,8 @@ pub struct RolloutProgress<'a> {
     bar: ProgressBar,
     start: Instant,
     phase: Mutex<String>,
+    /// The member of a workspace release this rollout is, shown before each line.
+    member: Option<String>,
 }
 
 impl<'a> RolloutProgress<'a> {
@@ -22,6 +24,19 @@ impl<'a> RolloutProgress<'a> {
             bar: printer.spinner("deploy"),
             start: Instant::now(),
             phase: Mutex::new(String::new()),
+            member: None,
+        }
+    }
+
+    /// One member's rollout in a workspace release: its own spinner line among the
+    /// others' on a terminal, lines that start with its name otherwise.
+    pub fn member(printer: &'a Printer, lines: &indicatif::MultiProgress, name: &str) -> Self {
+        RolloutProgress {
+            printer,
+            bar: lines.add(printer.spinner(name)),
+            start: Instant::now(),
+            phase: Mutex::new(String::new()),
+            member: Some(name.to_string()),
         }
     }
 
@@ -31,6 +46,10 @@ impl<'a> RolloutProgress<'a> {
     }
 
     fn show(&self, line: String) {
+        let line = match &self.member {
+            Some(name) => format!("{name}: {line}"),
+            None => line,
+        };
         if self.printer.stderr_tty {
             self.bar.set_message(line);
         } else {

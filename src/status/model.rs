@@ -85,6 +85,9 @@ pub(crate) struct Row {
     pub other: Option<Other>,
     pub state: State,
     pub reasons: Vec<String>,
+    /// The workspace release the live revision went live in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
 }
 
 /// One pod in the detail view.
@@ -325,6 +328,9 @@ pub(crate) fn row(snap: &Snapshot, ns: &str, name: &str, now: Timestamp) -> Row 
         .sum();
     let history = snap.history.get(&key).map(Vec::as_slice).unwrap_or(&[]);
     let since = live.and_then(|c| live_since(history, c, live_dep));
+    let release = live
+        .and_then(|c| history::live_entry(history, c, image.as_deref()))
+        .and_then(|e| e.release.clone());
     let other = live.map_or(Color::Blue, Color::other);
     let soaking = svc.and_then(crate::deploy::canary::soaking) == Some(other);
     let other = deployment(snap, ns, name, other).and_then(|d| {
@@ -380,6 +386,7 @@ pub(crate) fn row(snap: &Snapshot, ns: &str, name: &str, now: Timestamp) -> Row 
         other,
         state,
         reasons,
+        release,
     }
 }
 

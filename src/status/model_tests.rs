@@ -236,6 +236,7 @@ fn history_sets_the_live_revision_and_its_age() {
         message: String::new(),
         analysis: None,
         canary: vec![],
+        release: None,
     };
     snap.history.insert(
         ("shop".into(), "orders".into()),

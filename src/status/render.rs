@@ -66,6 +66,11 @@ pub(crate) fn table(rows: &[Row], namespaces: bool) -> Table {
     if namespaces {
         headers.insert(0, "namespace");
     }
+    // Services of a workspace went live in releases: which one each is on.
+    let releases = rows.iter().any(|r| r.release.is_some());
+    if releases {
+        headers.push("release");
+    }
     let mut t = Table::new(&headers);
     for r in rows {
         let mut cells = vec![
@@ -95,6 +100,9 @@ pub(crate) fn table(rows: &[Row], namespaces: bool) -> Table {
         ];
         if namespaces {
             cells.insert(0, Cell::new(r.namespace.clone()));
+        }
+        if releases {
+            cells.push(Cell::new(r.release.as_deref().unwrap_or("-")));
         }
         t.row(cells);
     }
@@ -293,6 +301,7 @@ mod tests {
                 state: "deploying".into(),
                 traffic_percent: None,
             }),
+            release: None,
             state,
             reasons: vec!["2/3 blue pods ready\x1b[2J".into()],
         }
@@ -318,6 +327,22 @@ mod tests {
                 .render(false)
                 .starts_with("NAMESPACE")
         );
+    }
+
+    #[test]
+    fn a_release_column_appears_when_a_service_went_live_in_one() {
+        let plain = table(&[row(State::Healthy)], false).render(false);
+        assert!(!plain.contains("RELEASE"), "{plain}");
+        let mut r = row(State::Healthy);
+        r.release = Some("20261202-101500-00ab".into());
+        let text = table(&[r, row(State::Healthy)], false).render(false);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].trim_end().ends_with("RELEASE"), "{text}");
+        assert!(
+            lines[1].trim_end().ends_with("20261202-101500-00ab"),
+            "{text}"
+        );
+        assert!(lines[2].trim_end().ends_with('-'), "{text}");
     }
 
     #[test]

@@ -24,6 +24,8 @@ mod protocol;
 mod reads;
 mod side_by_side;
 mod soak;
+mod together;
+use together::unless_other_fails;
 mod undo;
 mod waits;
 
@@ -62,6 +64,8 @@ pub struct Request {
     pub adopt: bool,
     /// Record the result as a rollback rather than a deploy.
     pub rollback: bool,
+    /// One member of a workspace release, switched all-or-nothing with the others.
+    pub together: Option<super::group::Together>,
 }
 
 /// What the user sees while a deploy runs (a progress bar on a terminal, lines otherwise).
@@ -125,6 +129,9 @@ pub struct Summary {
     /// The canary soak's steps, each with its numbers.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub canary: Vec<super::canary::Soaked>,
+    /// The workspace release this rollout was part of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
 }
 
 /// Read what is live and plan the rollout, changing nothing (`--dry-run` uses this too).
@@ -178,6 +185,28 @@ pub async fn deploy(
     rep: &dyn Reporter,
     cancel: watch::Receiver<bool>,
 ) -> Result<Summary> {
+    lock(cluster, opts, rep).await?.run(cancel).await
+}
+
+/// A deploy that holds its service's lock and has not started yet: a workspace release
+/// takes every member's lock first, in name order, before any member rolls out.
+pub struct Locked<'a> {
+    cluster: &'a Cluster,
+    opts: &'a Options,
+    rep: &'a dyn Reporter,
+    guard: lock::LockGuard,
+    who: String,
+    server_minor: Option<u32>,
+    start: Instant,
+}
+
+/// The reads before the lock, then the lock: refused (nothing changed) if an object under
+/// msv's names belongs to someone else or the lock is held.
+pub async fn lock<'a>(
+    cluster: &'a Cluster,
+    opts: &'a Options,
+    rep: &'a dyn Reporter,
+) -> Result<Locked<'a>> {
     let start = Instant::now();
     // Reads that nothing else waits on go out together: API checks, the version, the
     // namespace, and every object under msv's names (refused before the lock is taken if
@@ -214,15 +243,44 @@ pub async fn deploy(
     if let Some(prev) = &guard.took_over {
         rep.phase("lock", &format!("took over the expired lock of {prev}"));
     }
-    let mut lost = guard.lost.clone();
-    let res = tokio::select! {
-        r = locked(cluster, opts, rep, cancel, who, server_minor, start) => r,
-        _ = lost.wait_for(|l| *l) => Err(anyhow::anyhow!("lost the lock of {} to another process; stopped", opts.settings.name)),
-    };
-    let released = guard.release().await;
-    let summary = res?;
-    released?;
-    Ok(summary)
+    Ok(Locked {
+        cluster,
+        opts,
+        rep,
+        guard,
+        who,
+        server_minor,
+        start,
+    })
+}
+
+impl Locked<'_> {
+    /// Run the rollout, then let the lock go.
+    pub async fn run(self, cancel: watch::Receiver<bool>) -> Result<Summary> {
+        let Locked {
+            cluster,
+            opts,
+            rep,
+            guard,
+            who,
+            server_minor,
+            start,
+        } = self;
+        let mut lost = guard.lost.clone();
+        let res = tokio::select! {
+            r = locked(cluster, opts, rep, cancel, who, server_minor, start) => r,
+            _ = lost.wait_for(|l| *l) => Err(anyhow::anyhow!("lost the lock of {} to another process; stopped", opts.settings.name)),
+        };
+        let released = guard.release().await;
+        let summary = res?;
+        released?;
+        Ok(summary)
+    }
+
+    /// Let the lock go without running (another member of a release could not be locked).
+    pub async fn release(self) -> Result<()> {
+        self.guard.release().await
+    }
 }
 
 /// Steps 2–8 under the lock: plan, then run the plan's sequence; a phase that stops the
@@ -278,14 +336,32 @@ async fn locked(
             Phase::Unsoak => run.unsoak().await,
             Phase::Baseline => run.baseline().await,
             Phase::Apply => run.apply().await,
-            Phase::Rollout => run.rollout().await,
-            Phase::Preview => run.preview().await,
-            Phase::Checks => run.checks().await,
+            Phase::Rollout => {
+                let with = run.together();
+                unless_other_fails(with, run.rollout()).await
+            }
+            Phase::Preview => {
+                let with = run.together();
+                unless_other_fails(with, run.preview()).await
+            }
+            Phase::Checks => {
+                let with = run.together();
+                unless_other_fails(with, run.checks()).await
+            }
             Phase::Smoke => run.smoke().await,
             Phase::Soak => run.soak().await,
-            Phase::Switch => run.switch().await,
-            Phase::Settle => run.settle().await,
-            Phase::Verify => run.verify().await,
+            Phase::Switch => match run.meet_before_switch().await {
+                Ok(()) => run.switch().await,
+                halt => halt,
+            },
+            Phase::Settle => run.settle().await.inspect(|()| run.met_switched()),
+            Phase::Verify => {
+                let with = run.together();
+                match unless_other_fails(with, run.verify()).await {
+                    Ok(()) => run.meet_after_verify().await,
+                    halt => halt,
+                }
+            }
             Phase::Hold => run.hold().await,
             Phase::Guard => run.guard().await,
             Phase::Finish => run.finish().await,
@@ -341,6 +417,7 @@ impl Run<'_> {
             notes: std::mem::take(&mut self.notes),
             analysis: self.analysis.judgement.clone(),
             canary: std::mem::take(&mut self.soaked),
+            release: self.opts.request.together.as_ref().map(|t| t.id.clone()),
         }
     }
 
@@ -359,6 +436,7 @@ impl Run<'_> {
         let who = self.who.clone();
         let judgement = self.analysis.judgement.clone();
         let canary = self.soaked.clone();
+        let release = self.opts.request.together.as_ref().map(|t| t.id.clone());
         let known = self.history.take();
         history::record(self.cluster, &self.opts.settings.name, known, |revision| {
             Entry {
@@ -371,6 +449,7 @@ impl Run<'_> {
                 message: message.clone(),
                 analysis: judgement.clone(),
                 canary: canary.clone(),
+                release: release.clone(),
             }
         })
         .await

@@ -16,11 +16,15 @@ impl Run<'_> {
     /// A phase stopped the rollout: undo what the phase reached calls for, record what
     /// happened, and build the error the user sees.
     pub(super) async fn undo(&mut self, phase: Phase, halt: Halt) -> anyhow::Error {
-        match undo_for(phase, &halt) {
+        let undo = undo_for(phase, &halt);
+        self.leaving(&halt, undo == Undo::SwitchBack).await;
+        let err = match undo {
             Undo::Withdraw => self.withdraw(halt).await,
             Undo::SwitchBack => self.switch_back(halt).await,
             Undo::Nothing => self.stop(phase, halt).await,
-        }
+        };
+        self.left();
+        err
     }
 
     /// Before the switch: live traffic was never touched by msv. Scale the candidate back

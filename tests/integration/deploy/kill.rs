@@ -81,7 +81,12 @@ pub(super) fn deploy_and_kill(
 
 /// The Lease of a process that died has expired (by its renewTime and duration).
 pub(super) fn lease_expired(fake: &FakeCluster) -> bool {
-    let Some(l) = fake.get("leases", NS, "shop-msv-lock") else {
+    lease_expired_for(fake, "shop")
+}
+
+/// Whether `service`'s lock is free: no Lease, no holder, or past its duration.
+pub(super) fn lease_expired_for(fake: &FakeCluster, service: &str) -> bool {
+    let Some(l) = fake.get("leases", NS, &format!("{service}-msv-lock")) else {
         return true;
     };
     let spec = &l["spec"];

@@ -10,7 +10,7 @@
 //! (SIGKILL in every phase, then a rerun), `monitor` (the monitor catches what it should),
 //! `names` (names that cannot be deployed never reach the cluster), `gates` (checks and metric
 //! gates around the switch), `canary` (a soak on real traffic before the switch), `safety` (a cluster
-//! shared with people and other tools; adoption)
+//! shared with people and other tools; adoption), `workspace` (several services released as one)
 //! and `bench` (the overhead benchmark, ignored by `cargo test`).
 
 mod bench;
@@ -27,6 +27,7 @@ mod monitor;
 mod names;
 mod rollback;
 mod safety;
+mod workspace;
 
 use crate::fake_api::{Behavior, FakeCluster, Fault, ProxyRequest, ProxyResponse};
 use crate::support::Test;

@@ -1,0 +1,466 @@
+//! A workspace release: three members (`users`; `api` depends on users; `web` on api)
+//! deployed from the workspace's root as one release, switched all-or-nothing in
+//! `depends_on` order, and switched back in reverse order when any member fails after the
+//! switch. The monitor watches every member's Service, and users' requests go through
+//! each one's proxy with a client that never retries.
+
+use super::kill::lease_expired_for;
+use super::*;
+use std::sync::atomic::AtomicUsize;
+
+const MEMBERS: [&str; 3] = ["api", "users", "web"];
+
+struct Ws {
+    fake: Arc<FakeCluster>,
+    root: tempfile::TempDir,
+}
+
+impl Ws {
+    fn new(deploy: &str) -> Ws {
+        let fake = Arc::new(FakeCluster::start());
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(
+            root.path().join("msv.toml"),
+            format!(
+                "[workspace]\nmembers = [\"services/*\"]\n\n[workspace.defaults.deploy]\n{deploy}"
+            ),
+        )
+        .unwrap();
+        for (name, deps) in [("users", ""), ("api", "users"), ("web", "api")] {
+            let dir = root.path().join("services").join(name);
+            std::fs::create_dir_all(&dir).unwrap();
+            let deps = match deps {
+                "" => String::new(),
+                d => format!("depends_on = [\"{d}\"]\n"),
+            };
+            std::fs::write(
+                dir.join("msv.toml"),
+                format!("[service]\nname = \"{name}\"\nport = 8080\nreplicas = 2\n{deps}"),
+            )
+            .unwrap();
+            for i in 1..=3 {
+                fake.set_backend_for_image(&format!("r/{name}:{i}"), |_| ProxyResponse::ok("ok"));
+            }
+        }
+        Ws { fake, root }
+    }
+
+    fn msv(&self, args: &[&str]) -> Test {
+        Test::new()
+            .args(args)
+            .env("KUBECONFIG", self.fake.kubeconfig_path())
+            .current_dir(self.root.path())
+            .timeout(Duration::from_secs(90))
+    }
+
+    /// `msv deploy` at the root with `r/MEMBER:TAG` for every member, `overrides` first.
+    fn release_args(tag: &str, overrides: &[(&str, &str)]) -> Vec<String> {
+        let mut args = vec!["deploy".to_string()];
+        for m in MEMBERS {
+            let image = overrides
+                .iter()
+                .find(|(o, _)| *o == m)
+                .map(|(_, i)| i.to_string())
+                .unwrap_or_else(|| format!("r/{m}:{tag}"));
+            args.extend(["--image".into(), format!("{m}={image}")]);
+        }
+        args
+    }
+
+    fn release(&self, tag: &str, overrides: &[(&str, &str)]) -> crate::support::Run {
+        let args = Ws::release_args(tag, overrides);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.msv(&args).run()
+    }
+
+    fn live(&self, member: &str) -> Option<String> {
+        let s = self.fake.get("services", NS, member)?;
+        s["spec"]["selector"]["msv/color"]
+            .as_str()
+            .map(String::from)
+    }
+
+    fn replicas(&self, member: &str, color: &str) -> Option<i64> {
+        self.fake
+            .get("deployments", NS, &format!("{member}-{color}"))?["spec"]["replicas"]
+            .as_i64()
+    }
+
+    /// The monitor of `super`, over every member's Service.
+    fn monitor(&self) -> Monitor {
+        let from = self.fake.selections().len();
+        let endpoints_from = self.fake.endpoints_writes().len();
+        let scale_downs_from = self.fake.scale_downs().len();
+        for m in MEMBERS {
+            self.fake.record_selections(NS, m);
+        }
+        Monitor {
+            fake: self.fake.clone(),
+            from,
+            endpoints_from,
+            scale_downs_from,
+        }
+    }
+
+    /// A client that never retries, through `member`'s Service.
+    fn traffic(&self, member: &str) -> Traffic {
+        Traffic::start(
+            self.fake.kubeconfig_path(),
+            format!("/api/v1/namespaces/{NS}/services/{member}:8080/proxy/healthz"),
+            Duration::from_millis(10),
+        )
+    }
+
+    /// The resourceVersion at which `member`'s Service first selected `color` after `from`.
+    fn switched_at(&self, member: &str, color: &str, from: usize) -> u64 {
+        self.fake.selections()[from..]
+            .iter()
+            .find(|s| s.service == member && s.selector["msv/color"] == color)
+            .unwrap_or_else(|| panic!("{member} never selected {color}"))
+            .rv
+    }
+
+    fn history(&self, member: &str) -> Vec<Value> {
+        self.msv(&["history", member, "-o", "json"])
+            .run()
+            .status(0)
+            .stdout_json()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Released {
+    release: String,
+    order: Vec<String>,
+    members: Vec<MemberOutcome>,
+}
+
+#[derive(Debug, Deserialize)]
+struct MemberOutcome {
+    name: String,
+    summary: Option<Summary>,
+    error: Option<String>,
+}
+
+fn quick() -> Ws {
+    Ws::new(
+        "timeout = \"8s\"\nverify_for = \"400ms\"\nscale_down_delay = \"0s\"\nlock_lease = \"2s\"\n",
+    )
+}
+
+/// A good release: every member goes live, dependencies first, with no failed request
+/// through any member's Service and the invariants held on all three; each member's
+/// history records the same release.
+#[test]
+fn a_release_switches_every_member_in_dependency_order() {
+    let ws = quick();
+    ws.release("1", &[]).status(0).stderr_has("3 members live");
+    for m in MEMBERS {
+        assert_eq!(ws.live(m).as_deref(), Some("blue"), "{m}");
+    }
+    let monitor = ws.monitor();
+    let from = ws.fake.selections().len();
+    let users: Vec<Traffic> = MEMBERS.iter().map(|m| ws.traffic(m)).collect();
+    let mut args = Ws::release_args("2", &[]);
+    args.extend(["-o".into(), "json".into()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out: Released = ws.msv(&args).run().status(0).stdout_json();
+    for t in users {
+        t.assert_no_failures();
+    }
+    monitor.assert_clean();
+    assert_eq!(out.order, ["users", "api", "web"]);
+    let names: Vec<&str> = out.members.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, MEMBERS);
+    for m in &out.members {
+        let s = m.summary.as_ref().unwrap_or_else(|| panic!("{m:?}"));
+        assert_eq!(
+            (s.to_color.as_str(), s.outcome.as_str()),
+            ("green", "succeeded")
+        );
+        assert!(m.error.is_none());
+    }
+    for m in MEMBERS {
+        assert_eq!(ws.live(m).as_deref(), Some("green"), "{m}");
+        assert_eq!(ws.replicas(m, "blue"), Some(0), "{m}");
+        let last = ws
+            .history(m)
+            .into_iter()
+            .max_by_key(|e| e["revision"].as_u64())
+            .unwrap();
+        assert_eq!(last["release"], out.release.as_str(), "{m}: {last}");
+    }
+    let (u, a, w) = (
+        ws.switched_at("users", "green", from),
+        ws.switched_at("api", "green", from),
+        ws.switched_at("web", "green", from),
+    );
+    assert!(
+        u < a && a < w,
+        "switches in dependency order: users {u}, api {a}, web {w}"
+    );
+    // The release as the workspace's history and status show it.
+    ws.msv(&["history"])
+        .run()
+        .status(0)
+        .stdout_has(&out.release)
+        .stdout_has("live")
+        .stdout_has("api r2 succeeded, users r2 succeeded, web r2 succeeded");
+    let one: Value = ws
+        .msv(&["history", "--release", &out.release, "-o", "json"])
+        .run()
+        .status(0)
+        .stdout_json();
+    assert_eq!(one["outcome"], "live");
+    assert_eq!(one["members"].as_array().unwrap().len(), 3);
+    ws.msv(&["history", "--release", "nope"])
+        .run()
+        .status(2)
+        .stderr_has("no release nope");
+    let status: Value = ws
+        .msv(&["status", "-o", "json"])
+        .run()
+        .status(0)
+        .stdout_json();
+    let on: Vec<(&str, &str)> = status["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap(),
+                r["release"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        on,
+        [
+            ("api", out.release.as_str()),
+            ("users", out.release.as_str()),
+            ("web", out.release.as_str())
+        ]
+    );
+    ws.msv(&["status"]).run().status(0).stdout_has("RELEASE");
+    // Nothing new: every member is skipped, and says so.
+    ws.release("2", &[])
+        .status(0)
+        .stderr_has("api: already runs r/api:2");
+}
+
+/// One candidate never gets ready: nothing is switched, every candidate is scaled back,
+/// and the error names the member and why.
+#[test]
+fn a_member_that_never_gets_ready_switches_nothing() {
+    let ws = quick();
+    ws.release("1", &[]).status(0);
+    ws.fake
+        .set_image_behavior("r/api:never", Behavior::NeverReady);
+    let monitor = ws.monitor();
+    let run = ws.release("2", &[("api", "r/api:never")]).status(1);
+    run.stderr_has("api:")
+        .stderr_has("NotReady")
+        .stderr_has("api failed in the same release")
+        .stderr_has("release")
+        .stderr_has("did not go live");
+    monitor.assert_clean();
+    for m in MEMBERS {
+        assert_eq!(ws.live(m).as_deref(), Some("blue"), "{m} still on blue");
+        assert_eq!(
+            ws.replicas(m, "green"),
+            Some(0),
+            "{m}'s candidate scaled back"
+        );
+    }
+}
+
+/// `web` fails its verification after every member switched: all three are switched back,
+/// in reverse order (web, then api, then users).
+#[test]
+fn a_failed_verification_switches_every_member_back_in_reverse_order() {
+    let ws = Ws::new("timeout = \"8s\"\nverify_for = \"1500ms\"\nscale_down_delay = \"0s\"\n");
+    ws.release("1", &[]).status(0);
+    // Healthy for the probes before the switch, failing once verification probes it.
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    ws.fake.set_backend_for_image("r/web:bad", move |_| {
+        if c.fetch_add(1, Ordering::SeqCst) < 4 {
+            ProxyResponse::ok("ok")
+        } else {
+            ProxyResponse::new(500, "boom")
+        }
+    });
+    let monitor = ws.monitor();
+    let from = ws.fake.selections().len();
+    ws.release("2", &[("web", "r/web:bad")])
+        .status(1)
+        .stderr_has("web: ")
+        .stderr_has("health check failed after the switch")
+        .stderr_has("web failed in the same release")
+        .stderr_has("switched back automatically: api serves blue again");
+    monitor.assert_clean();
+    for m in MEMBERS {
+        assert_eq!(ws.live(m).as_deref(), Some("blue"), "{m} back on blue");
+        let last = ws
+            .history(m)
+            .into_iter()
+            .max_by_key(|e| e["revision"].as_u64())
+            .unwrap();
+        assert_eq!(last["outcome"], "rolled-back", "{m}: {last}");
+    }
+    let green_then_blue = |m: &str| {
+        let green = ws.switched_at(m, "green", from);
+        let back = ws.fake.selections()[from..]
+            .iter()
+            .find(|s| s.service == m && s.rv > green && s.selector["msv/color"] == "blue")
+            .unwrap_or_else(|| panic!("{m} never switched back"))
+            .rv;
+        (green, back)
+    };
+    let (users, api, web) = (
+        green_then_blue("users"),
+        green_then_blue("api"),
+        green_then_blue("web"),
+    );
+    assert!(users.0 < api.0 && api.0 < web.0, "switched users, api, web");
+    assert!(
+        web.1 < api.1 && api.1 < users.1,
+        "back web, api, users: {web:?} {api:?} {users:?}"
+    );
+}
+
+/// A member's lock is held (a single-member deploy is running): the release stops before
+/// changing anything, naming the member and the holder, with the lock's exit code.
+#[test]
+fn a_held_member_lock_stops_the_release_before_anything_changes() {
+    let ws = quick();
+    let mut l = lease("ann@ci pid 7", 0, 60);
+    l["metadata"]["name"] = "web-msv-lock".into();
+    l["metadata"]["labels"]["app.kubernetes.io/name"] = "web".into();
+    ws.fake.create(l);
+    ws.release("1", &[])
+        .status(75)
+        .stderr_has("member web")
+        .stderr_has("web is locked by ann@ci pid 7");
+    for m in MEMBERS {
+        assert!(
+            ws.fake
+                .get("deployments", NS, &format!("{m}-blue"))
+                .is_none(),
+            "{m}"
+        );
+    }
+    // The locks the release took (api's, users') are let go; ann's is left alone.
+    assert!(lease_expired_for(&ws.fake, "api") && lease_expired_for(&ws.fake, "users"));
+    assert!(!lease_expired_for(&ws.fake, "web"));
+}
+
+/// Killed (SIGKILL) after the first member switched and before the last: a rerun of the
+/// same release finishes it — every member live on the new version, recorded.
+#[test]
+fn a_release_killed_during_the_switches_is_finished_by_a_rerun() {
+    let ws = Ws::new(
+        "timeout = \"8s\"\nverify_for = \"1500ms\"\nscale_down_delay = \"0s\"\nlock_lease = \"1s\"\n",
+    );
+    ws.release("1", &[]).status(0);
+    let monitor = ws.monitor();
+    let args = Ws::release_args("2", &[]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut child = ws.msv(&args).command().spawn().unwrap();
+    ws.fake
+        .wait_for("users switched", Duration::from_secs(30), |f| {
+            f.get("services", NS, "users")
+                .filter(|s| s["spec"]["selector"]["msv/color"] == "green")
+        });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let switched: Vec<&str> = MEMBERS
+        .into_iter()
+        .filter(|m| ws.live(m).as_deref() == Some("green"))
+        .collect();
+    assert!(
+        switched.contains(&"users") && !switched.contains(&"web"),
+        "killed mid-switch: {switched:?}"
+    );
+    ws.fake
+        .wait_for("the locks to expire", Duration::from_secs(10), |f| {
+            MEMBERS
+                .iter()
+                .all(|m| lease_expired_for(f, m))
+                .then_some(())
+        });
+    ws.release("2", &[]).status(0).stderr_has("3 members live");
+    monitor.assert_clean();
+    for m in MEMBERS {
+        assert_eq!(ws.live(m).as_deref(), Some("green"), "{m}");
+        assert_eq!(ws.replicas(m, "blue"), Some(0), "{m}");
+        let last = ws
+            .history(m)
+            .into_iter()
+            .max_by_key(|e| e["revision"].as_u64())
+            .unwrap();
+        assert_eq!(
+            (last["outcome"].as_str(), last["image"].as_str()),
+            (Some("succeeded"), Some(format!("r/{m}:2").as_str()))
+        );
+    }
+}
+
+/// `-p` deploys the members named; a name that is not a member is refused, listing them.
+#[test]
+fn members_are_chosen_with_p() {
+    let ws = quick();
+    ws.msv(&["deploy", "-p", "users", "--image", "users=r/users:1"])
+        .run()
+        .status(0)
+        .stderr_has("1 member live");
+    assert_eq!(ws.live("users").as_deref(), Some("blue"));
+    assert!(ws.live("api").is_none());
+    ws.msv(&["deploy", "-p", "nope", "--image", "users=r/users:1"])
+        .run()
+        .status(2)
+        .stderr_has("no member of the workspace is named nope; its members are api, users, web");
+    ws.msv(&["deploy", "--image", "r/users:1"])
+        .run()
+        .status(2)
+        .stderr_has("--image MEMBER=REF");
+}
+
+/// `msv rollback --release ID` returns every member that went live in the release to its
+/// revision before, as one release; an unknown id changes nothing.
+#[test]
+fn a_release_is_rolled_back_as_a_whole() {
+    let ws = quick();
+    ws.release("1", &[]).status(0);
+    let mut args = Ws::release_args("2", &[]);
+    args.extend(["-o".into(), "json".into()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out: Released = ws.msv(&args).run().status(0).stdout_json();
+    let monitor = ws.monitor();
+    let users: Vec<Traffic> = MEMBERS.iter().map(|m| ws.traffic(m)).collect();
+    ws.msv(&["rollback", "--release", "nope"])
+        .run()
+        .status(2)
+        .stderr_has("no member went live in release nope");
+    ws.msv(&["rollback", "--release", &out.release])
+        .run()
+        .status(0)
+        .stderr_has("api: back to revision 1 (r/api:1)")
+        .stderr_has("3 members live");
+    for t in users {
+        t.assert_no_failures();
+    }
+    monitor.assert_clean();
+    for m in MEMBERS {
+        assert_eq!(ws.live(m).as_deref(), Some("blue"), "{m}");
+        let last = ws
+            .history(m)
+            .into_iter()
+            .max_by_key(|e| e["revision"].as_u64())
+            .unwrap();
+        assert_eq!(
+            (last["outcome"].as_str(), last["image"].as_str()),
+            (Some("rollback"), Some(format!("r/{m}:1").as_str()))
+        );
+    }
+}
