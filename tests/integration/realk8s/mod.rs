@@ -14,6 +14,7 @@ mod netns;
 mod node;
 mod safety;
 mod status;
+mod workspace;
 mod writes;
 
 pub(crate) use cluster::{RealCluster, real_cluster};
