@@ -17,6 +17,11 @@ struct Ws {
 
 impl Ws {
     fn new(deploy: &str) -> Ws {
+        Ws::with_members(deploy, &[("users", ""), ("api", "users"), ("web", "api")])
+    }
+
+    /// Members `(name, the member it depends on or "")`, each with healthy images 1 to 3.
+    fn with_members(deploy: &str, members: &[(&str, &str)]) -> Ws {
         let fake = Arc::new(FakeCluster::start());
         let root = tempfile::tempdir().unwrap();
         std::fs::write(
@@ -26,7 +31,7 @@ impl Ws {
             ),
         )
         .unwrap();
-        for (name, deps) in [("users", ""), ("api", "users"), ("web", "api")] {
+        for &(name, deps) in members {
             let dir = root.path().join("services").join(name);
             std::fs::create_dir_all(&dir).unwrap();
             let deps = match deps {
@@ -463,4 +468,85 @@ fn a_release_is_rolled_back_as_a_whole() {
             (Some("rollback"), Some(format!("r/{m}:1").as_str()))
         );
     }
+}
+
+/// A release of ten members against the fake with 5 ms per API request: its wall time
+/// against the slowest member's rollout and the sum of all members' deploys, and msv's own
+/// time per member (its deploy minus its rollout). Run by bench/deploy.sh.
+#[test]
+#[ignore = "benchmark; run bench/deploy.sh"]
+fn bench_release_of_ten() {
+    let names: Vec<String> = (0..10).map(|i| format!("svc{i}")).collect();
+    // A chain of three and seven independent members.
+    let members: Vec<(&str, &str)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            (
+                n.as_str(),
+                if (1..3).contains(&i) {
+                    names[i - 1].as_str()
+                } else {
+                    ""
+                },
+            )
+        })
+        .collect();
+    let ws = Ws::with_members(
+        "timeout = \"30s\"\nverify_for = \"0s\"\nscale_down_delay = \"0s\"\n",
+        &members,
+    );
+    ws.fake.set_latency(Duration::from_millis(5));
+    let release = |tag: &str| {
+        let mut args = vec!["deploy".to_string(), "-o".into(), "json".into()];
+        for n in &names {
+            args.extend(["--image".into(), format!("{n}=r/{n}:{tag}")]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let t = std::time::Instant::now();
+        let out: Value = ws.msv(&args).run().status(0).stdout_json();
+        (t.elapsed().as_millis() as u64, out)
+    };
+    release("1");
+    let mut rows = vec![];
+    for round in 0..4 {
+        let (wall, out) = release(if round % 2 == 0 { "2" } else { "3" });
+        let summaries: Vec<&Value> = out["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| &m["summary"])
+            .collect();
+        let phase = |s: &Value, name: &str| {
+            s["phases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| p["phase"] == name)
+                .map(|p| p["ms"].as_u64().unwrap())
+                .sum::<u64>()
+        };
+        let rollouts: Vec<u64> = summaries.iter().map(|s| phase(s, "rollout")).collect();
+        let durations: Vec<u64> = summaries
+            .iter()
+            .map(|s| s["duration_ms"].as_u64().unwrap())
+            .collect();
+        let mut own: Vec<u64> = durations
+            .iter()
+            .zip(&rollouts)
+            .map(|(d, r)| d - r)
+            .collect();
+        own.sort();
+        rows.push((
+            wall,
+            *rollouts.iter().max().unwrap(),
+            durations.iter().sum::<u64>(),
+            own[own.len() / 2],
+        ));
+    }
+    rows.sort();
+    let (wall, slowest, sum, own) = rows[rows.len() / 2];
+    println!(
+        "release of 10 (median of 4, 5 ms API latency): wall {wall} ms; slowest member rollout {slowest} ms; sum of member deploys {sum} ms; per member, deploy minus rollout (median) {own} ms"
+    );
 }
