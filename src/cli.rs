@@ -426,12 +426,26 @@ pub struct BuildArgs {
     /// line that excludes or re-includes it (put DIR before --explain)
     #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "")]
     pub explain: Option<String>,
+
+    /// At a workspace's root: build only this member (repeatable; default: every member)
+    #[arg(short = 'p', long = "member", value_name = "NAME")]
+    pub member: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct PushArgs {
     /// Image to push (default: the last image `msv build` made for this service)
     pub image: Option<String>,
+
+    /// At a workspace's root: push only this member's last built image (repeatable;
+    /// default: every member's)
+    #[arg(
+        short = 'p',
+        long = "member",
+        value_name = "NAME",
+        conflicts_with = "image"
+    )]
+    pub member: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -22,6 +22,12 @@ struct Output<'a> {
 pub async fn run(args: &BuildArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let format = ctx.printer.format("build")?;
     let config = ctx.config(args.dir.as_deref())?;
+    if let Some(ws) = config.workspace_root() {
+        return members(args, ctx, ws, format).await;
+    }
+    if !args.member.is_empty() {
+        anyhow::bail!("-p/--member names a member of a workspace: run it at the workspace's root");
+    }
     let dir = config.work_dir(args.dir.as_deref())?;
     if let Some(path) = &args.explain {
         return explain(&dir, path, format, ctx);
@@ -31,21 +37,8 @@ pub async fn run(args: &BuildArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     image::record::load(&dir)?;
     let request = BuildRequest {
         dir,
-        dockerfile: args.file.clone(),
         repository: config.image_repository()?,
-        extra_tags: args.tag.clone(),
-        build_args: args
-            .build_arg
-            .iter()
-            .map(|kv| format!("{}={}", kv.key, kv.value))
-            .collect(),
-        target: args.target.clone(),
-        platform: args.platform.clone(),
-        no_cache: args.no_cache,
-        pull: args.pull,
-        builder: args.builder,
-        secrets: args.secret.clone(),
-        ssh: args.ssh.clone(),
+        ..request_of(args)
     };
     // Dropping the build hangs up on the engine, which stops the build; the record is
     // only written after a build succeeds, so an interrupt leaves the previous one.
@@ -87,6 +80,54 @@ pub async fn run(args: &BuildArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         )?,
     }
     Ok(ExitCode::Success)
+}
+
+/// The build the flags ask for, without the directory and repository (one service's, or
+/// each member's at a workspace's root).
+fn request_of(args: &BuildArgs) -> BuildRequest {
+    BuildRequest {
+        dockerfile: args.file.clone(),
+        extra_tags: args.tag.clone(),
+        build_args: args
+            .build_arg
+            .iter()
+            .map(|kv| format!("{}={}", kv.key, kv.value))
+            .collect(),
+        target: args.target.clone(),
+        platform: args.platform.clone(),
+        no_cache: args.no_cache,
+        pull: args.pull,
+        builder: args.builder,
+        secrets: args.secret.clone(),
+        ssh: args.ssh.clone(),
+        ..Default::default()
+    }
+}
+
+/// `msv build` at a workspace's root: every member's image (or those named with `-p`).
+async fn members(
+    args: &BuildArgs,
+    ctx: &Context,
+    ws: &crate::config::Workspace,
+    format: OutputFormat,
+) -> anyhow::Result<ExitCode> {
+    if args.file.is_some() || args.explain.is_some() {
+        anyhow::bail!(
+            "{} is for one service's build: run it in a member's directory (or pass the directory)",
+            if args.file.is_some() {
+                "--file"
+            } else {
+                "--explain"
+            }
+        );
+    }
+    let members = super::workspace::members(ctx, ws, &args.member)?;
+    let jobs = super::workspace_images::Jobs {
+        build: Some(request_of(args)),
+        push: false,
+    };
+    let done = super::workspace_images::run(ctx, &members, &jobs).await?;
+    super::workspace_images::print(ctx, format, &done)
 }
 
 /// How many of the largest files `--explain` lists.

@@ -281,10 +281,7 @@ fn server_text(checks: &[executor::ServerCheck]) -> String {
 
 /// `msv build && msv push` for the service, returning the pinned `repo@sha256:...` so that
 /// what runs is exactly what was built.
-pub(super) async fn build_and_push(
-    config: &crate::config::Config,
-    ctx: &Context,
-) -> Result<String> {
+async fn build_and_push(config: &crate::config::Config, ctx: &Context) -> Result<String> {
     let Some(dir) = config.service_dir().map(std::path::Path::to_path_buf) else {
         return Err(anyhow!(
             "no image to deploy: run inside a service directory (with msv.toml) so msv can build \

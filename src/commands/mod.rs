@@ -19,6 +19,7 @@ mod traces;
 mod update;
 mod version;
 mod workspace;
+mod workspace_images;
 
 use std::path::Path;
 

@@ -20,6 +20,23 @@ struct Output<'a> {
 pub async fn run(args: &PushArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let format = ctx.printer.format("push")?;
     let config = ctx.config(None)?;
+    if let Some(ws) = config.workspace_root() {
+        if args.image.is_some() {
+            anyhow::bail!(
+                "at a workspace's root, msv push pushes each member's last built image; push one image from its member's directory"
+            );
+        }
+        let members = super::workspace::members(ctx, ws, &args.member)?;
+        let jobs = super::workspace_images::Jobs {
+            build: None,
+            push: true,
+        };
+        let done = super::workspace_images::run(ctx, &members, &jobs).await?;
+        return super::workspace_images::print(ctx, format, &done);
+    }
+    if !args.member.is_empty() {
+        anyhow::bail!("-p/--member names a member of a workspace: run it at the workspace's root");
+    }
     let dir = config.work_dir(None)?;
     let request = PushRequest {
         dir,

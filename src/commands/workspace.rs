@@ -88,10 +88,30 @@ pub async fn deploy(args: &DeployArgs, ctx: &Context, ws: &Workspace) -> Result<
     }
     let members = members(ctx, ws, &args.member)?;
     let mut images = images(args, &members)?;
-    for m in &members {
-        if !images.contains_key(&m.name) {
-            let image = super::deploy::build_and_push(&m.config, ctx).await?;
-            images.insert(m.name.clone(), image);
+    // The members without --image are built and pushed first, two at a time; any failure
+    // stops the release before the cluster is touched.
+    let unbuilt: Vec<Member> = members
+        .iter()
+        .filter(|m| !images.contains_key(&m.name))
+        .map(|m| Member {
+            name: m.name.clone(),
+            config: m.config.clone(),
+        })
+        .collect();
+    if !unbuilt.is_empty() {
+        let jobs = super::workspace_images::Jobs {
+            build: Some(Default::default()),
+            push: true,
+        };
+        let done = super::workspace_images::run(ctx, &unbuilt, &jobs).await?;
+        if done.iter().any(|d| d.error.is_some()) {
+            super::workspace_images::print(ctx, OutputFormat::Text, &done)
+                .map_err(|e| crate::exit::Failure::bad(format!("{e:#}; nothing was deployed")))?;
+        }
+        for d in done {
+            if let Some(pinned) = d.pinned {
+                images.insert(d.name, pinned);
+            }
         }
     }
     let lines = indicatif::MultiProgress::new();

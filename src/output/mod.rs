@@ -103,6 +103,16 @@ impl Printer {
         }
     }
 
+    /// A printer for one of several jobs running at once (a workspace's builds): only
+    /// errors, so their progress lines do not interleave; the caller reports each job.
+    pub fn hushed(&self) -> Printer {
+        Printer {
+            quiet: true,
+            verbose: 0,
+            ..self.clone()
+        }
+    }
+
     /// The output format for `command`: the `-o` flag if it is one the command prints
     /// (its row in [`FORMATS`]), else the command's default; a format from MSV_OUTPUT that the
     /// command cannot print also falls back to the default.

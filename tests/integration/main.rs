@@ -24,3 +24,4 @@ mod templates;
 mod traces;
 mod traffic;
 mod update;
+mod workspace_images;
