@@ -27,6 +27,8 @@ pub async fn run(args: &NewArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     };
     // Prompts block on the terminal; keep them off the async runtime's workers.
     let created = tokio::task::spawn_blocking(move || scaffold::generate(&request)).await??;
+    // Made inside a workspace: it becomes a member (the service is there either way).
+    let joined = crate::config::join_workspace(&created.path);
     if format != OutputFormat::Text {
         printer.data(format, &created)?;
         return Ok(ExitCode::Success);
@@ -45,6 +47,20 @@ pub async fn run(args: &NewArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         sanitize(&created.source),
         created.files.len()
     ));
+    match &joined {
+        Ok(Some(crate::config::Joined {
+            file,
+            added: Some(entry),
+        })) => printer.info(&format!(
+            "added {entry:?} to [workspace] members in {}",
+            file.display()
+        )),
+        Ok(Some(crate::config::Joined { file, added: None })) => {
+            printer.info(&format!("a member of the workspace in {}", file.display()))
+        }
+        Ok(None) => {}
+        Err(e) => printer.warn(&format!("{e:#}")),
+    }
     let files: String = created
         .files
         .iter()

@@ -31,7 +31,7 @@ pub use settings::{
     Autoscaling, CANARY_PAUSE, Canary, Deploy, Image, Kubernetes, Resources, Service, Settings,
     Traces,
 };
-pub use workspace::Workspace;
+pub use workspace::{Joined, Workspace, join as join_workspace};
 
 /// The name of a service's configuration file.
 pub const MANIFEST: &str = "msv.toml";

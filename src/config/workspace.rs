@@ -178,3 +178,128 @@ pub(super) fn enclosing(service_dir: &Path) -> anyhow::Result<Option<Workspace>>
     }
     Ok(None)
 }
+
+/// Where [`join`] left a new service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Joined {
+    /// The workspace's msv.toml.
+    pub file: PathBuf,
+    /// The entry added to `members`; `None` when a glob already covered the service.
+    pub added: Option<String>,
+}
+
+/// Make the service just created in `dir` a member of the workspace it sits in, if any:
+/// its path is appended to `[workspace] members` unless a glob there covers it already.
+/// The file is rewritten whole (temporary file, then rename), and only if the result
+/// lists the service; comments and layout elsewhere in it are kept.
+pub fn join(dir: &Path) -> anyhow::Result<Option<Joined>> {
+    let dir = std::path::absolute(dir)?;
+    let Some((file, ws)) = dir.ancestors().skip(1).find_map(|d| {
+        let file = d.join(MANIFEST);
+        file.is_file()
+            .then(|| read(&file).ok().and_then(|(_, ws)| ws).map(|ws| (file, ws)))
+            .flatten()
+    }) else {
+        return Ok(None);
+    };
+    if ws.has_member(&dir)? {
+        return Ok(Some(Joined { file, added: None }));
+    }
+    let rel = dir
+        .strip_prefix(ws.root())
+        .unwrap_or(&dir)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/");
+    let text = std::fs::read_to_string(&file)?;
+    let edited = with_member(&text, &rel).ok_or_else(|| {
+        anyhow::anyhow!(
+            "{}: could not find the [workspace] members list to add {rel:?} to; add it by hand",
+            file.display()
+        )
+    })?;
+    let parent = file.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(parent)?;
+    std::io::Write::write_all(&mut tmp, edited.as_bytes())?;
+    tmp.persist(&file)?;
+    Ok(Some(Joined {
+        file,
+        added: Some(rel),
+    }))
+}
+
+/// `text` with `entry` appended to the `members` array of its `[workspace]` table; `None`
+/// when there is no such array.
+fn with_member(text: &str, entry: &str) -> Option<String> {
+    let root = toml::de::DeTable::parse(text).ok()?;
+    let (_, ws) = root
+        .get_ref()
+        .iter()
+        .find(|(k, _)| k.get_ref().as_ref() == "workspace")?;
+    let toml::de::DeValue::Table(ws) = ws.get_ref() else {
+        return None;
+    };
+    let (_, members) = ws.iter().find(|(k, _)| k.get_ref().as_ref() == "members")?;
+    if !matches!(members.get_ref(), toml::de::DeValue::Array(_)) {
+        return None;
+    }
+    let span = members.span();
+    let close = text[..span.end].rfind(']')?;
+    let before = text[span.start..close].trim_end();
+    let quoted = toml::Value::String(entry.to_string()).to_string();
+    let insert = match before.chars().last() {
+        Some('[') => quoted,
+        Some(',') => format!(" {quoted}"),
+        _ => format!(", {quoted}"),
+    };
+    let at = span.start + before.len();
+    Some(format!("{}{insert}{}", &text[..at], &text[at..]))
+}
+
+#[cfg(test)]
+mod join_tests {
+    use super::*;
+
+    #[test]
+    fn a_member_is_appended_to_the_list_as_written() {
+        let cases = [
+            (
+                "[workspace]\nmembers = []\n",
+                "[workspace]\nmembers = [\"b\"]\n",
+            ),
+            (
+                "[workspace]\nmembers = [\"a\"] # ours\n",
+                "[workspace]\nmembers = [\"a\", \"b\"] # ours\n",
+            ),
+            (
+                "# top\n[workspace]\nmembers = [\n  \"a\",\n]\n[workspace.defaults.deploy]\ntimeout = \"1m\"\n",
+                "# top\n[workspace]\nmembers = [\n  \"a\", \"b\"\n]\n[workspace.defaults.deploy]\ntimeout = \"1m\"\n",
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(with_member(text, "b").as_deref(), Some(want), "{text}");
+        }
+        assert_eq!(with_member("[service]\nname = \"x\"\n", "b"), None);
+    }
+
+    #[test]
+    fn a_new_service_joins_its_workspace_unless_a_glob_covers_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join(MANIFEST);
+        std::fs::write(&file, "[workspace]\nmembers = [\"services/*\"]\n").unwrap();
+        for dir in ["services/a", "tools/b"] {
+            let d = tmp.path().join(dir);
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(d.join(MANIFEST), "[service]\nname = \"x\"\n").unwrap();
+        }
+        let covered = join(&tmp.path().join("services/a")).unwrap().unwrap();
+        assert_eq!(covered.added, None);
+        let added = join(&tmp.path().join("tools/b")).unwrap().unwrap();
+        assert_eq!(added.added.as_deref(), Some("tools/b"));
+        let (_, ws) = read(&file).unwrap();
+        assert_eq!(ws.unwrap().members, ["services/*", "tools/b"]);
+        let outside = tempfile::tempdir().unwrap();
+        assert_eq!(join(outside.path()).unwrap(), None);
+    }
+}

@@ -470,3 +470,46 @@ fn without_a_terminal_the_default_template_is_used_and_nothing_is_asked() {
         "rust-axum is the default template"
     );
 }
+
+/// `msv new` inside a workspace makes the service a member: appended to `members` when no
+/// glob covers it, left as it is when one does; the workspace's root sees it either way.
+#[test]
+fn a_new_service_inside_a_workspace_becomes_a_member() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root_file = tmp.path().join("msv.toml");
+    std::fs::write(
+        &root_file,
+        "# the shop\n[workspace]\nmembers = [\"services/*\"]\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(tmp.path().join("services")).unwrap();
+    std::fs::create_dir_all(tmp.path().join("tools")).unwrap();
+    Test::new()
+        .args(&["new", "orders", "-t", "go-http", "--no-input"])
+        .current_dir(tmp.path().join("services"))
+        .run()
+        .status(0)
+        .stderr_has("a member of the workspace in");
+    Test::new()
+        .args(&["new", "admin", "-t", "go-http", "--no-input"])
+        .current_dir(tmp.path().join("tools"))
+        .run()
+        .status(0)
+        .stderr_has("added \"tools/admin\" to [workspace] members");
+    assert_eq!(
+        std::fs::read_to_string(&root_file).unwrap(),
+        "# the shop\n[workspace]\nmembers = [\"services/*\", \"tools/admin\"]\n"
+    );
+    // The root acts on both.
+    Test::new()
+        .args(&["config", "show"])
+        .current_dir(tmp.path().join("tools/admin"))
+        .run()
+        .status(0);
+    let out = Test::new()
+        .args(&["build", "-p", "nope"])
+        .current_dir(tmp.path())
+        .run()
+        .status(2);
+    out.stderr_has("its members are admin, orders");
+}
