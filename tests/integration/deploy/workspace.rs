@@ -334,30 +334,46 @@ fn a_failed_verification_switches_every_member_back_in_reverse_order() {
     );
 }
 
-/// A member's lock is held (a single-member deploy is running): the release stops before
-/// changing anything, naming the member and the holder, with the lock's exit code.
+/// A single-member deploy of `web` is running (from its own directory) when the release
+/// starts: the release stops before changing anything, naming the member and the holder,
+/// with the lock's exit code, and lets go of the locks it took.
 #[test]
-fn a_held_member_lock_stops_the_release_before_anything_changes() {
+fn a_running_member_deploy_stops_the_release_before_anything_changes() {
     let ws = quick();
-    let mut l = lease("ann@ci pid 7", 0, 60);
-    l["metadata"]["name"] = "web-msv-lock".into();
-    l["metadata"]["labels"]["app.kubernetes.io/name"] = "web".into();
-    ws.fake.create(l);
+    ws.fake
+        .set_image_behavior("r/web:slow", Behavior::NeverReady);
+    let mut single = Test::new()
+        .args(&["deploy", "--image", "r/web:slow"])
+        .env("KUBECONFIG", ws.fake.kubeconfig_path())
+        .current_dir(ws.root.path().join("services/web"))
+        .timeout(Duration::from_secs(60))
+        .command()
+        .spawn()
+        .unwrap();
+    ws.fake.wait_for(
+        "web's deploy to hold its lock",
+        Duration::from_secs(20),
+        |f| f.get("deployments", NS, "web-blue").map(|_| ()),
+    );
     ws.release("1", &[])
         .status(75)
         .stderr_has("member web")
-        .stderr_has("web is locked by ann@ci pid 7");
-    for m in MEMBERS {
+        .stderr_has("web is locked by");
+    for m in ["api", "users"] {
         assert!(
             ws.fake
                 .get("deployments", NS, &format!("{m}-blue"))
                 .is_none(),
             "{m}"
         );
+        assert!(lease_expired_for(&ws.fake, m), "{m}'s lock let go");
     }
-    // The locks the release took (api's, users') are let go; ann's is left alone.
-    assert!(lease_expired_for(&ws.fake, "api") && lease_expired_for(&ws.fake, "users"));
-    assert!(!lease_expired_for(&ws.fake, "web"));
+    assert!(
+        !lease_expired_for(&ws.fake, "web"),
+        "the single deploy still holds web's"
+    );
+    let _ = single.kill();
+    let _ = single.wait();
 }
 
 /// Killed (SIGKILL) after the first member switched and before the last: a rerun of the
