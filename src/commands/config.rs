@@ -20,6 +20,9 @@ struct Shown {
     manifest: Option<PathBuf>,
     /// The global config file msv reads (it may not exist).
     global_config: Option<PathBuf>,
+    /// The workspace's msv.toml, for a member or at the workspace's root.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workspace: Option<PathBuf>,
     /// Every key: its value (null when unset) and where it came from.
     values: BTreeMap<String, Entry>,
     /// The Kubernetes target resolved from the kubeconfig; null when there is no kubeconfig.
@@ -107,6 +110,7 @@ pub fn run(command: &ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     let shown = Shown {
         manifest: config.manifest.clone(),
         global_config: config.global_file.clone(),
+        workspace: config.workspace.as_ref().map(|w| w.file.clone()),
         values,
         kubernetes,
     };
@@ -151,10 +155,26 @@ pub fn run(command: &ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         ]);
     }
     ctx.printer.table(&table)?;
+    if let Some(ws) = config.workspace.as_ref() {
+        let members: Vec<String> = ws
+            .member_dirs()
+            .unwrap_or_default()
+            .iter()
+            .map(|d| d.strip_prefix(ws.root()).unwrap_or(d).display().to_string())
+            .collect();
+        ctx.printer.info(&format!(
+            "workspace: {} (members: {})",
+            ws.file.display(),
+            members.join(", ")
+        ));
+    }
     match &shown.manifest {
         Some(path) => ctx
             .printer
             .info(&format!("service config: {}", path.display())),
+        None if config.workspace.is_some() => ctx.printer.info(
+            "service config: none (this is the workspace's root: commands act on its members)",
+        ),
         None => ctx
             .printer
             .info("service config: none (no msv.toml here or in any parent directory)"),

@@ -505,7 +505,8 @@ fn a_new_service_inside_a_workspace_becomes_a_member() {
         .args(&["config", "show"])
         .current_dir(tmp.path().join("tools/admin"))
         .run()
-        .status(0);
+        .status(0)
+        .stderr_has("(members: services/orders, tools/admin)");
     let out = Test::new()
         .args(&["build", "-p", "nope"])
         .current_dir(tmp.path())

@@ -566,3 +566,35 @@ fn bench_release_of_ten() {
         "release of 10 (median of 4, 5 ms API latency): wall {wall} ms; slowest member rollout {slowest} ms; sum of member deploys {sum} ms; per member, deploy minus rollout (median) {own} ms"
     );
 }
+
+/// Ctrl-C while the members roll out (one never gets ready, the others wait for it before
+/// their switches): every member withdraws, nothing was switched, exit 130.
+#[test]
+fn ctrl_c_during_a_release_withdraws_every_member() {
+    let ws = quick();
+    ws.release("1", &[]).status(0);
+    ws.fake
+        .set_image_behavior("r/web:never", Behavior::NeverReady);
+    let monitor = ws.monitor();
+    let args = Ws::release_args("2", &[("web", "r/web:never")]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let child = ws.msv(&args).command().spawn().unwrap();
+    ws.fake
+        .wait_for("every candidate applied", Duration::from_secs(20), |f| {
+            MEMBERS
+                .iter()
+                .all(|m| f.get("deployments", NS, &format!("{m}-green")).is_some())
+                .then_some(())
+        });
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: a plain kill(2) of the child this test spawned.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    monitor.assert_clean();
+    for m in MEMBERS {
+        assert_eq!(ws.live(m).as_deref(), Some("blue"), "{m}: {err}");
+        assert_eq!(ws.replicas(m, "green"), Some(0), "{m} withdrawn: {err}");
+    }
+}
