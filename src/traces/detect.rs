@@ -11,6 +11,7 @@
 //! Input forms handled before that (see [`super::input`]): gzip, a UTF-8 byte-order mark,
 //! and JSON Lines (several documents, each placed on its own, spans merged by trace id).
 
+use std::io::BufRead as _;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
@@ -68,7 +69,7 @@ pub enum Shape {
 
 /// Deep enough for `[[{"annotations":[{"endpoint":{..}}]}]]` and
 /// `{"data":[{"spans":[{"spanID"}]}]}`.
-const DEPTH: u8 = 6;
+pub(super) const DEPTH: u8 = 6;
 
 impl<'de> Deserialize<'de> for Shape {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Shape, D::Error> {
@@ -76,7 +77,8 @@ impl<'de> Deserialize<'de> for Shape {
     }
 }
 
-struct ShapeVisitor(u8);
+/// Reads the outline of a value down to the depth it carries.
+pub(super) struct ShapeVisitor(pub(super) u8);
 
 impl<'de> serde::de::DeserializeSeed<'de> for ShapeVisitor {
     type Value = Shape;
@@ -189,7 +191,7 @@ impl Shape {
     }
 }
 
-const OTLP_ROOT: &[&str] = &["resourceSpans", "resource_spans", "batches"];
+pub(super) const OTLP_ROOT: &[&str] = &["resourceSpans", "resource_spans", "batches"];
 const OTLP_RESOURCE: &[&str] = &[
     "scopeSpans",
     "scope_spans",
@@ -340,6 +342,9 @@ pub fn parse_file(path: &Path) -> Result<Parsed> {
 }
 
 fn parse_source(src: &Source<'_>) -> Result<Parsed> {
+    if let Some(parsed) = one_pass(src) {
+        return Ok(parsed);
+    }
     let docs = super::input::documents(src)?;
     let many = docs.len() > 1;
     let where_ = |line: usize| {
@@ -371,6 +376,20 @@ fn parse_source(src: &Source<'_>) -> Result<Parsed> {
         }
     }
     Ok(c.finish())
+}
+
+/// Reads a document whose first bytes decide its format (see [`super::sniff`]) in one
+/// pass: the typed parser's. `None` for anything else — a format that needs the whole
+/// outline, several documents, or any error: the two-pass reader then says what is wrong
+/// with the line numbers it counts, so a bad file costs a second read, a good one does not.
+fn one_pass(src: &Source<'_>) -> Option<Parsed> {
+    let mut r = src.open().ok()?;
+    let format = super::sniff::certain(r.fill_buf().ok()?)?;
+    let mut c = Collector::default();
+    let mut d = serde_json::Deserializer::from_reader(r);
+    read(format, &mut d, &mut c).ok()?;
+    d.end().ok()?;
+    Some(c.finish())
 }
 
 fn read<'de, R: serde_json::de::Read<'de>>(
