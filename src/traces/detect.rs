@@ -342,9 +342,15 @@ pub fn parse_file(path: &Path) -> Result<Parsed> {
 }
 
 fn parse_source(src: &Source<'_>) -> Result<Parsed> {
-    if let Some(parsed) = one_pass(src) {
-        return Ok(parsed);
+    match one_pass(src) {
+        Some(parsed) => Ok(parsed),
+        None => two_passes(src),
     }
+}
+
+/// Places every document from its whole outline (one pass), then reads each with the
+/// parser of its format (a second pass).
+fn two_passes(src: &Source<'_>) -> Result<Parsed> {
     let docs = super::input::documents(src)?;
     let many = docs.len() > 1;
     let where_ = |line: usize| {
@@ -380,7 +386,7 @@ fn parse_source(src: &Source<'_>) -> Result<Parsed> {
 
 /// Reads a document whose first bytes decide its format (see [`super::sniff`]) in one
 /// pass: the typed parser's. `None` for anything else — a format that needs the whole
-/// outline, several documents, or any error: the two-pass reader then says what is wrong
+/// outline, a later document of JSON Lines not placed by its first key, or any error: the two-pass reader then says what is wrong
 /// with the line numbers it counts, so a bad file costs a second read, a good one does not.
 fn one_pass(src: &Source<'_>) -> Option<Parsed> {
     let mut r = src.open().ok()?;
@@ -388,7 +394,11 @@ fn one_pass(src: &Source<'_>) -> Option<Parsed> {
     let mut c = Collector::default();
     let mut d = serde_json::Deserializer::from_reader(r);
     read(format, &mut d, &mut c).ok()?;
-    d.end().ok()?;
+    // JSON Lines: each further document must be placed by its first key alone too.
+    // `end` reads only white space, so after it fails the next document's start is next.
+    while d.end().is_err() {
+        super::otlp::read_next(&mut d, &mut c).ok()?;
+    }
     Some(c.finish())
 }
 
@@ -513,6 +523,45 @@ mod tests {
             f("[1,2]")
                 .unwrap_err()
                 .contains("a string, number or boolean")
+        );
+    }
+
+    #[test]
+    fn one_pass_reads_what_two_passes_read() {
+        let otlp = |id: &str| {
+            format!(
+                r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{{"traceId":"{id}","spanId":"1"}}]}}]}}]}}"#
+            )
+        };
+        let zipkin = r#"[{"traceId":"a","id":"2","localEndpoint":{"serviceName":"s"}}]"#;
+        let lines = format!("{}\n{}\n\n{}\n", otlp("a"), otlp("b"), otlp("a"));
+        let mixed = format!("{zipkin}\n{}", otlp("a"));
+        let wrapped = format!(r#"{{"result":{}}}"#, otlp("c"));
+        for input in [otlp("a"), lines, mixed, wrapped, zipkin.to_string()] {
+            let src = Source::Bytes(input.as_bytes());
+            let one = one_pass(&src).unwrap_or_else(|| panic!("not in one pass: {input}"));
+            let two = two_passes(&src).unwrap();
+            assert_eq!(
+                serde_json::to_value(&one).unwrap(),
+                serde_json::to_value(&two).unwrap(),
+                "{input}"
+            );
+        }
+        // A later document not placed by its first key, and errors, take two passes.
+        let jaeger = r#"{"data":[{"traceID":"a","spans":[],"processes":{}}]}"#;
+        for input in [
+            format!("{}\n{jaeger}", otlp("a")),
+            format!("{}\n{{", otlp("a")),
+        ] {
+            assert!(
+                one_pass(&Source::Bytes(input.as_bytes())).is_none(),
+                "{input}"
+            );
+        }
+        let err = parse_any(format!("{}\n{{", otlp("a")).as_bytes()).unwrap_err();
+        assert!(
+            format!("{err:#}").starts_with("line 2: not valid JSON"),
+            "{err:#}"
         );
     }
 

@@ -158,8 +158,15 @@ struct Status {
 pub(crate) struct OtlpKv {
     #[serde(default)]
     key: Key,
-    #[serde(default)]
-    value: Option<AnyValue>,
+    #[serde(default, deserialize_with = "value")]
+    value: Value,
+}
+
+/// An `AnyValue` read straight into a model value: the wire struct (about 160 bytes, one
+/// field per kind) stays on this function's stack instead of being moved through every
+/// layer that returns it, for each of a large file's millions of attributes.
+fn value<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+    Ok(Option::<AnyValue>::deserialize(d)?.map_or(Value::Null, any_value))
 }
 
 /// An attribute key, read straight into its shared copy (see [`super::model::intern`]):
@@ -255,13 +262,36 @@ pub(crate) fn read<'de, R: serde_json::de::Read<'de>>(
         }
         Format::OtlpResourceList => Vec::<ResourceSpans>::deserialize(&mut *d)
             .context("reading a list of OTLP/JSON resource spans")?,
-        _ => {
-            let doc = Document::deserialize(&mut *d).context("reading OTLP/JSON trace data")?;
-            doc.resource_spans
-                .or_else(|| doc.result.and_then(|r| r.resource_spans))
-                .unwrap_or_default()
-        }
+        _ => Document::deserialize(&mut *d)
+            .context("reading OTLP/JSON trace data")?
+            .resources(),
     };
+    collect(resources, c);
+    Ok(())
+}
+
+/// Reads one more document of a JSON Lines file in the pass that read the one before it,
+/// when its first key is an OTLP root key: that places it as OTLP whatever follows (see
+/// [`super::sniff`]). Anything else is an error, and the caller reads the file the
+/// two-pass way, which places each document on its own.
+pub(crate) fn read_next<'de, R: serde_json::de::Read<'de>>(
+    d: &mut serde_json::Deserializer<R>,
+    c: &mut Collector,
+) -> Result<()> {
+    let doc: Document = super::sniff::object_starting_with(&mut *d, super::detect::OTLP_ROOT)?;
+    collect(doc.resources(), c);
+    Ok(())
+}
+
+impl Document {
+    fn resources(self) -> Vec<ResourceSpans> {
+        self.resource_spans
+            .or_else(|| self.result.and_then(|r| r.resource_spans))
+            .unwrap_or_default()
+    }
+}
+
+fn collect(resources: Vec<ResourceSpans>, c: &mut Collector) {
     for rs in resources {
         let resource = rs.resource.map(|r| r.attributes.0).unwrap_or_default();
         let service = resource
@@ -278,7 +308,6 @@ pub(crate) fn read<'de, R: serde_json::de::Read<'de>>(
             }
         }
     }
-    Ok(())
 }
 
 fn convert(s: OtlpSpan, service: &str) -> Span {
@@ -342,7 +371,7 @@ impl From<OtlpKv> for KeyValue {
     fn from(kv: OtlpKv) -> KeyValue {
         KeyValue {
             key: kv.key.0,
-            value: kv.value.map_or(Value::Null, any_value),
+            value: kv.value,
         }
     }
 }

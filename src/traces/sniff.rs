@@ -9,8 +9,13 @@
 //! the outline pass of [`super::detect`] reads the whole document first.
 
 use std::cell::Cell;
+use std::marker::PhantomData;
 
-use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{
+    DeserializeSeed, Deserializer, Error as _, IntoDeserializer as _, MapAccess, SeqAccess, Visitor,
+};
 
 use super::detect::{DEPTH, Format, OTLP_ROOT, Shape, ShapeVisitor, place};
 
@@ -104,6 +109,62 @@ impl<'de> Visitor<'de> for OtlpData<'_> {
     }
 }
 
+/// Deserializes `T` from a JSON object whose first key is one of `keys` — the way a
+/// document of a JSON Lines file is read in the pass that read the one before it, once
+/// its first key has placed it. Any other first key, or a value that is not an object,
+/// is an error.
+pub(crate) fn object_starting_with<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+    keys: &'static [&'static str],
+) -> Result<T, D::Error> {
+    d.deserialize_map(FirstKey(keys, PhantomData))
+}
+
+struct FirstKey<T>(&'static [&'static str], PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for FirstKey<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "an object whose first key is one of {:?}", self.0)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<T, A::Error> {
+        match a.next_key::<String>()? {
+            Some(first) if self.0.contains(&first.as_str()) => {
+                T::deserialize(MapAccessDeserializer::new(Replay {
+                    first: Some(first),
+                    rest: a,
+                }))
+            }
+            _ => Err(A::Error::custom(format!(
+                "the first key is not one of {:?}",
+                self.0
+            ))),
+        }
+    }
+}
+
+/// An object's entries with its first key, already read, given back first.
+struct Replay<A> {
+    first: Option<String>,
+    rest: A,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<A> {
+    type Error = A::Error;
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        match self.first.take() {
+            Some(key) => seed.deserialize(key.into_deserializer()).map(Some),
+            None => self.rest.next_key_seed(seed),
+        }
+    }
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        self.rest.next_value_seed(seed)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +193,28 @@ mod tests {
         assert_eq!(certain(br#"{"result":{"x":1,"resourceSpans":[]}}"#), None);
         assert_eq!(certain(br#"{"result":[1]}"#), None);
         assert_eq!(certain(b"{}"), None);
+    }
+
+    #[test]
+    fn a_later_document_is_read_when_its_first_key_places_it() {
+        #[derive(Deserialize, Debug, PartialEq)]
+        struct T {
+            a: u8,
+            #[serde(default)]
+            b: u8,
+        }
+        let read = |s: &str| -> Result<T, serde_json::Error> {
+            object_starting_with(&mut serde_json::Deserializer::from_str(s), &["a"])
+        };
+        assert_eq!(read(r#"{"a":1,"b":2,"c":3}"#).unwrap(), T { a: 1, b: 2 });
+        assert!(read(r#"{"b":2,"a":1}"#).is_err());
+        assert!(
+            read(r#"{"a":1,"a":2}"#)
+                .unwrap_err()
+                .to_string()
+                .contains("duplicate")
+        );
+        assert!(read("[1]").is_err());
     }
 
     #[test]
