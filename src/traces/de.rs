@@ -1,6 +1,8 @@
 //! Lenient JSON field readers shared by the parsers: backends write 64-bit numbers
 //! either as JSON numbers or as strings (OTLP/JSON, Tempo), and ids as hex or base64.
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
 use serde::{Deserialize, Deserializer};
 
@@ -111,15 +113,21 @@ pub(crate) fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error
 
 /// An OTLP id: hex as the spec says, or base64 as Tempo's v1 API and protobuf-JSON
 /// encoders write it. Returned as lower-case hex.
-pub(crate) fn otlp_id(raw: &str) -> String {
+/// Borrowed when it already is (the usual case: no allocation per id).
+pub(crate) fn otlp_id(raw: &str) -> Cow<'_, str> {
     let raw = raw.trim();
+    if raw.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return Cow::Borrowed(raw);
+    }
     if raw.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return raw.to_ascii_lowercase();
+        return Cow::Owned(raw.to_ascii_lowercase());
     }
-    match base64::engine::general_purpose::STANDARD.decode(raw) {
-        Ok(bytes) => bytes.iter().map(|b| format!("{b:02x}")).collect(),
-        Err(_) => raw.to_ascii_lowercase(),
-    }
+    Cow::Owned(
+        match base64::engine::general_purpose::STANDARD.decode(raw) {
+            Ok(bytes) => bytes.iter().map(|b| format!("{b:02x}")).collect(),
+            Err(_) => raw.to_ascii_lowercase(),
+        },
+    )
 }
 
 /// Reads one document from a byte slice with a format's reader, as `serde_json::from_slice`

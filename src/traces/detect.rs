@@ -1,16 +1,19 @@
 //! Which format a saved trace is in, from its content alone (`msv traces show --file`),
 //! and the one entry point that reads any of them: [`parse_any`].
 //!
-//! A cheap first pass reads only the document's shape ([`Shape`]: the keys of objects,
-//! the first element of each list, a few levels deep; everything else is skipped, nothing
-//! is kept), then [`place`] names the format from the keys — of the top-level object, or
-//! of the first elements of a top-level list — and the typed parser of that format reads
-//! the document once. A shape that fits no format exactly is refused with the formats
-//! known and what was seen: a guess would draw a wrong waterfall.
+//! When the first bytes of the input already decide what [`place`] would say (see
+//! [`super::sniff`]), the typed parser reads it in one pass. Otherwise a cheap first pass
+//! reads only the document's shape ([`Shape`]: the keys of objects, the first element of
+//! each list, a few levels deep; everything else is skipped, nothing is kept), then
+//! [`place`] names the format from the keys — of the top-level object, or of the first
+//! elements of a top-level list — and the typed parser of that format reads the document.
+//! A shape that fits no format exactly is refused with the formats known and what was
+//! seen: a guess would draw a wrong waterfall.
 //!
 //! Input forms handled before that (see [`super::input`]): gzip, a UTF-8 byte-order mark,
 //! and JSON Lines (several documents, each placed on its own, spans merged by trace id).
 
+use std::io::BufRead as _;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
@@ -68,7 +71,7 @@ pub enum Shape {
 
 /// Deep enough for `[[{"annotations":[{"endpoint":{..}}]}]]` and
 /// `{"data":[{"spans":[{"spanID"}]}]}`.
-const DEPTH: u8 = 6;
+pub(super) const DEPTH: u8 = 6;
 
 impl<'de> Deserialize<'de> for Shape {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Shape, D::Error> {
@@ -76,7 +79,8 @@ impl<'de> Deserialize<'de> for Shape {
     }
 }
 
-struct ShapeVisitor(u8);
+/// Reads the outline of a value down to the depth it carries.
+pub(super) struct ShapeVisitor(pub(super) u8);
 
 impl<'de> serde::de::DeserializeSeed<'de> for ShapeVisitor {
     type Value = Shape;
@@ -189,7 +193,7 @@ impl Shape {
     }
 }
 
-const OTLP_ROOT: &[&str] = &["resourceSpans", "resource_spans", "batches"];
+pub(super) const OTLP_ROOT: &[&str] = &["resourceSpans", "resource_spans", "batches"];
 const OTLP_RESOURCE: &[&str] = &[
     "scopeSpans",
     "scope_spans",
@@ -330,8 +334,8 @@ pub fn parse_any(bytes: &[u8]) -> Result<Parsed> {
     parse_source(&Source::Bytes(bytes))
 }
 
-/// [`parse_any`] for a file, `-` meaning stdin. A file is read twice from disk, never
-/// held whole: once for the shape of its documents, once by the parser of their format.
+/// [`parse_any`] for a file, `-` meaning stdin. A file is read from disk as it is
+/// parsed, never held whole: once, or twice when its format needs its whole outline.
 pub fn parse_file(path: &Path) -> Result<Parsed> {
     if path.as_os_str() == "-" {
         return parse_any(&super::input::read_stdin()?);
@@ -340,6 +344,15 @@ pub fn parse_file(path: &Path) -> Result<Parsed> {
 }
 
 fn parse_source(src: &Source<'_>) -> Result<Parsed> {
+    match one_pass(src) {
+        Some(parsed) => Ok(parsed),
+        None => two_passes(src),
+    }
+}
+
+/// Places every document from its whole outline (one pass), then reads each with the
+/// parser of its format (a second pass).
+fn two_passes(src: &Source<'_>) -> Result<Parsed> {
     let docs = super::input::documents(src)?;
     let many = docs.len() > 1;
     let where_ = |line: usize| {
@@ -371,6 +384,25 @@ fn parse_source(src: &Source<'_>) -> Result<Parsed> {
         }
     }
     Ok(c.finish())
+}
+
+/// Reads a document whose first bytes decide its format (see [`super::sniff`]) in one
+/// pass: the typed parser's. `None` for anything else — a format that needs the whole
+/// outline, a later document of JSON Lines not placed by its first key, or any error:
+/// the two-pass reader then says what is wrong with the line numbers it counts, so a bad
+/// file costs a second read, a good one does not.
+fn one_pass(src: &Source<'_>) -> Option<Parsed> {
+    let mut r = src.open().ok()?;
+    let format = super::sniff::certain(r.fill_buf().ok()?)?;
+    let mut c = Collector::default();
+    let mut d = serde_json::Deserializer::from_reader(r);
+    read(format, &mut d, &mut c).ok()?;
+    // JSON Lines: each further document must be placed by its first key alone too.
+    // `end` reads only white space, so after it fails the next document's start is next.
+    while d.end().is_err() {
+        super::otlp::read_next(&mut d, &mut c).ok()?;
+    }
+    Some(c.finish())
 }
 
 fn read<'de, R: serde_json::de::Read<'de>>(
@@ -405,101 +437,5 @@ pub fn parse_traces(bytes: &[u8]) -> Result<Vec<Trace>> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn f(s: &str) -> Result<Format, String> {
-        place(&serde_json::from_str(s).unwrap())
-    }
-
-    #[test]
-    fn objects_are_placed_by_their_keys() {
-        assert_eq!(f(r#"{"data":[]}"#), Ok(Format::JaegerEnvelope));
-        assert_eq!(
-            f(r#"{"data":null,"errors":[{"code":404}]}"#),
-            Ok(Format::JaegerEnvelope)
-        );
-        assert_eq!(f(r#"{"errors":[{"msg":"x"}]}"#), Ok(Format::JaegerEnvelope));
-        assert_eq!(f(r#"{"traceID":"1","spans":[]}"#), Ok(Format::JaegerTrace));
-        assert_eq!(
-            f(r#"{"data":{"traceID":"1","spans":[]}}"#),
-            Ok(Format::JaegerDataTrace)
-        );
-        assert_eq!(f(r#"{"result":{}}"#), Ok(Format::Otlp));
-        assert_eq!(f(r#"{"result":{"resourceSpans":[]}}"#), Ok(Format::Otlp));
-        assert_eq!(f(r#"{"trace":{"batches":[]}}"#), Ok(Format::Otlp));
-        assert_eq!(f(r#"{"batches":[]}"#), Ok(Format::Otlp));
-        assert_eq!(f(r#"{"resource_spans":[]}"#), Ok(Format::Otlp));
-        assert_eq!(f(r#"{"traces":[]}"#), Ok(Format::TempoSearch));
-        assert!(f(r#"{"x":1}"#).unwrap_err().contains(r#"keys "x""#));
-        assert!(
-            f(r#"{"data":[{"a":1}]}"#)
-                .unwrap_err()
-                .contains("not Jaeger traces")
-        );
-        assert!(
-            f(r#"{"result":[1]}"#)
-                .unwrap_err()
-                .contains("not OTLP trace data")
-        );
-        assert!(f("3").is_err());
-    }
-
-    #[test]
-    fn lists_are_placed_by_their_first_element() {
-        assert_eq!(f("[]"), Ok(Format::Empty));
-        assert_eq!(f("[[],[]]"), Ok(Format::Empty));
-        assert_eq!(
-            f(r#"[{"traceId":"1","id":"2","localEndpoint":{}}]"#),
-            Ok(Format::ZipkinV2 { nested: false })
-        );
-        assert_eq!(
-            f(r#"[[],[{"traceId":"1","id":"2","kind":"CLIENT"}]]"#),
-            Ok(Format::ZipkinV2 { nested: true })
-        );
-        assert_eq!(
-            f(r#"[{"traceId":"1","id":"2","annotations":[{"value":"cs","endpoint":{}}]}]"#),
-            Ok(Format::ZipkinV1 { nested: false })
-        );
-        assert_eq!(
-            f(r#"[[{"traceId":"1","id":"2","binaryAnnotations":[]}]]"#),
-            Ok(Format::ZipkinV1 { nested: true })
-        );
-        assert_eq!(
-            f(r#"[{"traceID":"1","spans":[],"processes":{}}]"#),
-            Ok(Format::JaegerTraceList)
-        );
-        assert_eq!(
-            f(r#"[{"traceID":"1","spanID":"2","operationName":"x"}]"#),
-            Ok(Format::JaegerSpanList)
-        );
-        assert_eq!(f(r#"[{"resourceSpans":[]}]"#), Ok(Format::OtlpDocList));
-        assert_eq!(
-            f(r#"[{"resource":{},"scopeSpans":[]}]"#),
-            Ok(Format::OtlpResourceList)
-        );
-    }
-
-    #[test]
-    fn lists_that_fit_nothing_say_what_they_hold() {
-        let e = f(r#"[{"traceId":"1","name":"x","localEndpoint":{}}]"#).unwrap_err();
-        assert!(e.contains("need both \"traceId\" and \"id\""), "{e}");
-        let e = f(r#"[{"traceId":"AQ==","spanId":"Ag==","operationName":"x"}]"#).unwrap_err();
-        assert!(e.contains("internal model"), "{e}");
-        let e = f(r#"[{"traceId":"1","spanId":"2","startTimeUnixNano":"1"}]"#).unwrap_err();
-        assert!(e.contains("bare OTLP spans"), "{e}");
-        let e = f(r#"[[{"spanID":"1"}]]"#).unwrap_err();
-        assert!(e.contains("list of lists"), "{e}");
-        assert!(
-            f("[1,2]")
-                .unwrap_err()
-                .contains("a string, number or boolean")
-        );
-    }
-
-    #[test]
-    fn truncated_json_says_where() {
-        let err = parse_any(br#"{"data":[{"traceID":"1","spans":[{"#).unwrap_err();
-        assert!(format!("{err:#}").contains("EOF while parsing"), "{err:#}");
-    }
-}
+#[path = "detect_tests.rs"]
+mod tests;

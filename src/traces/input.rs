@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 use super::detect::Shape;
 
 /// Where a trace file's bytes come from. A file is opened again for each pass over it
-/// (placing its documents, then reading them) and read as it is parsed, so its size does
+/// (one, or placing its documents then reading them) and read as it is parsed, so its size does
 /// not count against memory; stdin is read into memory first, since it cannot be read twice.
 pub enum Source<'a> {
     Path(&'a Path),

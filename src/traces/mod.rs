@@ -15,6 +15,7 @@ pub mod input;
 pub mod jaeger;
 pub mod model;
 pub mod otlp;
+mod sniff;
 pub mod summary;
 mod surrogates;
 pub mod tempo;

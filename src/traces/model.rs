@@ -366,9 +366,9 @@ impl Trace {
 /// Lower-case hex with the leading zeros some backends drop put back (to 16 or 32 digits).
 /// Anything that is not hex is kept as it is (lower-cased), so it still matches itself.
 pub(crate) fn normalize_id(id: &str) -> String {
-    let id = id.trim().to_ascii_lowercase();
+    let id = id.trim();
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return id;
+        return id.to_ascii_lowercase();
     }
     let width = if id.len() <= 16 {
         16
@@ -377,7 +377,12 @@ pub(crate) fn normalize_id(id: &str) -> String {
     } else {
         id.len()
     };
-    format!("{id:0>width$}")
+    // One allocation: every span's ids come through here.
+    let mut out = String::with_capacity(width);
+    out.extend(std::iter::repeat_n('0', width - id.len()));
+    out.push_str(id);
+    out.make_ascii_lowercase();
+    out
 }
 
 /// Zipkin keeps spans whose start was never reported (timestamp absent, read as 0).

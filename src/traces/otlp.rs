@@ -6,6 +6,8 @@
 //! `status.code`) are numbers or their proto names. Spans of several traces may be mixed
 //! in one document (v3 search results), so the result is grouped by trace id.
 
+use std::sync::Arc;
+
 use anyhow::{Context, Result};
 use serde::Deserialize;
 
@@ -50,7 +52,7 @@ struct ResourceSpans {
 #[derive(Deserialize)]
 struct Resource {
     #[serde(default)]
-    attributes: Option<Vec<OtlpKv>>,
+    attributes: Attributes,
 }
 
 #[derive(Deserialize)]
@@ -90,7 +92,8 @@ impl<'de> Deserialize<'de> for Spans {
                             "span {n} of a list has no \"spanId\""
                         )));
                     }
-                    out.push((de::otlp_id(&s.trace_id), convert(s, "")));
+                    let trace_id = de::otlp_id(&s.trace_id).into_owned();
+                    out.push((trace_id, convert(s, "")));
                 }
                 Ok(Spans(out))
             }
@@ -125,7 +128,7 @@ struct OtlpSpan {
     )]
     end_time_unix_nano: Option<u64>,
     #[serde(default)]
-    attributes: Option<Vec<OtlpKv>>,
+    attributes: Attributes,
     #[serde(default)]
     events: Option<Vec<OtlpEvent>>,
     #[serde(default)]
@@ -140,7 +143,7 @@ struct OtlpEvent {
     #[serde(default, deserialize_with = "de::string")]
     name: String,
     #[serde(default)]
-    attributes: Option<Vec<OtlpKv>>,
+    attributes: Attributes,
 }
 
 #[derive(Deserialize)]
@@ -153,10 +156,53 @@ struct Status {
 
 #[derive(Deserialize)]
 pub(crate) struct OtlpKv {
-    #[serde(default, deserialize_with = "de::string")]
-    key: String,
     #[serde(default)]
-    value: Option<AnyValue>,
+    key: Key,
+    #[serde(default, deserialize_with = "value")]
+    value: Value,
+}
+
+/// An `AnyValue` read straight into a model value: the wire struct (about 160 bytes, one
+/// field per kind) stays on this function's stack instead of being moved through every
+/// layer that returns it, for each of a large file's millions of attributes.
+fn value<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+    Ok(Option::<AnyValue>::deserialize(d)?.map_or(Value::Null, any_value))
+}
+
+/// An attribute key, read straight into its shared copy (see [`super::model::intern`]):
+/// no `String` of its own for each of the millions of attributes a large file holds.
+/// Null reads as empty, as [`de::string`] does.
+struct Key(Arc<str>);
+
+impl Default for Key {
+    fn default() -> Key {
+        Key(super::model::intern(""))
+    }
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Key;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key, E> {
+                Ok(Key(super::model::intern(v)))
+            }
+            fn visit_none<E>(self) -> Result<Key, E> {
+                Ok(Key::default())
+            }
+            fn visit_unit<E>(self) -> Result<Key, E> {
+                Ok(Key::default())
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
+                d.deserialize_str(V)
+            }
+        }
+        d.deserialize_option(V)
+    }
 }
 
 /// OTLP's `AnyValue`: one of its fields is set.
@@ -216,15 +262,38 @@ pub(crate) fn read<'de, R: serde_json::de::Read<'de>>(
         }
         Format::OtlpResourceList => Vec::<ResourceSpans>::deserialize(&mut *d)
             .context("reading a list of OTLP/JSON resource spans")?,
-        _ => {
-            let doc = Document::deserialize(&mut *d).context("reading OTLP/JSON trace data")?;
-            doc.resource_spans
-                .or_else(|| doc.result.and_then(|r| r.resource_spans))
-                .unwrap_or_default()
-        }
+        _ => Document::deserialize(&mut *d)
+            .context("reading OTLP/JSON trace data")?
+            .resources(),
     };
+    collect(resources, c);
+    Ok(())
+}
+
+/// Reads one more document of a JSON Lines file in the pass that read the one before it,
+/// when its first key is an OTLP root key: that places it as OTLP whatever follows (see
+/// [`super::sniff`]). Anything else is an error, and the caller reads the file the
+/// two-pass way, which places each document on its own.
+pub(crate) fn read_next<'de, R: serde_json::de::Read<'de>>(
+    d: &mut serde_json::Deserializer<R>,
+    c: &mut Collector,
+) -> Result<()> {
+    let doc: Document = super::sniff::object_starting_with(&mut *d, super::detect::OTLP_ROOT)?;
+    collect(doc.resources(), c);
+    Ok(())
+}
+
+impl Document {
+    fn resources(self) -> Vec<ResourceSpans> {
+        self.resource_spans
+            .or_else(|| self.result.and_then(|r| r.resource_spans))
+            .unwrap_or_default()
+    }
+}
+
+fn collect(resources: Vec<ResourceSpans>, c: &mut Collector) {
     for rs in resources {
-        let resource = kvs(rs.resource.and_then(|r| r.attributes).unwrap_or_default());
+        let resource = rs.resource.map(|r| r.attributes.0).unwrap_or_default();
         let service = resource
             .iter()
             .find(|kv| &*kv.key == "service.name")
@@ -239,18 +308,17 @@ pub(crate) fn read<'de, R: serde_json::de::Read<'de>>(
             }
         }
     }
-    Ok(())
 }
 
 fn convert(s: OtlpSpan, service: &str) -> Span {
     let mut span = Span::new(&de::otlp_id(&s.span_id), service, &s.name);
     let parent = de::otlp_id(&s.parent_span_id);
-    span.parent_id = (!parent.is_empty()).then_some(parent);
+    span.parent_id = (!parent.is_empty()).then(|| parent.into_owned());
     let start = s.start_time_unix_nano.unwrap_or(0);
     span.start_ns = start;
     span.duration_ns = s.end_time_unix_nano.unwrap_or(start).saturating_sub(start);
     span.kind = kind(&s.kind);
-    span.attributes = kvs(s.attributes.unwrap_or_default());
+    span.attributes = s.attributes.0;
     if let Some(status) = s.status {
         span.error = status.code.as_i64() == Some(2)
             || matches!(&status.code, NumOrStr::Str(c) if c.eq_ignore_ascii_case("STATUS_CODE_ERROR"));
@@ -265,7 +333,7 @@ fn convert(s: OtlpSpan, service: &str) -> Span {
         span.events.push(Event {
             time_ns: e.time_unix_nano.unwrap_or(0),
             name: e.name,
-            attributes: kvs(e.attributes.unwrap_or_default()),
+            attributes: e.attributes.0,
         });
     }
     span
@@ -294,12 +362,58 @@ pub(crate) fn kvs(list: Vec<OtlpKv>) -> Vec<KeyValue> {
     // for the much larger `OtlpKv`, and a 100,000-span file kept ~4 KB per span of it.
     let mut out = Vec::with_capacity(list.len());
     for kv in list {
-        out.push(KeyValue {
-            key: super::model::intern(&kv.key),
-            value: kv.value.map_or(Value::Null, any_value),
-        });
+        out.push(kv.into());
     }
     out
+}
+
+impl From<OtlpKv> for KeyValue {
+    fn from(kv: OtlpKv) -> KeyValue {
+        KeyValue {
+            key: kv.key.0,
+            value: kv.value,
+        }
+    }
+}
+
+/// An attribute list (null reads as empty), each attribute turned into the model's as
+/// soon as it is read: the wire form of a whole list (`OtlpKv` is several times the size
+/// of a `KeyValue`) is never held, nor copied as the list grows.
+#[derive(Default)]
+struct Attributes(Vec<KeyValue>);
+
+impl<'de> Deserialize<'de> for Attributes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Attributes, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Attributes;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_none<E>(self) -> Result<Attributes, E> {
+                Ok(Attributes::default())
+            }
+            fn visit_unit<E>(self) -> Result<Attributes, E> {
+                Ok(Attributes::default())
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Attributes, D::Error> {
+                d.deserialize_seq(V)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Attributes, A::Error> {
+                let mut out = Vec::new();
+                while let Some(kv) = a.next_element::<OtlpKv>()? {
+                    out.push(KeyValue::from(kv));
+                }
+                // Shrinking in place: the spans of a large file keep these lists.
+                out.shrink_to_fit();
+                Ok(Attributes(out))
+            }
+        }
+        d.deserialize_option(V)
+    }
 }
 
 /// OTLP's `AnyValue` (`{"stringValue":..}`, `{"intValue":"7"}`, ...) as a plain value.
