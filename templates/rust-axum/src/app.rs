@@ -12,26 +12,35 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use opentelemetry::KeyValue;
+use opentelemetry::context::FutureExt;
+use opentelemetry::global::BoxedTracer;
+use opentelemetry::trace::{SpanKind, Status, TraceContextExt, Tracer};
 use opentelemetry_http::HeaderExtractor;
 use serde_json::json;
-use tracing::Instrument;
-use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::telemetry;
 
 /// Shared by handlers and the shutdown sequence.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct AppState {
     ready: Arc<AtomicBool>,
     pub metrics: Metrics,
+    /// Taken from the global tracer provider once, not per request: make the state after
+    /// [`telemetry::init`] (before it, spans go nowhere).
+    tracer: Arc<BoxedTracer>,
 }
 
 impl AppState {
     /// Starts not ready: `/readyz` answers 503 until [`AppState::set_ready`].
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            ready: Arc::default(),
+            metrics: Metrics::default(),
+            tracer: Arc::new(opentelemetry::global::tracer(telemetry::SERVICE_NAME)),
+        }
     }
 
     pub fn set_ready(&self, ready: bool) {
@@ -40,6 +49,12 @@ impl AppState {
 
     pub fn is_ready(&self) -> bool {
         self.ready.load(Ordering::SeqCst)
+    }
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -86,53 +101,63 @@ async fn not_found() -> ApiError {
 
 /// One server span per request (child of the caller's `traceparent` when present), one
 /// access log line, and the request metrics.
+///
+/// The span is made with the OpenTelemetry API directly rather than as a `tracing` span
+/// bridged by tracing-opentelemetry: the bridge keeps a builder per span in the subscriber's
+/// registry, re-enters it on every poll and converts each field, which cost more than the
+/// handler. Its context is made current while the request runs, so log lines carry its ids
+/// and `tracing` spans opened by handlers become its children.
 async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = request.method().clone();
     // Unmatched paths share one label so scanners cannot blow up the series count.
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", |p| p.as_str())
-        .to_owned();
-    let span = tracing::info_span!(
-        "request",
-        otel.name = %format_args!("{method} {route}"),
-        otel.kind = "server",
-        otel.status_code = tracing::field::Empty,
-        http.request.method = method.as_str(),
-        http.route = route.as_str(),
-        http.response.status_code = tracing::field::Empty,
-    );
+    let matched = request.extensions().get::<MatchedPath>().cloned();
+    let route = matched.as_ref().map_or("unmatched", |p| p.as_str());
     let parent = opentelemetry::global::get_text_map_propagator(|p| {
         p.extract(&HeaderExtractor(request.headers()))
     });
-    let _ = span.set_parent(parent);
-    telemetry::log_trace_ids(&span);
+    let span = state
+        .tracer
+        .span_builder(format!("{method} {route}"))
+        .with_kind(SpanKind::Server)
+        .with_attributes([
+            KeyValue::new("http.request.method", method.as_str().to_owned()),
+            KeyValue::new("http.route", route.to_owned()),
+        ])
+        .start_with_context(state.tracer.as_ref(), &parent);
+    let cx = parent.with_span(span);
+    let request_cx = cx.clone();
     async move {
         let path = request.uri().path().to_owned();
         let response = next.run(request).await;
-        let status = response.status().as_u16();
+        let status = response.status();
         let elapsed = start.elapsed();
-        state
-            .metrics
-            .observe(method.as_str(), &route, status, elapsed.as_secs_f64());
-        let span = tracing::Span::current();
-        span.record("http.response.status_code", status);
-        if status >= 500 {
-            span.record("otel.status_code", "ERROR");
+        state.metrics.observe(
+            method.as_str(),
+            route,
+            status.as_str(),
+            elapsed.as_secs_f64(),
+        );
+        let span = request_cx.span();
+        span.set_attribute(KeyValue::new(
+            "http.response.status_code",
+            i64::from(status.as_u16()),
+        ));
+        if status.is_server_error() {
+            span.set_status(Status::error(""));
         }
         tracing::info!(
             method = method.as_str(),
-            route = route.as_str(),
+            route,
             path = path.as_str(),
-            status,
+            status = status.as_u16(),
             duration_ms = elapsed.as_secs_f64() * 1000.0,
             "request handled"
         );
+        span.end();
         response
     }
-    .instrument(span)
+    .with_context(cx)
     .await
 }
 

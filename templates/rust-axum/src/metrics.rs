@@ -46,9 +46,8 @@ impl Metrics {
         }
     }
 
-    pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        let status = status.to_string();
-        let labels = [method, route, status.as_str()];
+    pub fn observe(&self, method: &str, route: &str, status: &str, seconds: f64) {
+        let labels = [method, route, status];
         self.requests.with_label_values(&labels).inc();
         self.duration.with_label_values(&labels).observe(seconds);
     }

@@ -6,16 +6,18 @@
 //! otherwise; `OTEL_RESOURCE_ATTRIBUTES` adds the rest (`service.version`, ...).
 
 use std::fmt;
+use std::io::BufWriter;
 
-use opentelemetry::global;
 use opentelemetry::trace::{TraceContextExt, TracerProvider as _};
+use opentelemetry::{Context, global};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use serde_json::{Map, Value};
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer as _};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
-use tracing_opentelemetry::OpenTelemetrySpanExt;
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::Layer as _;
 use tracing_subscriber::filter::filter_fn;
@@ -28,9 +30,11 @@ use tracing_subscriber::util::SubscriberInitExt;
 
 pub const SERVICE_NAME: &str = env!("CARGO_PKG_NAME");
 
-/// Keeps the tracer provider alive; call [`Telemetry::shutdown`] before exit to flush spans.
+/// Keeps the tracer provider and the log writer alive; call [`Telemetry::shutdown`] before
+/// exit to flush spans and log lines.
 pub struct Telemetry {
     provider: SdkTracerProvider,
+    logs: WorkerGuard,
 }
 
 pub fn init() -> anyhow::Result<Telemetry> {
@@ -58,14 +62,24 @@ pub fn init() -> anyhow::Result<Telemetry> {
     global::set_tracer_provider(provider.clone());
     let tracer = provider.tracer(SERVICE_NAME);
 
+    // Log lines go to stdout from a thread of their own, in batches: one write per batch
+    // instead of one per line on the request's thread. Not lossy: when the queue is full
+    // a request waits rather than its access line being dropped. The queue's slots are
+    // allocated up front, so it is kept at 16k lines (the crate's default, 128k, is 4 MB).
+    let (stdout, logs) = NonBlockingBuilder::default()
+        .lossy(false)
+        .buffered_lines_limit(16 * 1024)
+        .thread_name("log-writer")
+        .finish(BufWriter::with_capacity(64 * 1024, std::io::stdout()));
     let json = tracing_subscriber::fmt::layer()
         .fmt_fields(NoSpanFields)
         .event_format(JsonLine)
-        .with_writer(std::io::stdout);
+        .with_writer(stdout);
     tracing_subscriber::registry()
         .with(EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
         .with(json)
         .with(
+            // `tracing` spans opened by handlers become children of the request's span.
             // Spans only: log events stay in the logs instead of becoming span events, and
             // no source location, thread or busy/idle time attributes on every span.
             tracing_opentelemetry::layer()
@@ -77,7 +91,7 @@ pub fn init() -> anyhow::Result<Telemetry> {
         )
         .try_init()?;
     tracing::info!(otlp_export = exporting, "telemetry initialized");
-    Ok(Telemetry { provider })
+    Ok(Telemetry { provider, logs })
 }
 
 impl Telemetry {
@@ -85,15 +99,20 @@ impl Telemetry {
         if let Err(e) = self.provider.shutdown() {
             eprintln!("flushing traces failed: {e}");
         }
+        // Dropping the guard writes out the log lines still queued.
+        drop(self.logs);
     }
 }
 
 /// One JSON object per log line: `timestamp`, `level`, `target`, the event's own fields
-/// (`message` among them) and, inside a span, the trace's `trace_id` and `span_id`.
+/// (`message` among them) and, inside a traced request, its `trace_id` and `span_id` (those
+/// of the current OpenTelemetry context: the request's server span, or a `tracing` span
+/// opened inside it).
 ///
 /// Written here rather than using tracing-subscriber's JSON format because that one keeps
 /// every span's fields as JSON text and parses and re-serialises them on each event and
-/// each `span.record`, which cost more than the request itself in this service.
+/// each `span.record`, which cost more than the request itself in this service. The line is
+/// serialised straight into one buffer: no map of fields, no string per value.
 struct JsonLine;
 
 /// Span fields are not logged (spans are traced, their ids logged), so they are not
@@ -117,79 +136,74 @@ where
 {
     fn format_event(
         &self,
-        ctx: &FmtContext<'_, S, N>,
+        _: &FmtContext<'_, S, N>,
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
         let mut timestamp = String::with_capacity(32);
         SystemTime.format_time(&mut Writer::new(&mut timestamp))?;
         let meta = event.metadata();
-        let mut line = Fields(Map::new());
-        line.0.insert("timestamp".into(), timestamp.into());
-        line.0.insert("level".into(), meta.level().as_str().into());
-        line.0.insert("target".into(), meta.target().into());
-        event.record(&mut line);
-        if let Some(ids) = ctx
-            .lookup_current()
-            .into_iter()
-            .flat_map(|span| span.scope())
-            .find_map(|span| span.extensions().get::<TraceIds>().cloned())
-        {
-            line.0.insert("trace_id".into(), ids.trace_id.into());
-            line.0.insert("span_id".into(), ids.span_id.into());
+        let mut buf = Vec::with_capacity(256);
+        let mut ser = serde_json::Serializer::new(&mut buf);
+        let mut map = ser.serialize_map(None).map_err(|_| fmt::Error)?;
+        let mut ok = map.serialize_entry("timestamp", &timestamp).is_ok()
+            && map.serialize_entry("level", meta.level().as_str()).is_ok()
+            && map.serialize_entry("target", meta.target()).is_ok();
+        let mut fields = Fields {
+            map: &mut map,
+            ok: true,
+        };
+        event.record(&mut fields);
+        ok &= fields.ok;
+        ok &= Context::map_current(|cx| {
+            let span = cx.span();
+            let ids = span.span_context();
+            !ids.is_valid()
+                || (map
+                    .serialize_entry("trace_id", &format_args!("{}", ids.trace_id()))
+                    .is_ok()
+                    && map
+                        .serialize_entry("span_id", &format_args!("{}", ids.span_id()))
+                        .is_ok())
+        });
+        if !ok || SerializeMap::end(map).is_err() {
+            return Err(fmt::Error);
         }
-        let text = serde_json::to_string(&line.0).map_err(|_| fmt::Error)?;
-        writeln!(writer, "{text}")
+        buf.push(b'\n');
+        // serde_json writes UTF-8 only.
+        writer.write_str(std::str::from_utf8(&buf).map_err(|_| fmt::Error)?)
     }
 }
 
-/// The ids a request span's log lines carry, kept with the span (see [`log_trace_ids`]).
-#[derive(Clone)]
-struct TraceIds {
-    trace_id: String,
-    span_id: String,
+/// Writes each field of an event as one entry of the line's JSON object.
+struct Fields<'a, M> {
+    map: &'a mut M,
+    ok: bool,
 }
 
-/// Makes the log lines inside `span` (and its children) carry its trace and span ids.
-/// Called once per request span, outside any log event: the ids exist only once the
-/// OpenTelemetry layer has given the span its context.
-pub fn log_trace_ids(span: &tracing::Span) {
-    let ids = span.context().span().span_context().clone();
-    if !ids.is_valid() {
-        return;
+impl<M: SerializeMap> Fields<'_, M> {
+    fn entry(&mut self, field: &Field, value: &(impl Serialize + ?Sized)) {
+        self.ok &= self.map.serialize_entry(field.name(), value).is_ok();
     }
-    span.with_subscriber(|(id, dispatch)| {
-        if let Some(registry) = dispatch.downcast_ref::<tracing_subscriber::Registry>()
-            && let Some(data) = registry.span(id)
-        {
-            data.extensions_mut().insert(TraceIds {
-                trace_id: ids.trace_id().to_string(),
-                span_id: ids.span_id().to_string(),
-            });
-        }
-    });
 }
 
-struct Fields(Map<String, Value>);
-
-impl Visit for Fields {
+impl<M: SerializeMap> Visit for Fields<'_, M> {
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.insert(field.name().into(), value.into());
+        self.entry(field, value);
     }
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.0.insert(field.name().into(), value.into());
+        self.entry(field, &value);
     }
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.0.insert(field.name().into(), value.into());
+        self.entry(field, &value);
     }
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.0.insert(field.name().into(), value.into());
+        self.entry(field, &value);
     }
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.0.insert(field.name().into(), value.into());
+        self.entry(field, &value);
     }
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.0
-            .insert(field.name().into(), format!("{value:?}").into());
+        self.entry(field, &format_args!("{value:?}"));
     }
 }
