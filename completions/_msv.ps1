@@ -218,6 +218,8 @@ Register-ArgumentCompleter -Native -CommandName 'msv' -ScriptBlock {
             [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'A secret for `RUN --mount=type=secret,id=ID` (repeatable; BuildKit). Its value is read by the build only: it is not in the image, its history or msv''s output')
             [CompletionResult]::new('--ssh', '--ssh', [CompletionResultType]::ParameterName, 'An ssh agent for `RUN --mount=type=ssh`: `default` (SSH_AUTH_SOCK) or ID=SOCKET (repeatable; BuildKit)')
             [CompletionResult]::new('--explain', '--explain', [CompletionResultType]::ParameterName, 'Show what the build context holds and why, without building: each top-level entry''s size and file count and the largest files; with PATH, the .dockerignore line that excludes or re-includes it (put DIR before --explain)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'At a workspace''s root: build only this member (repeatable; default: every member)')
+            [CompletionResult]::new('--member', '--member', [CompletionResultType]::ParameterName, 'At a workspace''s root: build only this member (repeatable; default: every member)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubernetes context to use (default: the kubeconfig''s current-context) [env: MSV_CONTEXT]')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]')
@@ -239,6 +241,8 @@ Register-ArgumentCompleter -Native -CommandName 'msv' -ScriptBlock {
             break
         }
         'msv;push' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'At a workspace''s root: push only this member''s last built image (repeatable; default: every member''s)')
+            [CompletionResult]::new('--member', '--member', [CompletionResultType]::ParameterName, 'At a workspace''s root: push only this member''s last built image (repeatable; default: every member''s)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubernetes context to use (default: the kubeconfig''s current-context) [env: MSV_CONTEXT]')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]')

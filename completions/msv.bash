@@ -242,7 +242,7 @@ _msv() {
             return 0
             ;;
         msv__subcmd__build)
-            opts="-t -f -n -o -q -v -h -V --tag --file --build-arg --target --platform --no-cache --pull --builder --secret --ssh --explain --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
+            opts="-t -f -p -n -o -q -v -h -V --tag --file --build-arg --target --platform --no-cache --pull --builder --secret --ssh --explain --member --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -289,6 +289,14 @@ _msv() {
                     return 0
                     ;;
                 --explain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --member)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1184,12 +1192,20 @@ _msv() {
             return 0
             ;;
         msv__subcmd__push)
-            opts="-n -o -q -v -h -V --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
+            opts="-p -n -o -q -v -h -V --member --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --member)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -203,6 +203,8 @@ set edit:completion:arg-completer[msv] = {|@words|
             cand --secret 'A secret for `RUN --mount=type=secret,id=ID` (repeatable; BuildKit). Its value is read by the build only: it is not in the image, its history or msv''s output'
             cand --ssh 'An ssh agent for `RUN --mount=type=ssh`: `default` (SSH_AUTH_SOCK) or ID=SOCKET (repeatable; BuildKit)'
             cand --explain 'Show what the build context holds and why, without building: each top-level entry''s size and file count and the largest files; with PATH, the .dockerignore line that excludes or re-includes it (put DIR before --explain)'
+            cand -p 'At a workspace''s root: build only this member (repeatable; default: every member)'
+            cand --member 'At a workspace''s root: build only this member (repeatable; default: every member)'
             cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context) [env: MSV_CONTEXT]'
             cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]'
             cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]'
@@ -223,6 +225,8 @@ set edit:completion:arg-completer[msv] = {|@words|
             cand --version 'Print version'
         }
         &'msv;push'= {
+            cand -p 'At a workspace''s root: push only this member''s last built image (repeatable; default: every member''s)'
+            cand --member 'At a workspace''s root: push only this member''s last built image (repeatable; default: every member''s)'
             cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context) [env: MSV_CONTEXT]'
             cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]'
             cand --namespace 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]'

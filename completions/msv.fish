@@ -190,6 +190,7 @@ classic\t'The engine\'s classic builder (no RUN --mount, no --secret, no --ssh)'
 complete -c msv -n "__fish_msv_using_subcommand build" -l secret -d 'A secret for `RUN --mount=type=secret,id=ID` (repeatable; BuildKit). Its value is read by the build only: it is not in the image, its history or msv\'s output' -r
 complete -c msv -n "__fish_msv_using_subcommand build" -l ssh -d 'An ssh agent for `RUN --mount=type=ssh`: `default` (SSH_AUTH_SOCK) or ID=SOCKET (repeatable; BuildKit)' -r
 complete -c msv -n "__fish_msv_using_subcommand build" -l explain -d 'Show what the build context holds and why, without building: each top-level entry\'s size and file count and the largest files; with PATH, the .dockerignore line that excludes or re-includes it (put DIR before --explain)' -r
+complete -c msv -n "__fish_msv_using_subcommand build" -s p -l member -d 'At a workspace\'s root: build only this member (repeatable; default: every member)' -r
 complete -c msv -n "__fish_msv_using_subcommand build" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
 complete -c msv -n "__fish_msv_using_subcommand build" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand build" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
@@ -209,6 +210,7 @@ complete -c msv -n "__fish_msv_using_subcommand build" -s v -l verbose -d 'Print
 complete -c msv -n "__fish_msv_using_subcommand build" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
 complete -c msv -n "__fish_msv_using_subcommand build" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c msv -n "__fish_msv_using_subcommand build" -s V -l version -d 'Print version'
+complete -c msv -n "__fish_msv_using_subcommand push" -s p -l member -d 'At a workspace\'s root: push only this member\'s last built image (repeatable; default: every member\'s)' -r
 complete -c msv -n "__fish_msv_using_subcommand push" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
 complete -c msv -n "__fish_msv_using_subcommand push" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
 complete -c msv -n "__fish_msv_using_subcommand push" -l kubeconfig -d 'Kubeconfig file to read instead of $KUBECONFIG or ~/.kube/config' -r -F
