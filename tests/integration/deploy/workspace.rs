@@ -376,33 +376,16 @@ fn a_running_member_deploy_stops_the_release_before_anything_changes() {
     let _ = single.wait();
 }
 
-/// Killed (SIGKILL) after the first member switched and before the last: a rerun of the
-/// same release finishes it — every member live on the new version, recorded.
-#[test]
-fn a_release_killed_during_the_switches_is_finished_by_a_rerun() {
-    let ws = Ws::new(
-        "timeout = \"8s\"\nverify_for = \"1500ms\"\nscale_down_delay = \"0s\"\nlock_lease = \"1s\"\n",
-    );
-    ws.release("1", &[]).status(0);
-    let monitor = ws.monitor();
+/// Starts the release of tag 2, SIGKILLs it once `due` holds of the fake, and waits for
+/// every member's lock to expire (as a rerun after a crash would find them).
+fn kill_release_when(ws: &Ws, what: &str, due: impl Fn(&FakeCluster) -> bool) {
     let args = Ws::release_args("2", &[]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut child = ws.msv(&args).command().spawn().unwrap();
     ws.fake
-        .wait_for("users switched", Duration::from_secs(30), |f| {
-            f.get("services", NS, "users")
-                .filter(|s| s["spec"]["selector"]["msv/color"] == "green")
-        });
+        .wait_for(what, Duration::from_secs(30), |f| due(f).then_some(()));
     child.kill().unwrap();
     child.wait().unwrap();
-    let switched: Vec<&str> = MEMBERS
-        .into_iter()
-        .filter(|m| ws.live(m).as_deref() == Some("green"))
-        .collect();
-    assert!(
-        switched.contains(&"users") && !switched.contains(&"web"),
-        "killed mid-switch: {switched:?}"
-    );
     ws.fake
         .wait_for("the locks to expire", Duration::from_secs(10), |f| {
             MEMBERS
@@ -410,20 +393,89 @@ fn a_release_killed_during_the_switches_is_finished_by_a_rerun() {
                 .all(|m| lease_expired_for(f, m))
                 .then_some(())
         });
-    ws.release("2", &[]).status(0).stderr_has("3 members live");
+}
+
+fn selects(f: &FakeCluster, member: &str, color: &str) -> bool {
+    f.get("services", NS, member)
+        .is_some_and(|s| s["spec"]["selector"]["msv/color"] == color)
+}
+
+fn killable() -> Ws {
+    Ws::new(
+        "timeout = \"8s\"\nverify_for = \"1500ms\"\nscale_down_delay = \"0s\"\nlock_lease = \"1s\"\n",
+    )
+}
+
+/// Killed (SIGKILL) before any switch, after the first member switched and before the
+/// last, and with every member switched and verifying: a rerun of the same release
+/// finishes it each time — every member live on the new version, recorded, the
+/// invariants held throughout.
+#[test]
+fn a_release_killed_at_any_point_is_finished_by_a_rerun() {
+    let points: [(&str, fn(&FakeCluster) -> bool); 3] = [
+        ("every candidate applied, nothing switched", |f| {
+            MEMBERS
+                .iter()
+                .all(|m| f.get("deployments", NS, &format!("{m}-green")).is_some())
+                && !MEMBERS.iter().any(|m| selects(f, m, "green"))
+        }),
+        ("users switched", |f| selects(f, "users", "green")),
+        ("every member switched", |f| {
+            MEMBERS.iter().all(|m| selects(f, m, "green"))
+        }),
+    ];
+    for (what, due) in points {
+        let ws = killable();
+        ws.release("1", &[]).status(0);
+        let monitor = ws.monitor();
+        kill_release_when(&ws, what, due);
+        ws.release("2", &[]).status(0).stderr_has("3 members live");
+        monitor.assert_clean();
+        for m in MEMBERS {
+            assert_eq!(ws.live(m).as_deref(), Some("green"), "{what}: {m}");
+            assert_eq!(ws.replicas(m, "blue"), Some(0), "{what}: {m}");
+            let last = ws
+                .history(m)
+                .into_iter()
+                .max_by_key(|e| e["revision"].as_u64())
+                .unwrap();
+            assert_eq!(
+                (last["outcome"].as_str(), last["image"].as_str()),
+                (Some("succeeded"), Some(format!("r/{m}:2").as_str())),
+                "{what}: {m}"
+            );
+        }
+    }
+}
+
+/// Killed after `users` switched; in the rerun `web` fails its verification: every
+/// member is switched back — `users`, switched by the killed run and resumed by the rerun,
+/// included.
+#[test]
+fn a_rerun_that_fails_switches_back_what_the_killed_run_switched() {
+    let ws = killable();
+    ws.release("1", &[]).status(0);
+    let monitor = ws.monitor();
+    kill_release_when(&ws, "users switched", |f| selects(f, "users", "green"));
+    assert!(!selects(&ws.fake, "web", "green"), "web had not switched");
+    // From now on web's version 2 answers its first probes, then fails.
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    ws.fake.set_backend_for_image("r/web:2", move |_| {
+        if c.fetch_add(1, Ordering::SeqCst) < 4 {
+            ProxyResponse::ok("ok")
+        } else {
+            ProxyResponse::new(500, "boom")
+        }
+    });
+    ws.release("2", &[])
+        .status(1)
+        .stderr_has("users: ")
+        .stderr_has("web failed in the same release")
+        .stderr_has("switched back automatically: users serves blue again");
     monitor.assert_clean();
     for m in MEMBERS {
-        assert_eq!(ws.live(m).as_deref(), Some("green"), "{m}");
-        assert_eq!(ws.replicas(m, "blue"), Some(0), "{m}");
-        let last = ws
-            .history(m)
-            .into_iter()
-            .max_by_key(|e| e["revision"].as_u64())
-            .unwrap();
-        assert_eq!(
-            (last["outcome"].as_str(), last["image"].as_str()),
-            (Some("succeeded"), Some(format!("r/{m}:2").as_str()))
-        );
+        assert_eq!(ws.live(m).as_deref(), Some("blue"), "{m} back on blue");
     }
 }
 
