@@ -599,8 +599,8 @@ pub struct StatusArgs {
 
 #[derive(Debug, Args)]
 pub struct LogsArgs {
-    /// The service whose pods to read
-    pub service: ServiceName,
+    /// The service whose pods to read (at a workspace's root: default every member)
+    pub service: Option<ServiceName>,
 
     /// Which color's pods
     #[arg(long, value_name = "COLOR", default_value = "all", value_parser = which_pods())]

@@ -163,6 +163,10 @@ fn a_release_switches_every_member_in_dependency_order() {
     for m in MEMBERS {
         assert_eq!(ws.live(m).as_deref(), Some("blue"), "{m}");
     }
+    for m in MEMBERS {
+        ws.fake
+            .set_logs_for_image(&format!("r/{m}:2"), &[&format!("hello from {m}")]);
+    }
     let monitor = ws.monitor();
     let from = ws.fake.selections().len();
     let users: Vec<Traffic> = MEMBERS.iter().map(|m| ws.traffic(m)).collect();
@@ -247,6 +251,13 @@ fn a_release_switches_every_member_in_dependency_order() {
         ]
     );
     ws.msv(&["status"]).run().status(0).stdout_has("RELEASE");
+    // Every member's pods, each line under its pod's name.
+    ws.msv(&["logs", "--which", "live"])
+        .run()
+        .status(0)
+        .stdout_has("hello from api")
+        .stdout_has("hello from users")
+        .stdout_has("hello from web");
     // Nothing new: every member is skipped, and says so.
     ws.release("2", &[])
         .status(0)
