@@ -406,6 +406,9 @@ fn kill_release_when(ws: &Ws, what: &str, due: impl Fn(&FakeCluster) -> bool) {
         });
 }
 
+/// Where to kill a release: what the test waits for, and when it holds.
+type KillPoint = (&'static str, fn(&FakeCluster) -> bool);
+
 fn selects(f: &FakeCluster, member: &str, color: &str) -> bool {
     f.get("services", NS, member)
         .is_some_and(|s| s["spec"]["selector"]["msv/color"] == color)
@@ -423,7 +426,7 @@ fn killable() -> Ws {
 /// invariants held throughout.
 #[test]
 fn a_release_killed_at_any_point_is_finished_by_a_rerun() {
-    let points: [(&str, fn(&FakeCluster) -> bool); 3] = [
+    let points: [KillPoint; 3] = [
         ("every candidate applied, nothing switched", |f| {
             MEMBERS
                 .iter()
