@@ -319,6 +319,8 @@ Register-ArgumentCompleter -Native -CommandName 'msv' -ScriptBlock {
             break
         }
         'msv;history' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'A member of the workspace, as the service (at its root, instead of the releases)')
+            [CompletionResult]::new('--member', '--member', [CompletionResultType]::ParameterName, 'A member of the workspace, as the service (at its root, instead of the releases)')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most this many entries, newest first')
             [CompletionResult]::new('--release', '--release', [CompletionResultType]::ParameterName, 'The workspace''s releases (the default at its root), or with ID what each member recorded in that release')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubernetes context to use (default: the kubeconfig''s current-context) [env: MSV_CONTEXT]')
@@ -362,6 +364,8 @@ Register-ArgumentCompleter -Native -CommandName 'msv' -ScriptBlock {
             break
         }
         'msv;status' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'A member of the workspace to show, as a service name (repeatable)')
+            [CompletionResult]::new('--member', '--member', [CompletionResultType]::ParameterName, 'A member of the workspace to show, as a service name (repeatable)')
             [CompletionResult]::new('--probe-timeout', '--probe-timeout', [CompletionResultType]::ParameterName, 'Give up on a health probe after this long [deploy.probe_timeout, default 3s]')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubernetes context to use (default: the kubeconfig''s current-context) [env: MSV_CONTEXT]')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]')
@@ -387,6 +391,7 @@ Register-ArgumentCompleter -Native -CommandName 'msv' -ScriptBlock {
             break
         }
         'msv;logs' {
+            [CompletionResult]::new('--member', '--member', [CompletionResultType]::ParameterName, 'At a workspace''s root: read this member''s pods (repeatable; `-p` is --previous, as in kubectl)')
             [CompletionResult]::new('--which', '--which', [CompletionResultType]::ParameterName, 'Which color''s pods')
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only lines newer than this, e.g. 10m')
             [CompletionResult]::new('--tail', '--tail', [CompletionResultType]::ParameterName, 'Lines to show from the end of each pod''s log')

@@ -922,12 +922,20 @@ _msv() {
             return 0
             ;;
         msv__subcmd__history)
-            opts="-n -o -q -v -h -V --limit --release --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
+            opts="-p -n -o -q -v -h -V --member --limit --release --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --member)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -972,12 +980,16 @@ _msv() {
             return 0
             ;;
         msv__subcmd__logs)
-            opts="-f -c -p -n -o -q -v -h -V --which --follow --since --tail --container --previous --timestamps --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
+            opts="-f -c -p -n -o -q -v -h -V --member --which --follow --since --tail --container --previous --timestamps --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --member)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --which)
                     COMPREPLY=($(compgen -W "live blue green all" -- "${cur}"))
                     return 0
@@ -1296,12 +1308,20 @@ _msv() {
             return 0
             ;;
         msv__subcmd__status)
-            opts="-A -w -n -o -q -v -h -V --all-namespaces --pods --watch --probe-timeout --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
+            opts="-p -A -w -n -o -q -v -h -V --member --all-namespaces --pods --watch --probe-timeout --context --namespace --kubeconfig --output --color --quiet --verbose --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --member)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --probe-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

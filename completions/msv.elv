@@ -300,6 +300,8 @@ set edit:completion:arg-completer[msv] = {|@words|
             cand --version 'Print version'
         }
         &'msv;history'= {
+            cand -p 'A member of the workspace, as the service (at its root, instead of the releases)'
+            cand --member 'A member of the workspace, as the service (at its root, instead of the releases)'
             cand --limit 'Show at most this many entries, newest first'
             cand --release 'The workspace''s releases (the default at its root), or with ID what each member recorded in that release'
             cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context) [env: MSV_CONTEXT]'
@@ -341,6 +343,8 @@ set edit:completion:arg-completer[msv] = {|@words|
             cand --version 'Print version'
         }
         &'msv;status'= {
+            cand -p 'A member of the workspace to show, as a service name (repeatable)'
+            cand --member 'A member of the workspace to show, as a service name (repeatable)'
             cand --probe-timeout 'Give up on a health probe after this long [deploy.probe_timeout, default 3s]'
             cand --context 'Kubernetes context to use (default: the kubeconfig''s current-context) [env: MSV_CONTEXT]'
             cand -n 'Kubernetes namespace (default: msv.toml, then the context''s namespace, then "default") [env: MSV_NAMESPACE]'
@@ -365,6 +369,7 @@ set edit:completion:arg-completer[msv] = {|@words|
             cand --version 'Print version'
         }
         &'msv;logs'= {
+            cand --member 'At a workspace''s root: read this member''s pods (repeatable; `-p` is --previous, as in kubectl)'
             cand --which 'Which color''s pods'
             cand --since 'Only lines newer than this, e.g. 10m'
             cand --tail 'Lines to show from the end of each pod''s log'

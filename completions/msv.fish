@@ -281,6 +281,7 @@ complete -c msv -n "__fish_msv_using_subcommand rollback" -s v -l verbose -d 'Pr
 complete -c msv -n "__fish_msv_using_subcommand rollback" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
 complete -c msv -n "__fish_msv_using_subcommand rollback" -s h -l help -d 'Print help'
 complete -c msv -n "__fish_msv_using_subcommand rollback" -s V -l version -d 'Print version'
+complete -c msv -n "__fish_msv_using_subcommand history" -s p -l member -d 'A member of the workspace, as the service (at its root, instead of the releases)' -r
 complete -c msv -n "__fish_msv_using_subcommand history" -l limit -d 'Show at most this many entries, newest first' -r
 complete -c msv -n "__fish_msv_using_subcommand history" -l release -d 'The workspace\'s releases (the default at its root), or with ID what each member recorded in that release' -r
 complete -c msv -n "__fish_msv_using_subcommand history" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
@@ -321,6 +322,7 @@ complete -c msv -n "__fish_msv_using_subcommand manifests" -s v -l verbose -d 'P
 complete -c msv -n "__fish_msv_using_subcommand manifests" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
 complete -c msv -n "__fish_msv_using_subcommand manifests" -s h -l help -d 'Print help'
 complete -c msv -n "__fish_msv_using_subcommand manifests" -s V -l version -d 'Print version'
+complete -c msv -n "__fish_msv_using_subcommand status" -s p -l member -d 'A member of the workspace to show, as a service name (repeatable)' -r
 complete -c msv -n "__fish_msv_using_subcommand status" -l probe-timeout -d 'Give up on a health probe after this long [deploy.probe_timeout, default 3s]' -r
 complete -c msv -n "__fish_msv_using_subcommand status" -l context -d 'Kubernetes context to use (default: the kubeconfig\'s current-context) [env: MSV_CONTEXT]' -r
 complete -c msv -n "__fish_msv_using_subcommand status" -s n -l namespace -d 'Kubernetes namespace (default: msv.toml, then the context\'s namespace, then "default") [env: MSV_NAMESPACE]' -r
@@ -342,6 +344,7 @@ complete -c msv -n "__fish_msv_using_subcommand status" -s v -l verbose -d 'Prin
 complete -c msv -n "__fish_msv_using_subcommand status" -l no-input -d 'Never prompt: a missing answer is an error (the default when stdin is not a terminal)'
 complete -c msv -n "__fish_msv_using_subcommand status" -s h -l help -d 'Print help'
 complete -c msv -n "__fish_msv_using_subcommand status" -s V -l version -d 'Print version'
+complete -c msv -n "__fish_msv_using_subcommand logs" -l member -d 'At a workspace\'s root: read this member\'s pods (repeatable; `-p` is --previous, as in kubectl)' -r
 complete -c msv -n "__fish_msv_using_subcommand logs" -l which -d 'Which color\'s pods' -r -f -a "live\t'Pods of the color that receives traffic'
 blue\t''
 green\t''

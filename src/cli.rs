@@ -547,6 +547,10 @@ pub struct HistoryArgs {
     /// Service (default: the service of the current directory's msv.toml)
     pub service: Option<ServiceName>,
 
+    /// A member of the workspace, as the service (at its root, instead of the releases)
+    #[arg(short = 'p', long = "member", value_name = "NAME", conflicts_with_all = ["service", "release"])]
+    pub member: Option<ServiceName>,
+
     /// Show at most this many entries, newest first
     #[arg(long, value_name = "N", default_value_t = 20, value_parser = parse_count)]
     pub limit: usize,
@@ -577,8 +581,13 @@ pub struct ManifestsArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// Services to show (default: every msv-managed service in the namespace)
+    /// Services to show (default: every msv-managed service in the namespace; at a
+    /// workspace's root, every member)
     pub services: Vec<ServiceName>,
+
+    /// A member of the workspace to show, as a service name (repeatable)
+    #[arg(short = 'p', long = "member", value_name = "NAME")]
+    pub member: Vec<ServiceName>,
 
     /// Look in every namespace
     #[arg(short = 'A', long)]
@@ -601,6 +610,11 @@ pub struct StatusArgs {
 pub struct LogsArgs {
     /// The service whose pods to read (at a workspace's root: default every member)
     pub service: Option<ServiceName>,
+
+    /// At a workspace's root: read this member's pods (repeatable; `-p` is --previous, as in
+    /// kubectl)
+    #[arg(long = "member", value_name = "NAME", conflicts_with = "service")]
+    pub member: Vec<ServiceName>,
 
     /// Which color's pods
     #[arg(long, value_name = "COLOR", default_value = "all", value_parser = which_pods())]

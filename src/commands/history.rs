@@ -12,10 +12,11 @@ use super::Context;
 pub async fn run(args: &HistoryArgs, ctx: &Context) -> Result<ExitCode> {
     let format = ctx.printer.format("history")?;
     let config = ctx.config(None)?;
-    if args.release.is_some() || (config.workspace_root().is_some() && args.service.is_none()) {
+    let named = args.service.as_ref().or(args.member.as_ref());
+    if args.release.is_some() || (config.workspace_root().is_some() && named.is_none()) {
         return releases(args, ctx, &config, format).await;
     }
-    let service = config.service_or(args.service.as_ref())?;
+    let service = config.service_or(named)?;
     let cluster = crate::cluster::connect(&config.kube_target()?).await?;
     let entries = history::read(&cluster, &service).await?;
     let skip = entries.len().saturating_sub(args.limit);

@@ -24,6 +24,9 @@ pub async fn run(args: &LogsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     };
     let services: Vec<String> = match (&args.service, config.workspace_root()) {
         (Some(s), _) => vec![s.to_string()],
+        (None, _) if !args.member.is_empty() => {
+            args.member.iter().map(ToString::to_string).collect()
+        }
         // At a workspace's root: every member's pods, each line prefixed by its pod.
         (None, Some(ws)) => super::workspace::members(ctx, ws, &[])?
             .into_iter()

@@ -10,7 +10,12 @@ pub async fn run(args: &StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let format = ctx.printer.format("status")?;
     let config = ctx.config(None)?;
     let cluster = connect_for(&config).await?;
-    let mut services: Vec<String> = args.services.iter().map(ToString::to_string).collect();
+    let mut services: Vec<String> = args
+        .services
+        .iter()
+        .chain(&args.member)
+        .map(ToString::to_string)
+        .collect();
     // At a workspace's root: its members, as one table with the release each is on.
     if let (Some(ws), true) = (config.workspace_root(), services.is_empty()) {
         services = super::workspace::members(ctx, ws, &[])?
@@ -18,13 +23,14 @@ pub async fn run(args: &StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             .map(|m| m.name)
             .collect();
     }
+    let one = services.len() == 1;
     let query = Query {
         services,
         request: Request {
             all_namespaces: args.all_namespaces,
             // The detail view of one service always shows each pod's health.
-            pods: args.pods || args.services.len() == 1,
-            events: args.services.len() == 1,
+            pods: args.pods || one,
+            events: one,
             probe_timeout: config.settings.deploy.probe_timeout,
         },
         format,

@@ -251,6 +251,22 @@ fn a_release_switches_every_member_in_dependency_order() {
         ]
     );
     ws.msv(&["status"]).run().status(0).stdout_has("RELEASE");
+    ws.msv(&["status", "-p", "web", "-p", "api"])
+        .run()
+        .status(0)
+        .stdout_has("web")
+        .stdout_lacks("users");
+    let web: Vec<Value> = ws
+        .msv(&["history", "-p", "web", "-o", "json"])
+        .run()
+        .status(0)
+        .stdout_json();
+    assert_eq!(web.len(), 2, "web's own history: {web:?}");
+    ws.msv(&["logs", "--member", "users"])
+        .run()
+        .status(0)
+        .stdout_has("hello from users")
+        .stdout_lacks("hello from web");
     // Every member's pods, each line under its pod's name.
     ws.msv(&["logs", "--which", "live"])
         .run()
