@@ -54,14 +54,7 @@ pub async fn run(args: &RollbackArgs, ctx: &Context) -> Result<ExitCode> {
     };
     let opts = Options {
         settings,
-        // A rollback is the way out of a bad release: it is not held to the metric gates
-        // (its verify window still probes health), so it cannot be switched back to the
-        // revision it replaces, and it does not soak: it switches at once.
-        deploy: crate::config::Deploy {
-            analysis: None,
-            canary: None,
-            ..config.settings.deploy.clone()
-        },
+        deploy: release::rollback_settings(&config.settings.deploy),
         request,
     };
     ctx.printer.info(&sanitize(&format!(

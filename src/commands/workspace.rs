@@ -119,24 +119,14 @@ pub async fn deploy(args: &DeployArgs, ctx: &Context, ws: &Workspace) -> Result<
     for m in &members {
         let target = m.config.kube_target()?;
         let cluster = crate::cluster::connect(&target).await?;
-        let settings = crate::deploy::settings_from_config(&m.config, &cluster.namespace)?;
-        let opts = Options {
-            settings,
-            deploy: m.config.settings.deploy.clone(),
-            request: Request {
-                image: images[&m.name].clone(),
-                create_namespace: args.create_namespace,
-                force: args.force,
-                ..Default::default()
-            },
+        let request = Request {
+            image: images[&m.name].clone(),
+            create_namespace: args.create_namespace,
+            force: args.force,
+            ..Default::default()
         };
-        runs.push(crate::deploy::workspace::Member {
-            name: m.name.clone(),
-            cluster,
-            opts,
-            depends_on: m.config.settings.service.depends_on.clone(),
-            rep: Box::new(RolloutProgress::member(&ctx.printer, &lines, &m.name)),
-        });
+        let deploy = m.config.settings.deploy.clone();
+        runs.push(run_of(ctx, &lines, m, cluster, deploy, request)?);
     }
     let id = crate::deploy::workspace::new_id();
     let released = crate::deploy::workspace::run(runs, id).await;
@@ -208,29 +198,14 @@ pub async fn rollback(ctx: &Context, ws: &Workspace, id: &str, force: bool) -> R
             "{}: back to revision {} ({})",
             m.name, target.revision, target.image
         )));
-        let settings = crate::deploy::settings_from_config(&m.config, &cluster.namespace)?;
-        let opts = Options {
-            settings,
-            // As `msv rollback`: no metric gates, no soak.
-            deploy: crate::config::Deploy {
-                analysis: None,
-                canary: None,
-                ..m.config.settings.deploy.clone()
-            },
-            request: Request {
-                image: target.image.clone(),
-                force,
-                rollback: true,
-                ..Default::default()
-            },
+        let request = Request {
+            image: target.image.clone(),
+            force,
+            rollback: true,
+            ..Default::default()
         };
-        runs.push(crate::deploy::workspace::Member {
-            name: m.name.clone(),
-            cluster,
-            opts,
-            depends_on: m.config.settings.service.depends_on.clone(),
-            rep: Box::new(RolloutProgress::member(&ctx.printer, &lines, &m.name)),
-        });
+        let deploy = release::rollback_settings(&m.config.settings.deploy);
+        runs.push(run_of(ctx, &lines, &m, cluster, deploy, request)?);
     }
     if runs.is_empty() {
         bail!(
@@ -240,4 +215,28 @@ pub async fn rollback(ctx: &Context, ws: &Workspace, id: &str, force: bool) -> R
     let released = crate::deploy::workspace::run(runs, crate::deploy::workspace::new_id()).await;
     let _ = lines.clear();
     print(ctx, format, &released?)
+}
+
+/// One member's rollout in a release: its settings, what it is asked to do, and its line
+/// among the others'.
+fn run_of<'a>(
+    ctx: &'a Context,
+    lines: &indicatif::MultiProgress,
+    m: &Member,
+    cluster: crate::cluster::Cluster,
+    deploy: crate::config::Deploy,
+    request: Request,
+) -> Result<crate::deploy::workspace::Member<'a>> {
+    let settings = crate::deploy::settings_from_config(&m.config, &cluster.namespace)?;
+    Ok(crate::deploy::workspace::Member {
+        name: m.name.clone(),
+        cluster,
+        opts: Options {
+            settings,
+            deploy,
+            request,
+        },
+        depends_on: m.config.settings.service.depends_on.clone(),
+        rep: Box::new(RolloutProgress::member(&ctx.printer, lines, &m.name)),
+    })
 }

@@ -89,3 +89,14 @@ pub async fn live_revision(
         .map_err(|e| cluster.explain(e, &format!("reading Service {service}")))?;
     Ok(svc.and_then(|svc| live_entry_of(&svc, entries)))
 }
+
+/// The deploy settings a rollback runs with. A rollback is the way out of a bad release: it
+/// is not held to the metric gates (its verify window still probes health), so it cannot
+/// be switched back to the revision it replaces, and it does not soak: it switches at once.
+pub fn rollback_settings(deploy: &crate::config::Deploy) -> crate::config::Deploy {
+    crate::config::Deploy {
+        analysis: None,
+        canary: None,
+        ..deploy.clone()
+    }
+}

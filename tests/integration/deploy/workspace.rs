@@ -125,6 +125,14 @@ impl Ws {
             .rv
     }
 
+    /// `member`'s newest history entry.
+    fn last_entry(&self, member: &str) -> Value {
+        self.history(member)
+            .into_iter()
+            .max_by_key(|e| e["revision"].as_u64())
+            .unwrap()
+    }
+
     fn history(&self, member: &str) -> Vec<Value> {
         self.msv(&["history", member, "-o", "json"])
             .run()
@@ -192,11 +200,7 @@ fn a_release_switches_every_member_in_dependency_order() {
     for m in MEMBERS {
         assert_eq!(ws.live(m).as_deref(), Some("green"), "{m}");
         assert_eq!(ws.replicas(m, "blue"), Some(0), "{m}");
-        let last = ws
-            .history(m)
-            .into_iter()
-            .max_by_key(|e| e["revision"].as_u64())
-            .unwrap();
+        let last = ws.last_entry(m);
         assert_eq!(last["release"], out.release.as_str(), "{m}: {last}");
     }
     let (u, a, w) = (
@@ -333,11 +337,7 @@ fn a_failed_verification_switches_every_member_back_in_reverse_order() {
     monitor.assert_clean();
     for m in MEMBERS {
         assert_eq!(ws.live(m).as_deref(), Some("blue"), "{m} back on blue");
-        let last = ws
-            .history(m)
-            .into_iter()
-            .max_by_key(|e| e["revision"].as_u64())
-            .unwrap();
+        let last = ws.last_entry(m);
         assert_eq!(last["outcome"], "rolled-back", "{m}: {last}");
     }
     let green_then_blue = |m: &str| {
@@ -464,11 +464,7 @@ fn a_release_killed_at_any_point_is_finished_by_a_rerun() {
         for m in MEMBERS {
             assert_eq!(ws.live(m).as_deref(), Some("green"), "{what}: {m}");
             assert_eq!(ws.replicas(m, "blue"), Some(0), "{what}: {m}");
-            let last = ws
-                .history(m)
-                .into_iter()
-                .max_by_key(|e| e["revision"].as_u64())
-                .unwrap();
+            let last = ws.last_entry(m);
             assert_eq!(
                 (last["outcome"].as_str(), last["image"].as_str()),
                 (Some("succeeded"), Some(format!("r/{m}:2").as_str())),
@@ -556,11 +552,7 @@ fn a_release_is_rolled_back_as_a_whole() {
     monitor.assert_clean();
     for m in MEMBERS {
         assert_eq!(ws.live(m).as_deref(), Some("blue"), "{m}");
-        let last = ws
-            .history(m)
-            .into_iter()
-            .max_by_key(|e| e["revision"].as_u64())
-            .unwrap();
+        let last = ws.last_entry(m);
         assert_eq!(
             (last["outcome"].as_str(), last["image"].as_str()),
             (Some("rollback"), Some(format!("r/{m}:1").as_str()))
